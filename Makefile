@@ -1,0 +1,88 @@
+# slo-sidecar build. `make` builds build/slo-sidecar; see README.md for targets.
+# SANITIZE=address,undefined builds everything with sanitizers into build/san.
+
+CC       ?= cc
+PKGS     := libcurl jansson libmicrohttpd yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
+            -DSLO_VERSION='"$(VERSION)"' -DSLO_REVISION='"$(REVISION)"'
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+
+ifneq ($(SANITIZE),)
+BUILD    ?= build/san
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+else
+BUILD    ?= build
+endif
+
+SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libslo.a
+BIN      := $(BUILD)/slo-sidecar
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt
+all: $(BIN)
+
+# Release binary at build/slo-sidecar regardless of SANITIZE, so scripts find it.
+$(BIN): $(BUILD)/obj/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)
+
+deps:
+	@bash scripts/deps.sh
+
+# Unit tests (cmocka), then integration tests against real Prometheus.
+unit: $(UNIT_BINS)
+	@bash scripts/run-unit.sh $(UNIT_BINS)
+
+integration: $(BIN)
+	@bash tests/integration/run.sh $(BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory integration
+
+# Unit tests under ASan+UBSan, and the unit tests under valgrind.
+check:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined unit
+	@$(MAKE) --no-print-directory valgrind
+
+valgrind: $(UNIT_BINS)
+	@bash scripts/run-unit.sh --valgrind $(UNIT_BINS)
+
+lint:
+	@bash scripts/lint.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/demo.sh
+
+bench: $(BIN)
+	@bash bench/run.sh
+
+fmt:
+	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,179 @@
+/*
+ * config: loads the YAML configuration (libyaml) into plain structs and
+ * validates it. Every problem found is reported as "FILE:LINE:COL: message",
+ * and loading goes on after an error so `check` can print them all.
+ * A loaded config is immutable; the daemon swaps it whole on reload.
+ * Depends on util, selector, libyaml.
+ */
+#ifndef SLO_CONFIG_H
+#define SLO_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+#include "selector.h"
+
+/* Upper bound on the config file size, against mistakes and hostile input. */
+#define CONFIG_MAX_BYTES (16u * 1024u * 1024u)
+
+enum config_mode {
+    CONFIG_MODE_PROMQL,
+    CONFIG_MODE_REMOTE_READ
+};
+
+enum config_period {
+    CONFIG_PERIOD_ROLLING,
+    CONFIG_PERIOD_CALENDAR_WEEK,     /* ISO week, Monday 00:00 UTC */
+    CONFIG_PERIOD_CALENDAR_MONTH,
+    CONFIG_PERIOD_CALENDAR_QUARTER
+};
+
+enum config_sli_kind {
+    CONFIG_SLI_EVENTS,
+    CONFIG_SLI_LATENCY,
+    CONFIG_SLI_TIMESLICE,
+    CONFIG_SLI_PROMQL
+};
+
+enum config_severity {
+    CONFIG_SEVERITY_PAGE,
+    CONFIG_SEVERITY_TICKET
+};
+
+enum config_cmp {
+    CONFIG_CMP_LT, CONFIG_CMP_LE, CONFIG_CMP_GT, CONFIG_CMP_GE, CONFIG_CMP_EQ, CONFIG_CMP_NE
+};
+
+/* One row of the multi-window multi-burn-rate table. */
+struct config_alert_window {
+    enum config_severity severity;
+    int64_t long_ms;
+    int64_t short_ms;
+    double factor;
+};
+
+struct config_alert_route {
+    struct labels labels;
+    struct labels annotations;
+};
+
+struct config_sli_events {
+    /* exactly one of error/good is set (text as written, and parsed) */
+    char *error;
+    char *good;
+    char *total;
+    struct selector *error_sel;
+    struct selector *good_sel;
+    struct selector *total_sel;
+};
+
+struct config_sli_latency {
+    char *histogram;
+    struct selector *histogram_sel;
+    double threshold;           /* seconds */
+};
+
+struct config_sli_timeslice {
+    char *gauge;
+    struct selector *gauge_sel;
+    int age;                    /* compare (sample time - value) */
+    enum config_cmp op;
+    double value;
+    int64_t slice_ms;
+};
+
+struct config_sli_promql {
+    /* exactly one of error_query/good_query is set; total_query always */
+    char *error_query;
+    char *good_query;
+    char *total_query;
+};
+
+struct config_slo {
+    char *name;
+    char *service;
+    char *description;          /* "" when not given */
+    double objective;           /* ratio: 99.9 in the file becomes 0.999 */
+    double objective_percent;   /* as written */
+    char *period_name;          /* as written: "30d", "calendar_month" */
+    enum config_period period_kind;
+    int64_t period_ms;          /* rolling: the duration; calendar: 0 */
+    struct labels labels;
+    size_t ngroup_by;
+    char **group_by;
+    enum config_sli_kind kind;
+    struct config_sli_events events;
+    struct config_sli_latency latency;
+    struct config_sli_timeslice timeslice;
+    struct config_sli_promql promql;
+    struct config_alert_route page;
+    struct config_alert_route ticket;
+    size_t nwindows;            /* the alert table; the default one when not given */
+    struct config_alert_window *windows;
+    int line;                   /* where the SLO starts, for messages */
+};
+
+struct config_prometheus {
+    char *url;                  /* without trailing slash */
+    enum config_mode mode;
+    int64_t timeout_ms;         /* default 10s */
+    char *read_path;            /* default "/api/v1/read" */
+    struct labels headers;
+    char *bearer_token_file;
+    char *basic_username;
+    char *basic_password_file;
+    char *ca_file;
+    char *cert_file;
+    char *key_file;
+    int insecure_skip_verify;
+};
+
+struct config {
+    char *path;
+    int64_t interval_ms;        /* default 30s */
+    struct config_prometheus prometheus;
+    struct labels labels;       /* global labels */
+    double status_warning;      /* default 0.5 */
+    double status_critical;     /* default 0.8 */
+    char *state_file;           /* NULL when not set */
+    size_t nslos;
+    struct config_slo *slos;
+};
+
+/* All the messages of one load, in file order. */
+struct config_errors {
+    size_t n;
+    char **msg;
+};
+
+void config_errors_init(struct config_errors *errs);
+void config_errors_free(struct config_errors *errs);
+
+/*
+ * Reads and validates the file at path. On success returns 0 and *out (caller
+ * frees with config_free). On any error returns -1, *out is NULL, and errs
+ * holds every message found ("path:line:col: message"; file-level problems such
+ * as a missing file use "path: message").
+ */
+int config_load(const char *path, struct config **out, struct config_errors *errs);
+
+/* Same as config_load on a buffer; name is used in messages and as cfg->path. */
+int config_parse(const char *name, const char *data, size_t len,
+                 struct config **out, struct config_errors *errs);
+
+void config_free(struct config *cfg);
+
+/* "page" / "ticket" */
+const char *config_severity_str(enum config_severity s);
+/* "events", "latency", "timeslice", "promql" */
+const char *config_sli_kind_str(enum config_sli_kind k);
+/* "<", "<=", ... */
+const char *config_cmp_str(enum config_cmp c);
+
+/*
+ * The default alert table of the SRE workbook: page 1h/5m 14.4, 6h/30m 6;
+ * ticket 1d/2h 3, 3d/6h 1.
+ */
+extern const struct config_alert_window config_default_windows[4];
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * daemon: the long-running sidecar. The main thread is the poller: it
+ * evaluates every SLO at each multiple of the interval (never overlapping),
+ * publishes a snapshot, and handles signals and reload requests that arrive
+ * through a self-pipe. libmicrohttpd threads serve the snapshots.
+ * Depends on config, backend, engine, snapshot, http, log.
+ */
+#ifndef SLO_DAEMON_H
+#define SLO_DAEMON_H
+
+struct daemon_opts {
+    const char *config_path;
+    const char *listen_addr;
+};
+
+/* Runs until SIGTERM or SIGINT. Returns the process exit code. */
+int daemon_run(const struct daemon_opts *opts);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * snapshot: the immutable results of one evaluation, reference-counted, and
+ * the holder through which the poller publishes them and HTTP threads read
+ * them. A snapshot owns copies of every string it shows, so it outlives the
+ * config it came from (a reload may free that config while a scrape renders).
+ * Depends on util, config, slo, pthreads.
+ */
+#ifndef SLO_SNAPSHOT_H
+#define SLO_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "slo.h"
+
+/* One SLO instance (one group of a grouped SLO) as evaluated at evaluated_ms. */
+struct snapshot_slo {
+    char *name;
+    char *service;
+    char *description;
+    char *period_name;
+    const char *sli_kind;        /* static string */
+    struct labels labels;        /* global labels overlaid by the SLO's labels */
+    struct labels group;         /* group_by labels; empty when ungrouped */
+    double objective;            /* ratio */
+    int64_t period_ms;           /* full period length */
+    int64_t period_start_ms;
+    size_t nwin;
+    struct slo_window_result *win;
+    struct slo_budget budget;
+    enum slo_status status;
+    int compliant;               /* 1, 0, or -1 when absent */
+    size_t nalerts;
+    struct slo_alert alerts[2];
+    int64_t evaluated_ms;        /* the evaluation time T these figures are for */
+};
+
+/* Bounds of slo_sidecar_evaluation_duration_seconds. */
+#define SNAPSHOT_NBUCKETS 10
+extern const double snapshot_duration_buckets[SNAPSHOT_NBUCKETS];
+
+/* The sidecar's own figures, copied into each snapshot. */
+struct snapshot_stats {
+    uint64_t eval_success;       /* SLO evaluations that succeeded */
+    uint64_t eval_failure;
+    uint64_t duration_count;     /* evaluation cycles timed */
+    double duration_sum;
+    uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */
+    int backend_up;
+    int config_reload_ok;
+    double config_reload_ts;     /* unix seconds */
+    int ready;                   /* a successful evaluation has happened */
+};
+
+struct snapshot {
+    int refs;                    /* guarded by the holder's mutex */
+    int64_t at_ms;
+    size_t n;
+    struct snapshot_slo *slos;
+    struct snapshot_stats stats;
+};
+
+/* A new empty snapshot with one reference. NULL on allocation failure. */
+struct snapshot *snapshot_new(int64_t at_ms);
+
+/* Moves s into snap and zeroes s. Returns 0 or -1 (s untouched). */
+int snapshot_take(struct snapshot *snap, struct snapshot_slo *s);
+
+/* Appends a deep copy of s. Returns 0 or -1. */
+int snapshot_add_copy(struct snapshot *snap, const struct snapshot_slo *s);
+
+/* Frees the contents of one entry (not the struct itself). Accepts zeroed entries. */
+void snapshot_slo_clear(struct snapshot_slo *s);
+
+/* Deep copy of src into dst. Returns 0 or -1 (dst then cleared). */
+int snapshot_slo_copy(struct snapshot_slo *dst, const struct snapshot_slo *src);
+
+/* Finds an entry by SLO name (the first group when grouped), or NULL. */
+const struct snapshot_slo *snapshot_find(const struct snapshot *snap, const char *name);
+
+/* Records one evaluation cycle's duration in the histogram. */
+void snapshot_stats_observe(struct snapshot_stats *st, double seconds);
+
+/* The publication point between the poller and the HTTP threads. */
+struct snapshot_holder {
+    pthread_mutex_t mu;
+    struct snapshot *cur;
+};
+
+int snapshot_holder_init(struct snapshot_holder *h);
+/* Releases the current snapshot. No reader may be running. */
+void snapshot_holder_destroy(struct snapshot_holder *h);
+/* Publishes snap (takes the caller's reference) and drops the holder's old one. */
+void snapshot_holder_publish(struct snapshot_holder *h, struct snapshot *snap);
+/* Returns the current snapshot with a new reference (or NULL): release it after use. */
+struct snapshot *snapshot_holder_acquire(struct snapshot_holder *h);
+/* Drops a reference taken by acquire; frees the snapshot at zero. */
+void snapshot_release(struct snapshot_holder *h, struct snapshot *snap);
+/* Frees a snapshot that was never published. */
+void snapshot_free(struct snapshot *snap);
+
+#endif

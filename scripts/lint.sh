@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Static checks: banned libc calls (curl's checksrc list), then cppcheck.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+rc=0
+banned='\b(strcpy|strcat|sprintf|vsprintf|atoi|atol|atof|strtok|gets)\s*\('
+if grep -nE "$banned" src/*.c include/*.h tests/unit/*.c; then
+    echo "lint: banned call found (use snprintf, strtol/util_parse_*, struct buf)"
+    rc=1
+fi
+if command -v cppcheck >/dev/null; then
+    cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+        --inline-suppr --suppress=missingIncludeSystem -Iinclude src/ || rc=1
+fi
+[ $rc -eq 0 ] && echo "lint: clean"
+exit $rc

@@ -1,0 +1,397 @@
+/*
+ * daemon: poller loop, signals, reload. See include/daemon.h.
+ *
+ * Failure rules (contract): an SLO whose evaluation fails keeps its last
+ * published figures for at most 5 intervals, then its series disappear; no
+ * value is ever made up. Each failure cause is logged when it changes, not
+ * on every evaluation.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "config.h"
+#include "engine.h"
+#include "http.h"
+#include "log.h"
+#include "snapshot.h"
+#include "util.h"
+
+#define KEEP_INTERVALS 5
+
+struct lasterr {
+    char *slo;
+    char *msg;
+};
+
+struct daemon {
+    const struct daemon_opts *opts;
+    struct config *cfg;
+    struct backend *be;
+    struct snapshot_holder holder;
+    struct snapshot_stats stats;   /* poller-owned; copied into each snapshot */
+    struct lasterr *errs;
+    size_t nerrs;
+    int wake[2];
+    /* Reload requests from HTTP threads, answered by the poller. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned long reload_req;
+    unsigned long reload_done;
+    int reload_rc;
+    struct err reload_err;
+};
+
+static int wake_fd = -1;
+
+static void on_signal(int sig)
+{
+    char c = sig == SIGHUP ? 'h' : 'q';
+    int saved = errno;
+    ssize_t w = write(wake_fd, &c, 1);
+
+    (void)w;
+    errno = saved;
+}
+
+static int setup_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+        sigaction(SIGHUP, &sa, NULL))
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int64_t floor_to(int64_t t, int64_t step)
+{
+    return t - ((t % step) + step) % step;
+}
+
+/* Logs an SLO's failure only when its message differs from the last one. */
+static void note_result(struct daemon *d, const char *slo, const char *msg)
+{
+    size_t i;
+
+    for (i = 0; i < d->nerrs; i++)
+        if (strcmp(d->errs[i].slo, slo) == 0)
+            break;
+    if (i == d->nerrs) {
+        struct lasterr *n;
+
+        if (msg == NULL)
+            return;
+        n = realloc(d->errs, (d->nerrs + 1) * sizeof(*n));
+        if (n == NULL)
+            return;
+        d->errs = n;
+        d->errs[i].slo = util_strdup(slo);
+        d->errs[i].msg = NULL;
+        if (d->errs[i].slo == NULL)
+            return;
+        d->nerrs++;
+    }
+    if (msg == NULL) {
+        if (d->errs[i].msg != NULL)
+            log_info("SLO evaluation recovered", "slo", slo);
+        free(d->errs[i].msg);
+        d->errs[i].msg = NULL;
+        return;
+    }
+    if (d->errs[i].msg == NULL || strcmp(d->errs[i].msg, msg) != 0) {
+        log_error("SLO evaluation failed", "slo", slo, "err", msg);
+        free(d->errs[i].msg);
+        d->errs[i].msg = util_strdup(msg);
+    }
+}
+
+static void free_lasterrs(struct daemon *d)
+{
+    for (size_t i = 0; i < d->nerrs; i++) {
+        free(d->errs[i].slo);
+        free(d->errs[i].msg);
+    }
+    free(d->errs);
+    d->errs = NULL;
+    d->nerrs = 0;
+}
+
+static void publish(struct daemon *d, struct snapshot *snap)
+{
+    snap->stats = d->stats;
+    snapshot_holder_publish(&d->holder, snap);
+}
+
+static void evaluate(struct daemon *d, int64_t at_ms)
+{
+    struct engine_run run;
+    int64_t t0 = util_mono_ms();
+    struct snapshot *snap;
+
+    if (engine_eval(d->cfg, d->be, at_ms, &run) != 0) {
+        log_error("evaluation failed", "err", "out of memory");
+        d->stats.eval_failure += d->cfg->nslos;
+        return;
+    }
+    for (size_t i = 0; i < d->cfg->nslos; i++) {
+        const char *msg = NULL;
+
+        for (size_t f = 0; f < run.nfail; f++)
+            if (strcmp(run.fail[f].slo, d->cfg->slos[i].name) == 0)
+                msg = run.fail[f].msg;
+        note_result(d, d->cfg->slos[i].name, msg);
+    }
+    d->stats.eval_success += run.nok;
+    d->stats.eval_failure += run.nfail;
+    d->stats.backend_up = backend_up(d->be);
+    if (run.nok > 0)
+        d->stats.ready = 1;
+    snapshot_stats_observe(&d->stats, (double)(util_mono_ms() - t0) / 1000.0);
+    {
+        struct snapshot *prev = snapshot_holder_acquire(&d->holder);
+
+        snap = engine_merge(d->cfg, &run, prev, at_ms - KEEP_INTERVALS * d->cfg->interval_ms);
+        snapshot_release(&d->holder, prev);
+    }
+    engine_run_free(&run);
+    if (snap == NULL) {
+        log_error("evaluation failed", "err", "out of memory building the snapshot");
+        return;
+    }
+    publish(d, snap);
+    {
+        char ts[40], n[32], nf[32];
+
+        util_time_format(at_ms, ts, sizeof(ts));
+        snprintf(n, sizeof(n), "%zu", d->cfg->nslos - run.nfail);
+        snprintf(nf, sizeof(nf), "%zu", run.nfail);
+        log_debug("evaluation done", "at", ts, "ok", n, "failed", nf);
+    }
+}
+
+/* Loads the config again; keeps the old one when the new one is bad. */
+static int reload(struct daemon *d, struct err *e)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    struct backend *be;
+
+    config_errors_init(&errs);
+    if (config_load(d->opts->config_path, &cfg, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            log_error("invalid config", "err", errs.msg[i]);
+        util_err(e, "%s%s", errs.n ? errs.msg[0] : "invalid config",
+                 errs.n > 1 ? " (and more errors, see the log)" : "");
+        config_errors_free(&errs);
+        d->stats.config_reload_ok = 0;
+        return -1;
+    }
+    config_errors_free(&errs);
+    be = backend_new(cfg, e);
+    if (be == NULL) {
+        log_error("invalid config", "err", e->msg);
+        config_free(cfg);
+        d->stats.config_reload_ok = 0;
+        return -1;
+    }
+    backend_free(d->be);
+    config_free(d->cfg);
+    d->be = be;
+    d->cfg = cfg;
+    d->stats.config_reload_ok = 1;
+    d->stats.config_reload_ts = (double)util_now_ms() / 1000.0;
+    log_info("config reloaded", "file", d->opts->config_path);
+    return 0;
+}
+
+static int http_reload(void *ctx, struct err *e)
+{
+    struct daemon *d = ctx;
+    unsigned long ticket;
+    char c = 'r';
+    int rc;
+
+    pthread_mutex_lock(&d->mu);
+    ticket = ++d->reload_req;
+    pthread_mutex_unlock(&d->mu);
+    if (write(d->wake[1], &c, 1) != 1)
+        return util_err(e, "cannot signal the poller");
+    pthread_mutex_lock(&d->mu);
+    while (d->reload_done < ticket)
+        pthread_cond_wait(&d->cv, &d->mu);
+    rc = d->reload_rc;
+    if (rc != 0 && e != NULL)
+        *e = d->reload_err;
+    pthread_mutex_unlock(&d->mu);
+    return rc;
+}
+
+/* Reloads, answers waiting HTTP requests, and republishes. */
+static void do_reload(struct daemon *d)
+{
+    struct err e = {{0}};
+    int rc = reload(d, &e);
+    struct snapshot *snap;
+
+    pthread_mutex_lock(&d->mu);
+    d->reload_rc = rc;
+    d->reload_err = e;
+    d->reload_done = d->reload_req;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    if (rc == 0) {
+        /* New SLO set: evaluate at once on the current grid point. */
+        evaluate(d, floor_to(util_now_ms(), d->cfg->interval_ms));
+        return;
+    }
+    /* Publish the reload failure without touching the figures. */
+    snap = snapshot_holder_acquire(&d->holder);
+    if (snap != NULL) {
+        struct snapshot *copy = snapshot_new(snap->at_ms);
+
+        for (size_t i = 0; copy != NULL && i < snap->n; i++) {
+            if (snapshot_add_copy(copy, &snap->slos[i]) != 0) {
+                snapshot_free(copy);
+                copy = NULL;
+            }
+        }
+        snapshot_release(&d->holder, snap);
+        if (copy != NULL)
+            publish(d, copy);
+    }
+}
+
+static void loop(struct daemon *d)
+{
+    int64_t next = floor_to(util_now_ms(), d->cfg->interval_ms);
+
+    for (;;) {
+        int64_t now = util_now_ms();
+        struct pollfd pfd = {.fd = d->wake[0], .events = POLLIN};
+        int timeout = next > now ? (int)(next - now > 60000 ? 60000 : next - now) : 0;
+        int stop = 0, hup = 0;
+
+        if (poll(&pfd, 1, timeout) > 0) {
+            char cmd[64];
+            ssize_t n = read(d->wake[0], cmd, sizeof(cmd));
+
+            for (ssize_t i = 0; i < n; i++) {
+                stop |= cmd[i] == 'q';
+                hup |= cmd[i] == 'h' || cmd[i] == 'r';
+            }
+        }
+        if (stop)
+            return;
+        if (hup)
+            do_reload(d);
+        now = util_now_ms();
+        if (now >= next) {
+            evaluate(d, next);
+            next += d->cfg->interval_ms;
+            if (util_now_ms() >= next) {
+                /* The evaluation overran: skip ticks rather than overlap. */
+                int64_t skip_to = floor_to(util_now_ms(), d->cfg->interval_ms) +
+                                  d->cfg->interval_ms;
+                log_warn("evaluation took longer than the interval; skipping ticks");
+                next = skip_to;
+            }
+        }
+    }
+}
+
+int daemon_run(const struct daemon_opts *opts)
+{
+    struct daemon d;
+    struct config_errors errs;
+    struct err e = {{0}};
+    struct http_hooks hooks;
+    struct http_server *srv = NULL;
+    struct snapshot *snap;
+    int rc = 1;
+
+    memset(&d, 0, sizeof(d));
+    d.opts = opts;
+    d.wake[0] = d.wake[1] = -1;
+    pthread_mutex_init(&d.mu, NULL);
+    pthread_cond_init(&d.cv, NULL);
+    snapshot_holder_init(&d.holder);
+    config_errors_init(&errs);
+    if (config_load(opts->config_path, &d.cfg, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            log_error("invalid config", "err", errs.msg[i]);
+        goto out;
+    }
+    d.be = backend_new(d.cfg, &e);
+    if (d.be == NULL) {
+        log_error("cannot start", "err", e.msg);
+        goto out;
+    }
+    d.stats.config_reload_ok = 1;
+    d.stats.config_reload_ts = (double)util_now_ms() / 1000.0;
+    d.stats.backend_up = 1;
+    if (pipe(d.wake) != 0) {
+        log_error("cannot start", "err", "pipe failed");
+        goto out;
+    }
+    fcntl(d.wake[0], F_SETFL, O_NONBLOCK);
+    fcntl(d.wake[1], F_SETFL, O_NONBLOCK);
+    wake_fd = d.wake[1];
+    if (setup_signals() != 0) {
+        log_error("cannot start", "err", "sigaction failed");
+        goto out;
+    }
+    snap = snapshot_new(0);
+    if (snap == NULL)
+        goto out;
+    publish(&d, snap);
+    hooks.holder = &d.holder;
+    hooks.reload = http_reload;
+    hooks.ctx = &d;
+    srv = http_start(opts->listen_addr, &hooks, &e);
+    if (srv == NULL) {
+        log_error("cannot start", "err", e.msg);
+        goto out;
+    }
+    {
+        char n[32];
+        char iv[32];
+
+        snprintf(n, sizeof(n), "%zu", d.cfg->nslos);
+        util_duration_format(d.cfg->interval_ms, iv, sizeof(iv));
+        log_info("slo-sidecar started", "listen", opts->listen_addr, "config",
+                 opts->config_path, "slos", n, "interval", iv, "backend", d.cfg->prometheus.url);
+    }
+    loop(&d);
+    log_info("shutting down");
+    rc = 0;
+out:
+    http_stop(srv);
+    wake_fd = -1;
+    if (d.wake[0] >= 0)
+        close(d.wake[0]);
+    if (d.wake[1] >= 0)
+        close(d.wake[1]);
+    backend_free(d.be);
+    config_free(d.cfg);
+    config_errors_free(&errs);
+    free_lasterrs(&d);
+    snapshot_holder_destroy(&d.holder);
+    pthread_cond_destroy(&d.cv);
+    pthread_mutex_destroy(&d.mu);
+    return rc;
+}

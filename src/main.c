@@ -1,0 +1,297 @@
+/*
+ * main: flags, subcommands and wiring only. Flags follow Prometheus
+ * (--config.file=F or --config.file F); subcommands are run (default),
+ * check, eval and rules.
+ */
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "rules.h"
+#include "slojson.h"
+#include "table.h"
+#include "util.h"
+
+#ifndef SLO_VERSION
+#define SLO_VERSION "dev"
+#endif
+#ifndef SLO_REVISION
+#define SLO_REVISION "unknown"
+#endif
+
+struct opts {
+    const char *cmd;
+    const char *config_file;
+    const char *listen;
+    const char *log_level;
+    const char *log_format;
+    const char *at;
+    const char *format;
+};
+
+static const char usage[] =
+    "usage: slo-sidecar [COMMAND] [FLAGS]\n"
+    "\n"
+    "Turns Prometheus data into SLO figures: compliance, error budgets and burn\n"
+    "rates, exported as slo_* metrics.\n"
+    "\n"
+    "Commands:\n"
+    "  run      run the daemon (default)\n"
+    "  check    validate the config; print each error as FILE:LINE:COL: message\n"
+    "  eval     evaluate every SLO once and print the figures\n"
+    "  rules    print Prometheus alerting rules for the SLOs\n"
+    "\n"
+    "Flags:\n"
+    "  --config.file=PATH           configuration file (required)\n"
+    "  --web.listen-address=ADDR    address for /metrics and the API (default :9099)\n"
+    "  --log.level=LEVEL            debug, info, warn or error (default info)\n"
+    "  --log.format=FORMAT          logfmt or json (default logfmt)\n"
+    "  --at=TIME                    eval: unix seconds or RFC 3339 (default now)\n"
+    "  --format=FORMAT              eval: json or table (default json)\n"
+    "  --version                    print the version and exit\n"
+    "  -h, --help                   print this help and exit\n";
+
+static const struct {
+    const char *name;
+    size_t off;
+} flags[] = {
+    {"config.file", offsetof(struct opts, config_file)},
+    {"web.listen-address", offsetof(struct opts, listen)},
+    {"log.level", offsetof(struct opts, log_level)},
+    {"log.format", offsetof(struct opts, log_format)},
+    {"at", offsetof(struct opts, at)},
+    {"format", offsetof(struct opts, format)},
+};
+
+/* Returns 0, 1 to exit successfully (help, version), -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq;
+        size_t nlen;
+        size_t f;
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("slo-sidecar, version %s (revision: %s)\n", SLO_VERSION, SLO_REVISION);
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (o->cmd != NULL) {
+                fprintf(stderr, "slo-sidecar: unexpected argument \"%s\"\n", a);
+                return -1;
+            }
+            o->cmd = a;
+            continue;
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        nlen = eq ? (size_t)(eq - a) : strlen(a);
+        for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+            if (strlen(flags[f].name) == nlen && strncmp(flags[f].name, a, nlen) == 0)
+                break;
+        if (f == sizeof(flags) / sizeof(flags[0])) {
+            fprintf(stderr, "slo-sidecar: unknown flag --%.*s (see --help)\n", (int)nlen, a);
+            return -1;
+        }
+        if (eq == NULL) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "slo-sidecar: flag --%s needs a value\n", a);
+                return -1;
+            }
+            eq = argv[++i] - 1;
+        }
+        *(const char **)((char *)o + flags[f].off) = eq + 1;
+    }
+    return 0;
+}
+
+static void print_errors(const struct config_errors *errs)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        fprintf(stderr, "%s\n", errs->msg[i]);
+}
+
+static int cmd_check(const struct opts *o)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    int rc;
+
+    config_errors_init(&errs);
+    if (config_load(o->config_file, &cfg, &errs) != 0) {
+        print_errors(&errs);
+        fprintf(stderr, "%s: %zu error%s\n", o->config_file, errs.n, errs.n == 1 ? "" : "s");
+        rc = 1;
+    } else {
+        printf("%s: valid, %zu SLO%s\n", o->config_file, cfg->nslos, cfg->nslos == 1 ? "" : "s");
+        rc = 0;
+    }
+    config_free(cfg);
+    config_errors_free(&errs);
+    return rc;
+}
+
+static int cmd_eval(const struct opts *o)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    struct backend *be = NULL;
+    struct engine_run run;
+    struct err e = {{0}};
+    int64_t at;
+    int rc = 1;
+    int table;
+    struct buf out;
+
+    memset(&run, 0, sizeof(run));
+    buf_init(&out, 1024u * 1024u * 1024u);
+    config_errors_init(&errs);
+    if (o->format != NULL && strcmp(o->format, "json") != 0 && strcmp(o->format, "table") != 0) {
+        fprintf(stderr, "slo-sidecar: --format must be json or table\n");
+        goto out;
+    }
+    table = o->format != NULL && strcmp(o->format, "table") == 0;
+    if (o->at != NULL) {
+        if (util_time_parse(o->at, &at, &e) != 0) {
+            fprintf(stderr, "slo-sidecar: --at: %s\n", e.msg);
+            goto out;
+        }
+    } else {
+        at = util_now_ms() / 1000 * 1000;
+    }
+    if (config_load(o->config_file, &cfg, &errs) != 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    be = backend_new(cfg, &e);
+    if (be == NULL) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        goto out;
+    }
+    if (engine_eval(cfg, be, at, &run) != 0) {
+        fprintf(stderr, "slo-sidecar: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    if (run.nfail > 0) {
+        /* All or nothing: figures from a partly failed evaluation are not printed. */
+        for (size_t i = 0; i < run.nfail; i++)
+            fprintf(stderr, "slo-sidecar: SLO %s: %s\n", run.fail[i].slo, run.fail[i].msg);
+        rc = 2;
+        goto out;
+    }
+    if (table) {
+        if (table_render(run.snap, &out) != 0)
+            goto out;
+        fputs(out.data, stdout);
+    } else {
+        json_t *j = slojson_eval(run.snap);
+        char *s = j ? slojson_dump(j, 1) : NULL;
+
+        json_decref(j);
+        if (s == NULL) {
+            fprintf(stderr, "slo-sidecar: out of memory\n");
+            goto out;
+        }
+        printf("%s\n", s);
+        free(s);
+    }
+    rc = 0;
+out:
+    buf_free(&out);
+    engine_run_free(&run);
+    backend_free(be);
+    config_free(cfg);
+    config_errors_free(&errs);
+    return rc;
+}
+
+static int cmd_rules(const struct opts *o)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    struct buf out;
+    int rc = 1;
+
+    config_errors_init(&errs);
+    buf_init(&out, 256u * 1024u * 1024u);
+    if (config_load(o->config_file, &cfg, &errs) != 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    if (rules_render(cfg, &out) != 0) {
+        fprintf(stderr, "slo-sidecar: out of memory\n");
+        goto out;
+    }
+    fputs(out.data, stdout);
+    rc = 0;
+out:
+    buf_free(&out);
+    config_free(cfg);
+    config_errors_free(&errs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    enum log_level level = LOG_INFO;
+    enum log_format format = LOG_FORMAT_LOGFMT;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.listen = ":9099";
+    rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 1;
+    if (o.cmd == NULL)
+        o.cmd = "run";
+    if (o.log_level != NULL && log_parse_level(o.log_level, &level) != 0) {
+        fprintf(stderr, "slo-sidecar: --log.level must be debug, info, warn or error\n");
+        return 1;
+    }
+    if (o.log_format != NULL && log_parse_format(o.log_format, &format) != 0) {
+        fprintf(stderr, "slo-sidecar: --log.format must be logfmt or json\n");
+        return 1;
+    }
+    log_setup(level, format);
+    if (strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "check") != 0 &&
+        strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0) {
+        fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
+        return 1;
+    }
+    if (o.config_file == NULL) {
+        fprintf(stderr, "slo-sidecar: --config.file is required\n");
+        return 1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "slo-sidecar: cannot initialise libcurl\n");
+        return 1;
+    }
+    if (strcmp(o.cmd, "check") == 0) {
+        rc = cmd_check(&o);
+    } else if (strcmp(o.cmd, "eval") == 0) {
+        rc = cmd_eval(&o);
+    } else if (strcmp(o.cmd, "rules") == 0) {
+        rc = cmd_rules(&o);
+    } else {
+        struct daemon_opts d = {.config_path = o.config_file, .listen_addr = o.listen};
+
+        rc = daemon_run(&d);
+    }
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,265 @@
+/*
+ * sliquery: PromQL for each SLI kind. See include/sliquery.h.
+ *
+ * Timeslice SLIs are a subquery with the slice as step. At each step t the
+ * inner expression keeps the series whose newest sample lies in (t - s, t]
+ * (timestamp(G) > time() - s) and whose condition holds, and min() takes the
+ * worst series; sum_over_time over (T - W + s - 1ms, T] then counts good
+ * slices, which are exactly the slices wholly inside (T - W, T] because the
+ * subquery steps sit on multiples of s. The range is W - s + 1ms so that
+ * Prometheus 2.x (closed ranges) and 3.x (left-open) pick the same steps.
+ */
+#include "sliquery.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selector.h"
+#include "util.h"
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t sliquery_slices(int64_t at_ms, int64_t window_ms, int64_t slice_ms)
+{
+    /* Slice ends e = k*s with at - window + s <= e <= at. */
+    int64_t last = floor_div(at_ms, slice_ms);
+    int64_t first = -floor_div(-(at_ms - window_ms + slice_ms), slice_ms);
+    int64_t n = last - first + 1;
+
+    return n > 0 ? n : 0;
+}
+
+void sliquery_le_regex(double threshold, char *buf, size_t len)
+{
+    char num[40];
+    struct buf b;
+    int plain;
+
+    util_fmt_double(threshold, num, sizeof(num));
+    plain = strpbrk(num, ".eE") == NULL;
+    buf_init(&b, len > 0 ? len - 1 : 0);
+    for (const char *p = num; *p; p++) {
+        if (*p == '.' || *p == '+')
+            buf_puts(&b, "\\");
+        buf_append(&b, p, 1);
+    }
+    /* Go clients write "1", Python and OpenMetrics ones "1.0". */
+    if (plain)
+        buf_printf(&b, "|%s\\.0", num);
+    snprintf(buf, len, "%s", b.data ? b.data : "");
+    buf_free(&b);
+}
+
+static char *by_clause(const struct config_slo *slo)
+{
+    struct buf b;
+
+    buf_init(&b, 64 * 1024);
+    if (slo->ngroup_by == 0)
+        return util_strdup("");
+    buf_puts(&b, " by (");
+    for (size_t i = 0; i < slo->ngroup_by; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", slo->group_by[i]);
+    if (buf_puts(&b, ")") != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+static void range_str(int64_t ms, char *buf, size_t len)
+{
+    if (util_duration_format(ms, buf, len) != 0)
+        snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+/* sum by (...) (increase(SEL[W])) for every window, batched. */
+static char *batched_increase(const struct config_slo *slo, const char *sel,
+                              const struct slo_window *w, size_t nw)
+{
+    struct buf b;
+    char *by = by_clause(slo);
+    int rc = 0;
+
+    if (by == NULL)
+        return NULL;
+    buf_init(&b, 4 * 1024 * 1024);
+    for (size_t i = 0; i < nw; i++) {
+        char r[64];
+
+        range_str(w[i].ms, r, sizeof(r));
+        rc |= buf_printf(&b, "%slabel_replace(sum%s (increase(%s[%s])), \"%s\", \"%s\", \"\", \"\")",
+                         i ? " or " : "", by, sel, r, SLIQUERY_WINDOW_LABEL, w[i].name);
+    }
+    free(by);
+    if (rc != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+static char *timeslice_query(const struct config_slo *slo, const struct slo_window *w, size_t nw)
+{
+    const struct config_sli_timeslice *ts = &slo->timeslice;
+    char *sel = selector_format(ts->gauge_sel, NULL, NULL, SELECTOR_EQ, NULL);
+    char *by = by_clause(slo);
+    char val[40];
+    int64_t s = ts->slice_ms;
+    struct buf b;
+    int rc = 0;
+
+    buf_init(&b, 4 * 1024 * 1024);
+    if (sel == NULL || by == NULL)
+        goto fail;
+    util_fmt_double(ts->value, val, sizeof(val));
+    for (size_t i = 0; i < nw; i++) {
+        char *cond;
+        int64_t r = w[i].ms - s + 1;
+
+        if (w[i].ms < s) {
+            /* A window shorter than one slice holds no whole slice. */
+            continue;
+        }
+        if (ts->age)
+            cond = util_asprintf("((timestamp(%s) - %s) %s bool %s)", sel, sel,
+                                 config_cmp_str(ts->op), val);
+        else
+            cond = util_asprintf("(%s %s bool %s)", sel, config_cmp_str(ts->op), val);
+        if (cond == NULL)
+            goto fail;
+        rc |= buf_printf(&b,
+                         "%slabel_replace(sum_over_time((min%s (%s and (timestamp(%s) > time() - "
+                         "%.3f)))[%lldms:%lldms]), \"%s\", \"%s\", \"\", \"\")",
+                         b.len ? " or " : "", by, cond, sel, (double)s / 1000.0, (long long)r,
+                         (long long)s, SLIQUERY_WINDOW_LABEL, w[i].name);
+        free(cond);
+    }
+    if (rc != 0)
+        goto fail;
+    free(sel);
+    free(by);
+    return buf_steal(&b);
+fail:
+    free(sel);
+    free(by);
+    buf_free(&b);
+    return NULL;
+}
+
+static char *replace_window(const char *tmpl, const char *win)
+{
+    static const char key[] = "{{.window}}";
+    struct buf b;
+    const char *p = tmpl, *q;
+
+    buf_init(&b, 4 * 1024 * 1024);
+    while ((q = strstr(p, key)) != NULL) {
+        if (buf_append(&b, p, (size_t)(q - p)) != 0 || buf_puts(&b, win) != 0)
+            goto fail;
+        p = q + sizeof(key) - 1;
+    }
+    if (buf_puts(&b, p) != 0)
+        goto fail;
+    return buf_steal(&b);
+fail:
+    buf_free(&b);
+    return NULL;
+}
+
+static int push(struct sliquery **v, size_t *n, char *text, enum sliquery_part part, int window)
+{
+    struct sliquery *nv;
+
+    if (text == NULL)
+        return -1;
+    nv = realloc(*v, (*n + 1) * sizeof(**v));
+    if (nv == NULL) {
+        free(text);
+        return -1;
+    }
+    *v = nv;
+    nv[*n].text = text;
+    nv[*n].part = part;
+    nv[*n].window = window;
+    (*n)++;
+    return 0;
+}
+
+int sliquery_build(const struct config_slo *slo, const struct slo_window *w, size_t nw,
+                   struct sliquery **out, size_t *n, struct err *e)
+{
+    struct sliquery *v = NULL;
+    size_t cnt = 0;
+    char *sel = NULL;
+    char le[128];
+
+    switch (slo->kind) {
+    case CONFIG_SLI_EVENTS: {
+        const struct config_sli_events *ev = &slo->events;
+        int bad = ev->error_sel != NULL;
+
+        sel = selector_format(bad ? ev->error_sel : ev->good_sel, NULL, NULL, SELECTOR_EQ, NULL);
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw),
+                                bad ? SLIQUERY_BAD : SLIQUERY_GOOD, -1) != 0)
+            goto fail;
+        free(sel);
+        sel = selector_format(ev->total_sel, NULL, NULL, SELECTOR_EQ, NULL);
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_TOTAL, -1))
+            goto fail;
+        break;
+    }
+    case CONFIG_SLI_LATENCY:
+        sliquery_le_regex(slo->latency.threshold, le, sizeof(le));
+        sel = selector_format(slo->latency.histogram_sel, "_bucket", "le", SELECTOR_RE, le);
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_GOOD, -1))
+            goto fail;
+        free(sel);
+        sel = selector_format(slo->latency.histogram_sel, "_count", NULL, SELECTOR_EQ, NULL);
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_TOTAL, -1))
+            goto fail;
+        break;
+    case CONFIG_SLI_TIMESLICE:
+        if (push(&v, &cnt, timeslice_query(slo, w, nw), SLIQUERY_GOOD, -1) != 0)
+            goto fail;
+        break;
+    case CONFIG_SLI_PROMQL: {
+        const struct config_sli_promql *pq = &slo->promql;
+        int bad = pq->error_query != NULL;
+
+        for (size_t i = 0; i < nw; i++) {
+            char r[64];
+
+            range_str(w[i].ms, r, sizeof(r));
+            if (push(&v, &cnt, replace_window(bad ? pq->error_query : pq->good_query, r),
+                     bad ? SLIQUERY_BAD : SLIQUERY_GOOD, (int)i) != 0 ||
+                push(&v, &cnt, replace_window(pq->total_query, r), SLIQUERY_TOTAL, (int)i) != 0)
+                goto fail;
+        }
+        break;
+    }
+    }
+    free(sel);
+    *out = v;
+    *n = cnt;
+    return 0;
+fail:
+    free(sel);
+    sliquery_free(v, cnt);
+    return util_err(e, "out of memory building the queries of SLO %s", slo->name);
+}
+
+void sliquery_free(struct sliquery *q, size_t n)
+{
+    if (q == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(q[i].text);
+    free(q);
+}

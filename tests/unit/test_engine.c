@@ -1,0 +1,228 @@
+/*
+ * Unit tests for the engine's pure parts and what is rendered from them:
+ * entries from counts, /metrics lines (exact text), JSON nulls, and the
+ * keep-last-values rule of the contract (at most 5 intervals).
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+#include "config.h"
+#include "engine.h"
+#include "metrics.h"
+#include "slojson.h"
+
+static const char yaml[] =
+    "global:\n"
+    "  interval: 30s\n"
+    "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+    "  labels: {cluster: prod}\n"
+    "slos:\n"
+    "  - name: checkout-availability\n"
+    "    service: checkout\n"
+    "    description: 'Checkout \"requests\"'\n"
+    "    objective: 99.9\n"
+    "    period: 30d\n"
+    "    labels: {team: payments}\n"
+    "    sli:\n"
+    "      events:\n"
+    "        error: 'http_requests_total{code=~\"5..\"}'\n"
+    "        total: 'http_requests_total'\n"
+    "  - name: other\n"
+    "    service: svc\n"
+    "    objective: 99\n"
+    "    period: 7d\n"
+    "    sli:\n"
+    "      events:\n"
+    "        good: 'ok_total'\n"
+    "        total: 'all_total'\n";
+
+#define AT 1793491200000LL
+
+static struct config *load(void)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+
+    config_errors_init(&errs);
+    if (config_parse("test.yaml", yaml, sizeof(yaml) - 1, &cfg, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            print_error("%s\n", errs.msg[i]);
+        fail_msg("config did not parse");
+    }
+    config_errors_free(&errs);
+    return cfg;
+}
+
+/* An entry for cfg->slos[i] with counts for 5m (118/2) and no data elsewhere. */
+static void entry(const struct config *cfg, size_t i, int64_t at, struct snapshot_slo *out)
+{
+    struct slo_window w[SLO_MAX_WINDOWS];
+    struct backend_counts c[SLO_MAX_WINDOWS];
+    struct labels none;
+    size_t nw = slo_windows(&cfg->slos[i], at, w, SLO_MAX_WINDOWS);
+
+    memset(c, 0, sizeof(c));
+    c[0].has = 1;
+    c[0].good = 118;
+    c[0].bad = 2;
+    c[0].total = 120;
+    c[nw - 1].has = 1;
+    c[nw - 1].good = 1200000;
+    c[nw - 1].bad = 900;
+    c[nw - 1].total = 1200900;
+    c[1].has = 1; /* 30m: data but zero traffic */
+    labels_init(&none);
+    assert_int_equal(engine_build_entry(cfg, &cfg->slos[i], at, w, nw, c, &none, out), 0);
+}
+
+static void test_entry_figures(void **state)
+{
+    struct config *cfg = load();
+    struct snapshot_slo s;
+
+    (void)state;
+    entry(cfg, 0, AT, &s);
+    assert_int_equal(s.nwin, 8);
+    assert_string_equal(s.win[7].w.name, "30d");
+    assert_true(s.win[0].has_ratio);
+    assert_close(s.win[0].sli, 118.0 / 120.0);
+    assert_false(s.win[1].has_ratio);
+    assert_false(s.win[2].has_counts);
+    assert_true(s.budget.has);
+    assert_close(s.budget.consumed, (900.0 / 1200900.0) / (1 - 0.999));
+    assert_false(s.budget.has_tte); /* no 1h data */
+    assert_int_equal(s.status, SLO_STATUS_WARNING);
+    assert_int_equal(s.compliant, 1);
+    assert_int_equal(s.period_start_ms, AT - 30LL * 86400000);
+    assert_string_equal(labels_get(&s.labels, "cluster"), "prod");
+    assert_string_equal(labels_get(&s.labels, "team"), "payments");
+    snapshot_slo_clear(&s);
+    config_free(cfg);
+}
+
+static void test_metrics_exact_lines_and_absent_series(void **state)
+{
+    struct config *cfg = load();
+    struct snapshot *snap = snapshot_new(AT);
+    struct snapshot_slo s;
+    struct buf b;
+
+    (void)state;
+    entry(cfg, 0, AT, &s);
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    snap->stats.backend_up = 1;
+    snap->stats.eval_failure = 3;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    assert_non_null(strstr(b.data, "# TYPE slo_sli_ratio gauge\n"));
+    assert_non_null(strstr(b.data,
+                           "slo_sli_ratio{cluster=\"prod\",service=\"checkout\","
+                           "slo=\"checkout-availability\",team=\"payments\",window=\"5m\"} "
+                           "0.9833333333333333\n"));
+    assert_non_null(strstr(b.data,
+                           "slo_events{cluster=\"prod\",service=\"checkout\","
+                           "slo=\"checkout-availability\",team=\"payments\",window=\"30m\","
+                           "kind=\"bad\"} 0\n"));
+    /* Zero traffic in 30m: events exist, ratios do not. */
+    assert_null(strstr(b.data, "slo_sli_ratio{cluster=\"prod\",service=\"checkout\","
+                               "slo=\"checkout-availability\",team=\"payments\",window=\"30m\"}"));
+    assert_null(strstr(b.data, "window=\"1h\""));
+    assert_null(strstr(b.data, "slo_time_to_exhaustion_seconds"));
+    assert_non_null(strstr(b.data, "status=\"warning\"} 1\n"));
+    assert_non_null(strstr(b.data, "status=\"healthy\"} 0\n"));
+    assert_non_null(strstr(b.data, "description=\"Checkout \\\"requests\\\"\""));
+    assert_non_null(strstr(b.data, "slo_sidecar_evaluations_total{result=\"failure\"} 3\n"));
+    assert_non_null(strstr(b.data, "slo_sidecar_backend_up 1\n"));
+    assert_null(strstr(b.data, "NaN"));
+    buf_free(&b);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
+static void test_json_nulls_for_absent(void **state)
+{
+    struct config *cfg = load();
+    struct snapshot_slo s;
+    json_t *j;
+    json_t *w;
+
+    (void)state;
+    entry(cfg, 0, AT, &s);
+    j = slojson_slo(&s);
+    assert_non_null(j);
+    w = json_object_get(json_object_get(j, "windows"), "30m");
+    assert_true(json_is_null(json_object_get(w, "sli")));
+    assert_int_equal(json_integer_value(json_object_get(w, "total")), 0);
+    w = json_object_get(json_object_get(j, "windows"), "1h");
+    assert_true(json_is_null(json_object_get(w, "total")));
+    w = json_object_get(json_object_get(j, "windows"), "5m");
+    assert_int_equal(json_integer_value(json_object_get(w, "good")), 118);
+    assert_true(json_is_null(
+        json_object_get(json_object_get(j, "error_budget"), "time_to_exhaustion_seconds")));
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "warning");
+    assert_null(json_object_get(j, "group"));
+    json_decref(j);
+    snapshot_slo_clear(&s);
+    config_free(cfg);
+}
+
+/* A run where SLO "other" failed and checkout succeeded. */
+static void run_with_failure(const struct config *cfg, int64_t at, struct engine_run *run)
+{
+    struct snapshot_slo s;
+
+    memset(run, 0, sizeof(*run));
+    run->snap = snapshot_new(at);
+    entry(cfg, 0, at, &s);
+    assert_int_equal(snapshot_take(run->snap, &s), 0);
+    run->nok = 1;
+    run->fail = calloc(1, sizeof(*run->fail));
+    run->fail[0].slo = strdup("other");
+    run->fail[0].msg = strdup("connection refused");
+    run->nfail = 1;
+}
+
+static void test_merge_keeps_failed_slo_for_five_intervals_only(void **state)
+{
+    struct config *cfg = load();
+    struct snapshot *prev = snapshot_new(AT);
+    struct snapshot *snap;
+    struct snapshot_slo s;
+    struct engine_run run;
+    int64_t iv = cfg->interval_ms;
+
+    (void)state;
+    entry(cfg, 1, AT, &s);
+    assert_int_equal(snapshot_take(prev, &s), 0);
+    /* 5 intervals later: still kept. */
+    run_with_failure(cfg, AT + 5 * iv, &run);
+    snap = engine_merge(cfg, &run, prev, AT + 5 * iv - 5 * iv);
+    assert_int_equal(snap->n, 2);
+    assert_string_equal(snap->slos[0].name, "checkout-availability");
+    assert_string_equal(snap->slos[1].name, "other");
+    assert_int_equal(snap->slos[1].evaluated_ms, AT);
+    engine_run_free(&run);
+    snapshot_free(snap);
+    /* 6 intervals later: gone. */
+    run_with_failure(cfg, AT + 6 * iv, &run);
+    snap = engine_merge(cfg, &run, prev, AT + 6 * iv - 5 * iv);
+    assert_int_equal(snap->n, 1);
+    assert_string_equal(snap->slos[0].name, "checkout-availability");
+    engine_run_free(&run);
+    snapshot_free(snap);
+    snapshot_free(prev);
+    config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_figures),
+        cmocka_unit_test(test_metrics_exact_lines_and_absent_series),
+        cmocka_unit_test(test_json_nulls_for_absent),
+        cmocka_unit_test(test_merge_keeps_failed_slo_for_five_intervals_only),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
