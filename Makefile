@@ -32,9 +32,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps test unit integration check valgrind lint demo bench clean fmt
 all: $(BIN)
 
-# Release binary at build/slo-sidecar regardless of SANITIZE, so scripts find it.
 $(BIN): $(BUILD)/obj/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)
@@ -42,11 +42,13 @@ $(LIB): $(OBJS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)
 
 deps:
 	@bash scripts/deps.sh
@@ -78,8 +80,14 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 
-bench: $(BIN)
-	@bash bench/run.sh
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(wildcard bench/*.c))
+
+$(BUILD)/bench_%: bench/bench_%.c $(LIB)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: deps $(BIN) $(BENCH_BINS)
+	@BUILD=$(BUILD) bash bench/run.sh
 
 fmt:
 	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h

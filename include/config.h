@@ -140,7 +140,11 @@ struct config {
     struct config_slo *slos;
 };
 
-/* All the messages of one load, in file order. */
+/*
+ * All the messages of one load, in file order. A load appends to it, so one
+ * struct can collect several loads; config_errors_free() empties it again
+ * (and accepts NULL).
+ */
 struct config_errors {
     size_t n;
     char **msg;
@@ -150,17 +154,23 @@ void config_errors_init(struct config_errors *errs);
 void config_errors_free(struct config_errors *errs);
 
 /*
- * Reads and validates the file at path. On success returns 0 and *out (caller
- * frees with config_free). On any error returns -1, *out is NULL, and errs
- * holds every message found ("path:line:col: message"; file-level problems such
- * as a missing file use "path: message").
+ * Reads (at most CONFIG_MAX_BYTES) and validates the file at path. On success
+ * returns 0 and *out (caller frees with config_free). On any error returns -1,
+ * *out is NULL, and every message found is appended to errs (which may be NULL
+ * to discard them): "path:LINE:COL: FIELD: message" with 1-based positions and
+ * FIELD like slos[1].sli.events.total; file-level problems such as a missing
+ * file, an empty document or running out of memory use "path: message".
  */
 int config_load(const char *path, struct config **out, struct config_errors *errs);
 
-/* Same as config_load on a buffer; name is used in messages and as cfg->path. */
+/*
+ * Same as config_load on a buffer of len bytes (no NUL needed); name is used
+ * in messages and as cfg->path.
+ */
 int config_parse(const char *name, const char *data, size_t len,
                  struct config **out, struct config_errors *errs);
 
+/* Frees cfg and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);
 
 /* "page" / "ticket" */

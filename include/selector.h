@@ -30,21 +30,28 @@ struct selector {
 
 /*
  * Parses s. The metric name is required ([a-zA-Z_:][a-zA-Z0-9_:]*); matchers are
- * optional; label values are double-, single- or back-quoted strings with Go
- * escapes. Regexes are checked with POSIX ERE so an invalid one is an error here
- * rather than at the backend. On error returns -1 and e says what and at which
- * character (1-based column inside s). The caller frees the result with
- * selector_free().
+ * optional ("name{}" and a trailing comma are fine); label names are
+ * [a-zA-Z_][a-zA-Z0-9_]*; label values are double- or single-quoted strings with
+ * Go escapes (\n \t \\ \" \' \xHH \uHHHH \NNN ...; a NUL is refused) or
+ * back-quoted raw strings. Whitespace may surround every token. Regexes are RE2
+ * in Prometheus, which POSIX regcomp does not accept (\d, (?i)), so only what is
+ * broken in any dialect is refused here: unbalanced ( ) or [ ] and a trailing
+ * backslash; the backend reports the rest. On error returns -1, *out is NULL and
+ * e says what and at which character ("column N: ...", N 1-based inside s).
+ * On success the caller frees *out with selector_free().
  */
 int selector_parse(const char *s, struct selector **out, struct err *e);
 
+/* Frees sel and everything it owns; accepts NULL. */
 void selector_free(struct selector *sel);
 
 /*
  * Returns a newly allocated PromQL selector string (caller frees) for sel with
  * suffix appended to the metric name (NULL for none) and, when extra_name is
- * not NULL, one more matcher extra_name OP extra_value appended. Values are
- * quoted and escaped. NULL on allocation failure.
+ * not NULL, one more matcher extra_name OP extra_value appended last. Values
+ * are printed in double quotes with \\, \" and newline escaped; there are no
+ * braces when there is no matcher: name_suffix{a="b",c=~"x"}. NULL on
+ * allocation failure.
  */
 char *selector_format(const struct selector *sel, const char *suffix,
                       const char *extra_name, enum selector_op extra_op,

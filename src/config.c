@@ -1,12 +1,18 @@
 /*
  * config: YAML (and JSON) configuration loading and validation with libyaml's
- * document API, which keeps a position on every node. Every problem is
+ * document API, which keeps a start mark on every node. Every problem is
  * recorded with its position and loading goes on, so `check` shows them all;
  * messages are sorted by position at the end. The struct is filled as far as
- * possible but only handed out when there was no error.
+ * possible but only handed out when there was no error at all.
+ *
+ * Strictness follows Go's YAML decoders, which Prometheus users know: unknown
+ * and duplicate keys are errors, a quoted scalar is a string (so "99.9" is no
+ * number), custom tags are refused.
  *
  * The walk follows the schema to a fixed depth, so YAML aliases (even cyclic
  * ones, which libyaml can build) cannot make it recurse without bound.
+ *
+ * Depends on util, selector and libyaml.
  */
 #include "config.h"
 
@@ -19,25 +25,49 @@
 #include <strings.h>
 #include <yaml.h>
 
-#define MIN_MS 60000LL
+#define SEC_MS 1000LL
+#define MIN_MS (60 * SEC_MS)
+#define HOUR_MS (60 * MIN_MS)
+#define DAY_MS (24 * HOUR_MS)
+
+/* The shortest standard alert window; time slices must tile it. */
+#define SHORTEST_WINDOW_MS (5 * MIN_MS)
+
+/* Field paths are short ("slos[12].alerting.windows[3].factor"); cut if not. */
+#define PATHLEN 256
 
 const struct config_alert_window config_default_windows[4] = {
-    {CONFIG_SEVERITY_PAGE, 60 * MIN_MS, 5 * MIN_MS, 14.4},
-    {CONFIG_SEVERITY_PAGE, 6 * 60 * MIN_MS, 30 * MIN_MS, 6},
-    {CONFIG_SEVERITY_TICKET, 24 * 60 * MIN_MS, 2 * 60 * MIN_MS, 3},
-    {CONFIG_SEVERITY_TICKET, 3 * 24 * 60 * MIN_MS, 6 * 60 * MIN_MS, 1},
+    {CONFIG_SEVERITY_PAGE, HOUR_MS, 5 * MIN_MS, 14.4},
+    {CONFIG_SEVERITY_PAGE, 6 * HOUR_MS, 30 * MIN_MS, 6},
+    {CONFIG_SEVERITY_TICKET, DAY_MS, 2 * HOUR_MS, 3},
+    {CONFIG_SEVERITY_TICKET, 3 * DAY_MS, 6 * HOUR_MS, 1},
 };
 
-/* Labels the sidecar sets itself; users may not set them. */
+/* Labels the sidecar sets itself on its series; users may not set them. */
 static const char *const reserved_labels[] = {
-    "slo",  "service", "window",  "kind",   "status", "severity", "description",
+    "slo",    "service",  "window",  "kind",     "status", "severity", "description",
     "period", "sli_kind", "version", "revision", "result", "le",
 };
 
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Flags for the field readers. */
+#define F_REQUIRED 1 /* absence is an error */
+#define F_NONEMPTY 2 /* "" is an error */
+
+/* What a mapping of strings holds, which decides how its keys are checked. */
+enum map_kind {
+    MAP_ANY,           /* annotations: any key */
+    MAP_SERIES_LABELS, /* labels on slo_* series: valid, not __*, not reserved */
+    MAP_ALERT_LABELS,  /* labels on alerts: valid, not __* (severity may be replaced) */
+    MAP_HEADERS        /* HTTP header names, no Authorization */
+};
+
+/* One recorded message with its position, sorted at the end. */
 struct pending {
-    size_t line;
+    size_t line; /* 1-based; 0 for file-level messages */
     size_t col;
-    size_t seq;
+    size_t seq; /* keeps messages at one position in the order found */
     char *msg;
 };
 
@@ -46,31 +76,39 @@ struct ctx {
     yaml_document_t *doc;
     struct pending *errs;
     size_t nerrs;
+    size_t aerrs;
     int oom;
-    enum config_mode mode;
+    const struct config *cfg; /* the global part, for checks inside SLOs */
 };
 
+/* Records msg at line:col (both 1-based; line 0 for "FILE: msg"). */
 static void add(struct ctx *c, size_t line, size_t col, const char *msg)
 {
-    struct pending *n;
     char *m;
 
+    if (c->nerrs == c->aerrs) {
+        size_t na = c->aerrs ? c->aerrs * 2 : 16;
+        struct pending *n = realloc(c->errs, na * sizeof(*n));
+
+        if (n == NULL) {
+            c->oom = 1;
+            return;
+        }
+        c->errs = n;
+        c->aerrs = na;
+    }
     if (line > 0)
         m = util_asprintf("%s:%zu:%zu: %s", c->file, line, col, msg);
     else
         m = util_asprintf("%s: %s", c->file, msg);
-    n = realloc(c->errs, (c->nerrs + 1) * sizeof(*n));
-    if (n != NULL)
-        c->errs = n;
-    if (m == NULL || n == NULL) {
-        free(m);
+    if (m == NULL) {
         c->oom = 1;
         return;
     }
-    n[c->nerrs].line = line;
-    n[c->nerrs].col = col;
-    n[c->nerrs].seq = c->nerrs;
-    n[c->nerrs].msg = m;
+    c->errs[c->nerrs].line = line;
+    c->errs[c->nerrs].col = col;
+    c->errs[c->nerrs].seq = c->nerrs;
+    c->errs[c->nerrs].msg = m;
     c->nerrs++;
 }
 
@@ -91,26 +129,13 @@ static void err(struct ctx *c, const yaml_node_t *n, const char *path, const cha
         snprintf(full, sizeof(full), "%s: %s", path, msg);
     else
         snprintf(full, sizeof(full), "%s", msg);
+    /* libyaml counts lines and columns from 0; editors from 1. */
     add(c, n ? n->start_mark.line + 1 : 0, n ? n->start_mark.column + 1 : 0, full);
 }
 
 static yaml_node_t *node(struct ctx *c, int id)
 {
     return yaml_document_get_node(c->doc, id);
-}
-
-static const char *kind_name(const yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    case YAML_SEQUENCE_NODE:
-        return "a sequence";
-    case YAML_SCALAR_NODE:
-        return "a scalar";
-    default:
-        return "nothing";
-    }
 }
 
 static const char *sval(const yaml_node_t *n)
@@ -125,72 +150,101 @@ static int is_null(const yaml_node_t *n)
     if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return 0;
     v = sval(n);
-    return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-           strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+    return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+           strcmp(v, "NULL") == 0;
+}
+
+/*
+ * Tags other than the core schema's (!!str, !!int, ...) mean nothing here.
+ * Returns 0 when n's tag is fine, else reports it and returns -1. The classic
+ * case is `op: !=`, which YAML reads as the tag "!=" on an empty value.
+ */
+static int tag_ok(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+    const char *t = (const char *)n->tag;
+
+    if (t == NULL || strncmp(t, "tag:yaml.org,2002:", 18) == 0)
+        return 1;
+    if (n->type == YAML_SCALAR_NODE && *n->data.scalar.value == '\0')
+        err(c, n, path, "YAML reads %s as a tag, leaving no value; quote it: \"%s\"", t, t);
+    else
+        err(c, n, path, "unsupported YAML tag \"%s\"", t);
+    return 0;
+}
+
+/* Describes n for "expected X, got Y": a mapping, null, "text", string "text". */
+static const char *describe(const yaml_node_t *n, char *buf, size_t len)
+{
+    const char *v;
+    size_t vl;
+
+    switch (n->type) {
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a sequence";
+    case YAML_SCALAR_NODE:
+        break;
+    default:
+        return "nothing";
+    }
+    if (is_null(n))
+        return "null";
+    v = sval(n);
+    vl = strlen(v);
+    snprintf(buf, len, "%s\"%.40s%s\"",
+             n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? "" : "string ", v,
+             vl > 40 ? "..." : "");
+    return buf;
+}
+
+/*
+ * Returns n's text when it is a non-null scalar, else reports "expected
+ * what, got ..." and returns NULL.
+ */
+static const char *want_scalar(struct ctx *c, yaml_node_t *n, const char *path, const char *what)
+{
+    char d[64];
+
+    if (!tag_ok(c, n, path))
+        return NULL;
+    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+        err(c, n, path, "expected %s, got %s", what, describe(n, d, sizeof(d)));
+        return NULL;
+    }
+    /* A "\0" escape would silently cut every C string made from the value. */
+    if (strlen(sval(n)) != n->data.scalar.length) {
+        err(c, n, path, "must not contain a NUL character");
+        return NULL;
+    }
+    return sval(n);
 }
 
 static int want_map(struct ctx *c, yaml_node_t *n, const char *path)
 {
+    char d[64];
+
+    if (!tag_ok(c, n, path))
+        return -1;
     if (n->type == YAML_MAPPING_NODE)
         return 0;
-    err(c, n, path, "expected a mapping, got %s", kind_name(n));
+    err(c, n, path, "expected a mapping, got %s", describe(n, d, sizeof(d)));
     return -1;
 }
 
-/*
- * Checks a mapping's keys against the allowed names: unknown and duplicate
- * keys are errors. Returns 0 when n is a mapping (even with bad keys).
- */
-static int check_keys(struct ctx *c, yaml_node_t *n, const char *path, const char *const *names,
-                      size_t nnames)
+static int want_seq(struct ctx *c, yaml_node_t *n, const char *path)
 {
-    if (want_map(c, n, path) != 0)
+    char d[64];
+
+    if (!tag_ok(c, n, path))
         return -1;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = node(c, p->key);
-        size_t i;
-
-        if (k->type != YAML_SCALAR_NODE) {
-            err(c, k, path, "keys must be strings");
-            continue;
-        }
-        for (i = 0; i < nnames; i++)
-            if (strcmp(sval(k), names[i]) == 0)
-                break;
-        if (i == nnames) {
-            err(c, k, path, "unknown field \"%s\"", sval(k));
-            continue;
-        }
-        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *k2 = node(c, q->key);
-
-            if (k2->type == YAML_SCALAR_NODE && strcmp(sval(k2), sval(k)) == 0) {
-                err(c, k, path, "duplicate field \"%s\" (first at line %zu)", sval(k),
-                    (size_t)k2->start_mark.line + 1);
-                break;
-            }
-        }
-    }
-    return 0;
+    if (n->type == YAML_SEQUENCE_NODE)
+        return 0;
+    err(c, n, path, "expected a sequence, got %s", describe(n, d, sizeof(d)));
+    return -1;
 }
 
-/* The value of key in mapping n (the first one), or NULL. */
-static yaml_node_t *get(struct ctx *c, yaml_node_t *n, const char *key)
-{
-    if (n == NULL || n->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = node(c, p->key);
-
-        if (k->type == YAML_SCALAR_NODE && strcmp(sval(k), key) == 0)
-            return node(c, p->value);
-    }
-    return NULL;
-}
-
-/* path.key into out; a path too long for messages is cut (checked, not silent UB). */
+/* path.key into out; a path too long for messages is cut, never overflowed. */
 static void join(char *out, size_t len, const char *path, const char *key)
 {
     int n;
@@ -203,111 +257,198 @@ static void join(char *out, size_t len, const char *path, const char *key)
         out[len - 1] = '\0';
 }
 
-/* A string field. Returns 0 and sets *out (owned), 1 when absent, -1 on error. */
-static int get_str(struct ctx *c, yaml_node_t *m, const char *path, const char *key, char **out)
+/* path[i] into out. */
+static void join_index(char *out, size_t len, const char *path, size_t i)
 {
-    yaml_node_t *n = get(c, m, key);
-    char p[256];
+    int n = snprintf(out, len, "%s[%zu]", path, i);
 
-    if (n == NULL)
-        return 1;
-    join(p, sizeof(p), path, key);
-    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
-        err(c, n, p, "expected a string, got %s", is_null(n) ? "null" : kind_name(n));
+    if (n < 0 || (size_t)n >= len)
+        out[len - 1] = '\0';
+}
+
+/*
+ * Checks a mapping's keys against the allowed names: unknown and duplicate
+ * keys are errors. Returns 0 when n is a mapping (even with bad keys), -1
+ * (reported) when it is not. nnames is at most 16.
+ */
+static int check_keys(struct ctx *c, yaml_node_t *n, const char *path, const char *const *names,
+                      size_t nnames)
+{
+    yaml_node_t *seen[16] = {NULL};
+
+    if (want_map(c, n, path) != 0)
         return -1;
-    }
-    free(*out);
-    *out = util_strdup(sval(n));
-    if (*out == NULL) {
-        c->oom = 1;
-        return -1;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(c, p->key);
+        const char *name = want_scalar(c, k, path, "a field name");
+        size_t i;
+
+        if (name == NULL)
+            continue;
+        for (i = 0; i < nnames; i++)
+            if (strcmp(name, names[i]) == 0)
+                break;
+        if (i == nnames) {
+            err(c, k, path, "unknown field \"%s\"", name);
+            continue;
+        }
+        if (seen[i] != NULL) {
+            err(c, k, path, "duplicate field \"%s\" (first at line %zu)", name,
+                (size_t)seen[i]->start_mark.line + 1);
+            continue;
+        }
+        seen[i] = k;
     }
     return 0;
 }
 
-static int required_str(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
-                        char **out)
+/* The value of key in mapping n (the first one when duplicated), or NULL. */
+static yaml_node_t *get(struct ctx *c, yaml_node_t *n, const char *key)
 {
-    int rc = get_str(c, m, path, key, out);
-    char p[256];
+    if (n == NULL || n->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(c, p->key);
 
-    join(p, sizeof(p), path, key);
-    if (rc == 1) {
-        err(c, m, path, "missing required field \"%s\"", key);
-        return -1;
+        if (k->type == YAML_SCALAR_NODE && strcmp(sval(k), key) == 0)
+            return node(c, p->value);
     }
-    if (rc == 0 && **out == '\0') {
-        err(c, get(c, m, key), p, "must not be empty");
-        return -1;
-    }
-    return rc;
+    return NULL;
 }
 
-/* A number: a plain (unquoted) scalar, finite. 0 ok, 1 absent, -1 error. */
-static int get_num(struct ctx *c, yaml_node_t *m, const char *path, const char *key, double *out)
+/* Like get(), but an explicit null counts as absent (`labels:` left empty). */
+static yaml_node_t *get_opt(struct ctx *c, yaml_node_t *n, const char *key)
+{
+    yaml_node_t *v = get(c, n, key);
+
+    return v != NULL && is_null(v) ? NULL : v;
+}
+
+static void missing(struct ctx *c, yaml_node_t *m, const char *path, const char *key)
+{
+    err(c, m, path, "missing required field \"%s\"", key);
+}
+
+/*
+ * A string field into *out (owned; a previous value is freed). Returns 0 when
+ * set, 1 when absent, -1 on a reported error.
+ */
+static int get_str(struct ctx *c, yaml_node_t *m, const char *path, const char *key, int flags,
+                   char **out)
 {
     yaml_node_t *n = get(c, m, key);
-    char p[256];
-    double v;
+    char p[PATHLEN];
+    const char *v;
+    char *d;
 
-    if (n == NULL)
+    if (n == NULL) {
+        if (flags & F_REQUIRED)
+            missing(c, m, path, key);
         return 1;
+    }
     join(p, sizeof(p), path, key);
-    if (n->type != YAML_SCALAR_NODE) {
-        err(c, n, p, "expected a number, got %s", kind_name(n));
+    v = want_scalar(c, n, p, "a string");
+    if (v == NULL)
+        return -1;
+    if ((flags & F_NONEMPTY) && *v == '\0') {
+        err(c, n, p, "must not be empty");
         return -1;
     }
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-        err(c, n, p, "expected a number, got string \"%s\"", sval(n));
+    d = util_strdup(v);
+    if (d == NULL) {
+        c->oom = 1;
         return -1;
     }
-    if (util_parse_double(sval(n), &v) != 0 || !isfinite(v)) {
-        err(c, n, p, "expected a number, got \"%s\"", sval(n));
+    free(*out);
+    *out = d;
+    return 0;
+}
+
+/*
+ * A number: a plain (unquoted) scalar, finite. Returns 0 when set, 1 when
+ * absent, -1 on a reported error. *text gets the scalar as written.
+ */
+static int get_num(struct ctx *c, yaml_node_t *m, const char *path, const char *key, int flags,
+                   double *out, const char **text)
+{
+    yaml_node_t *n = get(c, m, key);
+    char p[PATHLEN];
+    char d[64];
+    const char *v;
+    double x;
+
+    if (n == NULL) {
+        if (flags & F_REQUIRED)
+            missing(c, m, path, key);
+        return 1;
+    }
+    join(p, sizeof(p), path, key);
+    v = want_scalar(c, n, p, "a number");
+    if (v == NULL)
+        return -1;
+    /* Like Go's YAML decoders: quoting makes a string, and a string is no number. */
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || util_parse_double(v, &x) != 0) {
+        err(c, n, p, "expected a number, got %s", describe(n, d, sizeof(d)));
         return -1;
     }
-    *out = v;
+    if (!isfinite(x)) {
+        err(c, n, p, "expected a finite number, got %s", v);
+        return -1;
+    }
+    *out = x;
+    if (text != NULL)
+        *text = v;
     return 0;
 }
 
 static int get_bool(struct ctx *c, yaml_node_t *m, const char *path, const char *key, int *out)
 {
+    static const char *const yes[] = {"true", "True", "TRUE"};
+    static const char *const no[] = {"false", "False", "FALSE"};
     yaml_node_t *n = get(c, m, key);
-    char p[256];
-    const char *v;
+    char p[PATHLEN];
+    char d[64];
 
     if (n == NULL)
         return 1;
     join(p, sizeof(p), path, key);
+    if (!tag_ok(c, n, p))
+        return -1;
     if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        v = sval(n);
-        if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE")) {
-            *out = 1;
-            return 0;
-        }
-        if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE")) {
-            *out = 0;
-            return 0;
+        for (size_t i = 0; i < 3; i++) {
+            if (strcmp(sval(n), yes[i]) == 0) {
+                *out = 1;
+                return 0;
+            }
+            if (strcmp(sval(n), no[i]) == 0) {
+                *out = 0;
+                return 0;
+            }
         }
     }
-    err(c, n, p, "expected true or false");
+    err(c, n, p, "expected true or false, got %s", describe(n, d, sizeof(d)));
     return -1;
 }
 
+/* A Prometheus duration, quoted or not. 0 set, 1 absent, -1 reported error. */
 static int get_duration(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
-                        int64_t *out)
+                        int flags, int64_t *out)
 {
     yaml_node_t *n = get(c, m, key);
-    char p[256];
-    struct err e;
+    char p[PATHLEN];
+    const char *v;
+    struct err e = {{0}};
 
-    if (n == NULL)
+    if (n == NULL) {
+        if (flags & F_REQUIRED)
+            missing(c, m, path, key);
         return 1;
-    join(p, sizeof(p), path, key);
-    if (n->type != YAML_SCALAR_NODE) {
-        err(c, n, p, "expected a duration like 30s, 5m or 7d, got %s", kind_name(n));
-        return -1;
     }
-    if (util_duration_parse(sval(n), out, 0, &e) != 0) {
+    join(p, sizeof(p), path, key);
+    v = want_scalar(c, n, p, "a duration like 30s, 5m or 7d");
+    if (v == NULL)
+        return -1;
+    if (util_duration_parse(v, out, 0, &e) != 0) {
         err(c, n, p, "%s", e.msg);
         return -1;
     }
@@ -325,18 +466,24 @@ static int label_name_ok(const char *s)
     return 1;
 }
 
-/* Checks a label name a user sets on series. Returns 0 or -1 (reported). */
-static int user_label_ok(struct ctx *c, yaml_node_t *n, const char *path, const char *name)
+/*
+ * Checks a label name for the sidecar's series (global and SLO labels,
+ * group_by). reserved: also refuse the names the sidecar sets itself.
+ * Returns 0 or -1 (reported at n).
+ */
+static int label_ok(struct ctx *c, yaml_node_t *n, const char *path, const char *name,
+                    int reserved)
 {
     if (!label_name_ok(name)) {
         err(c, n, path, "invalid label name \"%s\" (must match [a-zA-Z_][a-zA-Z0-9_]*)", name);
         return -1;
     }
+    /* Prometheus keeps __* for itself (__name__, __address__, ...). */
     if (strncmp(name, "__", 2) == 0) {
-        err(c, n, path, "label names starting with \"__\" are reserved");
+        err(c, n, path, "label names starting with \"__\" are reserved (\"%s\")", name);
         return -1;
     }
-    for (size_t i = 0; i < sizeof(reserved_labels) / sizeof(reserved_labels[0]); i++) {
+    for (size_t i = 0; reserved && i < NELEMS(reserved_labels); i++) {
         if (strcmp(name, reserved_labels[i]) == 0) {
             err(c, n, path, "label \"%s\" is reserved by slo-sidecar", name);
             return -1;
@@ -345,73 +492,155 @@ static int user_label_ok(struct ctx *c, yaml_node_t *n, const char *path, const 
     return 0;
 }
 
-/*
- * A mapping of string to string. labels: 0 any names (annotations; headers
- * are checked by the caller), 1 label names for slo_* series (the sidecar's
- * own names are refused), 2 alert label names (severity is the point there).
- */
-static void get_map(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
-                    struct labels *out, int labels)
+/* RFC 9110 token characters, which is what a header name is made of. */
+static int header_name_ok(const char *h)
 {
-    yaml_node_t *n = get(c, m, key);
-    char p[256];
+    if (*h == '\0')
+        return 0;
+    for (const char *q = h; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *q) != NULL))
+            return 0;
+    return 1;
+}
 
-    if (n == NULL || is_null(n))
+/* Checks one key of a string map by kind. Returns 0 or -1 (reported at k). */
+static int map_key_ok(struct ctx *c, yaml_node_t *k, const char *path, const char *name,
+                      enum map_kind kind)
+{
+    switch (kind) {
+    case MAP_SERIES_LABELS:
+        return label_ok(c, k, path, name, 1);
+    case MAP_ALERT_LABELS:
+        return label_ok(c, k, path, name, 0);
+    case MAP_HEADERS:
+        if (!header_name_ok(name)) {
+            err(c, k, path, "invalid header name \"%s\"", name);
+            return -1;
+        }
+        /* Secrets in the config file end up in logs, dumps and repositories. */
+        if (strcasecmp(name, "Authorization") == 0) {
+            err(c, k, path,
+                "do not set Authorization as a header; use bearer_token_file or "
+                "basic_auth, which keep the secret in a file");
+            return -1;
+        }
+        return 0;
+    case MAP_ANY:
+    default:
+        return 0;
+    }
+}
+
+/* A mapping of string to string (labels, annotations, headers) into out. */
+static void get_map(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
+                    enum map_kind kind, struct labels *out)
+{
+    yaml_node_t *n = get_opt(c, m, key);
+    char p[PATHLEN];
+
+    if (n == NULL)
         return;
     join(p, sizeof(p), path, key);
     if (want_map(c, n, p) != 0)
         return;
-    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
-         q++) {
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
         yaml_node_t *k = node(c, q->key);
         yaml_node_t *v = node(c, q->value);
+        const char *name = want_scalar(c, k, p, "a name");
+        const char *value;
+        char vp[PATHLEN];
+        int dup = 0;
 
-        if (k->type != YAML_SCALAR_NODE) {
-            err(c, k, p, "keys must be strings");
+        if (name == NULL)
+            continue;
+        for (yaml_node_pair_t *r = n->data.mapping.pairs.start; r < q && !dup; r++) {
+            yaml_node_t *k2 = node(c, r->key);
+
+            dup = k2->type == YAML_SCALAR_NODE && strcmp(sval(k2), name) == 0;
+        }
+        if (dup) {
+            err(c, k, p, "duplicate field \"%s\"", name);
             continue;
         }
-        if (v->type != YAML_SCALAR_NODE || is_null(v)) {
-            err(c, v, p, "value of \"%s\" must be a string", sval(k));
+        join(vp, sizeof(vp), p, name);
+        value = want_scalar(c, v, vp, "a string");
+        if (map_key_ok(c, k, p, name, kind) != 0 || value == NULL)
             continue;
+        if (kind == MAP_HEADERS) {
+            int bad = 0;
+
+            /* CR or LF would let a value smuggle in more headers. */
+            for (const char *s = value; *s; s++)
+                bad |= ((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f;
+            if (bad) {
+                err(c, v, vp, "header values cannot contain control characters");
+                continue;
+            }
         }
-        if (labels == 1 && user_label_ok(c, k, p, sval(k)) != 0)
-            continue;
-        if (labels == 2 && (!label_name_ok(sval(k)) || strncmp(sval(k), "__", 2) == 0)) {
-            err(c, k, p, "invalid label name \"%s\" (must match [a-zA-Z_][a-zA-Z0-9_]* and "
-                         "not start with \"__\")", sval(k));
-            continue;
-        }
-        if (labels_get(out, sval(k)) != NULL) {
-            err(c, k, p, "duplicate field \"%s\"", sval(k));
-            continue;
-        }
-        if (labels_set(out, sval(k), sval(v)) != 0)
+        if (labels_set(out, name, value) != 0)
             c->oom = 1;
     }
 }
 
-static struct selector *get_selector(struct ctx *c, yaml_node_t *m, const char *path,
-                                     const char *key, char **text, int required)
+/*
+ * A selector field: the text into *text and the parsed selector into *sel.
+ * Returns 0 when both are set, 1 when absent, -1 on a reported error.
+ */
+static int get_selector(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
+                        int flags, char **text, struct selector **sel)
 {
-    char p[256];
-    struct selector *sel = NULL;
-    struct err e;
-    int rc = required ? required_str(c, m, path, key, text) : get_str(c, m, path, key, text);
+    char p[PATHLEN];
+    struct err e = {{0}};
+    int rc = get_str(c, m, path, key, flags | F_NONEMPTY, text);
 
     if (rc != 0)
-        return NULL;
+        return rc;
     join(p, sizeof(p), path, key);
-    if (selector_parse(*text, &sel, &e) != 0) {
+    if (selector_parse(*text, sel, &e) != 0) {
         err(c, get(c, m, key), p, "invalid selector: %s", e.msg);
-        return NULL;
+        return -1;
     }
-    return sel;
+    return 0;
+}
+
+static void parse_url(struct ctx *c, yaml_node_t *m, struct config_prometheus *p)
+{
+    const char *path = "global.prometheus.url";
+    const char *rest;
+    size_t len;
+
+    if (get_str(c, m, "global.prometheus", "url", F_REQUIRED | F_NONEMPTY, &p->url) != 0)
+        return;
+    if (strncmp(p->url, "http://", 7) == 0)
+        rest = p->url + 7;
+    else if (strncmp(p->url, "https://", 8) == 0)
+        rest = p->url + 8;
+    else {
+        err(c, get(c, m, "url"), path, "must start with http:// or https://, got \"%s\"", p->url);
+        return;
+    }
+    if (*rest == '\0' || *rest == '/') {
+        err(c, get(c, m, "url"), path, "has no host: \"%s\"", p->url);
+        return;
+    }
+    for (const char *s = p->url; *s; s++) {
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
+            err(c, get(c, m, "url"), path, "must not contain spaces or control characters");
+            return;
+        }
+    }
+    /* The API paths are appended with their own leading slash. */
+    len = strlen(p->url);
+    while (len > 0 && p->url[len - 1] == '/')
+        p->url[--len] = '\0';
 }
 
 static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_prometheus *p)
 {
-    static const char *const keys[] = {"url", "mode", "timeout", "read_path", "headers",
-                                       "bearer_token_file", "basic_auth", "tls"};
+    static const char *const keys[] = {"url",        "mode",    "timeout",
+                                       "read_path",  "headers", "bearer_token_file",
+                                       "basic_auth", "tls"};
     static const char *const ba_keys[] = {"username", "password_file"};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file",
                                            "insecure_skip_verify"};
@@ -419,18 +648,10 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
     char *mode = NULL;
     yaml_node_t *v;
 
-    if (check_keys(c, n, path, keys, 8) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    if (required_str(c, n, path, "url", &p->url) == 0) {
-        size_t len = strlen(p->url);
-
-        if (strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "https://", 8) != 0)
-            err(c, get(c, n, "url"), "global.prometheus.url",
-                "must start with http:// or https://, got \"%s\"", p->url);
-        while (len > 0 && p->url[len - 1] == '/')
-            p->url[--len] = '\0';
-    }
-    if (get_str(c, n, path, "mode", &mode) == 0) {
+    parse_url(c, n, p);
+    if (get_str(c, n, path, "mode", 0, &mode) == 0) {
         if (strcmp(mode, "promql") == 0)
             p->mode = CONFIG_MODE_PROMQL;
         else if (strcmp(mode, "remote_read") == 0)
@@ -440,91 +661,102 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
                 "must be promql or remote_read, got \"%s\"", mode);
     }
     free(mode);
-    c->mode = p->mode;
-    get_duration(c, n, path, "timeout", &p->timeout_ms);
-    if (get_str(c, n, path, "read_path", &p->read_path) == 0 && p->read_path[0] != '/')
-        err(c, get(c, n, "read_path"), "global.prometheus.read_path", "must start with \"/\"");
-    get_map(c, n, path, "headers", &p->headers, 0);
-    for (size_t i = 0; i < p->headers.n; i++) {
-        const char *h = p->headers.v[i].name;
-        int ok = *h != '\0';
-
-        for (const char *q = h; *q; q++)
-            if (!(((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-                   (*q >= '0' && *q <= '9') || strchr("!#$%&'*+-.^_`|~", *q) != NULL)))
-                ok = 0;
-        if (!ok)
-            err(c, get(c, n, "headers"), "global.prometheus.headers",
-                "invalid header name \"%s\"", h);
-        else if (strcasecmp(h, "Authorization") == 0)
-            err(c, get(c, n, "headers"), "global.prometheus.headers",
-                "set Authorization with bearer_token_file or basic_auth, not as a header "
-                "(secrets belong in files)");
-        for (const char *q = p->headers.v[i].value; *q; q++)
-            if ((unsigned char)*q < 0x20 && *q != '\t')
-                ok = 0;
-        if (!ok)
-            err(c, get(c, n, "headers"), "global.prometheus.headers",
-                "header \"%s\" has control characters", h);
-    }
-    get_str(c, n, path, "bearer_token_file", &p->bearer_token_file);
+    get_duration(c, n, path, "timeout", 0, &p->timeout_ms);
+    if (get_str(c, n, path, "read_path", 0, &p->read_path) == 0 && p->read_path[0] != '/')
+        err(c, get(c, n, "read_path"), "global.prometheus.read_path",
+            "must start with \"/\", got \"%s\"", p->read_path);
+    get_map(c, n, path, "headers", MAP_HEADERS, &p->headers);
+    get_str(c, n, path, "bearer_token_file", F_NONEMPTY, &p->bearer_token_file);
     v = get(c, n, "basic_auth");
     if (v != NULL && check_keys(c, v, "global.prometheus.basic_auth", ba_keys, 2) == 0) {
-        required_str(c, v, "global.prometheus.basic_auth", "username", &p->basic_username);
-        required_str(c, v, "global.prometheus.basic_auth", "password_file",
-                     &p->basic_password_file);
-        if (p->bearer_token_file != NULL)
+        get_str(c, v, "global.prometheus.basic_auth", "username", F_REQUIRED | F_NONEMPTY,
+                &p->basic_username);
+        get_str(c, v, "global.prometheus.basic_auth", "password_file", F_REQUIRED | F_NONEMPTY,
+                &p->basic_password_file);
+        if (get(c, n, "bearer_token_file") != NULL)
             err(c, v, "global.prometheus.basic_auth",
                 "basic_auth and bearer_token_file cannot both be set");
     }
-    v = get(c, n, "tls");
+    v = get_opt(c, n, "tls");
     if (v != NULL && check_keys(c, v, "global.prometheus.tls", tls_keys, 4) == 0) {
-        get_str(c, v, "global.prometheus.tls", "ca_file", &p->ca_file);
-        get_str(c, v, "global.prometheus.tls", "cert_file", &p->cert_file);
-        get_str(c, v, "global.prometheus.tls", "key_file", &p->key_file);
-        get_bool(c, v, "global.prometheus.tls", "insecure_skip_verify", &p->insecure_skip_verify);
-        if ((p->cert_file == NULL) != (p->key_file == NULL))
-            err(c, v, "global.prometheus.tls", "cert_file and key_file must be set together");
+        const char *tp = "global.prometheus.tls";
+
+        get_str(c, v, tp, "ca_file", F_NONEMPTY, &p->ca_file);
+        get_str(c, v, tp, "cert_file", F_NONEMPTY, &p->cert_file);
+        get_str(c, v, tp, "key_file", F_NONEMPTY, &p->key_file);
+        get_bool(c, v, tp, "insecure_skip_verify", &p->insecure_skip_verify);
+        if ((get(c, v, "cert_file") == NULL) != (get(c, v, "key_file") == NULL))
+            err(c, v, tp, "cert_file and key_file must be set together");
     }
+}
+
+static void parse_status(struct ctx *c, yaml_node_t *v, struct config *cfg)
+{
+    static const char *const keys[] = {"warning", "critical"};
+    const char *path = "global.status";
+    int bad = 0;
+    int rc;
+
+    if (check_keys(c, v, path, keys, 2) != 0)
+        return;
+    rc = get_num(c, v, path, "warning", 0, &cfg->status_warning, NULL);
+    if (rc < 0 || (rc == 0 && !(cfg->status_warning > 0 && cfg->status_warning <= 1))) {
+        if (rc == 0)
+            err(c, get(c, v, "warning"), "global.status.warning",
+                "must be greater than 0 and at most 1, got %g", cfg->status_warning);
+        bad = 1;
+    }
+    rc = get_num(c, v, path, "critical", 0, &cfg->status_critical, NULL);
+    if (rc < 0 || (rc == 0 && !(cfg->status_critical > 0 && cfg->status_critical <= 1))) {
+        if (rc == 0)
+            err(c, get(c, v, "critical"), "global.status.critical",
+                "must be greater than 0 and at most 1, got %g", cfg->status_critical);
+        bad = 1;
+    }
+    if (!bad && cfg->status_warning >= cfg->status_critical)
+        err(c, v, path, "warning (%g) must be below critical (%g)", cfg->status_warning,
+            cfg->status_critical);
 }
 
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
-    static const char *const keys[] = {"interval", "prometheus", "labels", "status",
-                                       "state_file"};
-    static const char *const st_keys[] = {"warning", "critical"};
+    static const char *const keys[] = {"interval", "prometheus", "labels", "status", "state_file"};
     yaml_node_t *v;
 
-    if (check_keys(c, n, "global", keys, 5) != 0)
+    if (check_keys(c, n, "global", keys, NELEMS(keys)) != 0)
         return;
-    if (get_duration(c, n, "global", "interval", &cfg->interval_ms) == 0 &&
-        cfg->interval_ms < 1000)
+    if (get_duration(c, n, "global", "interval", 0, &cfg->interval_ms) == 0 &&
+        cfg->interval_ms < SEC_MS)
         err(c, get(c, n, "interval"), "global.interval", "must be at least 1s");
     v = get(c, n, "prometheus");
     if (v == NULL)
-        err(c, n, "global", "missing required field \"prometheus\"");
+        missing(c, n, "global", "prometheus");
     else
         parse_prometheus(c, v, &cfg->prometheus);
-    get_map(c, n, "global", "labels", &cfg->labels, 1);
-    v = get(c, n, "status");
-    if (v != NULL && check_keys(c, v, "global.status", st_keys, 2) == 0) {
-        int bad = 0;
+    get_map(c, n, "global", "labels", MAP_SERIES_LABELS, &cfg->labels);
+    v = get_opt(c, n, "status");
+    if (v != NULL)
+        parse_status(c, v, cfg);
+    get_str(c, n, "global", "state_file", F_NONEMPTY, &cfg->state_file);
+}
 
-        if (get_num(c, v, "global.status", "warning", &cfg->status_warning) == 0 &&
-            !(cfg->status_warning > 0 && cfg->status_warning <= 1)) {
-            err(c, get(c, v, "warning"), "global.status.warning", "must be in (0, 1]");
-            bad = 1;
-        }
-        if (get_num(c, v, "global.status", "critical", &cfg->status_critical) == 0 &&
-            !(cfg->status_critical > 0 && cfg->status_critical <= 1)) {
-            err(c, get(c, v, "critical"), "global.status.critical", "must be in (0, 1]");
-            bad = 1;
-        }
-        if (!bad && cfg->status_warning >= cfg->status_critical)
-            err(c, v, "global.status", "warning (%g) must be below critical (%g)",
-                cfg->status_warning, cfg->status_critical);
+/*
+ * Requires exactly one of the fields a and b of mapping n. Returns 0 when
+ * that holds, else -1 (reported).
+ */
+static int one_of(struct ctx *c, yaml_node_t *n, const char *path, const char *a, const char *b)
+{
+    int ha = get(c, n, a) != NULL, hb = get(c, n, b) != NULL;
+
+    if (ha && hb) {
+        err(c, n, path, "set only one of \"%s\" and \"%s\"", a, b);
+        return -1;
     }
-    get_str(c, n, "global", "state_file", &cfg->state_file);
+    if (!ha && !hb) {
+        err(c, n, path, "missing required field \"%s\" or \"%s\"", a, b);
+        return -1;
+    }
+    return 0;
 }
 
 static void parse_events(struct ctx *c, yaml_node_t *n, const char *path,
@@ -532,52 +764,45 @@ static void parse_events(struct ctx *c, yaml_node_t *n, const char *path,
 {
     static const char *const keys[] = {"error", "good", "total"};
 
-    if (check_keys(c, n, path, keys, 3) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    ev->error_sel = get_selector(c, n, path, "error", &ev->error, 0);
-    ev->good_sel = get_selector(c, n, path, "good", &ev->good, 0);
-    if ((get(c, n, "error") != NULL) == (get(c, n, "good") != NULL))
-        err(c, n, path, "exactly one of \"error\" and \"good\" must be set");
-    ev->total_sel = get_selector(c, n, path, "total", &ev->total, 1);
+    if (one_of(c, n, path, "error", "good") == 0) {
+        get_selector(c, n, path, "error", 0, &ev->error, &ev->error_sel);
+        get_selector(c, n, path, "good", 0, &ev->good, &ev->good_sel);
+    }
+    get_selector(c, n, path, "total", F_REQUIRED, &ev->total, &ev->total_sel);
 }
 
 static void parse_latency(struct ctx *c, yaml_node_t *n, const char *path,
                           struct config_sli_latency *l)
 {
     static const char *const keys[] = {"histogram", "threshold"};
-    char p[256];
+    static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
+    char p[PATHLEN];
 
-    if (check_keys(c, n, path, keys, 2) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    l->histogram_sel = get_selector(c, n, path, "histogram", &l->histogram, 1);
-    if (l->histogram_sel != NULL) {
+    if (get_selector(c, n, path, "histogram", F_REQUIRED, &l->histogram, &l->histogram_sel) == 0) {
         const char *m = l->histogram_sel->metric;
         size_t len = strlen(m);
-        static const char *const suffixes[] = {"_bucket", "_count", "_sum"};
 
-        for (int i = 0; i < 3; i++) {
+        for (size_t i = 0; i < NELEMS(suffixes); i++) {
             size_t sl = strlen(suffixes[i]);
 
             if (len > sl && strcmp(m + len - sl, suffixes[i]) == 0) {
                 join(p, sizeof(p), path, "histogram");
                 err(c, get(c, n, "histogram"), p,
-                    "give the histogram's base name without \"%s\" (the sidecar reads "
-                    "_bucket and _count itself)", suffixes[i]);
+                    "give the histogram's base name \"%.*s\", without \"%s\" (the sidecar "
+                    "reads _bucket and _count itself)",
+                    (int)(len - sl), m, suffixes[i]);
             }
         }
     }
     join(p, sizeof(p), path, "threshold");
-    switch (get_num(c, n, path, "threshold", &l->threshold)) {
-    case 1:
-        err(c, n, path, "missing required field \"threshold\"");
-        break;
-    case 0:
-        if (!(l->threshold > 0))
-            err(c, get(c, n, "threshold"), p, "must be greater than 0 (seconds)");
-        break;
-    default:
-        break;
-    }
+    if (get_num(c, n, path, "threshold", F_REQUIRED, &l->threshold, NULL) == 0 &&
+        !(l->threshold > 0))
+        err(c, get(c, n, "threshold"), p, "must be greater than 0 (seconds), got %g",
+            l->threshold);
 }
 
 static void parse_timeslice(struct ctx *c, yaml_node_t *n, const char *path,
@@ -586,34 +811,40 @@ static void parse_timeslice(struct ctx *c, yaml_node_t *n, const char *path,
     static const char *const keys[] = {"gauge", "age", "op", "value", "slice"};
     static const char *const ops[] = {"<", "<=", ">", ">=", "==", "!="};
     char *op = NULL;
-    char p[256];
+    char p[PATHLEN];
 
-    if (check_keys(c, n, path, keys, 5) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    t->gauge_sel = get_selector(c, n, path, "gauge", &t->gauge, 1);
+    get_selector(c, n, path, "gauge", F_REQUIRED, &t->gauge, &t->gauge_sel);
     get_bool(c, n, path, "age", &t->age);
-    if (required_str(c, n, path, "op", &op) == 0) {
+    if (get_str(c, n, path, "op", F_REQUIRED, &op) == 0) {
         size_t i;
 
-        for (i = 0; i < 6; i++)
+        for (i = 0; i < NELEMS(ops); i++)
             if (strcmp(op, ops[i]) == 0)
                 break;
-        if (i == 6) {
-            join(p, sizeof(p), path, "op");
+        join(p, sizeof(p), path, "op");
+        if (i == NELEMS(ops))
             err(c, get(c, n, "op"), p, "must be one of < <= > >= == !=, got \"%s\"", op);
-        } else {
+        else
             t->op = (enum config_cmp)i;
-        }
     }
     free(op);
-    if (get_num(c, n, path, "value", &t->value) == 1)
-        err(c, n, path, "missing required field \"value\"");
+    get_num(c, n, path, "value", F_REQUIRED, &t->value, NULL);
     join(p, sizeof(p), path, "slice");
-    if (get_duration(c, n, path, "slice", &t->slice_ms) == 0) {
-        /* Slices must tile every alert window; the shortest is 5m. */
-        if (t->slice_ms < 1000 || t->slice_ms > 5 * MIN_MS || (5 * MIN_MS) % t->slice_ms != 0)
+    if (get_duration(c, n, path, "slice", 0, &t->slice_ms) == 0) {
+        /*
+         * Every window is cut into whole slices. The standard windows are all
+         * multiples of 5m, so a slice that divides 5m tiles each of them
+         * exactly and no window loses a partial slice at its edge.
+         */
+        if (t->slice_ms < SEC_MS)
+            err(c, get(c, n, "slice"), p, "must be at least 1s");
+        else if (t->slice_ms > SHORTEST_WINDOW_MS)
+            err(c, get(c, n, "slice"), p, "must be at most 5m, the shortest alert window");
+        else if (SHORTEST_WINDOW_MS % t->slice_ms != 0)
             err(c, get(c, n, "slice"), p,
-                "must be between 1s and 5m and divide 5m evenly, so slices tile every "
+                "must divide 5m evenly (e.g. 10s, 30s, 1m, 5m) so that slices tile every "
                 "alert window");
     }
 }
@@ -623,49 +854,59 @@ static void parse_promql(struct ctx *c, yaml_node_t *n, const char *path,
 {
     static const char *const keys[] = {"error_query", "good_query", "total_query"};
 
-    if (check_keys(c, n, path, keys, 3) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    get_str(c, n, path, "error_query", &q->error_query);
-    get_str(c, n, path, "good_query", &q->good_query);
-    if ((get(c, n, "error_query") != NULL) == (get(c, n, "good_query") != NULL))
-        err(c, n, path, "exactly one of \"error_query\" and \"good_query\" must be set");
-    else if ((q->error_query && !*q->error_query) || (q->good_query && !*q->good_query))
-        err(c, n, path, "queries must not be empty");
-    required_str(c, n, path, "total_query", &q->total_query);
-    if (c->mode != CONFIG_MODE_PROMQL)
-        err(c, n, path, "promql SLIs need mode: promql");
+    if (one_of(c, n, path, "error_query", "good_query") == 0) {
+        get_str(c, n, path, "error_query", F_NONEMPTY, &q->error_query);
+        get_str(c, n, path, "good_query", F_NONEMPTY, &q->good_query);
+    }
+    get_str(c, n, path, "total_query", F_REQUIRED | F_NONEMPTY, &q->total_query);
+    /* remote_read fetches raw samples; there is no query engine to run these. */
+    if (c->cfg->prometheus.mode != CONFIG_MODE_PROMQL)
+        err(c, n, path,
+            "promql SLIs need mode: promql (global.prometheus.mode is "
+            "remote_read)");
 }
 
 static void parse_sli(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
     static const char *const keys[] = {"events", "latency", "timeslice", "promql"};
+    yaml_node_t *kinds[4];
+    char p[PATHLEN];
     int count = 0;
-    char p[256];
+    size_t which = 0;
 
-    if (check_keys(c, n, path, keys, 4) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    for (int i = 0; i < 4; i++)
-        count += get(c, n, keys[i]) != NULL;
+    for (size_t i = 0; i < NELEMS(keys); i++) {
+        kinds[i] = get(c, n, keys[i]);
+        if (kinds[i] != NULL) {
+            count++;
+            which = i;
+        }
+    }
     if (count != 1) {
         err(c, n, path, "sli must have exactly one of events, latency, timeslice, promql");
         return;
     }
-    if (get(c, n, "events") != NULL) {
+    join(p, sizeof(p), path, keys[which]);
+    switch (which) {
+    case 0:
         slo->kind = CONFIG_SLI_EVENTS;
-        join(p, sizeof(p), path, "events");
-        parse_events(c, get(c, n, "events"), p, &slo->events);
-    } else if (get(c, n, "latency") != NULL) {
+        parse_events(c, kinds[which], p, &slo->events);
+        break;
+    case 1:
         slo->kind = CONFIG_SLI_LATENCY;
-        join(p, sizeof(p), path, "latency");
-        parse_latency(c, get(c, n, "latency"), p, &slo->latency);
-    } else if (get(c, n, "timeslice") != NULL) {
+        parse_latency(c, kinds[which], p, &slo->latency);
+        break;
+    case 2:
         slo->kind = CONFIG_SLI_TIMESLICE;
-        join(p, sizeof(p), path, "timeslice");
-        parse_timeslice(c, get(c, n, "timeslice"), p, &slo->timeslice);
-    } else {
+        parse_timeslice(c, kinds[which], p, &slo->timeslice);
+        break;
+    default:
         slo->kind = CONFIG_SLI_PROMQL;
-        join(p, sizeof(p), path, "promql");
-        parse_promql(c, get(c, n, "promql"), p, &slo->promql);
+        parse_promql(c, kinds[which], p, &slo->promql);
+        break;
     }
 }
 
@@ -674,26 +915,76 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 {
     static const char *const keys[] = {"labels", "annotations"};
 
-    if (n == NULL || check_keys(c, n, path, keys, 2) != 0)
+    if (n == NULL || check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    get_map(c, n, path, "labels", &r->labels, 2);
-    get_map(c, n, path, "annotations", &r->annotations, 0);
+    get_map(c, n, path, "labels", MAP_ALERT_LABELS, &r->labels);
+    get_map(c, n, path, "annotations", MAP_ANY, &r->annotations);
 }
 
-static void parse_windows(struct ctx *c, yaml_node_t *n, const char *path,
-                          struct config_slo *slo)
+/*
+ * One row of alerting.windows into w; slo gives the period. Returns 0 when
+ * the row is complete and valid.
+ */
+static int parse_window(struct ctx *c, yaml_node_t *row, const char *p,
+                        const struct config_slo *slo, struct config_alert_window *w)
 {
     static const char *const keys[] = {"severity", "long", "short", "factor"};
+    char q[PATHLEN];
+    char *sev = NULL;
+    int ok = 1, durations = 1;
+
+    if (check_keys(c, row, p, keys, NELEMS(keys)) != 0)
+        return -1;
+    if (get_str(c, row, p, "severity", F_REQUIRED, &sev) == 0) {
+        if (strcmp(sev, "page") == 0)
+            w->severity = CONFIG_SEVERITY_PAGE;
+        else if (strcmp(sev, "ticket") == 0)
+            w->severity = CONFIG_SEVERITY_TICKET;
+        else {
+            join(q, sizeof(q), p, "severity");
+            err(c, get(c, row, "severity"), q, "must be page or ticket, got \"%s\"", sev);
+            ok = 0;
+        }
+    } else {
+        ok = 0;
+    }
+    free(sev);
+    durations &= get_duration(c, row, p, "long", F_REQUIRED, &w->long_ms) == 0;
+    durations &= get_duration(c, row, p, "short", F_REQUIRED, &w->short_ms) == 0;
+    ok &= durations;
+    if (durations && w->long_ms <= w->short_ms) {
+        join(q, sizeof(q), p, "short");
+        err(c, get(c, row, "short"), q, "must be shorter than long");
+        ok = 0;
+    }
+    /* A window longer than the period would count events from before it. */
+    if (durations && slo->period_kind == CONFIG_PERIOD_ROLLING && slo->period_ms > 0 &&
+        w->long_ms > slo->period_ms) {
+        join(q, sizeof(q), p, "long");
+        err(c, get(c, row, "long"), q, "must not be longer than the period (%s)",
+            slo->period_name);
+        ok = 0;
+    }
+    if (get_num(c, row, p, "factor", F_REQUIRED, &w->factor, NULL) != 0) {
+        ok = 0;
+    } else if (!(w->factor > 0)) {
+        join(q, sizeof(q), p, "factor");
+        err(c, get(c, row, "factor"), q, "must be greater than 0, got %g", w->factor);
+        ok = 0;
+    }
+    return ok ? 0 : -1;
+}
+
+static void parse_windows(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
+{
     size_t cnt;
     struct config_alert_window *w;
 
-    if (n->type != YAML_SEQUENCE_NODE) {
-        err(c, n, path, "expected a sequence, got %s", kind_name(n));
+    if (want_seq(c, n, path) != 0)
         return;
-    }
     cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (cnt == 0) {
-        err(c, n, path, "needs at least one row (leave it out for the default table)");
+        err(c, n, path, "needs at least one row (leave windows out for the default table)");
         return;
     }
     w = calloc(cnt, sizeof(*w));
@@ -706,168 +997,219 @@ static void parse_windows(struct ctx *c, yaml_node_t *n, const char *path,
     slo->nwindows = cnt;
     for (size_t i = 0; i < cnt; i++) {
         yaml_node_t *row = node(c, n->data.sequence.items.start[i]);
-        char p[256];
-        char *sev = NULL;
-        int ok = 1;
+        char p[PATHLEN];
 
-        if (snprintf(p, sizeof(p), "%s[%zu]", path, i) >= (int)sizeof(p))
-            p[sizeof(p) - 1] = '\0';
-        if (check_keys(c, row, p, keys, 4) != 0)
-            continue;
-        if (required_str(c, row, p, "severity", &sev) == 0) {
-            if (strcmp(sev, "page") == 0)
-                w[i].severity = CONFIG_SEVERITY_PAGE;
-            else if (strcmp(sev, "ticket") == 0)
-                w[i].severity = CONFIG_SEVERITY_TICKET;
-            else
-                err(c, get(c, row, "severity"), p, "severity must be page or ticket, got \"%s\"",
-                    sev);
-        }
-        free(sev);
-        if (get_duration(c, row, p, "long", &w[i].long_ms) != 0) {
-            if (get(c, row, "long") == NULL)
-                err(c, row, p, "missing required field \"long\"");
-            ok = 0;
-        }
-        if (get_duration(c, row, p, "short", &w[i].short_ms) != 0) {
-            if (get(c, row, "short") == NULL)
-                err(c, row, p, "missing required field \"short\"");
-            ok = 0;
-        }
-        switch (get_num(c, row, p, "factor", &w[i].factor)) {
-        case 1:
-            err(c, row, p, "missing required field \"factor\"");
-            break;
-        case 0:
-            if (!(w[i].factor > 0))
-                err(c, get(c, row, "factor"), p, "factor must be greater than 0");
-            break;
-        default:
-            break;
-        }
-        if (ok && w[i].long_ms <= w[i].short_ms)
-            err(c, row, p, "long window must be longer than short window");
-        if (ok && slo->period_kind == CONFIG_PERIOD_ROLLING && slo->period_ms > 0 &&
-            w[i].long_ms > slo->period_ms)
-            err(c, row, p, "long window is longer than the period");
+        join_index(p, sizeof(p), path, i);
+        parse_window(c, row, p, slo, &w[i]);
     }
 }
 
-static int name_ok(const char *s)
+static int slo_name_ok(const char *s)
 {
     if (*s == '\0')
         return 0;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == '-'))
             return 0;
     return 1;
+}
+
+/*
+ * The objective as a ratio. 99.9/100 is 0.9990000000000001 in binary; reading
+ * the written digits with the exponent shifted gives the double closest to
+ * 0.999, which is what users see in the exported series.
+ */
+static double percent_to_ratio(const char *text, double percent)
+{
+    char buf[80];
+    double r;
+
+    if (strpbrk(text, "eE") == NULL && strlen(text) < sizeof(buf) - 4) {
+        snprintf(buf, sizeof(buf), "%se-2", text);
+        if (util_parse_double(buf, &r) == 0)
+            return r;
+    }
+    return percent / 100.0;
+}
+
+static void parse_period(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
+{
+    static const struct {
+        const char *name;
+        enum config_period kind;
+    } calendars[] = {
+        {"calendar_week", CONFIG_PERIOD_CALENDAR_WEEK},
+        {"calendar_month", CONFIG_PERIOD_CALENDAR_MONTH},
+        {"calendar_quarter", CONFIG_PERIOD_CALENDAR_QUARTER},
+    };
+    char p[PATHLEN];
+    struct err e = {{0}};
+
+    if (get_str(c, n, path, "period", F_REQUIRED | F_NONEMPTY, &slo->period_name) != 0)
+        return;
+    join(p, sizeof(p), path, "period");
+    for (size_t i = 0; i < NELEMS(calendars); i++) {
+        if (strcmp(slo->period_name, calendars[i].name) == 0) {
+            slo->period_kind = calendars[i].kind;
+            return;
+        }
+    }
+    if (util_duration_parse(slo->period_name, &slo->period_ms, 0, &e) != 0) {
+        err(c, get(c, n, "period"), p,
+            "%s; or use calendar_week, calendar_month, calendar_quarter", e.msg);
+        slo->period_ms = 0;
+    } else if (slo->period_ms < HOUR_MS) {
+        err(c, get(c, n, "period"), p, "must be at least 1h, got %s", slo->period_name);
+        slo->period_ms = 0;
+    }
+}
+
+static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
+{
+    yaml_node_t *v = get_opt(c, n, "group_by");
+    char p[PATHLEN];
+    size_t cnt;
+
+    if (v == NULL)
+        return;
+    join(p, sizeof(p), path, "group_by");
+    if (want_seq(c, v, p) != 0)
+        return;
+    cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (cnt == 0)
+        return;
+    slo->group_by = calloc(cnt, sizeof(char *));
+    if (slo->group_by == NULL) {
+        c->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        yaml_node_t *item = node(c, v->data.sequence.items.start[i]);
+        char ip[PATHLEN];
+        const char *name;
+        int dup = 0;
+
+        join_index(ip, sizeof(ip), p, i);
+        name = want_scalar(c, item, ip, "a label name");
+        if (name == NULL || label_ok(c, item, ip, name, 1) != 0)
+            continue;
+        for (size_t k = 0; k < slo->ngroup_by; k++)
+            dup |= strcmp(slo->group_by[k], name) == 0;
+        if (dup) {
+            err(c, item, ip, "duplicate label \"%s\"", name);
+            continue;
+        }
+        /* The group's value comes from the data; a fixed label would hide it. */
+        if (labels_get(&slo->labels, name) != NULL || labels_get(&c->cfg->labels, name) != NULL) {
+            err(c, item, ip, "label \"%s\" is also set in %s; a series cannot have both", name,
+                labels_get(&slo->labels, name) != NULL ? "labels" : "global.labels");
+            continue;
+        }
+        slo->group_by[slo->ngroup_by] = util_strdup(name);
+        if (slo->group_by[slo->ngroup_by] == NULL) {
+            c->oom = 1;
+            return;
+        }
+        slo->ngroup_by++;
+    }
+}
+
+static void parse_alerting(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
+{
+    static const char *const keys[] = {"page", "ticket", "windows"};
+    yaml_node_t *v = get_opt(c, n, "alerting");
+    char p[PATHLEN];
+    char q[PATHLEN];
+
+    join(p, sizeof(p), path, "alerting");
+    if (v == NULL || check_keys(c, v, p, keys, NELEMS(keys)) != 0)
+        return;
+    join(q, sizeof(q), p, "page");
+    parse_route(c, get_opt(c, v, "page"), q, &slo->page);
+    join(q, sizeof(q), p, "ticket");
+    parse_route(c, get_opt(c, v, "ticket"), q, &slo->ticket);
+    if (get(c, v, "windows") != NULL) {
+        join(q, sizeof(q), p, "windows");
+        parse_windows(c, get(c, v, "windows"), q, slo);
+    }
+}
+
+/*
+ * Checks that time slices tile the custom alert windows and a rolling period;
+ * sliquery counts only whole slices, so a window that is not a multiple of
+ * the slice would silently lose its partial slice.
+ */
+static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
+                         const struct config_slo *slo)
+{
+    yaml_node_t *w = get(c, get_opt(c, n, "alerting"), "windows");
+    int64_t s = slo->timeslice.slice_ms;
+    char p[PATHLEN];
+    char sl[32];
+
+    if (slo->kind != CONFIG_SLI_TIMESLICE || s < SEC_MS || SHORTEST_WINDOW_MS % s != 0)
+        return;
+    if (util_duration_format(s, sl, sizeof(sl)) != 0)
+        sl[0] = '\0';
+    if (slo->period_kind == CONFIG_PERIOD_ROLLING && slo->period_ms > 0 &&
+        slo->period_ms % s != 0) {
+        join(p, sizeof(p), path, "period");
+        err(c, get(c, n, "period"), p, "must be a multiple of the time slice (%s)", sl);
+    }
+    /* The default table's windows are all multiples of 5m, so only custom
+     * rows can miss; they sit in w one for one. */
+    if (w == NULL || w->type != YAML_SEQUENCE_NODE)
+        return;
+    for (size_t i = 0; i < slo->nwindows; i++) {
+        if ((slo->windows[i].long_ms > 0 && slo->windows[i].long_ms % s != 0) ||
+            (slo->windows[i].short_ms > 0 && slo->windows[i].short_ms % s != 0)) {
+            char q[PATHLEN];
+
+            join(q, sizeof(q), path, "alerting.windows");
+            join_index(p, sizeof(p), q, i);
+            err(c, node(c, w->data.sequence.items.start[i]), p,
+                "long and short must be multiples of the time slice (%s)", sl);
+        }
+    }
 }
 
 static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
     static const char *const keys[] = {"name",   "service",  "description", "objective", "period",
                                        "labels", "group_by", "sli",         "alerting"};
-    static const char *const alert_keys[] = {"page", "ticket", "windows"};
-    char p[256];
+    const char *text = NULL;
+    char p[PATHLEN];
     yaml_node_t *v;
 
     slo->line = (int)n->start_mark.line + 1;
-    if (check_keys(c, n, path, keys, 9) != 0)
+    if (check_keys(c, n, path, keys, NELEMS(keys)) != 0)
         return;
-    if (required_str(c, n, path, "name", &slo->name) == 0 && !name_ok(slo->name)) {
+    if (get_str(c, n, path, "name", F_REQUIRED | F_NONEMPTY, &slo->name) == 0 &&
+        !slo_name_ok(slo->name)) {
         join(p, sizeof(p), path, "name");
         err(c, get(c, n, "name"), p, "invalid name \"%s\" (use [a-zA-Z0-9_.-]+)", slo->name);
     }
-    required_str(c, n, path, "service", &slo->service);
-    get_str(c, n, path, "description", &slo->description);
+    get_str(c, n, path, "service", F_REQUIRED | F_NONEMPTY, &slo->service);
+    get_str(c, n, path, "description", 0, &slo->description);
     join(p, sizeof(p), path, "objective");
-    switch (get_num(c, n, path, "objective", &slo->objective_percent)) {
-    case 1:
-        err(c, n, path, "missing required field \"objective\"");
-        break;
-    case 0:
+    if (get_num(c, n, path, "objective", F_REQUIRED, &slo->objective_percent, &text) == 0) {
         if (!(slo->objective_percent > 0 && slo->objective_percent < 100))
-            err(c, get(c, n, "objective"), p,
-                "must be between 0 and 100 (exclusive), got %g", slo->objective_percent);
-        slo->objective = slo->objective_percent / 100.0;
-        break;
-    default:
-        break;
+            err(c, get(c, n, "objective"), p, "must be between 0 and 100 (exclusive), got %s",
+                text);
+        else
+            slo->objective = percent_to_ratio(text, slo->objective_percent);
     }
-    if (required_str(c, n, path, "period", &slo->period_name) == 0) {
-        struct err e;
-
-        join(p, sizeof(p), path, "period");
-        if (strcmp(slo->period_name, "calendar_week") == 0) {
-            slo->period_kind = CONFIG_PERIOD_CALENDAR_WEEK;
-        } else if (strcmp(slo->period_name, "calendar_month") == 0) {
-            slo->period_kind = CONFIG_PERIOD_CALENDAR_MONTH;
-        } else if (strcmp(slo->period_name, "calendar_quarter") == 0) {
-            slo->period_kind = CONFIG_PERIOD_CALENDAR_QUARTER;
-        } else if (util_duration_parse(slo->period_name, &slo->period_ms, 0, &e) != 0) {
-            err(c, get(c, n, "period"), p,
-                "%s; or use calendar_week, calendar_month, calendar_quarter", e.msg);
-        } else if (slo->period_ms < 60 * MIN_MS) {
-            err(c, get(c, n, "period"), p, "must be at least 1h");
-        }
-    }
-    get_map(c, n, path, "labels", &slo->labels, 1);
-    v = get(c, n, "group_by");
-    if (v != NULL) {
-        join(p, sizeof(p), path, "group_by");
-        if (v->type != YAML_SEQUENCE_NODE) {
-            err(c, v, p, "expected a sequence of label names, got %s", kind_name(v));
-        } else {
-            size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-
-            slo->group_by = calloc(cnt ? cnt : 1, sizeof(char *));
-            if (slo->group_by == NULL)
-                c->oom = 1;
-            for (size_t i = 0; slo->group_by != NULL && i < cnt; i++) {
-                yaml_node_t *item = node(c, v->data.sequence.items.start[i]);
-                int dup = 0;
-
-                if (item->type != YAML_SCALAR_NODE) {
-                    err(c, item, p, "expected a label name, got %s", kind_name(item));
-                    continue;
-                }
-                if (user_label_ok(c, item, p, sval(item)) != 0)
-                    continue;
-                for (size_t k = 0; k < slo->ngroup_by; k++)
-                    dup |= strcmp(slo->group_by[k], sval(item)) == 0;
-                if (dup) {
-                    err(c, item, p, "duplicate label \"%s\"", sval(item));
-                    continue;
-                }
-                slo->group_by[slo->ngroup_by] = util_strdup(sval(item));
-                if (slo->group_by[slo->ngroup_by] == NULL)
-                    c->oom = 1;
-                else
-                    slo->ngroup_by++;
-            }
-        }
-    }
+    parse_period(c, n, path, slo);
+    get_map(c, n, path, "labels", MAP_SERIES_LABELS, &slo->labels);
+    parse_group_by(c, n, path, slo);
     v = get(c, n, "sli");
     join(p, sizeof(p), path, "sli");
     if (v == NULL)
-        err(c, n, path, "missing required field \"sli\"");
+        missing(c, n, path, "sli");
     else
         parse_sli(c, v, p, slo);
-    v = get(c, n, "alerting");
-    join(p, sizeof(p), path, "alerting");
-    if (v != NULL && !is_null(v) && check_keys(c, v, p, alert_keys, 3) == 0) {
-        char q[300];
-
-        join(q, sizeof(q), p, "page");
-        parse_route(c, get(c, v, "page"), q, &slo->page);
-        join(q, sizeof(q), p, "ticket");
-        parse_route(c, get(c, v, "ticket"), q, &slo->ticket);
-        if (get(c, v, "windows") != NULL) {
-            join(q, sizeof(q), p, "windows");
-            parse_windows(c, get(c, v, "windows"), q, slo);
-        }
-    }
+    parse_alerting(c, n, path, slo);
     if (slo->windows == NULL) {
         slo->windows = malloc(sizeof(config_default_windows));
         if (slo->windows == NULL) {
@@ -875,12 +1217,51 @@ static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct co
             return;
         }
         memcpy(slo->windows, config_default_windows, sizeof(config_default_windows));
-        slo->nwindows = 4;
+        slo->nwindows = NELEMS(config_default_windows);
     }
+    check_slices(c, n, path, slo);
     if (slo->description == NULL) {
         slo->description = util_strdup("");
         if (slo->description == NULL)
             c->oom = 1;
+    }
+}
+
+static void parse_slos(struct ctx *c, yaml_node_t *s, struct config *cfg)
+{
+    size_t cnt;
+
+    if (want_seq(c, s, "slos") != 0)
+        return;
+    cnt = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
+    if (cnt == 0) {
+        err(c, s, "slos", "at least one SLO is needed");
+        return;
+    }
+    cfg->slos = calloc(cnt, sizeof(*cfg->slos));
+    if (cfg->slos == NULL) {
+        c->oom = 1;
+        return;
+    }
+    cfg->nslos = cnt;
+    for (size_t i = 0; i < cnt; i++) {
+        yaml_node_t *item = node(c, s->data.sequence.items.start[i]);
+        struct config_slo *slo = &cfg->slos[i];
+        char p[PATHLEN];
+        char q[PATHLEN];
+
+        join_index(p, sizeof(p), "slos", i);
+        slo->timeslice.slice_ms = MIN_MS;
+        parse_slo(c, item, p, slo);
+        for (size_t k = 0; k < i && slo->name != NULL; k++) {
+            if (cfg->slos[k].name != NULL && strcmp(cfg->slos[k].name, slo->name) == 0) {
+                join(q, sizeof(q), p, "name");
+                err(c, get(c, item, "name"), q,
+                    "duplicate SLO name \"%s\" (first defined at line %d)", slo->name,
+                    cfg->slos[k].line);
+                break;
+            }
+        }
     }
 }
 
@@ -889,48 +1270,21 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct config *cfg)
     static const char *const keys[] = {"global", "slos"};
     yaml_node_t *g, *s;
 
-    if (check_keys(c, root, "", keys, 2) != 0)
+    if (check_keys(c, root, "", keys, NELEMS(keys)) != 0)
         return;
+    /* global first: SLO checks depend on its mode and labels. */
     g = get(c, root, "global");
     if (g == NULL)
-        err(c, root, "", "missing required field \"global\" (global.prometheus.url is needed)");
+        err(c, root, "",
+            "missing required field \"global\" (global.prometheus.url is "
+            "needed)");
     else
         parse_global(c, g, cfg);
     s = get(c, root, "slos");
-    if (s == NULL) {
-        err(c, root, "", "missing required field \"slos\"");
-        return;
-    }
-    if (s->type != YAML_SEQUENCE_NODE) {
-        err(c, s, "slos", "expected a sequence, got %s", kind_name(s));
-        return;
-    }
-    cfg->nslos = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
-    if (cfg->nslos == 0) {
-        err(c, s, "slos", "at least one SLO is needed");
-        return;
-    }
-    cfg->slos = calloc(cfg->nslos, sizeof(*cfg->slos));
-    if (cfg->slos == NULL) {
-        cfg->nslos = 0;
-        c->oom = 1;
-        return;
-    }
-    for (size_t i = 0; i < cfg->nslos; i++) {
-        yaml_node_t *item = node(c, s->data.sequence.items.start[i]);
-        char p[64];
-
-        snprintf(p, sizeof(p), "slos[%zu]", i);
-        parse_slo(c, item, p, &cfg->slos[i]);
-        for (size_t k = 0; k < i && cfg->slos[i].name != NULL; k++) {
-            if (cfg->slos[k].name != NULL && strcmp(cfg->slos[k].name, cfg->slos[i].name) == 0) {
-                err(c, get(c, item, "name"), p,
-                    "duplicate SLO name \"%s\" (first defined at line %d)", cfg->slos[i].name,
-                    cfg->slos[k].line);
-                break;
-            }
-        }
-    }
+    if (s == NULL)
+        missing(c, root, "", "slos");
+    else
+        parse_slos(c, s, cfg);
 }
 
 static int cmp_pending(const void *a, const void *b)
@@ -941,28 +1295,98 @@ static int cmp_pending(const void *a, const void *b)
         return x->line < y->line ? -1 : 1;
     if (x->col != y->col)
         return x->col < y->col ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static void move_errors(struct ctx *c, struct config_errors *errs)
+/* Appends msg (owned) to errs; frees it when errs is NULL or on ENOMEM. */
+static void errs_push(struct config_errors *errs, char *msg)
 {
     char **v;
 
-    qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_pending);
-    v = realloc(errs->msg, (errs->n + c->nerrs) * sizeof(char *));
-    for (size_t i = 0; i < c->nerrs; i++) {
-        if (v != NULL)
-            v[errs->n++] = c->errs[i].msg;
-        else
-            free(c->errs[i].msg);
+    if (errs == NULL || msg == NULL) {
+        free(msg);
+        return;
     }
-    if (v != NULL)
-        errs->msg = v;
+    v = realloc(errs->msg, (errs->n + 1) * sizeof(char *));
+    if (v == NULL) {
+        free(msg);
+        return;
+    }
+    errs->msg = v;
+    errs->msg[errs->n++] = msg;
+}
+
+/* Sorts the recorded messages into file order and hands them to errs. */
+static void move_errors(struct ctx *c, struct config_errors *errs)
+{
+    qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_pending);
+    for (size_t i = 0; i < c->nerrs; i++)
+        errs_push(errs, c->errs[i].msg);
     free(c->errs);
     c->errs = NULL;
     c->nerrs = 0;
+    c->aerrs = 0;
 }
 
+/* Where in the input a reader error's byte offset lies (1-based, in characters). */
+static void offset_to_mark(const char *data, size_t len, size_t off, size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (data[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)data[i] & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Records libyaml's error from a failed yaml_parser_load(). */
+static void yaml_error(struct ctx *c, const yaml_parser_t *parser, const char *data, size_t len)
+{
+    char msg[512];
+    size_t line, col;
+
+    switch (parser->error) {
+    case YAML_MEMORY_ERROR:
+        c->oom = 1;
+        return;
+    case YAML_READER_ERROR:
+        /* The reader knows only a byte offset, not a mark. */
+        offset_to_mark(data, len, parser->problem_offset, &line, &col);
+        if (parser->problem_value != -1)
+            snprintf(msg, sizeof(msg), "yaml: %s (byte 0x%02x)",
+                     parser->problem ? parser->problem : "cannot read the input",
+                     (unsigned)parser->problem_value & 0xffu);
+        else
+            snprintf(msg, sizeof(msg), "yaml: %s",
+                     parser->problem ? parser->problem : "cannot read the input");
+        add(c, line, col, msg);
+        return;
+    default:
+        break;
+    }
+    if (parser->context != NULL && parser->context_mark.line != parser->problem_mark.line)
+        snprintf(msg, sizeof(msg), "yaml: %s %s that started at line %zu",
+                 parser->problem ? parser->problem : "syntax error", parser->context,
+                 (size_t)parser->context_mark.line + 1);
+    else if (parser->context != NULL)
+        snprintf(msg, sizeof(msg), "yaml: %s %s",
+                 parser->problem ? parser->problem : "syntax error", parser->context);
+    else
+        snprintf(msg, sizeof(msg), "yaml: %s", parser->problem ? parser->problem : "syntax error");
+    /* libyaml's words for a tab say nothing about tabs. */
+    if (parser->problem_mark.index < len && data[parser->problem_mark.index] == '\t') {
+        size_t l = strlen(msg);
+
+        snprintf(msg + l, sizeof(msg) - l, " (a tab: YAML indents with spaces only)");
+    }
+    add(c, parser->problem_mark.line + 1, parser->problem_mark.column + 1, msg);
+}
+
+/* A config with every default set; NULL when out of memory. */
 static struct config *config_new(const char *name)
 {
     struct config *cfg = calloc(1, sizeof(*cfg));
@@ -970,17 +1394,18 @@ static struct config *config_new(const char *name)
     if (cfg == NULL)
         return NULL;
     cfg->path = util_strdup(name);
-    cfg->interval_ms = 30000;
+    cfg->interval_ms = 30 * SEC_MS;
     cfg->prometheus.mode = CONFIG_MODE_PROMQL;
-    cfg->prometheus.timeout_ms = 10000;
+    cfg->prometheus.timeout_ms = 10 * SEC_MS;
     cfg->prometheus.read_path = util_strdup("/api/v1/read");
     cfg->status_warning = 0.5;
     cfg->status_critical = 0.8;
-    if (cfg->path == NULL || cfg->prometheus.read_path == NULL) {
-        config_free(cfg);
-        return NULL;
-    }
+    if (cfg->path == NULL || cfg->prometheus.read_path == NULL)
+        goto fail;
     return cfg;
+fail:
+    config_free(cfg);
+    return NULL;
 }
 
 int config_parse(const char *name, const char *data, size_t len, struct config **out,
@@ -990,65 +1415,79 @@ int config_parse(const char *name, const char *data, size_t len, struct config *
     yaml_parser_t parser;
     yaml_document_t doc, extra;
     struct config *cfg = NULL;
-    int have_doc = 0;
+    int have_parser = 0, have_doc = 0;
     yaml_node_t *root;
 
     *out = NULL;
     memset(&c, 0, sizeof(c));
     c.file = name;
+    /* libyaml asserts on a NULL input, even an empty one. */
+    if (data == NULL) {
+        data = "";
+        len = 0;
+    }
     if (len > CONFIG_MAX_BYTES) {
-        err(&c, NULL, NULL, "config is larger than %u bytes", CONFIG_MAX_BYTES);
+        err(&c, NULL, NULL, "file is larger than the limit of %u bytes", CONFIG_MAX_BYTES);
         goto done;
     }
     if (!yaml_parser_initialize(&parser)) {
         c.oom = 1;
         goto done;
     }
+    have_parser = 1;
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        char msg[512];
-
-        snprintf(msg, sizeof(msg), "yaml: %s%s%s", parser.problem ? parser.problem : "error",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
-        add(&c, parser.problem_mark.line + 1, parser.problem_mark.column + 1, msg);
-        yaml_parser_delete(&parser);
+        yaml_error(&c, &parser, data, len);
         goto done;
     }
     have_doc = 1;
     root = yaml_document_get_root_node(&doc);
-    if (root == NULL) {
-        err(&c, NULL, NULL, "empty configuration");
-        yaml_parser_delete(&parser);
+    if (root == NULL || is_null(root)) {
+        err(&c, NULL, NULL, "empty document: expected a mapping with global and slos");
         goto done;
     }
-    if (!yaml_parser_load(&parser, &extra)) {
-        add(&c, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-            "yaml: error after the first document");
-    } else {
-        yaml_node_t *r2 = yaml_document_get_root_node(&extra);
+    /*
+     * Content in a second document would be ignored silently. Empty ones
+     * (a trailing "---") hold nothing to lose and are let through.
+     */
+    for (;;) {
+        yaml_node_t *r2;
+        int end, content;
 
-        if (r2 != NULL)
+        if (!yaml_parser_load(&parser, &extra)) {
+            yaml_error(&c, &parser, data, len);
+            break;
+        }
+        r2 = yaml_document_get_root_node(&extra);
+        end = r2 == NULL;
+        content = r2 != NULL && !is_null(r2);
+        if (content)
             err(&c, r2, NULL, "more than one YAML document; put everything in one");
         yaml_document_delete(&extra);
+        if (end || content)
+            break;
     }
-    yaml_parser_delete(&parser);
     cfg = config_new(name);
     if (cfg == NULL) {
         c.oom = 1;
         goto done;
     }
     c.doc = &doc;
+    c.cfg = cfg;
     parse_root(&c, root, cfg);
 done:
     if (c.oom)
         add(&c, 0, 0, "out of memory while loading the config");
     if (have_doc)
         yaml_document_delete(&doc);
-    if (c.nerrs > 0) {
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    if (c.nerrs > 0 || c.oom) {
         move_errors(&c, errs);
         config_free(cfg);
         return -1;
     }
+    free(c.errs);
     *out = cfg;
     return 0;
 }
@@ -1059,51 +1498,48 @@ int config_load(const char *path, struct config **out, struct config_errors *err
     struct buf b;
     char chunk[65536];
     size_t n;
-    int rc;
+    int rc = 0, saved = 0;
 
     *out = NULL;
     f = fopen(path, "rb");
     if (f == NULL) {
-        char *m = util_asprintf("%s: cannot read: %s", path, strerror(errno));
-        char **v = realloc(errs->msg, (errs->n + 1) * sizeof(char *));
-
-        if (v != NULL)
-            errs->msg = v;
-        if (m != NULL && v != NULL)
-            errs->msg[errs->n++] = m;
-        else
-            free(m);
+        errs_push(errs, util_asprintf("%s: cannot read: %s", path, strerror(errno)));
         return -1;
     }
     buf_init(&b, CONFIG_MAX_BYTES);
-    rc = 0;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (buf_append(&b, chunk, n) != 0) {
-            rc = -1;
+            rc = b.len + n > CONFIG_MAX_BYTES ? -1 : -3;
             break;
         }
     }
-    if (ferror(f))
+    if (rc == 0 && ferror(f)) {
+        saved = errno;
         rc = -2;
-    fclose(f);
-    if (rc != 0) {
-        char *m = rc == -1 ? util_asprintf("%s: config is larger than %u bytes", path,
-                                           CONFIG_MAX_BYTES)
-                           : util_asprintf("%s: read error", path);
-        char **v = realloc(errs->msg, (errs->n + 1) * sizeof(char *));
-
-        if (v != NULL)
-            errs->msg = v;
-        if (m != NULL && v != NULL)
-            errs->msg[errs->n++] = m;
-        else
-            free(m);
-        buf_free(&b);
-        return -1;
     }
+    fclose(f);
+    switch (rc) {
+    case 0:
+        break;
+    case -1:
+        errs_push(errs, util_asprintf("%s: file is larger than the limit of %u bytes", path,
+                                      CONFIG_MAX_BYTES));
+        goto fail;
+    case -2:
+        errs_push(errs, util_asprintf("%s: cannot read: %s", path,
+                                      saved ? strerror(saved) : "read error"));
+        goto fail;
+    default:
+        errs_push(errs, util_asprintf("%s: out of memory while reading the file", path));
+        goto fail;
+    }
+    /* b.data is NULL for an empty file; libyaml wants a pointer all the same. */
     rc = config_parse(path, b.data ? b.data : "", b.len, out, errs);
     buf_free(&b);
     return rc;
+fail:
+    buf_free(&b);
+    return -1;
 }
 
 void config_errors_init(struct config_errors *errs)
@@ -1202,5 +1638,5 @@ const char *config_cmp_str(enum config_cmp c)
 {
     static const char *const ops[] = {"<", "<=", ">", ">=", "==", "!="};
 
-    return (unsigned)c < 6 ? ops[c] : "?";
+    return (unsigned)c < NELEMS(ops) ? ops[c] : "?";
 }

@@ -151,8 +151,10 @@ struct snapshot *engine_merge(const struct config *cfg, struct engine_run *run,
         const char *name = cfg->slos[i].name;
 
         if (!failed(run, name)) {
+            /* Entries already moved out are zeroed (name NULL). */
             for (size_t k = 0; k < run->snap->n; k++)
-                if (strcmp(run->snap->slos[k].name, name) == 0 &&
+                if (run->snap->slos[k].name != NULL &&
+                    strcmp(run->snap->slos[k].name, name) == 0 &&
                     snapshot_take(snap, &run->snap->slos[k]) != 0)
                     goto fail;
             continue;

@@ -132,5 +132,5 @@ json_t *slojson_eval(const struct snapshot *snap)
 char *slojson_dump(const json_t *j, int pretty)
 {
     return json_dumps(j, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER |
-                             JSON_REAL_PRECISION(17));
+                             JSON_REAL_PRECISION(16));
 }
