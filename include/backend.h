@@ -52,6 +52,9 @@ int backend_eval_slo(struct backend *b, const struct config_slo *slo, int64_t at
                      const struct slo_window *w, size_t nw, struct backend_answer *out,
                      struct err *e);
 
+/* 1 when the last request failed without any answer from the backend. */
+int backend_unreachable(const struct backend *b);
+
 /* 1 when the last request to the backend succeeded. */
 int backend_up(const struct backend *b);
 

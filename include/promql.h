@@ -76,4 +76,11 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
 uint64_t promql_client_requests(const struct promql_client *c);
 uint64_t promql_client_failures(const struct promql_client *c);
 
+/*
+ * 1 when the last query got no HTTP answer at all (connection refused, host
+ * not found, timed out): later queries of the same evaluation would most
+ * likely fail the same way, after the same wait.
+ */
+int promql_client_unreachable(const struct promql_client *c);
+
 #endif

@@ -62,6 +62,11 @@ void backend_free(struct backend *b)
     free(b);
 }
 
+int backend_unreachable(const struct backend *b)
+{
+    return promql_client_unreachable(b->promql);
+}
+
 int backend_up(const struct backend *b)
 {
     return b->up;

@@ -6,6 +6,7 @@
  */
 #include "engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,8 @@ static int add_failure(struct engine_run *r, const char *slo, const char *msg)
 int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
                 struct engine_run *out)
 {
+    char down[UTIL_ERRLEN + 64] = "";
+
     memset(out, 0, sizeof(*out));
     out->snap = snapshot_new(at_ms);
     if (out->snap == NULL)
@@ -95,9 +98,18 @@ int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
         struct backend_answer a;
         struct err e = {{0}};
 
+        /* Once the backend gave no answer at all, asking again for every
+         * other SLO would only multiply the wait by the number of SLOs. */
+        if (down[0] != '\0') {
+            if (add_failure(out, slo->name, down) != 0)
+                goto fail;
+            continue;
+        }
         if (backend_eval_slo(be, slo, at_ms, w, nw, &a, &e) != 0) {
             if (add_failure(out, slo->name, e.msg) != 0)
                 goto fail;
+            if (backend_unreachable(be))
+                snprintf(down, sizeof(down), "not evaluated: %s", e.msg);
             continue;
         }
         for (size_t k = 0; k < a.n; k++) {

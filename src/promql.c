@@ -55,6 +55,7 @@ struct promql_client {
     char errbuf[CURL_ERROR_SIZE];
     uint64_t requests;
     uint64_t failures;
+    int unreachable;        /* the last query got no HTTP answer at all */
 };
 
 void promql_result_init(struct promql_result *r)
@@ -574,6 +575,11 @@ uint64_t promql_client_requests(const struct promql_client *c)
     return c->requests;
 }
 
+int promql_client_unreachable(const struct promql_client *c)
+{
+    return c->unreachable;
+}
+
 uint64_t promql_client_failures(const struct promql_client *c)
 {
     return c->failures;
@@ -831,6 +837,8 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     c->body_too_big = 0;
     c->errbuf[0] = '\0';
     cc = curl_easy_perform(c->curl);
+    c->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+                     cc == CURLE_OPERATION_TIMEDOUT;
     if (cc != CURLE_OK) {
         transfer_error(c, cc, msg, sizeof(msg));
         goto fail;

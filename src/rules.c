@@ -74,6 +74,9 @@ static int burn_alert(struct buf *b, const struct config_slo *slo, enum config_s
     buf_init(&text, 1 << 20);
     util_fmt_double(slo->objective_percent, objective, sizeof(objective));
     rc |= labels_set(&labels, "severity", sevname);
+    /* The series carry slo already; as a rule label it also keeps promtool
+     * from seeing the per-SLO rules as duplicates. */
+    rc |= labels_set(&labels, "slo", slo->name);
     for (size_t i = 0; i < route->labels.n; i++)
         rc |= labels_set(&labels, route->labels.v[i].name, route->labels.v[i].value);
     rc |= buf_puts(&text, "SLO {{ $labels.slo }} of {{ $labels.service }} is burning its error "
@@ -127,8 +130,9 @@ static int exhausted_alert(struct buf *b, const struct config_slo *slo)
     rc |= buf_puts(&expr, "\",status=\"exhausted\"} == 1");
     rc |= buf_puts(b, "      - alert: SLOErrorBudgetExhausted\n        expr: ");
     rc |= quoted(b, expr.data ? expr.data : "");
-    rc |= buf_puts(b, "\n        labels:\n          severity: \"ticket\"\n"
-                      "        annotations:\n          summary: \"SLO {{ $labels.slo }} has "
+    rc |= buf_puts(b, "\n        labels:\n          severity: \"ticket\"\n          slo: ");
+    rc |= quoted(b, slo->name);
+    rc |= buf_puts(b, "\n        annotations:\n          summary: \"SLO {{ $labels.slo }} has "
                       "exhausted its error budget\"\n");
     buf_free(&expr);
     return rc ? -1 : 0;

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Shared helpers for the integration tests (sourced, not run).
+# Servers bind to 127.0.0.1 on free ports; callers register cleanup with trap.
+
+# free_port: prints a TCP port that was free a moment ago on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# http_code URL [curl args...]: the HTTP status (000 when nothing answered).
+http_code() {
+    local url=$1
+    shift
+    curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" "$url" || true
+}
+
+# wait_http URL [SECONDS [PID]]: waits until URL answers 200; 1 on time-out,
+# or at once when process PID (the server being waited for) has exited.
+wait_http() {
+    local url=$1 deadline=$(( $(date +%s) + ${2:-30} )) pid=${3:-}
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        [ "$(http_code "$url")" = 200 ] && return 0
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" 2>/dev/null
+            echo "  process $pid exited (status $?) while waiting for $url" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    echo "  timed out after ${2:-30}s waiting for $url" >&2
+    return 1
+}
+
+# wait_listen PORT [SECONDS]: waits until something accepts TCP connections.
+wait_listen() {
+    local port=$1 deadline=$(( $(date +%s) + ${2:-10} ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' \
+            "$port" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "  timed out waiting for 127.0.0.1:$port" >&2
+    return 1
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 5).
+stop_pid() {
+    local pid=$1 n=$(( ${2:-5} * 10 ))
+    kill "$pid" 2>/dev/null || return 0
+    while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+        n=$((n - 1))
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# fill_config TEMPLATE OUT URL: writes a config with @URL@ replaced.
+fill_config() {
+    sed "s#@URL@#$3#g" "$1" > "$2"
+}
+
+FAILED=${FAILED:-0}
+ok() { echo "  ok: $*"; }
+bad() { echo "  FAIL: $*"; FAILED=1; }
+
+# A test killed by run.sh's time limit (SIGTERM) still runs its EXIT trap,
+# which stops the servers it started.
+trap 'exit 143' TERM
+trap 'exit 130' INT

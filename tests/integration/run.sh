@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Integration tests: run.sh BIN
+#
+# Generates four days of synthetic traffic (tests/data/gen.py), backfills it
+# into a fresh TSDB with promtool, serves it with one real Prometheus on a free
+# loopback port, and runs every test_*.sh here against it with
+#   BIN       the slo-sidecar binary (absolute path)
+#   PROM_URL  http://127.0.0.1:PORT of that Prometheus
+#   DATA_DIR  the generator's output (data.om, expected.json)
+#   END       unix time of the newest sample (a multiple of 60)
+#   WORK      a scratch directory removed afterwards
+#   HERE      this directory
+# Prints "integration: N passed, M failed" and exits non-zero if any failed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+BIN=${1:-build/slo-sidecar}
+if [ ! -x "$BIN" ]; then
+    echo "integration: $BIN is not an executable (build it first: make)" >&2
+    exit 2
+fi
+BIN=$(realpath "$BIN")
+for tool in prometheus promtool python3 curl; do
+    command -v "$tool" > /dev/null || { echo "integration: $tool not found (make deps)" >&2; exit 2; }
+done
+. "$here/lib.sh"
+
+WORK=$(mktemp -d /tmp/slo-itest.XXXXXX)
+PROM_PID=
+cleanup() {
+    [ -n "$PROM_PID" ] && stop_pid "$PROM_PID" 10
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The data ends two minutes ago on a minute boundary, so the daemon test
+# (which evaluates "now") sees recent traffic; backfilled blocks end before
+# anything the Prometheus head could hold, and this Prometheus scrapes nothing.
+END=$(( $(date +%s) / 60 * 60 - 120 ))
+t0=$(date +%s%N)
+python3 "$here/../data/gen.py" --end "$END" --days 4 --step 60 --out "$WORK/data"
+t1=$(date +%s%N)
+if ! timeout 120 promtool tsdb create-blocks-from openmetrics "$WORK/data/data.om" "$WORK/tsdb" \
+        > "$WORK/backfill.log" 2>&1; then
+    cat "$WORK/backfill.log"
+    echo "integration: backfill failed"
+    exit 1
+fi
+t2=$(date +%s%N)
+samples=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' \
+    "$WORK/data/expected.json")
+echo "integration: generated in $(( (t1 - t0) / 1000000 )) ms," \
+    "backfilled $samples samples in $(( (t2 - t1) / 1000000 )) ms"
+
+PROM_PORT=$(free_port)
+PROM_URL="http://127.0.0.1:$PROM_PORT"
+printf 'global:\n  scrape_interval: 15s\n' > "$WORK/prometheus.yml"
+prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --storage.tsdb.retention.time=100y \
+    --log.level=warn > "$WORK/prometheus.log" 2>&1 &
+PROM_PID=$!
+if ! wait_http "$PROM_URL/-/ready" 60; then
+    cat "$WORK/prometheus.log"
+    echo "integration: Prometheus did not become ready"
+    exit 1
+fi
+# Ready is not enough: wait until the backfilled blocks answer queries.
+n=0
+until curl -s -m 5 "$PROM_URL/api/v1/query" --data-urlencode "time=$END" \
+        --data-urlencode 'query=count(http_requests_total)' | grep -q '"value":\[[0-9.]*,"4"\]'; do
+    n=$((n + 1))
+    if [ $n -gt 100 ]; then
+        cat "$WORK/prometheus.log"
+        echo "integration: Prometheus does not serve the backfilled data"
+        exit 1
+    fi
+    sleep 0.2
+done
+echo "integration: Prometheus $PROM_URL serves the data ($(date -u -d "@$END" +%FT%TZ) is END)"
+
+export BIN END WORK PROM_URL
+export DATA_DIR="$WORK/data"
+export HERE="$here"
+passed=0
+failed=0
+failed_names=
+set +e
+for t in "$here"/test_*.sh; do
+    name=$(basename "$t" .sh)
+    echo "== $name"
+    s=$(date +%s)
+    timeout -k 5 240 bash "$t"
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        passed=$((passed + 1))
+        echo "== $name: passed ($(( $(date +%s) - s ))s)"
+    else
+        failed=$((failed + 1))
+        failed_names="$failed_names $name"
+        [ $rc -eq 124 ] && echo "== $name: timed out after 240s"
+        echo "== $name: FAILED ($(( $(date +%s) - s ))s)"
+    fi
+done
+[ -n "$failed_names" ] && echo "failed:$failed_names"
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
