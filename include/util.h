@@ -109,6 +109,12 @@ int labels_copy(struct labels *dst, const struct labels *src);
 /* Sorted-order comparison, like strcmp. */
 int labels_cmp(const struct labels *a, const struct labels *b);
 
+/* a / b rounded toward negative infinity (b > 0), for times before the epoch. */
+int64_t util_floor_div(int64_t a, int64_t b);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (UTC, no time zone). */
+int64_t util_days_from_civil(int64_t y, int m, int d);
+
 /* Milliseconds since the epoch from the realtime clock, and a monotonic clock. */
 int64_t util_now_ms(void);
 int64_t util_mono_ms(void);

@@ -49,7 +49,26 @@ void log_setup(enum log_level level, enum log_format format)
     out_format = format;
 }
 
-/* logfmt quotes a value when it has spaces, quotes, '=' or control bytes. */
+/* Appends v as a double-quoted string with JSON escapes (also valid logfmt). */
+static void put_quoted(struct buf *b, const char *v)
+{
+    buf_puts(b, "\"");
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '"' || c == '\\')
+            buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            buf_puts(b, "\\n");
+        else if (c < 0x20)
+            buf_printf(b, "\\u%04x", c);
+        else
+            buf_append(b, p, 1);
+    }
+    buf_puts(b, "\"");
+}
+
+/* logfmt quotes a value only when it has spaces, quotes, '=' or control bytes. */
 static void put_logfmt_value(struct buf *b, const char *v)
 {
     int quote = *v == '\0';
@@ -57,42 +76,10 @@ static void put_logfmt_value(struct buf *b, const char *v)
     for (const char *p = v; *p && !quote; p++)
         if (*p == ' ' || *p == '"' || *p == '=' || (unsigned char)*p < 0x20)
             quote = 1;
-    if (!quote) {
+    if (quote)
+        put_quoted(b, v);
+    else
         buf_puts(b, v);
-        return;
-    }
-    buf_puts(b, "\"");
-    for (const char *p = v; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-
-        if (c == '"' || c == '\\')
-            buf_printf(b, "\\%c", c);
-        else if (c == '\n')
-            buf_puts(b, "\\n");
-        else if (c < 0x20)
-            buf_printf(b, "\\u%04x", c);
-        else
-            buf_append(b, p, 1);
-    }
-    buf_puts(b, "\"");
-}
-
-static void put_json_string(struct buf *b, const char *v)
-{
-    buf_puts(b, "\"");
-    for (const char *p = v; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-
-        if (c == '"' || c == '\\')
-            buf_printf(b, "\\%c", c);
-        else if (c == '\n')
-            buf_puts(b, "\\n");
-        else if (c < 0x20)
-            buf_printf(b, "\\u%04x", c);
-        else
-            buf_append(b, p, 1);
-    }
-    buf_puts(b, "\"");
 }
 
 static void put_pair(struct buf *b, const char *k, const char *v, int first)
@@ -100,9 +87,9 @@ static void put_pair(struct buf *b, const char *k, const char *v, int first)
     if (out_format == LOG_FORMAT_JSON) {
         if (!first)
             buf_puts(b, ",");
-        put_json_string(b, k);
+        put_quoted(b, k);
         buf_puts(b, ":");
-        put_json_string(b, v);
+        put_quoted(b, v);
     } else {
         if (!first)
             buf_puts(b, " ");

@@ -18,18 +18,11 @@
 #include "selector.h"
 #include "util.h"
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 int64_t sliquery_slices(int64_t at_ms, int64_t window_ms, int64_t slice_ms)
 {
     /* Slice ends e = k*s with at - window + s <= e <= at. */
-    int64_t last = floor_div(at_ms, slice_ms);
-    int64_t first = -floor_div(-(at_ms - window_ms + slice_ms), slice_ms);
+    int64_t last = util_floor_div(at_ms, slice_ms);
+    int64_t first = -util_floor_div(-(at_ms - window_ms + slice_ms), slice_ms);
     int64_t n = last - first + 1;
 
     return n > 0 ? n : 0;
@@ -94,7 +87,8 @@ static char *batched_increase(const struct config_slo *slo, const char *sel,
         char r[64];
 
         range_str(w[i].ms, r, sizeof(r));
-        rc |= buf_printf(&b, "%slabel_replace(sum%s (increase(%s[%s])), \"%s\", \"%s\", \"\", \"\")",
+        rc |= buf_printf(&b,
+                         "%slabel_replace(sum%s (increase(%s[%s])), \"%s\", \"%s\", \"\", \"\")",
                          i ? " or " : "", by, sel, r, SLIQUERY_WINDOW_LABEL, w[i].name);
     }
     free(by);

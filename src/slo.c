@@ -19,24 +19,7 @@ const int64_t slo_std_windows_ms[SLO_STD_WINDOWS] = {
     5 * MIN_MS, 30 * MIN_MS, HOUR_MS, 2 * HOUR_MS, 6 * HOUR_MS, DAY_MS, 3 * DAY_MS,
 };
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 for a civil date (proleptic Gregorian, UTC). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
+/* The inverse of util_days_from_civil. */
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
@@ -53,7 +36,7 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 void slo_period_bounds(const struct config_slo *slo, int64_t at_ms, int64_t *start_ms,
                        int64_t *length_ms)
 {
-    int64_t day = floor_div(at_ms, DAY_MS);
+    int64_t day = util_floor_div(at_ms, DAY_MS);
     int64_t y, ny;
     int m, d, nm;
 
@@ -74,8 +57,8 @@ void slo_period_bounds(const struct config_slo *slo, int64_t at_ms, int64_t *sta
             nm -= 12;
             ny++;
         }
-        *start_ms = days_from_civil(y, m, 1) * DAY_MS;
-        *length_ms = days_from_civil(ny, nm, 1) * DAY_MS - *start_ms;
+        *start_ms = util_days_from_civil(y, m, 1) * DAY_MS;
+        *length_ms = util_days_from_civil(ny, nm, 1) * DAY_MS - *start_ms;
         return;
     case CONFIG_PERIOD_ROLLING:
     default:

@@ -49,61 +49,67 @@ static json_t *labels_obj(const struct labels *l)
     return o;
 }
 
+/*
+ * Sets o[k] = v, taking v in every case. Once *ok is 0 (an earlier failure),
+ * it only drops v, so a chain of puts never leaks what it was handed.
+ */
+static void put(json_t *o, const char *k, json_t *v, int *ok)
+{
+    if (!*ok || v == NULL) {
+        json_decref(v);
+        *ok = 0;
+        return;
+    }
+    if (json_object_set_new(o, k, v) != 0)
+        *ok = 0;
+}
+
 json_t *slojson_slo(const struct snapshot_slo *s)
 {
-    json_t *o = NULL, *wins = NULL, *alerts = NULL, *budget = NULL;
+    json_t *o = json_object();
+    json_t *wins = json_object();
+    json_t *alerts = json_array();
+    int ok = o != NULL;
 
-    o = json_object();
-    wins = json_object();
-    alerts = json_array();
-    if (o == NULL || wins == NULL || alerts == NULL)
-        goto fail;
-    for (size_t i = 0; i < s->nwin; i++)
-        if (json_object_set_new(wins, s->win[i].w.name, window(&s->win[i])) != 0)
-            goto fail;
-    for (size_t i = 0; i < s->nalerts; i++)
-        if (json_array_append_new(alerts,
-                                  json_pack("{s:s, s:b}", "severity",
-                                            config_severity_str(s->alerts[i].severity),
-                                            "firing", s->alerts[i].firing)) != 0)
-            goto fail;
-    budget = json_pack("{s:o, s:o, s:o, s:o}", "consumed_ratio",
-                       opt(s->budget.has, s->budget.consumed), "remaining_ratio",
-                       opt(s->budget.has, s->budget.remaining), "remaining_seconds",
-                       opt(s->budget.has, s->budget.remaining_seconds),
-                       "time_to_exhaustion_seconds", opt(s->budget.has_tte, s->budget.tte_seconds));
-    if (budget == NULL)
-        goto fail;
-    if (json_object_set_new(o, "name", json_string(s->name)) ||
-        json_object_set_new(o, "service", json_string(s->service)) ||
-        json_object_set_new(o, "description", json_string(s->description)) ||
-        (s->group.n > 0 && json_object_set_new(o, "group", labels_obj(&s->group))) ||
-        json_object_set_new(o, "labels", labels_obj(&s->labels)) ||
-        json_object_set_new(o, "sli_kind", json_string(s->sli_kind)) ||
-        json_object_set_new(o, "objective", num(s->objective)) ||
-        json_object_set_new(o, "period", json_string(s->period_name)) ||
-        json_object_set_new(o, "period_seconds", num((double)s->period_ms / 1000.0)) ||
-        json_object_set_new(o, "period_start", num((double)s->period_start_ms / 1000.0)) ||
-        json_object_set_new(o, "evaluated_at", num((double)s->evaluated_ms / 1000.0)) ||
-        json_object_set_new(o, "windows", wins) ||
-        json_object_set_new(o, "error_budget", budget) ||
-        json_object_set_new(o, "status", s->status == SLO_STATUS_NONE
-                                             ? json_null()
-                                             : json_string(slo_status_str(s->status))) ||
-        json_object_set_new(o, "compliant",
-                            s->compliant < 0 ? json_null() : json_boolean(s->compliant)) ||
-        json_object_set_new(o, "alerts", alerts)) {
-        /* set_new steals references even on failure. */
+    for (size_t i = 0; wins != NULL && i < s->nwin; i++)
+        put(wins, s->win[i].w.name, window(&s->win[i]), &ok);
+    for (size_t i = 0; alerts != NULL && i < s->nalerts; i++) {
+        json_t *a = json_pack("{s:s, s:b}", "severity",
+                              config_severity_str(s->alerts[i].severity), "firing",
+                              s->alerts[i].firing);
+
+        if (a == NULL || json_array_append_new(alerts, a) != 0)
+            ok = 0;
+    }
+    put(o, "name", json_string(s->name), &ok);
+    put(o, "service", json_string(s->service), &ok);
+    put(o, "description", json_string(s->description), &ok);
+    if (s->group.n > 0)
+        put(o, "group", labels_obj(&s->group), &ok);
+    put(o, "labels", labels_obj(&s->labels), &ok);
+    put(o, "sli_kind", json_string(s->sli_kind), &ok);
+    put(o, "objective", num(s->objective), &ok);
+    put(o, "period", json_string(s->period_name), &ok);
+    put(o, "period_seconds", num((double)s->period_ms / 1000.0), &ok);
+    put(o, "period_start", num((double)s->period_start_ms / 1000.0), &ok);
+    put(o, "evaluated_at", num((double)s->evaluated_ms / 1000.0), &ok);
+    put(o, "windows", wins, &ok);
+    put(o, "error_budget",
+        json_pack("{s:o, s:o, s:o, s:o}", "consumed_ratio",
+                  opt(s->budget.has, s->budget.consumed), "remaining_ratio",
+                  opt(s->budget.has, s->budget.remaining), "remaining_seconds",
+                  opt(s->budget.has, s->budget.remaining_seconds),
+                  "time_to_exhaustion_seconds", opt(s->budget.has_tte, s->budget.tte_seconds)),
+        &ok);
+    put(o, "status",
+        s->status == SLO_STATUS_NONE ? json_null() : json_string(slo_status_str(s->status)), &ok);
+    put(o, "compliant", s->compliant < 0 ? json_null() : json_boolean(s->compliant), &ok);
+    put(o, "alerts", alerts, &ok);
+    if (!ok) {
         json_decref(o);
         return NULL;
     }
     return o;
-fail:
-    json_decref(o);
-    json_decref(wins);
-    json_decref(alerts);
-    json_decref(budget);
-    return NULL;
 }
 
 json_t *slojson_slos(const struct snapshot *snap, const char *name)

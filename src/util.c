@@ -131,7 +131,14 @@ static int parse_digits(const char **pp, int n, int *out)
     return 0;
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t util_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t util_days_from_civil(int64_t y, int m, int d)
 {
     /* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic
      * Gregorian calendar, independent of the process time zone. */
@@ -193,7 +200,8 @@ static int parse_rfc3339(const char *s, int64_t *out_ms)
     }
     if (*p != '\0')
         return -1;
-    *out_ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off_s) * 1000 +
+    *out_ms = ((util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off_s) *
+                  1000 +
               frac_ms;
     return 0;
 }
