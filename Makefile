@@ -61,6 +61,7 @@ integration: $(BIN)
 	@bash tests/integration/run.sh $(BIN)
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory integration
