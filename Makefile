@@ -2,9 +2,10 @@
 # SANITIZE=address,undefined builds everything with sanitizers into build/san.
 
 CC       ?= cc
-PKGS     := libcurl jansson libmicrohttpd yaml-0.1
+PKGS     := libcurl jansson libmicrohttpd yaml-0.1 libprotobuf-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PROTOC_C ?= protoc-c
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
@@ -12,7 +13,8 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wer
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
             -DSLO_VERSION='"$(VERSION)"' -DSLO_REVISION='"$(REVISION)"'
-LDLIBS   += $(PKG_LIBS) -lpthread -lm
+# Debian's libsnappy-dev ships no .pc file; the C API is snappy-c.h.
+LDLIBS   += $(PKG_LIBS) -lsnappy -lpthread -lm
 
 ifneq ($(SANITIZE),)
 BUILD    ?= build/san
@@ -23,7 +25,11 @@ BUILD    ?= build
 endif
 
 SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
-OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+# proto/*.proto -> $(BUILD)/gen/*.pb-c.{c,h} (protoc-c), compiled into libslo.a.
+PROTOS   := $(wildcard proto/*.proto)
+GEN_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.h)
+GEN_OBJS := $(PROTOS:proto/%.proto=$(BUILD)/obj/gen/%.pb-c.o)
+OBJS     := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
 LIB      := $(BUILD)/libslo.a
 BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -40,12 +46,27 @@ $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+# Every object may include a generated header, so all wait for them.
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
+# One protoc-c run writes both files (a grouped pattern rule).
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(dir $@)
+	@echo "  PROTOC  $<"
+	@$(PROTOC_C) --proto_path=proto --c_out=$(BUILD)/gen $<
+
+$(BUILD)/obj/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# Keep the generated sources: they are intermediate files of the rules above.
+.SECONDARY: $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c) $(GEN_HDRS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)

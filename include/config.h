@@ -118,6 +118,8 @@ struct config_prometheus {
     enum config_mode mode;
     int64_t timeout_ms;         /* default 10s */
     char *read_path;            /* default "/api/v1/read" */
+    int read_samples;           /* read_response: samples (SAMPLES only); default chunks
+                                   (STREAMED_XOR_CHUNKS, accepting SAMPLES) */
     struct labels headers;
     char *bearer_token_file;
     char *basic_username;

@@ -14,39 +14,34 @@
 #include <string.h>
 
 #include "promql.h"
+#include "rrbackend.h"
 #include "selector.h"
 #include "sliquery.h"
 #include "util.h"
 
 struct backend {
     const struct config *cfg;
-    struct promql_client *promql;
+    struct promql_client *promql;   /* mode promql */
+    struct rrbackend *rr;           /* mode remote_read */
     int up;
 };
 
-/* Presence of each part per window while answers come in. */
-struct partial {
-    struct labels group;
-    double v[3][SLO_MAX_WINDOWS];
-    unsigned char seen[3][SLO_MAX_WINDOWS];
-};
 
 struct backend *backend_new(const struct config *cfg, struct err *e)
 {
     struct backend *b;
 
-    if (cfg->prometheus.mode != CONFIG_MODE_PROMQL) {
-        util_err(e, "mode remote_read is not available in this version; use mode: promql");
-        return NULL;
-    }
     b = calloc(1, sizeof(*b));
     if (b == NULL) {
         util_err(e, "out of memory");
         return NULL;
     }
     b->cfg = cfg;
-    b->promql = promql_client_new(&cfg->prometheus, e);
-    if (b->promql == NULL) {
+    if (cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ)
+        b->rr = rrbackend_new(cfg, e);
+    else
+        b->promql = promql_client_new(&cfg->prometheus, e);
+    if (b->promql == NULL && b->rr == NULL) {
         free(b);
         return NULL;
     }
@@ -59,12 +54,37 @@ void backend_free(struct backend *b)
     if (b == NULL)
         return;
     promql_client_free(b->promql);
+    rrbackend_free(b->rr);
     free(b);
+}
+
+int backend_keep_state(struct backend *b, struct err *e)
+{
+    if (b->rr != NULL && rrbackend_keep_state(b->rr) != 0)
+        return util_err(e, "out of memory");
+    return 0;
+}
+
+int backend_save_state(struct backend *b, const char *path, struct err *e)
+{
+    return b->rr != NULL ? rrbackend_save_state(b->rr, path, e) : 0;
+}
+
+int backend_load_state(struct backend *b, const char *path, struct err *e)
+{
+    return b->rr != NULL ? rrbackend_load_state(b->rr, path, e) : 0;
+}
+
+int backend_take_state(struct backend *b, struct backend *from, struct err *e)
+{
+    if (b->rr == NULL || from == NULL || from->rr == NULL)
+        return 0;
+    return rrbackend_take_state(b->rr, from->rr, e);
 }
 
 int backend_unreachable(const struct backend *b)
 {
-    return promql_client_unreachable(b->promql);
+    return b->rr != NULL ? rrbackend_unreachable(b->rr) : promql_client_unreachable(b->promql);
 }
 
 int backend_up(const struct backend *b)
@@ -83,7 +103,7 @@ void backend_answer_free(struct backend_answer *a)
     a->n = 0;
 }
 
-static void partials_free(struct partial *p, size_t n)
+void backend_partials_free(struct backend_partial *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         labels_free(&p[i].group);
@@ -91,9 +111,9 @@ static void partials_free(struct partial *p, size_t n)
 }
 
 /* Finds or adds the partial for group labels g. */
-static struct partial *partial_get(struct partial **p, size_t *n, const struct labels *g)
+struct backend_partial *backend_partial_get(struct backend_partial **p, size_t *n, const struct labels *g)
 {
-    struct partial *np;
+    struct backend_partial *np;
 
     for (size_t i = 0; i < *n; i++)
         if (labels_cmp(&(*p)[i].group, g) == 0)
@@ -109,7 +129,7 @@ static struct partial *partial_get(struct partial **p, size_t *n, const struct l
 }
 
 /* The group of a sample: its labels among group_by (others are dropped). */
-static int sample_group(const struct config_slo *slo, const struct labels *l, struct labels *g)
+int backend_group_of(const struct config_slo *slo, const struct labels *l, struct labels *g)
 {
     labels_init(g);
     for (size_t i = 0; i < slo->ngroup_by; i++) {
@@ -142,13 +162,13 @@ static const char *part_name(enum sliquery_part p)
 
 static int absorb(const struct config_slo *slo, const struct sliquery *q,
                   const struct promql_result *r, const struct slo_window *w, size_t nw,
-                  struct partial **parts, size_t *nparts, struct err *e)
+                  struct backend_partial **parts, size_t *nparts, struct err *e)
 {
     for (size_t i = 0; i < r->n; i++) {
         const struct promql_sample *s = &r->v[i];
         int wi = q->window >= 0 ? q->window : window_of(s, w, nw);
         struct labels g;
-        struct partial *p;
+        struct backend_partial *p;
 
         if (wi < 0)
             return util_err(e, "SLO %s: answer without a known %s label", slo->name,
@@ -157,9 +177,9 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
             return util_err(e, "SLO %s: the %s query returned %s for window %s; refusing a "
                                "non-finite count", slo->name, part_name(q->part),
                             isnan(s->value) ? "NaN" : "an infinite value", w[wi].name);
-        if (sample_group(slo, &s->labels, &g) != 0)
+        if (backend_group_of(slo, &s->labels, &g) != 0)
             return util_err(e, "out of memory");
-        p = partial_get(parts, nparts, &g);
+        p = backend_partial_get(parts, nparts, &g);
         labels_free(&g);
         if (p == NULL)
             return util_err(e, "out of memory");
@@ -172,8 +192,8 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
     return 0;
 }
 
-static int fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w,
-                size_t nw, struct partial *parts, size_t nparts, struct backend_answer *out,
+int backend_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w,
+                size_t nw, struct backend_partial *parts, size_t nparts, struct backend_answer *out,
                 struct err *e)
 {
     int timeslice = slo->kind == CONFIG_SLI_TIMESLICE;
@@ -186,7 +206,7 @@ static int fold(const struct config_slo *slo, int64_t at_ms, const struct slo_wi
     if (out->g == NULL)
         return util_err(e, "out of memory");
     for (size_t i = 0; i < nparts; i++) {
-        struct partial *p = &parts[i];
+        struct backend_partial *p = &parts[i];
         struct backend_group *g = &out->g[out->n];
         int any = 0;
 
@@ -234,7 +254,7 @@ int backend_eval_slo(struct backend *b, const struct config_slo *slo, int64_t at
 {
     struct sliquery *q = NULL;
     size_t nq = 0;
-    struct partial *parts = NULL;
+    struct backend_partial *parts = NULL;
     size_t nparts = 0;
     struct promql_result r;
     int rc = -1;
@@ -242,16 +262,23 @@ int backend_eval_slo(struct backend *b, const struct config_slo *slo, int64_t at
     out->n = 0;
     out->g = NULL;
     promql_result_init(&r);
-    if (sliquery_build(slo, w, nw, &q, &nq, e) != 0)
+    if (b->promql != NULL && sliquery_build(slo, w, nw, &q, &nq, e) != 0)
         goto out;
     if (slo->ngroup_by == 0) {
         struct labels none;
 
         labels_init(&none);
-        if (partial_get(&parts, &nparts, &none) == NULL) {
+        if (backend_partial_get(&parts, &nparts, &none) == NULL) {
             util_err(e, "out of memory");
             goto out;
         }
+    }
+    if (b->rr != NULL) {
+        int rc_rr = rrbackend_eval_slo(b->rr, slo, at_ms, w, nw, &parts, &nparts, e);
+
+        b->up = rrbackend_up(b->rr);
+        if (rc_rr != 0)
+            goto out;
     }
     for (size_t i = 0; i < nq; i++) {
         if (promql_query(b->promql, q[i].text, at_ms, &r, e) != 0) {
@@ -271,14 +298,14 @@ int backend_eval_slo(struct backend *b, const struct config_slo *slo, int64_t at
             goto out;
         promql_result_free(&r);
     }
-    if (fold(slo, at_ms, w, nw, parts, nparts, out, e) != 0)
+    if (backend_fold(slo, at_ms, w, nw, parts, nparts, out, e) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
         backend_answer_free(out);
     promql_result_free(&r);
-    partials_free(parts, nparts);
+    backend_partials_free(parts, nparts);
     sliquery_free(q, nq);
     return rc;
 }

@@ -640,7 +640,7 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
 {
     static const char *const keys[] = {"url",        "mode",    "timeout",
                                        "read_path",  "headers", "bearer_token_file",
-                                       "basic_auth", "tls"};
+                                       "basic_auth", "tls",     "read_response"};
     static const char *const ba_keys[] = {"username", "password_file"};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file",
                                            "insecure_skip_verify"};
@@ -659,6 +659,15 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
         else
             err(c, get(c, n, "mode"), "global.prometheus.mode",
                 "must be promql or remote_read, got \"%s\"", mode);
+    }
+    free(mode);
+    mode = NULL;
+    if (get_str(c, n, path, "read_response", 0, &mode) == 0) {
+        if (strcmp(mode, "samples") == 0)
+            p->read_samples = 1;
+        else if (strcmp(mode, "chunks") != 0)
+            err(c, get(c, n, "read_response"), "global.prometheus.read_response",
+                "must be chunks or samples, got \"%s\"", mode);
     }
     free(mode);
     get_duration(c, n, path, "timeout", 0, &p->timeout_ms);

@@ -49,6 +49,7 @@ struct daemon {
     unsigned long reload_done;
     int reload_rc;
     struct err reload_err;
+    int state_failing;             /* the last state file write failed */
 };
 
 static int wake_fd = -1;
@@ -137,6 +138,42 @@ static void publish(struct daemon *d, struct snapshot *snap)
     snapshot_holder_publish(&d->holder, snap);
 }
 
+/* Restores the checkpoint (global.state_file) at start; a bad file is logged and ignored. */
+static void load_state(struct daemon *d)
+{
+    struct err e = {{0}};
+    char n[32];
+    int rc;
+
+    if (d->cfg->state_file == NULL)
+        return;
+    rc = backend_load_state(d->be, d->cfg->state_file, &e);
+    if (rc < 0) {
+        log_warn("state file ignored; backfilling", "err", e.msg);
+        return;
+    }
+    snprintf(n, sizeof(n), "%d", rc);
+    log_info("state restored", "file", d->cfg->state_file, "slos", n);
+}
+
+/* Writes the checkpoint after an evaluation; failures are logged when they change. */
+static void save_state(struct daemon *d)
+{
+    struct err e = {{0}};
+
+    if (d->cfg->state_file == NULL)
+        return;
+    if (backend_save_state(d->be, d->cfg->state_file, &e) != 0) {
+        if (!d->state_failing)
+            log_warn("cannot write the state file", "err", e.msg);
+        d->state_failing = 1;
+    } else {
+        if (d->state_failing)
+            log_info("state file written again", "file", d->cfg->state_file);
+        d->state_failing = 0;
+    }
+}
+
 static void evaluate(struct daemon *d, int64_t at_ms)
 {
     struct engine_run run;
@@ -174,6 +211,7 @@ static void evaluate(struct daemon *d, int64_t at_ms)
         return;
     }
     publish(d, snap);
+    save_state(d);
     {
         char ts[40], n[32], nf[32];
 
@@ -203,11 +241,23 @@ static int reload(struct daemon *d, struct err *e)
     }
     config_errors_free(&errs);
     be = backend_new(cfg, e);
+    if (be != NULL && backend_keep_state(be, e) != 0) {
+        backend_free(be);
+        be = NULL;
+    }
     if (be == NULL) {
         log_error("invalid config", "err", e->msg);
         config_free(cfg);
         d->stats.config_reload_ok = 0;
         return -1;
+    }
+    {
+        struct err te = {{0}};
+        int n = backend_take_state(be, d->be, &te);
+
+        if (n < 0)
+            log_warn("state not carried over the reload; SLOs will be backfilled", "err",
+                     te.msg);
     }
     backend_free(d->be);
     config_free(d->cfg);
@@ -337,10 +387,15 @@ int daemon_run(const struct daemon_opts *opts)
         goto out;
     }
     d.be = backend_new(d.cfg, &e);
+    if (d.be != NULL && backend_keep_state(d.be, &e) != 0) {
+        backend_free(d.be);
+        d.be = NULL;
+    }
     if (d.be == NULL) {
         log_error("cannot start", "err", e.msg);
         goto out;
     }
+    load_state(&d);
     d.stats.config_reload_ok = 1;
     d.stats.config_reload_ts = (double)util_now_ms() / 1000.0;
     d.stats.backend_up = 1;

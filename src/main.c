@@ -34,6 +34,7 @@ struct opts {
     const char *log_level;
     const char *log_format;
     const char *at;
+    const char *until;
     const char *format;
 };
 
@@ -55,6 +56,9 @@ static const char usage[] =
     "  --log.level=LEVEL            debug, info, warn or error (default info)\n"
     "  --log.format=FORMAT          logfmt or json (default logfmt)\n"
     "  --at=TIME                    eval: unix seconds or RFC 3339 (default now)\n"
+    "  --until=TIME                 eval: also evaluate at every multiple of the interval\n"
+    "                               after --at up to TIME, as the daemon would (remote_read:\n"
+    "                               incrementally); prints one JSON document per line\n"
     "  --format=FORMAT              eval: json or table (default json)\n"
     "  --version                    print the version and exit\n"
     "  -h, --help                   print this help and exit\n";
@@ -68,6 +72,7 @@ static const struct {
     {"log.level", offsetof(struct opts, log_level)},
     {"log.format", offsetof(struct opts, log_format)},
     {"at", offsetof(struct opts, at)},
+    {"until", offsetof(struct opts, until)},
     {"format", offsetof(struct opts, format)},
 };
 
@@ -144,19 +149,64 @@ static int cmd_check(const struct opts *o)
     return rc;
 }
 
+/* Prints one evaluation; 0, or -1 when out of memory. */
+static int print_run(const struct engine_run *run, int table, int pretty, struct buf *out)
+{
+    json_t *j;
+    char *s;
+
+    if (table) {
+        buf_reset(out);
+        if (table_render(run->snap, out) != 0)
+            return -1;
+        fputs(out->data, stdout);
+        return 0;
+    }
+    j = slojson_eval(run->snap);
+    s = j ? slojson_dump(j, pretty) : NULL;
+    json_decref(j);
+    if (s == NULL)
+        return -1;
+    printf("%s\n", s);
+    free(s);
+    return 0;
+}
+
+/*
+ * Evaluates at at_ms; prints the figures only when every SLO succeeded.
+ * Returns 0, 2 on a backend error, -1 when out of memory.
+ */
+static int eval_once(const struct config *cfg, struct backend *be, int64_t at_ms, int table,
+                     int pretty, struct buf *out)
+{
+    struct engine_run run;
+    int rc = 0;
+
+    if (engine_eval(cfg, be, at_ms, &run) != 0)
+        return -1;
+    if (run.nfail > 0) {
+        /* All or nothing: figures from a partly failed evaluation are not printed. */
+        for (size_t i = 0; i < run.nfail; i++)
+            fprintf(stderr, "slo-sidecar: SLO %s: %s\n", run.fail[i].slo, run.fail[i].msg);
+        rc = 2;
+    } else if (print_run(&run, table, pretty, out) != 0) {
+        rc = -1;
+    }
+    engine_run_free(&run);
+    return rc;
+}
+
 static int cmd_eval(const struct opts *o)
 {
     struct config *cfg = NULL;
     struct config_errors errs;
     struct backend *be = NULL;
-    struct engine_run run;
     struct err e = {{0}};
-    int64_t at;
+    int64_t at, until = 0;
     int rc = 1;
     int table;
     struct buf out;
 
-    memset(&run, 0, sizeof(run));
     buf_init(&out, 1024u * 1024u * 1024u);
     config_errors_init(&errs);
     if (o->format != NULL && strcmp(o->format, "json") != 0 && strcmp(o->format, "table") != 0) {
@@ -172,47 +222,46 @@ static int cmd_eval(const struct opts *o)
     } else {
         at = util_now_ms() / 1000 * 1000;
     }
+    if (o->until != NULL) {
+        if (util_time_parse(o->until, &until, &e) != 0) {
+            fprintf(stderr, "slo-sidecar: --until: %s\n", e.msg);
+            goto out;
+        }
+        if (until < at || table) {
+            fprintf(stderr, "slo-sidecar: --until must not be before --at, and needs "
+                            "--format=json\n");
+            goto out;
+        }
+    }
     if (config_load(o->config_file, &cfg, &errs) != 0) {
         print_errors(&errs);
         goto out;
     }
     be = backend_new(cfg, &e);
-    if (be == NULL) {
+    if (be == NULL || (o->until != NULL && backend_keep_state(be, &e) != 0)) {
         fprintf(stderr, "slo-sidecar: %s\n", e.msg);
         goto out;
     }
-    if (engine_eval(cfg, be, at, &run) != 0) {
+    if (o->until == NULL) {
+        rc = eval_once(cfg, be, at, table, 1, &out);
+    } else {
+        /* The daemon's grid: multiples of the interval. */
+        int64_t g = cfg->interval_ms;
+
+        rc = 0;
+        for (int64_t t = -util_floor_div(-at, g) * g; t <= until && rc >= 0; t += g) {
+            int r = eval_once(cfg, be, t, 0, 0, &out);
+
+            if (r != 0)
+                rc = r;
+        }
+    }
+    if (rc < 0) {
         fprintf(stderr, "slo-sidecar: out of memory\n");
         rc = 2;
-        goto out;
     }
-    if (run.nfail > 0) {
-        /* All or nothing: figures from a partly failed evaluation are not printed. */
-        for (size_t i = 0; i < run.nfail; i++)
-            fprintf(stderr, "slo-sidecar: SLO %s: %s\n", run.fail[i].slo, run.fail[i].msg);
-        rc = 2;
-        goto out;
-    }
-    if (table) {
-        if (table_render(run.snap, &out) != 0)
-            goto out;
-        fputs(out.data, stdout);
-    } else {
-        json_t *j = slojson_eval(run.snap);
-        char *s = j ? slojson_dump(j, 1) : NULL;
-
-        json_decref(j);
-        if (s == NULL) {
-            fprintf(stderr, "slo-sidecar: out of memory\n");
-            goto out;
-        }
-        printf("%s\n", s);
-        free(s);
-    }
-    rc = 0;
 out:
     buf_free(&out);
-    engine_run_free(&run);
     backend_free(be);
     config_free(cfg);
     config_errors_free(&errs);

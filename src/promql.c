@@ -3,20 +3,18 @@
  * their JSON answers. See include/promql.h.
  *
  * The parser is pure (bytes in, samples out) so it can be tested and fuzzed
- * without a server. The client keeps one libcurl easy handle for its whole
- * life so the connection to Prometheus is reused (keep-alive); it is owned by
- * one thread. Secrets (bearer token, basic auth password) are read from their
- * files on every request and never copied into error messages.
+ * without a server. The client keeps one libcurl easy handle (httpc) for its
+ * whole life so the connection to Prometheus is reused (keep-alive); it is
+ * owned by one thread. Secrets are httpc's business: read per request, never
+ * copied into error messages.
  *
- * Depends on util, config, log, libcurl (curl_global_init is main's job),
- * jansson.
+ * Depends on util, config, log, httpc, libcurl (curl_global_init is main's
+ * job), jansson.
  */
 #include "promql.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,36 +24,21 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "httpc.h"
 #include "log.h"
-
-#ifndef SLO_VERSION
-#define SLO_VERSION "dev"
-#endif
-
-/* Token and password files hold one short secret; anything bigger is a mistake. */
-#define SECRET_MAX (64 * 1024)
 
 /* How much of an unexpected body goes into an error message. */
 #define EXCERPT_BYTES 80
-#define EXCERPT_CHARS 160
-
-/* Connecting (TCP and TLS) may take at most this long, within the query timeout. */
-#define CONNECT_TIMEOUT_MS 5000
 
 /* A body buffer grown past this by one big answer is released after the query. */
 #define BODY_KEEP_BYTES (4u * 1024u * 1024u)
 
 struct promql_client {
-    const struct config_prometheus *cfg;
-    CURL *curl;
-    char *url;              /* <cfg->url>/api/v1/query, what curl fetches */
-    char *shown_url;        /* the same with any password in it masked, for messages */
+    struct httpc http;      /* handle, URL <cfg->url>/api/v1/query, shown URL */
     struct buf body;        /* response body, reused between queries */
     int body_too_big;       /* set by the write callback when the cap stops it */
-    char errbuf[CURL_ERROR_SIZE];
     uint64_t requests;
     uint64_t failures;
-    int unreachable;        /* the last query got no HTTP answer at all */
 };
 
 void promql_result_init(struct promql_result *r)
@@ -80,45 +63,10 @@ void promql_result_free(struct promql_result *r)
     promql_result_init(r);
 }
 
-/*
- * Writes the first bytes of a body as a double-quoted string for an error
- * message: at most EXCERPT_BYTES input bytes, control and non-ASCII bytes
- * escaped so a binary or HTML answer cannot garble a log line, and "..." when
- * cut. out must hold EXCERPT_CHARS + 8 bytes.
- */
+/* The first EXCERPT_BYTES bytes of a body, quoted and escaped (httpc_excerpt). */
 static void excerpt(const char *body, size_t len, char *out, size_t outlen)
 {
-    size_t o = 0;
-    size_t i;
-
-    out[o++] = '"';
-    for (i = 0; i < len && i < EXCERPT_BYTES && o < EXCERPT_CHARS; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        char esc[8];
-
-        if (ch == '"' || ch == '\\')
-            snprintf(esc, sizeof(esc), "\\%c", ch);
-        else if (ch == '\n')
-            snprintf(esc, sizeof(esc), "\\n");
-        else if (ch == '\r')
-            snprintf(esc, sizeof(esc), "\\r");
-        else if (ch == '\t')
-            snprintf(esc, sizeof(esc), "\\t");
-        else if (ch < 0x20 || ch >= 0x7f)
-            snprintf(esc, sizeof(esc), "\\x%02x", ch);
-        else
-            snprintf(esc, sizeof(esc), "%c", ch);
-        if (o + strlen(esc) + 5 > outlen)
-            break;
-        memcpy(out + o, esc, strlen(esc));
-        o += strlen(esc);
-    }
-    if (i < len) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o++] = '"';
-    out[o] = '\0';
+    httpc_excerpt(body, len, EXCERPT_BYTES, out, outlen);
 }
 
 /* application/json, or any type with a +json suffix (RFC 6839). */
@@ -146,14 +94,14 @@ static void status_prefix(long http_status, char *out, size_t len)
 static int not_json(const char *body, size_t len, const char *pfx, const char *content_type,
                     const json_error_t *jerr, struct err *e)
 {
-    char ex[EXCERPT_CHARS + 8];
-    char ct[EXCERPT_CHARS + 24] = "";
+    char ex[HTTPC_EXCERPT_SIZE];
+    char ct[HTTPC_EXCERPT_SIZE + 16] = "";
     size_t lead = 0;
 
     /* Name the type only when it explains the failure: a JSON type with a
      * broken body is a truncation, not a misrouted request. */
     if (content_type != NULL && !is_json_type(content_type)) {
-        char q[EXCERPT_CHARS + 8];
+        char q[HTTPC_EXCERPT_SIZE];
 
         excerpt(content_type, strlen(content_type), q, sizeof(q));
         snprintf(ct, sizeof(ct), "Content-Type %s, ", q);
@@ -201,7 +149,7 @@ static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, 
         return util_err(e, "malformed response: %s has an out of range time", where);
     s->t_ms = (int64_t)llround(secs * 1000.0);
     if (util_parse_double(json_string_value(v), &s->value) != 0) {
-        char ex[EXCERPT_CHARS + 8];
+        char ex[HTTPC_EXCERPT_SIZE];
         const char *str = json_string_value(v);
 
         excerpt(str, strlen(str), ex, sizeof(ex));
@@ -318,7 +266,7 @@ static int parse_success(json_t *root, const char *pfx, struct promql_result *r,
         if (parse_pair(result, "data.result", &r->v[0], e) != 0)
             return -1;
     } else {
-        char ex[EXCERPT_CHARS + 8];
+        char ex[HTTPC_EXCERPT_SIZE];
 
         excerpt(type, strlen(type), ex, sizeof(ex));
         return util_err(e, "%sunsupported resultType %s (the query must return an instant "
@@ -355,7 +303,7 @@ static int parse_body(const char *body, size_t len, long http_status, const char
         goto out;
     }
     if (!json_is_object(root)) {
-        char ex[EXCERPT_CHARS + 8];
+        char ex[HTTPC_EXCERPT_SIZE];
 
         excerpt(body, len, ex, sizeof(ex));
         util_err(e, "%sresponse is JSON but not an object (starts with %s)", pfx, ex);
@@ -368,7 +316,7 @@ static int parse_body(const char *body, size_t len, long http_status, const char
     }
     /* A proxy or another API may answer an error status with its own JSON. */
     if (http_status != 0 && (http_status < 200 || http_status > 299)) {
-        char ex[EXCERPT_CHARS + 8];
+        char ex[HTTPC_EXCERPT_SIZE];
 
         excerpt(body, len, ex, sizeof(ex));
         util_err(e, "%sunexpected response (starts with %s)", pfx, ex);
@@ -393,56 +341,6 @@ int promql_parse_response(const char *body, size_t len, long http_status,
                           struct promql_result *r, struct err *e)
 {
     return parse_body(body, len, http_status, NULL, r, e);
-}
-
-/*
- * Copies url with the password of any user:password@ part replaced by
- * "xxxxx", as Go's url.Redacted does, so messages and logs can show it.
- */
-static char *redact_url(const char *url)
-{
-    const char *scheme = strstr(url, "://");
-    const char *host;
-    const char *at = NULL;
-    const char *colon = NULL;
-    size_t end;
-
-    if (scheme == NULL)
-        return util_strdup(url);
-    host = scheme + 3;
-    end = strcspn(host, "/?#");
-    for (size_t i = 0; i < end; i++)
-        if (host[i] == '@')
-            at = host + i;
-    if (at == NULL)
-        return util_strdup(url);
-    colon = memchr(host, ':', (size_t)(at - host));
-    if (colon == NULL)
-        return util_strdup(url);
-    return util_asprintf("%.*sxxxxx%s", (int)(colon + 1 - url), url, at);
-}
-
-/*
- * Accepts a header name: printable ASCII without spaces, colons or line
- * breaks, and without ';', which curl would read as "send empty".
- */
-static int header_name_ok(const char *s)
-{
-    if (*s == '\0')
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == ':' || *p == ';')
-            return 0;
-    return 1;
-}
-
-/* Header values and secrets must not smuggle a second header line in. */
-static int header_value_ok(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 && *s != '\t')
-            return 0;
-    return 1;
 }
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
@@ -471,87 +369,21 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
 
 struct promql_client *promql_client_new(const struct config_prometheus *cfg, struct err *e)
 {
-    struct promql_client *c = NULL;
-    long timeout = 0;
-    long connect_timeout = 0;
+    struct promql_client *c = calloc(1, sizeof(*c));
 
-    if (cfg->url == NULL || cfg->url[0] == '\0') {
-        util_err(e, "prometheus.url is not set");
-        return NULL;
-    }
-    for (size_t i = 0; i < cfg->headers.n; i++) {
-        if (!header_name_ok(cfg->headers.v[i].name)) {
-            util_err(e, "prometheus.headers: \"%s\" is not a valid header name",
-                     cfg->headers.v[i].name);
-            return NULL;
-        }
-        if (!header_value_ok(cfg->headers.v[i].value)) {
-            util_err(e, "prometheus.headers: the value of %s contains control characters",
-                     cfg->headers.v[i].name);
-            return NULL;
-        }
-    }
-    c = calloc(1, sizeof(*c));
     if (c == NULL) {
         util_err(e, "out of memory");
         return NULL;
     }
-    c->cfg = cfg;
     buf_init(&c->body, PROMQL_MAX_BODY);
-    c->url = util_asprintf("%s/api/v1/query", cfg->url);
-    c->shown_url = c->url != NULL ? redact_url(c->url) : NULL;
-    if (c->url == NULL || c->shown_url == NULL) {
-        util_err(e, "out of memory");
+    if (httpc_init(&c->http, cfg, "/api/v1/query", e) != 0)
         goto fail;
-    }
-    c->curl = curl_easy_init();
-    if (c->curl == NULL) {
-        util_err(e, "libcurl: cannot create a handle (was curl_global_init called?)");
-        goto fail;
-    }
-    if (cfg->timeout_ms > 0)
-        timeout = cfg->timeout_ms > LONG_MAX ? LONG_MAX : (long)cfg->timeout_ms;
-    connect_timeout = CONNECT_TIMEOUT_MS;
-    if (timeout > 0 && timeout < connect_timeout)
-        connect_timeout = timeout;
-
-    SETOPT(c->curl, CURLOPT_URL, c->url);
-    SETOPT(c->curl, CURLOPT_POST, 1L);
-    SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
-    SETOPT(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(c->curl, CURLOPT_WRITEDATA, c);
-    /* No signals: the daemon has threads, and SIGALRM-based DNS timeouts are unsafe. */
-    SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(c->curl, CURLOPT_TIMEOUT_MS, timeout);
-    SETOPT(c->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
-    SETOPT(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    /* A redirect is reported, never followed: following would re-send the
-     * query and credentials to wherever the Location points. */
-    SETOPT(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    SETOPT(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    SETOPT(c->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    SETOPT(c->curl, CURLOPT_USERAGENT, "slo-sidecar/" SLO_VERSION);
+    SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(c->http.curl, CURLOPT_WRITEDATA, c);
     /* Big vectors compress well; the body cap applies to the decoded bytes. */
-    SETOPT(c->curl, CURLOPT_ACCEPT_ENCODING, "");
+    SETOPT(c->http.curl, CURLOPT_ACCEPT_ENCODING, "");
     /* Refuse an announced oversize body before reading it. */
-    SETOPT(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROMQL_MAX_BODY);
-    if (cfg->ca_file != NULL)
-        SETOPT(c->curl, CURLOPT_CAINFO, cfg->ca_file);
-    if (cfg->cert_file != NULL)
-        SETOPT(c->curl, CURLOPT_SSLCERT, cfg->cert_file);
-    if (cfg->key_file != NULL)
-        SETOPT(c->curl, CURLOPT_SSLKEY, cfg->key_file);
-    if (cfg->insecure_skip_verify) {
-        SETOPT(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (cfg->basic_username != NULL) {
-        SETOPT(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        SETOPT(c->curl, CURLOPT_USERNAME, cfg->basic_username);
-    }
+    SETOPT(c->http.curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROMQL_MAX_BODY);
     return c;
 fail:
     promql_client_free(c);
@@ -562,11 +394,8 @@ void promql_client_free(struct promql_client *c)
 {
     if (c == NULL)
         return;
-    if (c->curl != NULL)
-        curl_easy_cleanup(c->curl);
+    httpc_cleanup(&c->http);
     buf_free(&c->body);
-    free(c->shown_url);
-    free(c->url);
     free(c);
 }
 
@@ -577,134 +406,12 @@ uint64_t promql_client_requests(const struct promql_client *c)
 
 int promql_client_unreachable(const struct promql_client *c)
 {
-    return c->unreachable;
+    return c->http.unreachable;
 }
 
 uint64_t promql_client_failures(const struct promql_client *c)
 {
     return c->failures;
-}
-
-/* Overwrites a secret before its memory is released. */
-static void wipe_free(char *s)
-{
-    if (s == NULL)
-        return;
-    explicit_bzero(s, strlen(s));
-    free(s);
-}
-
-/*
- * Reads the secret in path whole, without trailing whitespace and newlines
- * (files written by editors and by `echo` end with one). *out is caller-freed
- * with wipe_free. what names the setting in messages; the content never
- * appears in one.
- */
-static int read_secret(const char *what, const char *path, char **out, struct err *e)
-{
-    FILE *f = NULL;
-    char *s = NULL;
-    size_t n;
-    int rc = -1;
-
-    *out = NULL;
-    s = malloc(SECRET_MAX + 1);
-    if (s == NULL) {
-        util_err(e, "out of memory");
-        goto out;
-    }
-    f = fopen(path, "re");
-    if (f == NULL) {
-        util_err(e, "%s %s: %s", what, path, strerror(errno));
-        goto out;
-    }
-    n = fread(s, 1, SECRET_MAX + 1, f);
-    if (ferror(f)) {
-        util_err(e, "%s %s: read error", what, path);
-        goto out;
-    }
-    if (n > SECRET_MAX) {
-        util_err(e, "%s %s is larger than %d KiB; it should hold one secret", what, path,
-                 SECRET_MAX / 1024);
-        goto out;
-    }
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        n--;
-    s[n] = '\0';
-    if (n == 0) {
-        util_err(e, "%s %s is empty", what, path);
-        goto out;
-    }
-    if (memchr(s, '\0', n) != NULL || !header_value_ok(s)) {
-        util_err(e, "%s %s contains control characters or line breaks", what, path);
-        goto out;
-    }
-    *out = s;
-    s = NULL;
-    rc = 0;
-out:
-    if (f != NULL)
-        fclose(f);
-    if (s != NULL) {
-        explicit_bzero(s, SECRET_MAX + 1);
-        free(s);
-    }
-    return rc;
-}
-
-static int add_header(struct curl_slist **l, const char *line)
-{
-    struct curl_slist *n = curl_slist_append(*l, line);
-
-    if (n == NULL)
-        return -1;
-    *l = n;
-    return 0;
-}
-
-/* The request headers: configured ones, then ours, then the bearer token. */
-static int build_headers(const struct config_prometheus *cfg, const char *token,
-                         struct curl_slist **out, struct err *e)
-{
-    struct curl_slist *l = NULL;
-    int has_accept = 0;
-    char *line = NULL;
-
-    *out = NULL;
-    for (size_t i = 0; i < cfg->headers.n; i++) {
-        const struct label *h = &cfg->headers.v[i];
-
-        /* "Name;" is curl's way to send a header with an empty value;
-         * "Name:" would remove it instead. */
-        if (h->value[0] == '\0')
-            line = util_asprintf("%s;", h->name);
-        else
-            line = util_asprintf("%s: %s", h->name, h->value);
-        if (line == NULL || add_header(&l, line) != 0)
-            goto fail;
-        free(line);
-        line = NULL;
-        if (strcasecmp(h->name, "Accept") == 0)
-            has_accept = 1;
-    }
-    if (!has_accept && add_header(&l, "Accept: application/json") != 0)
-        goto fail;
-    /* Without this curl waits for "100 Continue" before sending a long query. */
-    if (add_header(&l, "Expect:") != 0)
-        goto fail;
-    if (token != NULL) {
-        line = util_asprintf("Authorization: Bearer %s", token);
-        if (line == NULL || add_header(&l, line) != 0)
-            goto fail;
-        wipe_free(line);
-        line = NULL;
-    }
-    *out = l;
-    return 0;
-fail:
-    wipe_free(line);
-    curl_slist_free_all(l);
-    return util_err(e, "out of memory");
 }
 
 /* "query=<escaped>&time=<seconds>.<millis>"; caller frees. */
@@ -722,63 +429,21 @@ static char *form_body(CURL *curl, const char *query, int64_t at_ms)
     return s;
 }
 
-/* Describes a failed transfer in words a user can act on. */
+/* Describes a failed transfer: our own write callback's stops first, then httpc's. */
 static void transfer_error(struct promql_client *c, CURLcode cc, char *msg, size_t len)
 {
-    const char *detail = c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc);
-    char dur[32];
-
-    switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT: {
-        curl_off_t pre = 0;
-        int64_t limit = c->cfg->timeout_ms;
-
-        /* No pre-transfer time means the connection (TCP or TLS) was never
-         * set up, so the shorter connect timeout is the one that fired. */
-        curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
-        if (pre == 0 && (limit <= 0 || limit > CONNECT_TIMEOUT_MS)) {
-            util_duration_format(CONNECT_TIMEOUT_MS, dur, sizeof(dur));
-            snprintf(msg, len, "could not connect within %s", dur);
-        } else {
-            if (util_duration_format(limit, dur, sizeof(dur)) != 0)
-                snprintf(dur, sizeof(dur), "%" PRId64 "ms", limit);
-            snprintf(msg, len, "timed out after %s", dur);
-        }
-        return;
-    }
-    case CURLE_COULDNT_CONNECT: {
-        long os_errno = 0;
-
-        curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
-        if (os_errno == ECONNREFUSED)
-            snprintf(msg, len, "connection refused");
-        else
-            snprintf(msg, len, "%s", detail);
-        return;
-    }
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (c->body_too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (cc == CURLE_WRITE_ERROR || cc == CURLE_FILESIZE_EXCEEDED) {
+        if (c->body_too_big || cc == CURLE_FILESIZE_EXCEEDED)
             snprintf(msg, len, "response body larger than %u MiB",
                      PROMQL_MAX_BODY / (1024u * 1024u));
-            return;
-        }
-        snprintf(msg, len, "out of memory while reading the response");
-        return;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        snprintf(msg, len, "%s (prometheus.url must start with http:// or https://)", detail);
-        return;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-        snprintf(msg, len, "%s (check tls.ca_file, or the server's certificate)", detail);
-        return;
-    default:
-        snprintf(msg, len, "%s", detail);
+        else
+            snprintf(msg, len, "out of memory while reading the response");
         return;
     }
+    httpc_transfer_error(&c->http, cc, msg, len);
 }
 
-/* Sets the per-request options; the strings must live until the transfer ends. */
+/* Sets a per-request option; the value must live until the transfer ends. */
 #define REQOPT(h, opt, val)                                                                 \
     do {                                                                                    \
         CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                 \
@@ -792,11 +457,9 @@ static void transfer_error(struct promql_client *c, CURLcode cc, char *msg, size
 int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
                  struct promql_result *r, struct err *e)
 {
-    const struct config_prometheus *cfg = c->cfg;
-    char *token = NULL;
-    char *password = NULL;
+    static const char *const defaults[] = {"Accept: application/json"};
+    struct httpc_req req = {0};
     char *form = NULL;
-    struct curl_slist *headers = NULL;
     char msg[UTIL_ERRLEN];
     struct err sub;
     CURLcode cc;
@@ -807,57 +470,31 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     promql_result_init(r);
     msg[0] = '\0';
     c->requests++;
-    if (cfg->bearer_token_file != NULL &&
-        read_secret("bearer token file", cfg->bearer_token_file, &token, &sub) != 0) {
-        snprintf(msg, sizeof(msg), "%s", sub.msg);
+    if (httpc_begin(&c->http, &req, defaults, 1, NULL, 0, msg, sizeof(msg)) != 0)
         goto fail;
-    }
-    if (cfg->basic_username != NULL && cfg->basic_password_file != NULL &&
-        read_secret("basic auth password file", cfg->basic_password_file, &password,
-                    &sub) != 0) {
-        snprintf(msg, sizeof(msg), "%s", sub.msg);
-        goto fail;
-    }
-    if (build_headers(cfg, token, &headers, &sub) != 0) {
-        snprintf(msg, sizeof(msg), "%s", sub.msg);
-        goto fail;
-    }
-    form = form_body(c->curl, query, at_ms);
+    form = form_body(c->http.curl, query, at_ms);
     if (form == NULL) {
         snprintf(msg, sizeof(msg), "out of memory");
         goto fail;
     }
-    REQOPT(c->curl, CURLOPT_HTTPHEADER, headers);
-    REQOPT(c->curl, CURLOPT_POSTFIELDS, form);
-    REQOPT(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
-    if (cfg->basic_username != NULL)
-        REQOPT(c->curl, CURLOPT_PASSWORD, password != NULL ? password : "");
+    REQOPT(c->http.curl, CURLOPT_POSTFIELDS, form);
+    REQOPT(c->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
 
     buf_reset(&c->body);
     c->body_too_big = 0;
-    c->errbuf[0] = '\0';
-    cc = curl_easy_perform(c->curl);
-    c->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-                     cc == CURLE_OPERATION_TIMEDOUT;
+    cc = httpc_perform(&c->http);
     if (cc != CURLE_OK) {
         transfer_error(c, cc, msg, sizeof(msg));
         goto fail;
     }
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(c->http.curl, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 300 && code <= 399) {
-        char *loc = NULL;
-
-        curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &loc);
-        if (loc != NULL)
-            snprintf(msg, sizeof(msg), "HTTP %ld redirect to %s (redirects are not followed; "
-                     "set prometheus.url to the final address)", code, loc);
-        else
-            snprintf(msg, sizeof(msg), "HTTP %ld redirect without a Location header", code);
+        httpc_redirect_error(&c->http, code, msg, sizeof(msg));
         goto fail;
     } else {
         char *ct = NULL;
 
-        curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &ct);
+        curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
         if (parse_body(c->body.data, c->body.len, code, ct, r, &sub) != 0) {
             snprintf(msg, sizeof(msg), "%s", sub.msg);
             goto fail;
@@ -867,7 +504,7 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     goto out;
 fail:
     c->failures++;
-    util_err(e, "POST %s: %s", c->shown_url, msg);
+    util_err(e, "POST %s: %s", c->http.shown_url, msg);
 out:
     {
         char took[32];
@@ -880,15 +517,9 @@ out:
         else
             log_debug("promql query failed", "query", query, "took", took, "err", msg);
     }
-    /* Drop the pointers into memory freed below (the next query sets new
-     * ones) and curl's copy of the password. */
-    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-    if (cfg->basic_username != NULL)
-        curl_easy_setopt(c->curl, CURLOPT_PASSWORD, "");
-    curl_slist_free_all(headers);
+    httpc_end(&c->http, &req);
+    curl_easy_setopt(c->http.curl, CURLOPT_POSTFIELDS, (char *)NULL);
     free(form);
-    wipe_free(password);
-    wipe_free(token);
     if (c->body.alloc > BODY_KEEP_BYTES) {
         buf_free(&c->body);
         buf_init(&c->body, PROMQL_MAX_BODY);

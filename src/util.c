@@ -224,7 +224,8 @@ int util_time_parse(const char *s, int64_t *out_ms, struct err *e)
 
 void util_time_format(int64_t ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* Floor division that cannot overflow, even for INT64_MIN. */
+    time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0 ? 1 : 0));
     struct tm tm;
 
     if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {

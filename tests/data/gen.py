@@ -74,6 +74,12 @@ SLOS = [
     {"name": "checkout-availability", "kind": "events", "part": "bad", "period": ("30d", 30 * DAY),
      "num": ("http_requests_total", [("job", "=", "checkout"), ("code", "=~", "5..")]),
      "total": ("http_requests_total", [("job", "=", "checkout")])},
+    # A period just over the longest alert window (3d) and inside the data, so
+    # the period's old edge moves through the data: remote_read's coarse
+    # buckets and edge re-reads are exercised.
+    {"name": "checkout-edge", "kind": "events", "part": "bad", "period": ("84h", 84 * HOUR),
+     "num": ("http_requests_total", [("job", "=", "checkout"), ("code", "=~", "5..")]),
+     "total": ("http_requests_total", [("job", "=", "checkout")])},
     {"name": "checkout-good", "kind": "events", "part": "good", "period": ("7d", 7 * DAY),
      "num": ("http_requests_total", [("job", "=", "checkout"), ("code", "!~", "5..")]),
      "total": ("http_requests_total", [("job", "=", "checkout")])},

@@ -20,6 +20,11 @@
        (d) sli, error_ratio, burn_rate, the error budget, time to exhaustion,
            status, compliance and alerts are recomputed from the printed
            counts and the contract's rules.
+  check_eval.py exact EXPECTED_JSON EVAL_JSON...
+      remote_read mode: good/bad/total of every SLO and window equal the
+      generator's exact counts (1e-9 relative; they are integers), and (d).
+      A file may hold JSON lines (eval --until); evaluations at times the
+      generator has no figures for are skipped.
 Exit status 1 when anything differs.
 """
 import json
@@ -34,7 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import gen  # noqa: E402  (the SLO definitions and windows the data was made for)
 
 REL = 1e-9
-OBJECTIVES = {"checkout-availability": 99.9, "checkout-good": 99, "search-latency": 99,
+OBJECTIVES = {"checkout-availability": 99.9, "checkout-edge": 99.5, "checkout-good": 99, "search-latency": 99,
               "users-freshness": 99.5, "api-custom": 99}
 STATUS = {"warning": 0.5, "critical": 0.8}   # contract defaults
 # The contract's default alert table: (severity, long, short, factor).
@@ -227,18 +232,64 @@ def check_one(ev, exp, prom, gaps):
                          "window edges explain (%s gap %.3f > %.3f or total gap %.3f > %.3f)"
                          % (T, name, w, part, dn, bn, dt, bt))
             # (d) the ratios from the printed counts.
-            if not close(fig["good"] + fig["bad"], tot):
-                fail("%d %s %s: good + bad != total" % (T, name, w))
-            if tot > 0:
-                if not (close(fig["sli"], fig["good"] / tot) and
-                        close(fig["error_ratio"], fig["bad"] / tot) and
-                        close(fig["burn_rate"], fig["bad"] / tot / (1 - obj))):
-                    fail("%d %s %s: ratios %s do not follow from the counts" % (T, name, w, fig))
-            elif any(fig.get(k) is not None for k in ("sli", "error_ratio", "burn_rate")):
-                fail("%d %s %s: zero total must give null ratios: %s" % (T, name, w, fig))
-            else:
-                print("  %-22s %-4s total 0: ratios null" % (name, w))
+            check_ratios(T, name, w, fig, obj)
         check_budget(T, s, obj, psec)
+
+
+def check_ratios(T, name, w, fig, obj):
+    """sli, error_ratio and burn_rate follow from the printed counts."""
+    tot = fig["total"]
+    if not close(fig["good"] + fig["bad"], tot):
+        fail("%d %s %s: good + bad != total" % (T, name, w))
+    if tot > 0:
+        if not (close(fig["sli"], fig["good"] / tot) and
+                close(fig["error_ratio"], fig["bad"] / tot) and
+                close(fig["burn_rate"], fig["bad"] / tot / (1 - obj))):
+            fail("%d %s %s: ratios %s do not follow from the counts" % (T, name, w, fig))
+    elif any(fig.get(k) is not None for k in ("sli", "error_ratio", "burn_rate")):
+        fail("%d %s %s: zero total must give null ratios: %s" % (T, name, w, fig))
+    else:
+        print("  %-22s %-4s total 0: ratios null" % (name, w))
+
+
+def check_exact(ev, exp):
+    """remote_read mode: every count equals the generator's exact count."""
+    T = ev["at"]
+    evals = exp["evaluations"].get(str(T))
+    if evals is None:
+        fail("eval at %s: the generator has no expected figures for that time" % T)
+        return 0
+    by_name = {s["name"]: s for s in ev.get("slos", [])}
+    n = 0
+    for slo in gen.SLOS:
+        name = slo["name"]
+        s = by_name.get(name)
+        if s is None:
+            fail("%d: SLO %s missing" % (T, name))
+            continue
+        obj = OBJECTIVES[name] / 100
+        pname, psec = slo["period"]
+        want_windows = [w for w, _ in gen.ALERT_WINDOWS] + [pname]
+        if sorted(s["windows"]) != sorted(want_windows):
+            fail("%s: windows %s, want %s" % (name, sorted(s["windows"]), sorted(want_windows)))
+            continue
+        for w in want_windows:
+            fig, e = s["windows"][w], evals[name][w]
+            part, xn, xt = e["part"], e["exact_num"], e["exact_total"]
+            if fig["total"] is None:
+                # No series at all: no figures, and no data to count either.
+                if xt != 0 or any(fig.get(k) is not None for k in fig):
+                    fail("%d %s %s: no counts, exact %s/%s: %s" % (T, name, w, xn, xt, fig))
+                continue
+            n += 1
+            if not close(fig[part], xn) or not close(fig["total"], xt):
+                fail("%d %s %s: %s %s / total %s, exact %s / %s" % (
+                    T, name, w, part, fig[part], fig["total"], xn, xt))
+            check_ratios(T, name, w, fig, obj)
+        if s["windows"][pname]["total"] is not None:
+            check_budget(T, s, obj, psec)
+    print("  eval at %d: %d SLO windows equal the exact counts" % (T, n))
+    return n
 
 
 def check_budget(T, s, obj, psec):
@@ -298,6 +349,26 @@ def check_budget(T, s, obj, psec):
 
 
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == "exact":
+        exp = json.load(open(sys.argv[2]))
+        checked = 0
+        for path in sys.argv[3:]:
+            text = open(path).read()
+            try:
+                # One pretty document, or JSON lines from eval --until.
+                docs = [json.loads(text)] if text.lstrip().startswith("{\n") else \
+                    [json.loads(ln) for ln in text.splitlines() if ln.strip()]
+            except ValueError as e:
+                fail("%s is not JSON: %s" % (path, e))
+                continue
+            for ev in docs:
+                if str(ev.get("at")) in exp["evaluations"]:
+                    check_exact(ev, exp)
+                    checked += 1
+        if checked == 0:
+            fail("no evaluation at a time the generator has figures for")
+        print("check_eval exact: %d failure(s)" % fails)
+        sys.exit(1 if fails else 0)
     if len(sys.argv) < 4 or sys.argv[1] not in ("selftest", "eval"):
         sys.exit(__doc__)
     exp = json.load(open(sys.argv[2]))

@@ -31,7 +31,8 @@ FIGURES = ["slo_sli_ratio", "slo_error_ratio", "slo_burn_rate", "slo_events",
            "slo_status", "slo_compliant", "slo_alert_firing"]
 GLOBAL_LABELS = {"cluster": "itest"}
 SLO_LABELS = {"checkout-availability": {"team": "payments"}}
-SERVICES = {"checkout-availability": "checkout", "checkout-good": "checkout",
+SERVICES = {"checkout-availability": "checkout", "checkout-edge": "checkout",
+            "checkout-good": "checkout",
             "search-latency": "search", "users-freshness": "users", "api-custom": "api"}
 
 fails = 0

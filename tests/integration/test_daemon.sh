@@ -124,14 +124,14 @@ grep -q '^slo_sidecar_config_last_reload_successful 0$' "$WORK/metrics.bad.txt" 
     && ok "slo_sidecar_config_last_reload_successful 0" \
     || bad "after a bad reload: $(grep '^slo_sidecar_config_last_reload_successful' "$WORK/metrics.bad.txt")"
 n=$(grep -c '^slo_info{' "$WORK/metrics.bad.txt")
-[ "$n" = 5 ] && ok "the old config's 5 SLOs are still exported" || bad "SLOs after a bad reload: $n"
+[ "$n" = 6 ] && ok "the old config's 6 SLOs are still exported" || bad "SLOs after a bad reload: $n"
 [ "$(http_code "$base/-/healthy")" = 200 ] && ok "still healthy" || bad "unhealthy after a bad reload"
 
 # SIGHUP with a good config of one SLO.
 python3 - "$WORK/daemon.good.yaml" "$cfg" <<'PY'
 import sys
 src = open(sys.argv[1]).read()
-open(sys.argv[2], "w").write(src.partition("  - name: checkout-good")[0])
+open(sys.argv[2], "w").write(src.partition("  - name: checkout-edge")[0])
 PY
 kill -HUP $pid
 n=0

@@ -1,0 +1,156 @@
+/*
+ * remote_read: a client for the Prometheus remote-read protocol
+ * (POST <url><read_path>, snappy-compressed protobuf ReadRequest). It asks for
+ * STREAMED_XOR_CHUNKS first and accepts SAMPLES when the server answers that
+ * way (Cortex does, sometimes without Content-Encoding). Streamed bodies are
+ * decoded frame by frame from libcurl's write callback (rrframe, xorchunk),
+ * never buffered whole; a SAMPLES body is one snappy block, buffered up to a
+ * hard cap. A SAMPLES body without Content-Encoding (Cortex sends none, and
+ * no Content-Type, which Go turns into application/octet-stream) is decoded
+ * as snappy when it is a valid snappy block, else read as plain protobuf.
+ *
+ * Each series reaches the caller's callback once per run of frames, with its
+ * samples sorted by time, duplicates (overlapping chunks) removed, stale
+ * markers dropped and clipped to the query's [start, end] (the protocol's
+ * range is inclusive at both ends). A series split over several consecutive
+ * frames is joined first; should a server repeat a series later, the callback
+ * sees it again and must merge by labels.
+ *
+ * A read succeeds as a whole or fails: transport errors, HTTP errors (with
+ * the server's message), snappy, protobuf, frame, CRC and chunk errors, other
+ * chunk encodings and size limits all return -1 with a message. Callbacks may
+ * already have run when a read fails, so callers stage what they get and
+ * commit only on success.
+ * Depends on util, config, selector, httpc, log, rrframe, xorchunk, libcurl,
+ * snappy, protobuf-c (code generated from proto/ at build time).
+ */
+#ifndef SLO_REMOTE_READ_H
+#define SLO_REMOTE_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "selector.h"
+#include "util.h"
+
+/* Largest SAMPLES body accepted, compressed and uncompressed. */
+#define REMOTE_READ_MAX_BODY (256u * 1024u * 1024u)
+
+/*
+ * Largest message of a streamed response. Prometheus fills frames up to
+ * --storage.remote.read-max-bytes-in-frame (1 MiB by default) and may pass it
+ * by one chunk; this leaves room for servers configured with more.
+ */
+#define REMOTE_READ_MAX_FRAME (16u * 1024u * 1024u)
+
+/*
+ * Most samples one series may bring in one read (2^25: a year at one sample
+ * per second), 512 MiB of samples; the read fails past it.
+ */
+#define REMOTE_READ_MAX_SAMPLES ((size_t)1 << 25)
+
+/*
+ * Most memory protobuf-c may allocate to decode one message (a SAMPLES
+ * ReadResponse or one frame): decoded messages are several times their
+ * encoded size, and a hostile one could be far more.
+ */
+#define REMOTE_READ_MAX_DECODED ((size_t)1 << 30)
+
+/* Most labels of one series, and most bytes of one label name or value. */
+#define REMOTE_READ_MAX_LABELS 1024
+#define REMOTE_READ_MAX_LABEL_BYTES (64u * 1024u)
+
+/* Which response types to ask for. */
+enum remote_read_accept {
+    REMOTE_READ_ACCEPT_CHUNKS,       /* STREAMED_XOR_CHUNKS, then SAMPLES */
+    REMOTE_READ_ACCEPT_SAMPLES       /* SAMPLES only */
+};
+
+/*
+ * One query: the series matching sel (with suffix appended to the metric
+ * name when not NULL, and one more matcher extra_name extra_op extra_value
+ * when extra_name is not NULL, as in selector_format) between start_ms and
+ * end_ms inclusive.
+ */
+struct remote_read_query {
+    const struct selector *sel;
+    const char *suffix;
+    const char *extra_name;
+    enum selector_op extra_op;
+    const char *extra_value;
+    int64_t start_ms;
+    int64_t end_ms;
+};
+
+struct remote_read_sample {
+    int64_t t_ms;
+    double v;
+};
+
+/*
+ * One series as delivered to the callback; everything is valid only during
+ * the call. n may be 0: a series the server returned (its chunks overlap the
+ * range) without a sample left in [start_ms, end_ms] once stale markers are
+ * dropped.
+ */
+struct remote_read_series {
+    size_t query;                            /* index into the queries asked */
+    const struct labels *labels;             /* all labels, __name__ included */
+    const struct remote_read_sample *s;
+    size_t n;
+};
+
+/* Returns 0 to go on, or -1 with e set to abort the read. */
+typedef int (*remote_read_cb)(void *arg, const struct remote_read_series *s, struct err *e);
+
+struct remote_read_stats {
+    int streamed;                            /* 1: the server sent XOR chunks */
+    uint64_t bytes;                          /* body bytes received */
+    uint64_t frames;
+    uint64_t series;
+    uint64_t samples;                        /* delivered, after clipping and dedup */
+};
+
+struct remote_read_client;
+
+/*
+ * A client for cfg (URL + read_path, timeout, headers, bearer token file,
+ * basic auth, TLS; secrets re-read per request). cfg must outlive it. Caller
+ * frees with remote_read_client_free. NULL with e set on failure.
+ */
+struct remote_read_client *remote_read_client_new(const struct config_prometheus *cfg,
+                                                  enum remote_read_accept accept,
+                                                  struct err *e);
+void remote_read_client_free(struct remote_read_client *c);
+
+/*
+ * Runs the queries q[0..nq) in one request and calls cb for each series.
+ * Returns 0, or -1 with e set (see the top of this file); st (may be NULL)
+ * is filled in both cases. A 404 says the store has no remote-read endpoint:
+ * "remote_read is not supported by URL (HTTP 404); use mode: promql".
+ * Other errors read "POST URL: what went wrong", except that an error set by
+ * cb is returned as cb wrote it. nq == 0 sends nothing and returns 0.
+ * Not thread-safe: one client per thread. Needs curl_global_init.
+ */
+int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
+                    remote_read_cb cb, void *arg, struct remote_read_stats *st, struct err *e);
+
+/* 1 when the last run failed without any answer from the server. */
+int remote_read_client_unreachable(const struct remote_read_client *c);
+
+/* The hard limits of a client; remote_read_client_new sets the defaults above. */
+struct remote_read_limits {
+    size_t max_body;        /* SAMPLES body, compressed and uncompressed */
+    size_t max_frame;       /* one streamed message */
+    size_t max_samples;     /* samples of one series in one read */
+    size_t max_decoded;     /* memory of one decoded protobuf message */
+};
+
+/*
+ * Replaces the limits of c (zero fields keep their current value). For tests,
+ * which lower them to reach the error paths cheaply.
+ */
+void remote_read_client_set_limits(struct remote_read_client *c,
+                                   const struct remote_read_limits *l);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * rrframe: incremental reader of the frames of a streamed remote-read body.
+ * See include/rrframe.h. A small state machine (length varint, CRC, message)
+ * consumes bytes as they arrive, so a frame may be split anywhere across
+ * feeds. A message that arrives whole in one feed goes to the callback
+ * straight from the caller's bytes; otherwise it is gathered in one reused
+ * buffer capped at max_len, so a hostile length cannot make us allocate more
+ * than the limit.
+ * Depends on util (struct err, struct buf).
+ */
+#include "rrframe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A uvarint of a 64-bit length is at most 10 bytes (Go's MaxVarintLen64). */
+#define VARINT_MAX 10
+#define CRC_LEN 4
+
+/*
+ * CRC32C table for the reflected Castagnoli polynomial 0x82F63B78: entry i
+ * is the CRC of the byte i. A constant rather than built at first use, so
+ * there is no global state and no once-only initialisation between threads.
+ * tests/unit/test_rrframe.c checks it against the bit-by-bit definition.
+ */
+static const uint32_t crc_table[256] = {
+    0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4, 0xc79a971f, 0x35f1141c, 0x26a1e7e8, 0xd4ca64eb,
+    0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b, 0x4d43cfd0, 0xbf284cd3, 0xac78bf27, 0x5e133c24,
+    0x105ec76f, 0xe235446c, 0xf165b798, 0x030e349b, 0xd7c45070, 0x25afd373, 0x36ff2087, 0xc494a384,
+    0x9a879fa0, 0x68ec1ca3, 0x7bbcef57, 0x89d76c54, 0x5d1d08bf, 0xaf768bbc, 0xbc267848, 0x4e4dfb4b,
+    0x20bd8ede, 0xd2d60ddd, 0xc186fe29, 0x33ed7d2a, 0xe72719c1, 0x154c9ac2, 0x061c6936, 0xf477ea35,
+    0xaa64d611, 0x580f5512, 0x4b5fa6e6, 0xb93425e5, 0x6dfe410e, 0x9f95c20d, 0x8cc531f9, 0x7eaeb2fa,
+    0x30e349b1, 0xc288cab2, 0xd1d83946, 0x23b3ba45, 0xf779deae, 0x05125dad, 0x1642ae59, 0xe4292d5a,
+    0xba3a117e, 0x4851927d, 0x5b016189, 0xa96ae28a, 0x7da08661, 0x8fcb0562, 0x9c9bf696, 0x6ef07595,
+    0x417b1dbc, 0xb3109ebf, 0xa0406d4b, 0x522bee48, 0x86e18aa3, 0x748a09a0, 0x67dafa54, 0x95b17957,
+    0xcba24573, 0x39c9c670, 0x2a993584, 0xd8f2b687, 0x0c38d26c, 0xfe53516f, 0xed03a29b, 0x1f682198,
+    0x5125dad3, 0xa34e59d0, 0xb01eaa24, 0x42752927, 0x96bf4dcc, 0x64d4cecf, 0x77843d3b, 0x85efbe38,
+    0xdbfc821c, 0x2997011f, 0x3ac7f2eb, 0xc8ac71e8, 0x1c661503, 0xee0d9600, 0xfd5d65f4, 0x0f36e6f7,
+    0x61c69362, 0x93ad1061, 0x80fde395, 0x72966096, 0xa65c047d, 0x5437877e, 0x4767748a, 0xb50cf789,
+    0xeb1fcbad, 0x197448ae, 0x0a24bb5a, 0xf84f3859, 0x2c855cb2, 0xdeeedfb1, 0xcdbe2c45, 0x3fd5af46,
+    0x7198540d, 0x83f3d70e, 0x90a324fa, 0x62c8a7f9, 0xb602c312, 0x44694011, 0x5739b3e5, 0xa55230e6,
+    0xfb410cc2, 0x092a8fc1, 0x1a7a7c35, 0xe811ff36, 0x3cdb9bdd, 0xceb018de, 0xdde0eb2a, 0x2f8b6829,
+    0x82f63b78, 0x709db87b, 0x63cd4b8f, 0x91a6c88c, 0x456cac67, 0xb7072f64, 0xa457dc90, 0x563c5f93,
+    0x082f63b7, 0xfa44e0b4, 0xe9141340, 0x1b7f9043, 0xcfb5f4a8, 0x3dde77ab, 0x2e8e845f, 0xdce5075c,
+    0x92a8fc17, 0x60c37f14, 0x73938ce0, 0x81f80fe3, 0x55326b08, 0xa759e80b, 0xb4091bff, 0x466298fc,
+    0x1871a4d8, 0xea1a27db, 0xf94ad42f, 0x0b21572c, 0xdfeb33c7, 0x2d80b0c4, 0x3ed04330, 0xccbbc033,
+    0xa24bb5a6, 0x502036a5, 0x4370c551, 0xb11b4652, 0x65d122b9, 0x97baa1ba, 0x84ea524e, 0x7681d14d,
+    0x2892ed69, 0xdaf96e6a, 0xc9a99d9e, 0x3bc21e9d, 0xef087a76, 0x1d63f975, 0x0e330a81, 0xfc588982,
+    0xb21572c9, 0x407ef1ca, 0x532e023e, 0xa145813d, 0x758fe5d6, 0x87e466d5, 0x94b49521, 0x66df1622,
+    0x38cc2a06, 0xcaa7a905, 0xd9f75af1, 0x2b9cd9f2, 0xff56bd19, 0x0d3d3e1a, 0x1e6dcdee, 0xec064eed,
+    0xc38d26c4, 0x31e6a5c7, 0x22b65633, 0xd0ddd530, 0x0417b1db, 0xf67c32d8, 0xe52cc12c, 0x1747422f,
+    0x49547e0b, 0xbb3ffd08, 0xa86f0efc, 0x5a048dff, 0x8ecee914, 0x7ca56a17, 0x6ff599e3, 0x9d9e1ae0,
+    0xd3d3e1ab, 0x21b862a8, 0x32e8915c, 0xc083125f, 0x144976b4, 0xe622f5b7, 0xf5720643, 0x07198540,
+    0x590ab964, 0xab613a67, 0xb831c993, 0x4a5a4a90, 0x9e902e7b, 0x6cfbad78, 0x7fab5e8c, 0x8dc0dd8f,
+    0xe330a81a, 0x115b2b19, 0x020bd8ed, 0xf0605bee, 0x24aa3f05, 0xd6c1bc06, 0xc5914ff2, 0x37faccf1,
+    0x69e9f0d5, 0x9b8273d6, 0x88d28022, 0x7ab90321, 0xae7367ca, 0x5c18e4c9, 0x4f48173d, 0xbd23943e,
+    0xf36e6f75, 0x0105ec76, 0x12551f82, 0xe03e9c81, 0x34f4f86a, 0xc69f7b69, 0xd5cf889d, 0x27a40b9e,
+    0x79b737ba, 0x8bdcb4b9, 0x988c474d, 0x6ae7c44e, 0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
+};
+
+uint32_t rrframe_crc32c(uint32_t crc, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+
+    /* Like Go's crc32.Update: the register is kept inverted between calls,
+     * so chaining calls equals one call over the concatenation. */
+    crc = ~crc;
+    while (n-- > 0)
+        crc = crc_table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+enum state {
+    ST_LEN, /* reading the length varint */
+    ST_CRC, /* reading the 4 CRC bytes */
+    ST_MSG  /* reading the message */
+};
+
+struct rrframe_reader {
+    size_t max_len;
+    rrframe_cb cb;
+    void *arg;
+    enum state st;
+    uint64_t len;       /* message length (being assembled in ST_LEN) */
+    unsigned len_bytes; /* varint bytes read */
+    uint8_t crc[CRC_LEN];
+    unsigned crc_have;
+    uint32_t want_crc;
+    struct buf msg;     /* the current message when split across feeds */
+    uint64_t frames;    /* messages passed to the callback */
+    uint64_t offset;    /* body bytes consumed */
+    uint64_t frame_off; /* body offset of the current frame */
+    int failed;
+    struct err err; /* the first error, repeated by every later call */
+};
+
+struct rrframe_reader *rrframe_reader_new(size_t max_len, rrframe_cb cb, void *arg)
+{
+    struct rrframe_reader *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    if (max_len == 0)
+        max_len = RRFRAME_DEFAULT_MAX;
+    /* struct buf needs max_len + 1 bytes; no allocation this large could
+     * succeed anyway, so this only keeps the arithmetic from wrapping. */
+    if (max_len > SIZE_MAX / 2)
+        max_len = SIZE_MAX / 2;
+    r->max_len = max_len;
+    r->cb = cb;
+    r->arg = arg;
+    r->st = ST_LEN;
+    buf_init(&r->msg, max_len);
+    return r;
+}
+
+void rrframe_reader_free(struct rrframe_reader *r)
+{
+    if (r == NULL)
+        return;
+    buf_free(&r->msg);
+    free(r);
+}
+
+uint64_t rrframe_count(const struct rrframe_reader *r)
+{
+    return r->frames;
+}
+
+/* Makes the error in e the reader's sticky error and returns -1. */
+static int stick(struct rrframe_reader *r, const struct err *e)
+{
+    r->failed = 1;
+    memcpy(&r->err, e, sizeof(r->err));
+    return -1;
+}
+
+/* Formats "frame N (body offset O): ..." into e, makes it sticky, returns -1. */
+static int fail(struct rrframe_reader *r, struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct rrframe_reader *r, struct err *e, const char *fmt, ...)
+{
+    char msg[UTIL_ERRLEN];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    util_err(e, "remote-read frame %llu (body offset %llu): %s", (unsigned long long)r->frames + 1,
+             (unsigned long long)r->frame_off, msg);
+    return stick(r, e);
+}
+
+/* Back to reading a length varint, at body offset r->offset. */
+static void next_frame(struct rrframe_reader *r)
+{
+    r->st = ST_LEN;
+    r->len = 0;
+    r->len_bytes = 0;
+    r->crc_have = 0;
+    r->frame_off = r->offset;
+    buf_reset(&r->msg);
+}
+
+/* Verifies a whole message and hands it to the callback. */
+static int deliver(struct rrframe_reader *r, const uint8_t *msg, size_t len, struct err *e)
+{
+    uint32_t got = rrframe_crc32c(0, msg, len);
+
+    if (got != r->want_crc)
+        return fail(r, e,
+                    "CRC32C mismatch: header says 0x%08x, message of %zu bytes has "
+                    "0x%08x",
+                    r->want_crc, len, got);
+    r->frames++;
+    if (r->cb != NULL) {
+        e->msg[0] = '\0';
+        if (r->cb(r->arg, msg, len, e) < 0) {
+            /* Still a message for callbacks that fail without one. */
+            if (e->msg[0] == '\0')
+                util_err(e, "remote-read frame %llu: message handler failed",
+                         (unsigned long long)r->frames);
+            return stick(r, e);
+        }
+    }
+    next_frame(r);
+    return 0;
+}
+
+/* Takes one byte of the length varint; Go's binary.ReadUvarint rules. */
+static int length_byte(struct rrframe_reader *r, uint8_t b, struct err *e)
+{
+    unsigned shift = 7 * r->len_bytes;
+
+    r->len_bytes++;
+    if (b >= 0x80) {
+        if (r->len_bytes == VARINT_MAX)
+            return fail(r, e, "length varint does not end within %d bytes", VARINT_MAX);
+        r->len |= (uint64_t)(b & 0x7f) << shift;
+        return 0;
+    }
+    if (r->len_bytes == VARINT_MAX && b > 1)
+        return fail(r, e, "length varint overflows 64 bits");
+    r->len |= (uint64_t)b << shift;
+    if (r->len > r->max_len)
+        return fail(r, e, "message of %llu bytes exceeds the limit of %zu bytes",
+                    (unsigned long long)r->len, r->max_len);
+    r->st = ST_CRC;
+    return 0;
+}
+
+int rrframe_feed(struct rrframe_reader *r, const void *data, size_t len, struct err *e)
+{
+    const uint8_t *p = data;
+    struct err local;
+
+    /* Errors are kept in the reader, so work on a real struct even for e == NULL. */
+    if (e == NULL)
+        e = &local;
+    if (r->failed) {
+        memcpy(e, &r->err, sizeof(*e));
+        return -1;
+    }
+    while (len > 0) {
+        size_t take;
+
+        switch (r->st) {
+        case ST_LEN:
+            r->offset++;
+            len--;
+            if (length_byte(r, *p++, e) < 0)
+                return -1;
+            break;
+        case ST_CRC:
+            take = CRC_LEN - r->crc_have;
+            if (take > len)
+                take = len;
+            memcpy(r->crc + r->crc_have, p, take);
+            r->crc_have += (unsigned)take;
+            p += take;
+            len -= take;
+            r->offset += take;
+            if (r->crc_have < CRC_LEN)
+                break;
+            r->want_crc = (uint32_t)r->crc[0] << 24 | (uint32_t)r->crc[1] << 16 |
+                          (uint32_t)r->crc[2] << 8 | r->crc[3];
+            r->st = ST_MSG;
+            /* An empty message has no byte to wait for. */
+            if (r->len == 0 && deliver(r, p, 0, e) < 0)
+                return -1;
+            break;
+        case ST_MSG:
+            /* len <= max_len <= SIZE_MAX / 2 was checked in length_byte(). */
+            take = (size_t)r->len - r->msg.len;
+            if (take > len)
+                take = len;
+            r->offset += take;
+            if (r->msg.len == 0 && take == r->len) {
+                /* Whole in this feed: no copy. */
+                if (deliver(r, p, take, e) < 0)
+                    return -1;
+            } else {
+                if (buf_append(&r->msg, p, take) < 0)
+                    return fail(r, e, "out of memory buffering a message of %llu bytes",
+                                (unsigned long long)r->len);
+                if (r->msg.len == r->len &&
+                    deliver(r, (const uint8_t *)r->msg.data, r->msg.len, e) < 0)
+                    return -1;
+            }
+            p += take;
+            len -= take;
+            break;
+        }
+    }
+    return 0;
+}
+
+int rrframe_finish(struct rrframe_reader *r, struct err *e)
+{
+    struct err local;
+
+    if (e == NULL)
+        e = &local;
+    if (r->failed) {
+        memcpy(e, &r->err, sizeof(*e));
+        return -1;
+    }
+    switch (r->st) {
+    case ST_LEN:
+        if (r->len_bytes == 0)
+            return 0;
+        return fail(r, e,
+                    "stream ended inside the frame header: after %u bytes of the "
+                    "length varint",
+                    r->len_bytes);
+    case ST_CRC:
+        return fail(r, e, "stream ended inside the frame header: %u of %d CRC bytes", r->crc_have,
+                    CRC_LEN);
+    case ST_MSG:
+        break;
+    }
+    return fail(r, e, "stream ended inside a frame: %zu of %llu bytes", r->msg.len,
+                (unsigned long long)r->len);
+}

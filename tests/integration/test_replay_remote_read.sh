@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The daemon's incremental remote_read counting, replayed: `eval --at=A
+# --until=END` evaluates every minute from A to END as the daemon does (one
+# backfill, then only new samples per step, coarse buckets, edge re-reads
+# when the 84h period's old edge enters a new hour, time slices settled
+# after 2 minutes). Every evaluation at a time the generator has exact
+# counts for (every 10 minutes) must equal them.
+set -uo pipefail
+. "$HERE/lib.sh"
+A=$((END - 4 * 3600))
+ats=$(python3 -c 'import sys; a, e = int(sys.argv[1]), int(sys.argv[2]); print(",".join(str(t) for t in range(a, e + 1, 600)))' "$A" "$END")
+meta=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["seed"], d["step"], (d["end"] - d["start"]) // 86400)' "$DATA_DIR/expected.json")
+read -r seed step days <<< "$meta"
+if ! python3 "$HERE/../data/gen.py" --end "$END" --days "$days" --step "$step" --seed "$seed" \
+        --at "$ats" --out "$WORK/replay" > "$WORK/replay.gen.log" 2>&1; then
+    bad "gen.py for the replay times: $(cat "$WORK/replay.gen.log")"
+    exit 1
+fi
+cmp -s "$WORK/replay/data.om" "$DATA_DIR/data.om" && ok "regenerated data equals the served data" \
+    || bad "gen.py made other data than Prometheus serves"
+cfg="$WORK/replay.yaml"
+sed -e "s#@URL@#$PROM_URL#g" -e "s#@RESPONSE@#chunks#g" -e "s#interval: 30s#interval: 1m#" \
+    "$HERE/slos-rr.yaml.tmpl" > "$cfg"
+s=$(date +%s%N)
+timeout 200 "$BIN" eval --config.file="$cfg" --at="$A" --until="$END" --format=json \
+    > "$WORK/replay.jsonl" 2> "$WORK/replay.err"
+rc=$?
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+n=$(wc -l < "$WORK/replay.jsonl")
+if [ $rc -eq 0 ] && [ "$n" -eq 241 ]; then
+    ok "eval --until: 241 evaluations in $ms ms"
+else
+    bad "eval --until: exit $rc, $n evaluations: $(head -c 800 "$WORK/replay.err")"
+fi
+python3 "$HERE/check_eval.py" exact "$WORK/replay/expected.json" "$WORK/replay.jsonl" \
+    > "$WORK/replay.check" 2>&1 || FAILED=1
+grep -v '^  .*total 0: ratios null' "$WORK/replay.check" | tail -40
+exit $FAILED

@@ -1,0 +1,1839 @@
+/*
+ * Unit tests for remote_read: the client against a small libmicrohttpd server
+ * on 127.0.0.1 that records the request (headers, the snappy-compressed
+ * ReadRequest) and answers with bodies built here: protobuf-c messages, XOR
+ * chunks from the test's own encoder below, frames with CRC32C, snappy.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <snappy-c.h>
+
+#include "remote.pb-c.h"
+#include "remote_read.h"
+#include "rrframe.h"
+#include "selector.h"
+#include "util.h"
+
+#ifndef SLO_VERSION
+#define SLO_VERSION "dev"
+#endif
+
+#define STREAMED_CT "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse"
+#define STALE_BITS 0x7ff0000000000002ull
+
+/* ---- a growing byte buffer for the bodies built here ---- */
+
+struct bytes {
+    uint8_t *p;
+    size_t n;
+    size_t cap;
+};
+
+static void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+
+        while (cap < b->n + n)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        assert_non_null(b->p);
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void bytes_free(struct bytes *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
+static void put_uvarint(struct bytes *b, uint64_t v)
+{
+    uint8_t c;
+
+    while (v >= 0x80) {
+        c = (uint8_t)(v | 0x80);
+        bytes_add(b, &c, 1);
+        v >>= 7;
+    }
+    c = (uint8_t)v;
+    bytes_add(b, &c, 1);
+}
+
+/* ---- XOR chunk encoder (Gorilla, as Prometheus writes it) ---- */
+
+struct bitw {
+    uint8_t b[8192];
+    size_t nbits;
+};
+
+static void bitw_bits(struct bitw *w, uint64_t v, unsigned n)
+{
+    for (unsigned i = n; i > 0; i--) {
+        unsigned bit = (unsigned)(v >> (i - 1)) & 1u;
+
+        assert_true(w->nbits < sizeof(w->b) * 8);
+        if (bit)
+            w->b[w->nbits / 8] |= (uint8_t)(0x80u >> (w->nbits % 8));
+        w->nbits++;
+    }
+}
+
+static void bitw_uvarint(struct bitw *w, uint64_t v)
+{
+    while (v >= 0x80) {
+        bitw_bits(w, (v & 0x7f) | 0x80, 8);
+        v >>= 7;
+    }
+    bitw_bits(w, v, 8);
+}
+
+struct xorenc {
+    struct bitw w;
+    uint16_t n;
+    int64_t t;
+    int64_t tdelta;
+    uint64_t v;
+    unsigned leading;     /* 0xff: none yet */
+    unsigned trailing;
+};
+
+static void xor_value(struct xorenc *x, uint64_t vbits)
+{
+    uint64_t d = vbits ^ x->v;
+    unsigned lead;
+    unsigned trail;
+
+    if (d == 0) {
+        bitw_bits(&x->w, 0, 1);
+        return;
+    }
+    bitw_bits(&x->w, 1, 1);
+    lead = (unsigned)__builtin_clzll(d);
+    trail = (unsigned)__builtin_ctzll(d);
+    if (lead >= 32)
+        lead = 31;
+    if (x->leading != 0xff && lead >= x->leading && trail >= x->trailing) {
+        bitw_bits(&x->w, 0, 1);
+        bitw_bits(&x->w, d >> x->trailing, 64 - x->leading - x->trailing);
+        return;
+    }
+    x->leading = lead;
+    x->trailing = trail;
+    bitw_bits(&x->w, 1, 1);
+    bitw_bits(&x->w, lead, 5);
+    /* 64 significant bits do not fit in 6 bits: written as 0. */
+    bitw_bits(&x->w, (64 - lead - trail) & 63, 6);
+    bitw_bits(&x->w, d >> trail, 64 - lead - trail);
+}
+
+static int fits(int64_t x, unsigned nbits)
+{
+    return -((1ll << (nbits - 1)) - 1) <= x && x <= (1ll << (nbits - 1));
+}
+
+static void xor_append(struct xorenc *x, int64_t t, double v)
+{
+    uint64_t vbits;
+
+    memcpy(&vbits, &v, sizeof(vbits));
+    if (x->n == 0) {
+        uint64_t zz = (uint64_t)t << 1;
+
+        if (t < 0)
+            zz = ~zz;
+        x->w.nbits = 16;
+        bitw_uvarint(&x->w, zz);
+        bitw_bits(&x->w, vbits, 64);
+        x->leading = 0xff;
+    } else if (x->n == 1) {
+        x->tdelta = t - x->t;
+        bitw_uvarint(&x->w, (uint64_t)x->tdelta);
+        xor_value(x, vbits);
+    } else {
+        int64_t delta = t - x->t;
+        int64_t dod = delta - x->tdelta;
+
+        if (dod == 0) {
+            bitw_bits(&x->w, 0, 1);
+        } else if (fits(dod, 14)) {
+            bitw_bits(&x->w, 2, 2);
+            bitw_bits(&x->w, (uint64_t)dod, 14);
+        } else if (fits(dod, 17)) {
+            bitw_bits(&x->w, 6, 3);
+            bitw_bits(&x->w, (uint64_t)dod, 17);
+        } else if (fits(dod, 20)) {
+            bitw_bits(&x->w, 14, 4);
+            bitw_bits(&x->w, (uint64_t)dod, 20);
+        } else {
+            bitw_bits(&x->w, 15, 4);
+            bitw_bits(&x->w, (uint64_t)dod, 64);
+        }
+        x->tdelta = delta;
+        xor_value(x, vbits);
+    }
+    x->t = t;
+    x->v = vbits;
+    x->n++;
+}
+
+/* The chunk bytes for samples t[i], v[i]; caller frees *out. */
+static size_t xor_chunk(const int64_t *t, const double *v, size_t n, uint8_t **out)
+{
+    struct xorenc *x = calloc(1, sizeof(*x));
+    size_t len;
+
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        xor_append(x, t[i], v[i]);
+    x->w.b[0] = (uint8_t)(n >> 8);
+    x->w.b[1] = (uint8_t)n;
+    len = n == 0 ? 2 : (x->w.nbits + 7) / 8;
+    *out = malloc(len);
+    assert_non_null(*out);
+    memcpy(*out, x->w.b, len);
+    free(x);
+    return len;
+}
+
+/* ---- messages ---- */
+
+/* Test series: labels as "name", "value", ... NULL; chunks of samples. */
+struct tchunk {
+    int type;                  /* PROMETHEUS__CHUNK__ENCODING__* */
+    size_t n;
+    int64_t t[64];
+    double v[64];
+    const uint8_t *raw;        /* when set: these bytes instead of encoding t, v */
+    size_t raw_len;
+};
+
+struct tseries {
+    const char *labels[20];
+    size_t nchunks;
+    const struct tchunk *chunks;
+};
+
+static size_t count_labels(const struct tseries *s)
+{
+    size_t n = 0;
+
+    while (s->labels[2 * n] != NULL)
+        n++;
+    return n;
+}
+
+/* Packs one ChunkedReadResponse of query qi holding series s[0..n). */
+static void pack_chunked(int64_t qi, const struct tseries *s, size_t n, struct bytes *out)
+{
+    Prometheus__ChunkedReadResponse r = PROMETHEUS__CHUNKED_READ_RESPONSE__INIT;
+    Prometheus__ChunkedSeries *cs = calloc(n + 1, sizeof(*cs));
+    Prometheus__ChunkedSeries **csp = calloc(n + 1, sizeof(*csp));
+    size_t len;
+    uint8_t *buf;
+
+    assert_non_null(cs);
+    assert_non_null(csp);
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = count_labels(&s[i]);
+
+        prometheus__chunked_series__init(&cs[i]);
+        cs[i].n_labels = nl;
+        cs[i].labels = calloc(nl + 1, sizeof(*cs[i].labels));
+        assert_non_null(cs[i].labels);
+        for (size_t k = 0; k < nl; k++) {
+            Prometheus__Label *l = malloc(sizeof(*l));
+
+            assert_non_null(l);
+            prometheus__label__init(l);
+            l->name = (char *)s[i].labels[2 * k];
+            l->value = (char *)s[i].labels[2 * k + 1];
+            cs[i].labels[k] = l;
+        }
+        cs[i].n_chunks = s[i].nchunks;
+        cs[i].chunks = calloc(s[i].nchunks + 1, sizeof(*cs[i].chunks));
+        assert_non_null(cs[i].chunks);
+        for (size_t k = 0; k < s[i].nchunks; k++) {
+            const struct tchunk *tc = &s[i].chunks[k];
+            Prometheus__Chunk *ch = malloc(sizeof(*ch));
+
+            assert_non_null(ch);
+            prometheus__chunk__init(ch);
+            ch->type = (Prometheus__Chunk__Encoding)(tc->type != 0
+                                                         ? tc->type
+                                                         : PROMETHEUS__CHUNK__ENCODING__XOR);
+            if (tc->raw != NULL) {
+                ch->data.data = malloc(tc->raw_len);
+                assert_non_null(ch->data.data);
+                memcpy(ch->data.data, tc->raw, tc->raw_len);
+                ch->data.len = tc->raw_len;
+            } else {
+                ch->data.len = xor_chunk(tc->t, tc->v, tc->n, &ch->data.data);
+            }
+            ch->min_time_ms = tc->n > 0 ? tc->t[0] : 0;
+            ch->max_time_ms = tc->n > 0 ? tc->t[tc->n - 1] : 0;
+            cs[i].chunks[k] = ch;
+        }
+        csp[i] = &cs[i];
+    }
+    r.n_chunked_series = n;
+    r.chunked_series = csp;
+    r.query_index = qi;
+    len = prometheus__chunked_read_response__get_packed_size(&r);
+    buf = malloc(len + 1);
+    assert_non_null(buf);
+    prometheus__chunked_read_response__pack(&r, buf);
+    bytes_add(out, buf, len);
+    free(buf);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < cs[i].n_labels; k++)
+            free(cs[i].labels[k]);
+        for (size_t k = 0; k < cs[i].n_chunks; k++) {
+            free(cs[i].chunks[k]->data.data);
+            free(cs[i].chunks[k]);
+        }
+        free(cs[i].labels);
+        free(cs[i].chunks);
+    }
+    free(cs);
+    free(csp);
+}
+
+/* Appends a frame: uvarint length, big-endian CRC32C (flipped when bad_crc), message. */
+static void add_frame(struct bytes *body, const struct bytes *msg, int bad_crc)
+{
+    uint32_t crc = rrframe_crc32c(0, msg->p, msg->n) ^ (bad_crc ? 1u : 0u);
+    uint8_t be[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+                     (uint8_t)crc};
+
+    put_uvarint(body, msg->n);
+    bytes_add(body, be, 4);
+    bytes_add(body, msg->p, msg->n);
+}
+
+/* Appends one frame holding series s[0..n) of query qi. */
+static void frame(struct bytes *body, int64_t qi, const struct tseries *s, size_t n)
+{
+    struct bytes msg = {0};
+
+    pack_chunked(qi, s, n, &msg);
+    add_frame(body, &msg, 0);
+    bytes_free(&msg);
+}
+
+/* Test TimeSeries for SAMPLES answers. */
+struct tts {
+    size_t query;
+    const char *labels[20];
+    size_t n;
+    int64_t t[64];
+    double v[64];
+};
+
+/* Packs a ReadResponse with nresults results holding ts[0..n); snappy when asked. */
+static void pack_samples(size_t nresults, const struct tts *ts, size_t n, int snappy,
+                         struct bytes *out)
+{
+    Prometheus__ReadResponse r = PROMETHEUS__READ_RESPONSE__INIT;
+    Prometheus__QueryResult *qr = calloc(nresults + 1, sizeof(*qr));
+    Prometheus__QueryResult **qrp = calloc(nresults + 1, sizeof(*qrp));
+    size_t len;
+    uint8_t *buf;
+
+    assert_non_null(qr);
+    assert_non_null(qrp);
+    for (size_t i = 0; i < nresults; i++) {
+        prometheus__query_result__init(&qr[i]);
+        qr[i].timeseries = calloc(n + 1, sizeof(*qr[i].timeseries));
+        assert_non_null(qr[i].timeseries);
+        qrp[i] = &qr[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        Prometheus__TimeSeries *s = malloc(sizeof(*s));
+        size_t nl = 0;
+
+        assert_non_null(s);
+        prometheus__time_series__init(s);
+        while (ts[i].labels[2 * nl] != NULL)
+            nl++;
+        s->n_labels = nl;
+        s->labels = calloc(nl + 1, sizeof(*s->labels));
+        assert_non_null(s->labels);
+        for (size_t k = 0; k < nl; k++) {
+            s->labels[k] = malloc(sizeof(Prometheus__Label));
+            assert_non_null(s->labels[k]);
+            prometheus__label__init(s->labels[k]);
+            s->labels[k]->name = (char *)ts[i].labels[2 * k];
+            s->labels[k]->value = (char *)ts[i].labels[2 * k + 1];
+        }
+        s->n_samples = ts[i].n;
+        s->samples = calloc(ts[i].n + 1, sizeof(*s->samples));
+        assert_non_null(s->samples);
+        for (size_t k = 0; k < ts[i].n; k++) {
+            s->samples[k] = malloc(sizeof(Prometheus__Sample));
+            assert_non_null(s->samples[k]);
+            prometheus__sample__init(s->samples[k]);
+            s->samples[k]->timestamp = ts[i].t[k];
+            s->samples[k]->value = ts[i].v[k];
+        }
+        assert_true(ts[i].query < nresults);
+        qr[ts[i].query].timeseries[qr[ts[i].query].n_timeseries++] = s;
+    }
+    r.n_results = nresults;
+    r.results = qrp;
+    len = prometheus__read_response__get_packed_size(&r);
+    buf = malloc(len + 1);
+    assert_non_null(buf);
+    prometheus__read_response__pack(&r, buf);
+    if (snappy) {
+        size_t clen = snappy_max_compressed_length(len);
+        char *cbuf = malloc(clen);
+
+        assert_non_null(cbuf);
+        assert_int_equal(snappy_compress((const char *)buf, len, cbuf, &clen), SNAPPY_OK);
+        bytes_add(out, cbuf, clen);
+        free(cbuf);
+    } else {
+        bytes_add(out, buf, len);
+    }
+    free(buf);
+    for (size_t i = 0; i < nresults; i++) {
+        for (size_t j = 0; j < qr[i].n_timeseries; j++) {
+            Prometheus__TimeSeries *s = qr[i].timeseries[j];
+
+            for (size_t k = 0; k < s->n_labels; k++)
+                free(s->labels[k]);
+            for (size_t k = 0; k < s->n_samples; k++)
+                free(s->samples[k]);
+            free(s->labels);
+            free(s->samples);
+            free(s);
+        }
+        free(qr[i].timeseries);
+    }
+    free(qr);
+    free(qrp);
+}
+
+/* ---- the server ---- */
+
+struct server {
+    struct MHD_Daemon *d;
+    unsigned short port;
+    pthread_mutex_t mu;
+    /* answer */
+    unsigned status;
+    const char *content_type;       /* NULL: no Content-Type header */
+    const char *content_encoding;
+    struct bytes body;
+    size_t piece;                   /* > 0: send the body in pieces of this size, chunked */
+    size_t cut_at;                  /* > 0: announce the whole body, drop the connection here */
+    /* seen, for the last request */
+    char method[16];
+    char url[128];
+    char content_type_in[128];
+    char content_encoding_in[64];
+    char version_in[32];
+    char user_agent[64];
+    char authorization[256];
+    char org_id[64];
+    struct bytes req;
+    int requests;
+    int connections;
+};
+
+struct upload {
+    struct bytes b;
+};
+
+static void copy_header(struct MHD_Connection *conn, const char *name, char *out, size_t len)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+
+    snprintf(out, len, "%s", v != NULL ? v : "");
+}
+
+/*
+ * What one response sends: a copy of the body made when the request came in,
+ * so a test may replace the server's body while MHD still sends the last one
+ * (the client stops reading early when it finds an error).
+ */
+struct source {
+    uint8_t *p;
+    size_t n;
+    size_t piece;
+    size_t cut_at;
+};
+
+static ssize_t body_cb(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct source *s = cls;
+    size_t n = max;
+
+    if (s->cut_at > 0 && pos >= s->cut_at)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (pos >= s->n)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > s->n - pos)
+        n = (size_t)(s->n - pos);
+    if (s->piece > 0 && n > s->piece)
+        n = s->piece;
+    if (s->cut_at > 0 && n > s->cut_at - pos)
+        n = (size_t)(s->cut_at - pos);
+    memcpy(out, s->p + pos, n);
+    return (ssize_t)n;
+}
+
+static void source_free(void *cls)
+{
+    struct source *s = cls;
+
+    free(s->p);
+    free(s);
+}
+
+/* Called with s->mu held. */
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn)
+{
+    struct MHD_Response *resp;
+    struct source *src = calloc(1, sizeof(*src));
+    enum MHD_Result ret;
+
+    if (src == NULL)
+        return MHD_NO;
+    src->p = malloc(s->body.n + 1);
+    if (src->p == NULL) {
+        free(src);
+        return MHD_NO;
+    }
+    if (s->body.n > 0)
+        memcpy(src->p, s->body.p, s->body.n);
+    src->n = s->body.n;
+    src->piece = s->piece;
+    src->cut_at = s->cut_at;
+    resp = MHD_create_response_from_callback(s->piece > 0 ? MHD_SIZE_UNKNOWN : src->n, 4096,
+                                             body_cb, src, source_free);
+    if (resp == NULL) {
+        source_free(src);
+        return MHD_NO;
+    }
+    if (s->content_type != NULL)
+        MHD_add_response_header(resp, "Content-Type", s->content_type);
+    if (s->content_encoding != NULL)
+        MHD_add_response_header(resp, "Content-Encoding", s->content_encoding);
+    if (s->status >= 300 && s->status < 400)
+        MHD_add_response_header(resp, "Location", "http://elsewhere.example/api/v1/read");
+    ret = MHD_queue_response(conn, s->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version,
+                               const char *upload_data, size_t *upload_data_size,
+                               void **con_cls)
+{
+    struct server *s = cls;
+    struct upload *u = *con_cls;
+    enum MHD_Result ret;
+
+    (void)version;
+    if (u == NULL) {
+        u = calloc(1, sizeof(*u));
+        if (u == NULL)
+            return MHD_NO;
+        *con_cls = u;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (u->b.n + *upload_data_size < (1u << 20))
+            bytes_add(&u->b, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->requests++;
+    snprintf(s->method, sizeof(s->method), "%s", method);
+    snprintf(s->url, sizeof(s->url), "%s", url);
+    copy_header(conn, "Content-Type", s->content_type_in, sizeof(s->content_type_in));
+    copy_header(conn, "Content-Encoding", s->content_encoding_in,
+                sizeof(s->content_encoding_in));
+    copy_header(conn, "X-Prometheus-Remote-Read-Version", s->version_in,
+                sizeof(s->version_in));
+    copy_header(conn, "User-Agent", s->user_agent, sizeof(s->user_agent));
+    copy_header(conn, "Authorization", s->authorization, sizeof(s->authorization));
+    copy_header(conn, "X-Scope-OrgID", s->org_id, sizeof(s->org_id));
+    s->req.n = 0;
+    bytes_add(&s->req, u->b.p, u->b.n);
+    ret = answer(s, conn);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct upload *u = *con_cls;
+
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (u != NULL) {
+        bytes_free(&u->b);
+        free(u);
+    }
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *s = cls;
+
+    (void)conn;
+    (void)socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        pthread_mutex_lock(&s->mu);
+        s->connections++;
+        pthread_mutex_unlock(&s->mu);
+    }
+}
+
+static int server_start(struct server *s)
+{
+    struct sockaddr_in addr;
+    const union MHD_DaemonInfo *info;
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+                            0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &addr,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+    if (s->d == NULL)
+        return -1;
+    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    if (info == NULL || info->port == 0)
+        return -1;
+    s->port = info->port;
+    return 0;
+}
+
+/* ---- what the callback received ---- */
+
+struct got_series {
+    size_t query;
+    char labels[512];
+    size_t n;
+    struct remote_read_sample s[128];
+};
+
+struct got {
+    size_t n;
+    struct got_series v[16];
+    int fail_at;            /* > 0: fail on this call (1-based) */
+};
+
+static int collect(void *arg, const struct remote_read_series *s, struct err *e)
+{
+    struct got *g = arg;
+    struct got_series *gs;
+    size_t o = 0;
+
+    if (g->fail_at > 0 && (int)g->n + 1 == g->fail_at) {
+        g->n++;
+        return util_err(e, "stop here: series %zu", g->n);
+    }
+    assert_true(g->n < 16);
+    gs = &g->v[g->n++];
+    gs->query = s->query;
+    o += (size_t)snprintf(gs->labels, sizeof(gs->labels), "{");
+    for (size_t i = 0; i < s->labels->n && o < sizeof(gs->labels); i++)
+        o += (size_t)snprintf(gs->labels + o, sizeof(gs->labels) - o, "%s%s=\"%s\"",
+                              i > 0 ? "," : "", s->labels->v[i].name, s->labels->v[i].value);
+    if (o < sizeof(gs->labels))
+        snprintf(gs->labels + o, sizeof(gs->labels) - o, "}");
+    gs->n = s->n;
+    for (size_t i = 0; i < s->n && i < 128; i++)
+        gs->s[i] = s->s[i];
+    return 0;
+}
+
+/* ---- fixture ---- */
+
+struct fixture {
+    struct server srv;
+    struct config_prometheus cfg;
+    char token_path[64];
+    struct remote_read_client *c;
+    struct selector *sel[3];
+    struct remote_read_query q[3];
+    struct got got;
+    struct remote_read_stats st;
+    struct err e;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct err e;
+
+    if (f == NULL)
+        return -1;
+    pthread_mutex_init(&f->srv.mu, NULL);
+    f->srv.status = 200;
+    f->srv.content_type = STREAMED_CT;
+    if (server_start(&f->srv) != 0)
+        return -1;
+    f->cfg.url = util_asprintf("http://127.0.0.1:%u", (unsigned)f->srv.port);
+    f->cfg.read_path = util_strdup("/api/v1/read");
+    f->cfg.timeout_ms = 5000;
+    labels_init(&f->cfg.headers);
+    if (selector_parse("http_requests_total{job=\"api\",code!=\"200\",path=~\"/a.*\","
+                       "method!~\"GET|HEAD\"}", &f->sel[0], &e) != 0 ||
+        selector_parse("http_request_duration_seconds{job=\"api\"}", &f->sel[1], &e) != 0 ||
+        selector_parse("up", &f->sel[2], &e) != 0)
+        return -1;
+    f->q[0].sel = f->sel[0];
+    f->q[0].start_ms = 1000;
+    f->q[0].end_ms = 10000;
+    f->q[1].sel = f->sel[1];
+    f->q[1].suffix = "_bucket";
+    f->q[1].extra_name = "le";
+    f->q[1].extra_op = SELECTOR_EQ;
+    f->q[1].extra_value = "0.25";
+    f->q[1].start_ms = 2000;
+    f->q[1].end_ms = 7000;
+    f->q[2].sel = f->sel[2];
+    f->q[2].start_ms = -5000;
+    f->q[2].end_ms = 5000;
+    *state = f;
+    return f->cfg.url == NULL || f->cfg.read_path == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    remote_read_client_free(f->c);
+    if (f->srv.d != NULL)
+        MHD_stop_daemon(f->srv.d);
+    pthread_mutex_destroy(&f->srv.mu);
+    bytes_free(&f->srv.body);
+    bytes_free(&f->srv.req);
+    if (f->token_path[0] != '\0')
+        unlink(f->token_path);
+    for (int i = 0; i < 3; i++)
+        selector_free(f->sel[i]);
+    free(f->cfg.url);
+    free(f->cfg.read_path);
+    labels_free(&f->cfg.headers);
+    free(f);
+    return 0;
+}
+
+static struct remote_read_client *client(struct fixture *f, enum remote_read_accept accept)
+{
+    struct err e;
+
+    remote_read_client_free(f->c);
+    f->c = remote_read_client_new(&f->cfg, accept, &e);
+    if (f->c == NULL)
+        fail_msg("remote_read_client_new: %s", e.msg);
+    return f->c;
+}
+
+/* Runs the first nq fixture queries with a chunks client (made when missing). */
+static int run(struct fixture *f, size_t nq)
+{
+    memset(&f->got, 0, sizeof(f->got));
+    if (f->c == NULL)
+        client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    f->e.msg[0] = '\0';
+    return remote_read_run(f->c, f->q, nq, collect, &f->got, &f->st, &f->e);
+}
+
+/* Runs and expects failure with a message containing want. */
+static void run_fails_with(struct fixture *f, size_t nq, const char *want)
+{
+    assert_int_equal(run(f, nq), -1);
+    if (strstr(f->e.msg, want) == NULL)
+        fail_msg("error \"%s\" does not contain \"%s\"", f->e.msg, want);
+}
+
+static void set_body(struct fixture *f, const struct bytes *b)
+{
+    bytes_free(&f->srv.body);
+    bytes_add(&f->srv.body, b->p, b->n);
+}
+
+/* The ReadRequest the server received (snappy-decoded); free with ..._free_unpacked. */
+static Prometheus__ReadRequest *received_request(struct fixture *f)
+{
+    size_t ulen = 0;
+    char *raw;
+    Prometheus__ReadRequest *r;
+
+    assert_int_equal(snappy_uncompressed_length((const char *)f->srv.req.p, f->srv.req.n,
+                                                &ulen), SNAPPY_OK);
+    raw = malloc(ulen + 1);
+    assert_non_null(raw);
+    assert_int_equal(snappy_uncompress((const char *)f->srv.req.p, f->srv.req.n, raw, &ulen),
+                     SNAPPY_OK);
+    r = prometheus__read_request__unpack(NULL, ulen, (const uint8_t *)raw);
+    free(raw);
+    assert_non_null(r);
+    return r;
+}
+
+static void assert_matcher(const Prometheus__LabelMatcher *m, int type, const char *name,
+                           const char *value)
+{
+    assert_int_equal(m->type, type);
+    assert_string_equal(m->name, name);
+    assert_string_equal(m->value, value);
+}
+
+/* A chunk of n samples t0, t0+step, ... with values v0, v0+1, ... */
+static struct tchunk ramp(int64_t t0, int64_t step, double v0, size_t n)
+{
+    struct tchunk c;
+
+    memset(&c, 0, sizeof(c));
+    c.n = n;
+    for (size_t i = 0; i < n; i++) {
+        c.t[i] = t0 + (int64_t)i * step;
+        c.v[i] = v0 + (double)i;
+    }
+    return c;
+}
+
+/* ---- the request ---- */
+
+static void test_request_carries_matchers_range_hints_and_headers(void **state)
+{
+    struct fixture *f = *state;
+    Prometheus__ReadRequest *r;
+    const Prometheus__Query *q;
+
+    assert_int_equal(run(f, 3), 0);
+    assert_int_equal(f->got.n, 0);
+    assert_string_equal(f->srv.method, "POST");
+    assert_string_equal(f->srv.url, "/api/v1/read");
+    assert_string_equal(f->srv.content_type_in, "application/x-protobuf");
+    assert_string_equal(f->srv.content_encoding_in, "snappy");
+    assert_string_equal(f->srv.version_in, "0.1.0");
+    assert_string_equal(f->srv.user_agent, "slo-sidecar/" SLO_VERSION);
+    assert_string_equal(f->srv.authorization, "");
+
+    r = received_request(f);
+    assert_int_equal(r->n_accepted_response_types, 2);
+    assert_int_equal(r->accepted_response_types[0],
+                     PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS);
+    assert_int_equal(r->accepted_response_types[1],
+                     PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES);
+    assert_int_equal(r->n_queries, 3);
+
+    q = r->queries[0];
+    assert_int_equal(q->start_timestamp_ms, 1000);
+    assert_int_equal(q->end_timestamp_ms, 10000);
+    assert_non_null(q->hints);
+    assert_int_equal(q->hints->start_ms, 1000);
+    assert_int_equal(q->hints->end_ms, 10000);
+    assert_string_equal(q->hints->func, "");
+    assert_int_equal(q->n_matchers, 5);
+    assert_matcher(q->matchers[0], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "__name__",
+                   "http_requests_total");
+    assert_matcher(q->matchers[1], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "job", "api");
+    assert_matcher(q->matchers[2], PROMETHEUS__LABEL_MATCHER__TYPE__NEQ, "code", "200");
+    assert_matcher(q->matchers[3], PROMETHEUS__LABEL_MATCHER__TYPE__RE, "path", "/a.*");
+    assert_matcher(q->matchers[4], PROMETHEUS__LABEL_MATCHER__TYPE__NRE, "method",
+                   "GET|HEAD");
+
+    q = r->queries[1];
+    assert_int_equal(q->start_timestamp_ms, 2000);
+    assert_int_equal(q->end_timestamp_ms, 7000);
+    assert_int_equal(q->n_matchers, 3);
+    assert_matcher(q->matchers[0], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "__name__",
+                   "http_request_duration_seconds_bucket");
+    assert_matcher(q->matchers[1], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "job", "api");
+    assert_matcher(q->matchers[2], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "le", "0.25");
+
+    q = r->queries[2];
+    assert_int_equal(q->start_timestamp_ms, -5000);
+    assert_int_equal(q->end_timestamp_ms, 5000);
+    assert_int_equal(q->n_matchers, 1);
+    assert_matcher(q->matchers[0], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "__name__", "up");
+    prometheus__read_request__free_unpacked(r, NULL);
+}
+
+static void test_request_samples_mode_accepts_only_samples(void **state)
+{
+    struct fixture *f = *state;
+    Prometheus__ReadRequest *r;
+    struct bytes b = {0};
+
+    pack_samples(1, NULL, 0, 1, &b);
+    set_body(f, &b);
+    bytes_free(&b);
+    f->srv.content_type = "application/x-protobuf";
+    f->srv.content_encoding = "snappy";
+    client(f, REMOTE_READ_ACCEPT_SAMPLES);
+    assert_int_equal(run(f, 1), 0);
+    r = received_request(f);
+    assert_int_equal(r->n_accepted_response_types, 1);
+    assert_int_equal(r->accepted_response_types[0],
+                     PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__SAMPLES);
+    prometheus__read_request__free_unpacked(r, NULL);
+}
+
+static void test_request_sends_configured_headers_and_token(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp;
+    int fd;
+
+    snprintf(f->token_path, sizeof(f->token_path), "/tmp/slo-test-rr-token-XXXXXX");
+    fd = mkstemp(f->token_path);
+    assert_true(fd >= 0);
+    close(fd);
+    fp = fopen(f->token_path, "w");
+    assert_non_null(fp);
+    fputs("tok-rr\n", fp);
+    fclose(fp);
+    f->cfg.bearer_token_file = f->token_path;
+    assert_int_equal(labels_set(&f->cfg.headers, "X-Scope-OrgID", "team-a"), 0);
+    /* The protocol's headers cannot be replaced by configured ones. */
+    assert_int_equal(labels_set(&f->cfg.headers, "Content-Type", "text/plain"), 0);
+    assert_int_equal(run(f, 1), 0);
+    assert_string_equal(f->srv.org_id, "team-a");
+    assert_string_equal(f->srv.authorization, "Bearer tok-rr");
+    assert_string_equal(f->srv.content_type_in, "application/x-protobuf");
+}
+
+static void test_no_queries_sends_nothing(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(run(f, 0), 0);
+    assert_int_equal(f->srv.requests, 0);
+    assert_int_equal(f->st.series, 0);
+}
+
+static void test_start_after_end_is_refused(void **state)
+{
+    struct fixture *f = *state;
+
+    f->q[0].start_ms = 5000;
+    f->q[0].end_ms = 4999;
+    run_fails_with(f, 1, "query 0: start 5000 is after end 4999");
+    assert_int_equal(f->srv.requests, 0);
+}
+
+/* ---- streamed answers ---- */
+
+static void test_streamed_several_series_and_queries(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk a = ramp(1000, 1000, 1, 5);
+    struct tchunk b = ramp(2000, 500, 10, 3);
+    struct tchunk c = ramp(3000, 15, 0.5, 4);
+    struct tseries s0[] = {
+        {{"__name__", "http_requests_total", "code", "500", "job", "api", NULL}, 1, &a},
+        {{"__name__", "http_requests_total", "code", "503", "job", "api", NULL}, 1, &b},
+    };
+    struct tseries s1[] = {
+        {{"__name__", "http_request_duration_seconds_bucket", "le", "0.25", NULL}, 1, &c},
+    };
+    struct bytes body = {0};
+
+    frame(&body, 0, s0, 2);
+    frame(&body, 1, s1, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 2), 0);
+    assert_int_equal(f->got.n, 3);
+    assert_int_equal(f->got.v[0].query, 0);
+    assert_string_equal(f->got.v[0].labels,
+                        "{__name__=\"http_requests_total\",code=\"500\",job=\"api\"}");
+    assert_int_equal(f->got.v[0].n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(f->got.v[0].s[i].t_ms, 1000 + 1000 * (int64_t)i);
+        assert_close(f->got.v[0].s[i].v, 1.0 + (double)i);
+    }
+    assert_string_equal(f->got.v[1].labels,
+                        "{__name__=\"http_requests_total\",code=\"503\",job=\"api\"}");
+    assert_int_equal(f->got.v[1].n, 3);
+    assert_int_equal(f->got.v[1].s[2].t_ms, 3000);
+    assert_close(f->got.v[1].s[2].v, 12.0);
+    assert_int_equal(f->got.v[2].query, 1);
+    assert_string_equal(f->got.v[2].labels,
+                        "{__name__=\"http_request_duration_seconds_bucket\",le=\"0.25\"}");
+    assert_int_equal(f->got.v[2].n, 4);
+    assert_int_equal(f->got.v[2].s[3].t_ms, 3045);
+    assert_close(f->got.v[2].s[3].v, 3.5);
+    assert_int_equal(f->st.streamed, 1);
+    assert_int_equal(f->st.frames, 2);
+    assert_int_equal(f->st.series, 3);
+    assert_int_equal(f->st.samples, 12);
+    assert_int_equal(f->st.bytes, body.n);
+    bytes_free(&body);
+}
+
+static void test_streamed_series_split_over_three_frames_is_delivered_once(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk c1 = ramp(1000, 1000, 0, 3);    /* 1000..3000 */
+    struct tchunk c2 = ramp(4000, 1000, 3, 3);    /* 4000..6000 */
+    struct tchunk c3[2] = {ramp(7000, 1000, 6, 2), ramp(9000, 1000, 8, 2)};
+    struct tchunk other = ramp(1000, 1000, 100, 2);
+    struct tseries p1[] = {{{"__name__", "http_requests_total", "job", "api", NULL}, 1, &c1}};
+    struct tseries p2[] = {{{"__name__", "http_requests_total", "job", "api", NULL}, 1, &c2}};
+    struct tseries p3[] = {
+        {{"__name__", "http_requests_total", "job", "api", NULL}, 2, c3},
+        {{"__name__", "http_requests_total", "job", "web", NULL}, 1, &other},
+    };
+    struct bytes body = {0};
+
+    frame(&body, 0, p1, 1);
+    frame(&body, 0, p2, 1);
+    frame(&body, 0, p3, 2);
+    set_body(f, &body);
+    /* Small pieces: frames and varints split across write callbacks. */
+    f->srv.piece = 7;
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 2);
+    assert_string_equal(f->got.v[0].labels, "{__name__=\"http_requests_total\",job=\"api\"}");
+    assert_int_equal(f->got.v[0].n, 10);
+    for (size_t i = 0; i < 10; i++) {
+        assert_int_equal(f->got.v[0].s[i].t_ms, 1000 + 1000 * (int64_t)i);
+        assert_close(f->got.v[0].s[i].v, (double)i);
+    }
+    assert_string_equal(f->got.v[1].labels, "{__name__=\"http_requests_total\",job=\"web\"}");
+    assert_int_equal(f->got.v[1].n, 2);
+    assert_int_equal(f->st.frames, 3);
+    assert_int_equal(f->st.series, 2);
+    assert_int_equal(f->st.samples, 12);
+    bytes_free(&body);
+}
+
+static void test_streamed_overlapping_chunks_are_sorted_deduplicated_and_clipped(void **state)
+{
+    struct fixture *f = *state;
+    /* Range [2000, 7000]. The second chunk overlaps the first (4000, 5000
+     * twice, with other values) and both reach outside the range. */
+    struct tchunk ch[2] = {ramp(0, 1000, 0, 6), ramp(4000, 1000, 40, 5)};
+    struct tseries s[] = {{{"__name__", "x", NULL}, 2, ch}};
+    struct bytes body = {0};
+    const int64_t want_t[] = {2000, 3000, 4000, 5000, 6000, 7000};
+    const double want_v[] = {2, 3, 4, 5, 42, 43};
+
+    f->q[0].start_ms = 2000;
+    f->q[0].end_ms = 7000;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    assert_int_equal(f->got.v[0].n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(f->got.v[0].s[i].t_ms, want_t[i]);
+        assert_close(f->got.v[0].s[i].v, want_v[i]);
+    }
+    assert_int_equal(f->st.samples, 6);
+    bytes_free(&body);
+}
+
+static void test_streamed_chunks_out_of_order_are_sorted_keeping_the_first(void **state)
+{
+    struct fixture *f = *state;
+    /* The later chunk first; 3000 appears in both: the one that came first wins. */
+    struct tchunk ch[2] = {ramp(3000, 1000, 30, 3), ramp(1000, 1000, 10, 3)};
+    struct tseries s[] = {{{"__name__", "x", NULL}, 2, ch}};
+    struct bytes body = {0};
+    const int64_t want_t[] = {1000, 2000, 3000, 4000, 5000};
+    const double want_v[] = {10, 11, 30, 31, 32};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.v[0].n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(f->got.v[0].s[i].t_ms, want_t[i]);
+        assert_close(f->got.v[0].s[i].v, want_v[i]);
+    }
+    bytes_free(&body);
+}
+
+static void test_streamed_stale_markers_are_dropped(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 6);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+    uint64_t stale = STALE_BITS;
+    double nan_other = NAN;
+
+    memcpy(&ch.v[2], &stale, sizeof(double));
+    memcpy(&ch.v[5], &stale, sizeof(double));
+    ch.v[3] = nan_other;      /* an ordinary NaN is a value and stays */
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.v[0].n, 4);
+    assert_int_equal(f->got.v[0].s[0].t_ms, 1000);
+    assert_int_equal(f->got.v[0].s[1].t_ms, 2000);
+    assert_int_equal(f->got.v[0].s[2].t_ms, 4000);
+    assert_true(isnan(f->got.v[0].s[2].v));
+    assert_int_equal(f->got.v[0].s[3].t_ms, 5000);
+    assert_int_equal(f->st.samples, 4);
+    bytes_free(&body);
+}
+
+static void test_streamed_series_without_samples_in_range_has_none(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(0, 500, 1, 2);     /* 0, 500: before the range */
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    assert_int_equal(f->got.v[0].n, 0);
+    assert_int_equal(f->st.series, 1);
+    assert_int_equal(f->st.samples, 0);
+    bytes_free(&body);
+}
+
+static void test_streamed_histogram_chunk_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 2);
+    struct tseries s[] = {{{"__name__", "latency", "job", "api", NULL}, 1, &ch}};
+    struct bytes body = {0};
+    char want[256];
+
+    ch.type = PROMETHEUS__CHUNK__ENCODING__HISTOGRAM;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: query 0: series {__name__=\"latency\", "
+             "job=\"api\"}: chunk 0 has encoding HISTOGRAM (native histogram); only XOR "
+             "(float) chunks can be read", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    assert_int_equal(f->got.n, 0);
+
+    bytes_free(&body);
+    ch.type = PROMETHEUS__CHUNK__ENCODING__FLOAT_HISTOGRAM;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "chunk 0 has encoding FLOAT_HISTOGRAM (native histogram)");
+
+    bytes_free(&body);
+    ch.type = 9;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "chunk 0 has unknown encoding 9");
+    bytes_free(&body);
+}
+
+static void test_streamed_malformed_chunk_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    static const uint8_t junk[] = {0x00, 0x05, 0x02};     /* 5 samples announced, 1 byte */
+    struct tchunk ch;
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+
+    memset(&ch, 0, sizeof(ch));
+    ch.raw = junk;
+    ch.raw_len = sizeof(junk);
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "query 0: series {__name__=\"x\"}: chunk 0: ");
+    bytes_free(&body);
+}
+
+static void test_streamed_bad_crc_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes msg = {0};
+    struct bytes body = {0};
+
+    pack_chunked(0, s, 1, &msg);
+    add_frame(&body, &msg, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "CRC32C mismatch");
+    assert_int_equal(f->got.n, 0);
+    bytes_free(&msg);
+    bytes_free(&body);
+}
+
+static void test_streamed_body_ending_inside_a_frame_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+    struct bytes cut = {0};
+
+    frame(&body, 0, s, 1);
+    frame(&body, 0, s, 1);
+    bytes_add(&cut, body.p, body.n - 5);
+    set_body(f, &cut);
+    run_fails_with(f, 1, "stream ended inside a frame");
+    /* The series was not complete: nothing was delivered. */
+    assert_int_equal(f->got.n, 0);
+    bytes_free(&cut);
+    bytes_free(&body);
+}
+
+static void test_streamed_connection_dropped_mid_body_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+    char want[128];
+
+    frame(&body, 0, s, 1);
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    f->srv.cut_at = body.n - 5;
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: ", f->cfg.url);
+    run_fails_with(f, 1, want);
+    assert_non_null(strstr(f->e.msg, "body bytes)"));
+    print_message("dropped connection: %s\n", f->e.msg);
+    assert_int_equal(f->got.n, 0);
+    assert_int_equal(remote_read_client_unreachable(f->c), 0);
+    bytes_free(&body);
+}
+
+static void test_streamed_query_index_out_of_range_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+
+    frame(&body, 2, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 2, "frame 1: query_index 2 is out of range (2 queries asked)");
+    bytes_free(&body);
+    frame(&body, -1, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "frame 1: query_index -1 is out of range (1 query asked)");
+    bytes_free(&body);
+}
+
+static void test_streamed_garbage_message_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct bytes msg = {0};
+    struct bytes body = {0};
+
+    bytes_add(&msg, "\xff\xff\xff\xff", 4);
+    add_frame(&body, &msg, 0);
+    set_body(f, &body);
+    run_fails_with(f, 1, "frame 1: not a valid ChunkedReadResponse message");
+    bytes_free(&msg);
+    bytes_free(&body);
+}
+
+static void test_streamed_frame_over_limit_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 60);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.max_frame = 64;
+    remote_read_client_set_limits(f->c, &lim);
+    run_fails_with(f, 1, "exceeds the limit of 64 bytes");
+    bytes_free(&body);
+}
+
+static void test_series_over_sample_limit_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch[2] = {ramp(1000, 1000, 1, 8), ramp(9000, 1000, 9, 8)};
+    struct tseries s[] = {{{"__name__", "x", "job", "a", NULL}, 2, ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.max_samples = 10;
+    remote_read_client_set_limits(f->c, &lim);
+    run_fails_with(f, 1, "query 0: series {__name__=\"x\", job=\"a\"} has more than 10 "
+                         "samples in one read");
+    lim.max_samples = 16;
+    remote_read_client_set_limits(f->c, &lim);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.v[0].n, 10);     /* clipped to [1000, 10000] */
+    bytes_free(&body);
+}
+
+static void test_labels_over_limits_are_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 2);
+    struct tseries s[] = {{{"__name__", "x", "big", NULL, NULL}, 1, &ch}};
+    struct bytes body = {0};
+    char *big = malloc(64 * 1024 + 2);
+    Prometheus__ChunkedReadResponse r = PROMETHEUS__CHUNKED_READ_RESPONSE__INIT;
+    Prometheus__ChunkedSeries cs = PROMETHEUS__CHUNKED_SERIES__INIT;
+    Prometheus__ChunkedSeries *csp = &cs;
+    Prometheus__Label lv[1100];
+    Prometheus__Label *lp[1100];
+    char names[1100][8];
+    struct bytes msg = {0};
+    size_t len;
+
+    assert_non_null(big);
+    memset(big, 'v', 64 * 1024 + 1);
+    big[64 * 1024 + 1] = '\0';
+    s[0].labels[3] = big;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "query 0: label big has a value of 65537 bytes, more than 65536");
+    bytes_free(&body);
+    big[64 * 1024] = '\0';      /* exactly 64 KiB is fine */
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    bytes_free(&body);
+    free(big);
+
+    /* 1025 labels. */
+    for (size_t i = 0; i < 1025; i++) {
+        prometheus__label__init(&lv[i]);
+        snprintf(names[i], sizeof(names[i]), "l%04zu", i);
+        lv[i].name = names[i];
+        lv[i].value = (char *)"v";
+        lp[i] = &lv[i];
+    }
+    cs.n_labels = 1025;
+    cs.labels = lp;
+    r.n_chunked_series = 1;
+    r.chunked_series = &csp;
+    len = prometheus__chunked_read_response__get_packed_size(&r);
+    msg.p = malloc(len);
+    assert_non_null(msg.p);
+    msg.n = msg.cap = len;
+    prometheus__chunked_read_response__pack(&r, msg.p);
+    add_frame(&body, &msg, 0);
+    set_body(f, &body);
+    run_fails_with(f, 1, "query 0: a series has 1025 labels, more than 1024");
+    bytes_free(&body);
+    bytes_free(&msg);
+}
+
+static void test_duplicate_and_empty_label_names_are_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 2);
+    struct tseries dup[] = {{{"job", "a", "__name__", "x", "job", "b", NULL}, 1, &ch}};
+    struct tseries empty[] = {{{"__name__", "x", "", "v", NULL}, 1, &ch}};
+    struct tseries unsorted[] = {{{"job", "a", "__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+
+    frame(&body, 0, dup, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "has label job twice");
+    bytes_free(&body);
+    frame(&body, 0, empty, 1);
+    set_body(f, &body);
+    run_fails_with(f, 1, "a series has a label with an empty name");
+    bytes_free(&body);
+    /* Labels out of order are sorted for the callback. */
+    frame(&body, 0, unsorted, 1);
+    set_body(f, &body);
+    assert_int_equal(run(f, 1), 0);
+    assert_string_equal(f->got.v[0].labels, "{__name__=\"x\",job=\"a\"}");
+    bytes_free(&body);
+}
+
+static void test_streamed_decoded_memory_cap_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch[4] = {ramp(1000, 1000, 1, 8), ramp(9000, 1000, 9, 8),
+                           ramp(17000, 1000, 9, 8), ramp(25000, 1000, 9, 8)};
+    struct tseries s[] = {{{"__name__", "x", NULL}, 4, ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.max_decoded = 200;
+    remote_read_client_set_limits(f->c, &lim);
+    run_fails_with(f, 1, "needs more than 200 bytes");
+    bytes_free(&body);
+}
+
+/* ---- SAMPLES answers ---- */
+
+static void samples_answer(struct fixture *f, size_t nresults, const struct tts *ts, size_t n,
+                           int snappy)
+{
+    struct bytes b = {0};
+
+    pack_samples(nresults, ts, n, snappy, &b);
+    set_body(f, &b);
+    bytes_free(&b);
+}
+
+static void test_samples_answer_with_snappy(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[3] = {
+        {0, {"__name__", "http_requests_total", "job", "api", NULL}, 5,
+         {3000, 1000, 2000, 2000, 11000}, {3, 1, 2, 22, 11}},
+        {1, {"__name__", "http_request_duration_seconds_bucket", "le", "0.25", NULL}, 2,
+         {2000, 7000}, {5, 6}},
+        {0, {"__name__", "http_requests_total", "job", "web", NULL}, 1, {500}, {1}},
+    };
+    uint64_t stale = STALE_BITS;
+
+    memcpy(&ts[1].v[1], &stale, sizeof(double));
+    samples_answer(f, 2, ts, 3, 1);
+    f->srv.content_type = "application/x-protobuf";
+    f->srv.content_encoding = "snappy";
+    assert_int_equal(run(f, 2), 0);
+    assert_int_equal(f->got.n, 3);
+    /* Sorted, the duplicate 2000 keeps the first value, 11000 is past the end. */
+    assert_int_equal(f->got.v[0].query, 0);
+    assert_string_equal(f->got.v[0].labels,
+                        "{__name__=\"http_requests_total\",job=\"api\"}");
+    assert_int_equal(f->got.v[0].n, 3);
+    assert_int_equal(f->got.v[0].s[0].t_ms, 1000);
+    assert_int_equal(f->got.v[0].s[1].t_ms, 2000);
+    assert_close(f->got.v[0].s[1].v, 2.0);
+    assert_int_equal(f->got.v[0].s[2].t_ms, 3000);
+    /* Query order: results[0] then results[1]. */
+    assert_int_equal(f->got.v[1].query, 0);
+    assert_int_equal(f->got.v[1].n, 0);
+    assert_int_equal(f->got.v[2].query, 1);
+    assert_int_equal(f->got.v[2].n, 1);      /* the stale marker is gone */
+    assert_int_equal(f->got.v[2].s[0].t_ms, 2000);
+    assert_int_equal(f->st.streamed, 0);
+    assert_int_equal(f->st.frames, 0);
+    assert_int_equal(f->st.series, 3);
+    assert_int_equal(f->st.samples, 4);
+    assert_int_equal(f->st.bytes, f->srv.body.n);
+}
+
+static void test_samples_without_content_encoding_like_cortex(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[1] = {{0, {"__name__", "up", NULL}, 2, {1000, 2000}, {1, 0}}};
+
+    /* Cortex: snappy, no Content-Encoding, Content-Type sniffed by Go. */
+    samples_answer(f, 1, ts, 1, 1);
+    f->srv.content_type = "application/octet-stream";
+    f->srv.content_encoding = NULL;
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    assert_int_equal(f->got.v[0].n, 2);
+    /* No Content-Type at all. */
+    f->srv.content_type = NULL;
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.v[0].n, 2);
+    /* Not compressed at all: read as plain protobuf. */
+    samples_answer(f, 1, ts, 1, 0);
+    f->srv.content_type = "application/x-protobuf";
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    assert_int_equal(f->got.v[0].n, 2);
+    assert_close(f->got.v[0].s[0].v, 1.0);
+}
+
+static void test_samples_bad_bodies_are_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[1] = {{0, {"__name__", "up", NULL}, 2, {1000, 2000}, {1, 0}}};
+    struct bytes b = {0};
+
+    /* Announced as snappy but plain protobuf. */
+    samples_answer(f, 1, ts, 1, 0);
+    f->srv.content_type = "application/x-protobuf";
+    f->srv.content_encoding = "snappy";
+    run_fails_with(f, 1, "response body is not valid snappy (Content-Encoding: snappy)");
+    /* Neither snappy nor protobuf. */
+    bytes_add(&b, "\xff\xff\xff\xff\xff", 5);
+    set_body(f, &b);
+    f->srv.content_encoding = NULL;
+    run_fails_with(f, 1, "response is neither snappy-compressed nor a valid ReadResponse");
+    /* Another encoding. */
+    f->srv.content_encoding = "gzip";
+    run_fails_with(f, 1, "unsupported Content-Encoding \"gzip\"");
+    /* The snappy framing format. */
+    bytes_free(&b);
+    bytes_add(&b, "\xff\x06\x00\x00sNaPpY\x01\x02", 12);
+    set_body(f, &b);
+    f->srv.content_encoding = NULL;
+    run_fails_with(f, 1, "snappy framing format");
+    bytes_free(&b);
+}
+
+static void test_samples_results_count_must_match_queries(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[1] = {{0, {"__name__", "up", NULL}, 1, {1000}, {1}}};
+
+    samples_answer(f, 1, ts, 1, 1);
+    f->srv.content_type = "application/x-protobuf";
+    f->srv.content_encoding = "snappy";
+    run_fails_with(f, 2, "response has 1 results for 2 queries");
+    assert_int_equal(f->got.n, 0);
+    samples_answer(f, 3, ts, 1, 1);
+    run_fails_with(f, 2, "response has 3 results for 2 queries");
+}
+
+static void test_samples_body_over_cap_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[1] = {{0, {"__name__", "up", NULL}, 64, {0}, {0}}};
+    struct remote_read_limits lim = {0};
+    char want[128];
+    char *zeros;
+    char *packed;
+    size_t plen;
+    struct bytes b = {0};
+
+    for (size_t i = 0; i < 64; i++) {
+        ts[0].t[i] = 1000 + (int64_t)i * 17;
+        ts[0].v[i] = (double)i * 1.37;
+    }
+    samples_answer(f, 1, ts, 1, 0);       /* about 1 KiB, poorly compressible */
+    f->srv.content_type = "application/x-protobuf";
+    client(f, REMOTE_READ_ACCEPT_SAMPLES);
+    lim.max_body = 500;
+    remote_read_client_set_limits(f->c, &lim);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: response body larger than 500 bytes",
+             f->cfg.url);
+    /* Announced by Content-Length. */
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    /* Chunked: cut off while reading. */
+    f->srv.piece = 100;
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    f->srv.piece = 0;
+    /* Small compressed, too big uncompressed. */
+    zeros = calloc(1, 4000);
+    assert_non_null(zeros);
+    plen = snappy_max_compressed_length(4000);
+    packed = malloc(plen);
+    assert_non_null(packed);
+    assert_int_equal(snappy_compress(zeros, 4000, packed, &plen), SNAPPY_OK);
+    bytes_add(&b, packed, plen);
+    set_body(f, &b);
+    f->srv.content_encoding = "snappy";
+    run_fails_with(f, 1, "response body is 4000 bytes uncompressed, more than 500 bytes");
+    free(zeros);
+    free(packed);
+    bytes_free(&b);
+    /* The client still works after all that. */
+    lim.max_body = 1u << 20;
+    remote_read_client_set_limits(f->c, &lim);
+    samples_answer(f, 1, ts, 1, 1);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.v[0].n, 64);
+}
+
+static void test_samples_decoded_memory_cap_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct tts ts[1] = {{0, {"__name__", "up", NULL}, 64, {0}, {0}}};
+    struct remote_read_limits lim = {0};
+
+    for (size_t i = 0; i < 64; i++)
+        ts[0].t[i] = 1000 + (int64_t)i;
+    samples_answer(f, 1, ts, 1, 1);
+    f->srv.content_type = "application/x-protobuf";
+    f->srv.content_encoding = "snappy";
+    client(f, REMOTE_READ_ACCEPT_SAMPLES);
+    lim.max_decoded = 1000;
+    remote_read_client_set_limits(f->c, &lim);
+    run_fails_with(f, 1, "ReadResponse needs more than 1000 bytes");
+}
+
+/* ---- HTTP-level failures ---- */
+
+static void test_404_says_remote_read_is_not_supported(void **state)
+{
+    struct fixture *f = *state;
+    struct bytes b = {0};
+    char want[256];
+
+    bytes_add(&b, "404 page not found\n", 19);
+    set_body(f, &b);
+    bytes_free(&b);
+    f->srv.status = 404;
+    f->srv.content_type = "text/plain; charset=utf-8";
+    free(f->cfg.url);
+    f->cfg.url = util_asprintf("http://bob:hunter2@127.0.0.1:%u", (unsigned)f->srv.port);
+    assert_non_null(f->cfg.url);
+    snprintf(want, sizeof(want), "remote_read is not supported by "
+             "http://bob:xxxxx@127.0.0.1:%u/api/v1/read (HTTP 404); use mode: promql",
+             (unsigned)f->srv.port);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    assert_int_equal(remote_read_client_unreachable(f->c), 0);
+}
+
+static void test_500_text_body_is_reported(void **state)
+{
+    struct fixture *f = *state;
+    struct bytes b = {0};
+    char want[256];
+
+    bytes_add(&b, "remote read error: query timed out\n", 35);
+    set_body(f, &b);
+    bytes_free(&b);
+    f->srv.status = 500;
+    f->srv.content_type = "text/plain; charset=utf-8";
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 500: \"remote read error: query "
+             "timed out\"", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+
+    f->srv.status = 503;
+    bytes_free(&f->srv.body);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503 with an empty body",
+             f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+}
+
+static void test_html_answer_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct bytes b = {0};
+    char want[512];
+
+    bytes_add(&b, "<html><body>Please log in</body></html>", 39);
+    set_body(f, &b);
+    bytes_free(&b);
+    f->srv.content_type = "text/html; charset=utf-8";
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: response is not a remote-read answer "
+             "(Content-Type \"text/html; charset=utf-8\", body starts with \"<html><body>"
+             "Please log in</body></html>\"); check prometheus.url and read_path", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+
+    /* A JSON API answer, or a streamed type for another message. */
+    f->srv.content_type = "application/json";
+    run_fails_with(f, 1, "response is not a remote-read answer (Content-Type "
+                         "\"application/json\"");
+    f->srv.content_type = "application/x-streamed-protobuf; proto=other.Message";
+    run_fails_with(f, 1, "response is not a remote-read answer");
+
+    f->srv.status = 502;
+    f->srv.content_type = "text/html";
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 502 (Content-Type \"text/html\"): "
+             "\"<html><body>Please log in</body></html>\"", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+}
+
+static void test_redirect_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+
+    f->srv.status = 302;
+    run_fails_with(f, 1, "HTTP 302 redirect to http://elsewhere.example/api/v1/read "
+                         "(redirects are not followed");
+    assert_int_equal(f->srv.requests, 1);
+}
+
+static void test_connection_refused_is_unreachable(void **state)
+{
+    struct fixture *f = *state;
+    struct sockaddr_in addr;
+    socklen_t alen = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    char want[256];
+
+    assert_true(fd >= 0);
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &alen), 0);
+    close(fd);
+    free(f->cfg.url);
+    f->cfg.url = util_asprintf("http://127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+    assert_non_null(f->cfg.url);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: connection refused", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    assert_int_equal(remote_read_client_unreachable(f->c), 1);
+    assert_int_equal(f->st.bytes, 0);
+}
+
+static void test_callback_error_aborts_the_read(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {
+        {{"__name__", "x", "i", "1", NULL}, 1, &ch},
+        {{"__name__", "x", "i", "2", NULL}, 1, &ch},
+        {{"__name__", "x", "i", "3", NULL}, 1, &ch},
+    };
+    struct tts ts[3] = {
+        {0, {"__name__", "x", "i", "1", NULL}, 1, {1000}, {1}},
+        {0, {"__name__", "x", "i", "2", NULL}, 1, {1000}, {1}},
+        {0, {"__name__", "x", "i", "3", NULL}, 1, {1000}, {1}},
+    };
+    struct bytes body = {0};
+
+    frame(&body, 0, s, 1);
+    frame(&body, 0, s + 1, 1);
+    frame(&body, 0, s + 2, 1);
+    set_body(f, &body);
+    bytes_free(&body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    memset(&f->got, 0, sizeof(f->got));
+    f->got.fail_at = 2;
+    /* The callback's message comes back as it wrote it. */
+    assert_int_equal(remote_read_run(f->c, f->q, 1, collect, &f->got, &f->st, &f->e), -1);
+    assert_string_equal(f->e.msg, "stop here: series 2");
+    assert_int_equal(f->got.n, 2);
+    assert_int_equal(remote_read_client_unreachable(f->c), 0);
+
+    /* The last series, delivered after the body ended. */
+    memset(&f->got, 0, sizeof(f->got));
+    f->got.fail_at = 3;
+    assert_int_equal(remote_read_run(f->c, f->q, 1, collect, &f->got, &f->st, &f->e), -1);
+    assert_string_equal(f->e.msg, "stop here: series 3");
+
+    samples_answer(f, 1, ts, 3, 1);
+    f->srv.content_type = "application/x-protobuf";
+    memset(&f->got, 0, sizeof(f->got));
+    f->got.fail_at = 1;
+    assert_int_equal(remote_read_run(f->c, f->q, 1, collect, &f->got, &f->st, &f->e), -1);
+    assert_string_equal(f->e.msg, "stop here: series 1");
+    assert_int_equal(f->got.n, 1);
+}
+
+static void test_client_reuses_one_connection(void **state)
+{
+    struct fixture *f = *state;
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
+    struct bytes body = {0};
+
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    bytes_free(&body);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(run(f, 1), 0);
+        assert_int_equal(f->got.n, 1);
+        assert_int_equal(f->got.v[0].n, 3);
+    }
+    assert_int_equal(f->srv.requests, 3);
+    assert_int_equal(f->srv.connections, 1);
+}
+
+static void test_client_rejects_bad_config(void **state)
+{
+    struct fixture *f = *state;
+    struct err e;
+
+    assert_int_equal(labels_set(&f->cfg.headers, "Bad Name", "v"), 0);
+    assert_null(remote_read_client_new(&f->cfg, REMOTE_READ_ACCEPT_CHUNKS, &e));
+    assert_string_equal(e.msg, "prometheus.headers: \"Bad Name\" is not a valid header name");
+    labels_free(&f->cfg.headers);
+    free(f->cfg.url);
+    f->cfg.url = NULL;
+    assert_null(remote_read_client_new(&f->cfg, REMOTE_READ_ACCEPT_CHUNKS, &e));
+    assert_string_equal(e.msg, "prometheus.url is not set");
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
+
+#define SERVER_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        SERVER_TEST(test_request_carries_matchers_range_hints_and_headers),
+        SERVER_TEST(test_request_samples_mode_accepts_only_samples),
+        SERVER_TEST(test_request_sends_configured_headers_and_token),
+        SERVER_TEST(test_no_queries_sends_nothing),
+        SERVER_TEST(test_start_after_end_is_refused),
+        SERVER_TEST(test_streamed_several_series_and_queries),
+        SERVER_TEST(test_streamed_series_split_over_three_frames_is_delivered_once),
+        SERVER_TEST(test_streamed_overlapping_chunks_are_sorted_deduplicated_and_clipped),
+        SERVER_TEST(test_streamed_chunks_out_of_order_are_sorted_keeping_the_first),
+        SERVER_TEST(test_streamed_stale_markers_are_dropped),
+        SERVER_TEST(test_streamed_series_without_samples_in_range_has_none),
+        SERVER_TEST(test_streamed_histogram_chunk_is_an_error),
+        SERVER_TEST(test_streamed_malformed_chunk_is_an_error),
+        SERVER_TEST(test_streamed_bad_crc_is_an_error),
+        SERVER_TEST(test_streamed_body_ending_inside_a_frame_is_an_error),
+        SERVER_TEST(test_streamed_connection_dropped_mid_body_is_an_error),
+        SERVER_TEST(test_streamed_query_index_out_of_range_is_an_error),
+        SERVER_TEST(test_streamed_garbage_message_is_an_error),
+        SERVER_TEST(test_streamed_frame_over_limit_is_an_error),
+        SERVER_TEST(test_series_over_sample_limit_is_an_error),
+        SERVER_TEST(test_labels_over_limits_are_errors),
+        SERVER_TEST(test_duplicate_and_empty_label_names_are_errors),
+        SERVER_TEST(test_streamed_decoded_memory_cap_is_an_error),
+        SERVER_TEST(test_samples_answer_with_snappy),
+        SERVER_TEST(test_samples_without_content_encoding_like_cortex),
+        SERVER_TEST(test_samples_bad_bodies_are_errors),
+        SERVER_TEST(test_samples_results_count_must_match_queries),
+        SERVER_TEST(test_samples_body_over_cap_is_an_error),
+        SERVER_TEST(test_samples_decoded_memory_cap_is_an_error),
+        SERVER_TEST(test_404_says_remote_read_is_not_supported),
+        SERVER_TEST(test_500_text_body_is_reported),
+        SERVER_TEST(test_html_answer_is_an_error),
+        SERVER_TEST(test_redirect_is_an_error),
+        SERVER_TEST(test_connection_refused_is_unreachable),
+        SERVER_TEST(test_callback_error_aborts_the_read),
+        SERVER_TEST(test_client_reuses_one_connection),
+        SERVER_TEST(test_client_rejects_bad_config),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
