@@ -35,7 +35,7 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt
+.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt fuzz
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
@@ -85,6 +85,7 @@ test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=20
 	@$(MAKE) --no-print-directory integration
 
 # Unit tests under ASan+UBSan, and the unit tests under valgrind.
@@ -110,6 +111,33 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 
 bench: deps $(BIN) $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# Fuzz targets (libFuzzer, clang) for the decoders of untrusted bytes, each
+# run for FUZZ_TIME seconds from its seed corpus in tests/data/fuzz/NAME;
+# new inputs and crash reproducers stay under build/fuzz.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 30
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c src/util.c -lm
+
+fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@for t in $(FUZZ_NAMES); do \
+	    mkdir -p build/fuzz/corpus_$$t; \
+	    echo "fuzz: $$t for $(FUZZ_TIME)s"; \
+	    if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=build/fuzz/$$t- \
+	        -print_final_stats=1 build/fuzz/corpus_$$t tests/data/fuzz/$$t \
+	        > build/fuzz/$$t.log 2>&1; then \
+	        grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
+	    else \
+	        tail -n 40 build/fuzz/$$t.log; echo "fuzz: $$t FAILED"; exit 1; \
+	    fi; \
+	done; echo "fuzz: all targets ran $(FUZZ_TIME)s without a finding"
 
 fmt:
 	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h

@@ -85,6 +85,7 @@ struct rrstate {
     int64_t *minprev;
     int64_t *minprev_span;
     size_t nminprev;
+    int64_t compacted;          /* hour of the last compaction */
 };
 
 size_t rrstate_queries(const struct config_slo *slo, char *le, size_t lelen,
@@ -712,6 +713,61 @@ static int on_edge_series(void *arg, const struct remote_read_series *rs, struct
     return 0;
 }
 
+/*
+ * Forgets series whose last sample is older than cutoff: they cannot add to
+ * any window any more, and a read of the windows (eval) would not see them
+ * either, so a series that comes back later starts afresh in both. Keeps
+ * memory bounded when pods come and go. Out of memory leaves s as it was.
+ */
+static void compact(struct rrstate *s, int64_t cutoff)
+{
+    struct rrquery nq[2];
+    size_t total[2] = {0, 0};
+    size_t *count = calloc(s->ng ? s->ng : 1, sizeof(*count));
+
+    memset(nq, 0, sizeof(nq));
+    if (count == NULL)
+        return;
+    for (size_t qi = 0; qi < s->nq; qi++) {
+        size_t n = s->q[qi].map ? seriesmap_count(s->q[qi].map) : 0;
+
+        nq[qi].map = seriesmap_new();
+        nq[qi].s = malloc((n ? n : 1) * sizeof(*nq[qi].s));
+        nq[qi].cap = n ? n : 1;
+        if (nq[qi].map == NULL || nq[qi].s == NULL)
+            goto fail;
+        for (size_t i = 0; i < n; i++) {
+            const struct rrseries *sr = &s->q[qi].s[i];
+            size_t slot;
+
+            if (!sr->c.has || sr->c.last_t < cutoff)
+                continue;
+            if (seriesmap_get(nq[qi].map, seriesmap_labels(s->q[qi].map, i), 0, &slot) < 0)
+                goto fail;
+            nq[qi].s[slot] = *sr;
+            total[qi]++;
+            if (qi == 1)
+                count[sr->group]++;
+        }
+    }
+    for (size_t qi = 0; qi < s->nq; qi++) {
+        seriesmap_free(s->q[qi].map);
+        free(s->q[qi].s);
+        s->q[qi] = nq[qi];
+    }
+    if (s->nq == 2)
+        for (size_t gi = 0; gi < s->ng; gi++)
+            s->g[gi].total_series = count[gi];
+    free(count);
+    return;
+fail:
+    for (size_t qi = 0; qi < 2; qi++) {
+        seriesmap_free(nq[qi].map);
+        free(nq[qi].s);
+    }
+    free(count);
+}
+
 /* Fills the edge spans the long window needs now or soon. */
 static int edges(struct rrstate *s, struct remote_read_client *c, struct err *e)
 {
@@ -855,6 +911,10 @@ int rrstate_eval(struct rrstate *s, struct remote_read_client *c, int64_t at_ms,
     } else if (at_ms > s->at) {
         if (step(s, c, at_ms, e) != 0)
             return -1;
+    }
+    if (util_floor_div(at_ms, 3600000) != s->compacted) {
+        s->compacted = util_floor_div(at_ms, 3600000);
+        compact(s, oldest(at_ms, w, nw) - RRBACKEND_LOOKBACK_MS);
     }
     if (edges(s, c, e) != 0)
         return -1;
