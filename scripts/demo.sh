@@ -32,6 +32,7 @@ done
 WORK=$(mktemp -d /tmp/slo-demo.XXXXXX)
 PROM_PID=
 SIDECAR_PID=
+EXACT_PID=
 stop() {
     local pid=$1 n=50
     kill "$pid" 2>/dev/null || return 0
@@ -42,6 +43,7 @@ stop() {
 cleanup() {
     trap - EXIT INT TERM
     [ -n "$SIDECAR_PID" ] && stop "$SIDECAR_PID"
+    [ -n "$EXACT_PID" ] && stop "$EXACT_PID"
     [ -n "$PROM_PID" ] && stop "$PROM_PID"
     rm -rf "$WORK"
     say "stopped; removed $WORK"
@@ -87,9 +89,23 @@ rm -f "$WORK/data/data.om"
 
 PROM_PORT=$(port_or_free 9090)
 SIDECAR_PORT=$(port_or_free 9099)
+EXACT_PORT=$(port_or_free 9098)
+EXACT_URL="http://127.0.0.1:$EXACT_PORT"
 PROM_URL="http://127.0.0.1:$PROM_PORT"
 SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT"
 sed "s#@URL@#$PROM_URL#g" "$root/tests/data/demo-slos.yaml.tmpl" > "$WORK/slos.yaml"
+# The same SLOs in remote_read mode (exact counts), but for free-PromQL SLIs,
+# which need a query engine.
+python3 - "$WORK/slos.yaml" "$WORK/slos-exact.yaml" "$WORK/state" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+head, _, body = src.partition("slos:\n")
+head = head.replace("mode: promql", "mode: remote_read")
+head = head.replace("  prometheus:", "  state_file: %s\n  prometheus:" % sys.argv[3], 1)
+items = re.split(r"(?m)^(?=  - name: )", body)
+keep = [it for it in items if it.strip() and "\n      promql:" not in it]
+open(sys.argv[2], "w").write(head + "slos:\n" + "".join(keep))
+PY
 "$BIN" check --config.file="$WORK/slos.yaml" > /dev/null 2>&1 || {
     "$BIN" check --config.file="$WORK/slos.yaml" || true
     die "the demo config does not pass slo-sidecar check"
@@ -125,9 +141,18 @@ say "Prometheus is up at $PROM_URL"
 SIDECAR_PID=$!
 wait_200 "$SIDECAR_URL/-/ready" 60 "$SIDECAR_PID" || { tail -20 "$WORK/sidecar.log"; die "slo-sidecar did not become ready"; }
 say "slo-sidecar is up at $SIDECAR_URL"
+"$BIN" --config.file="$WORK/slos-exact.yaml" --web.listen-address="127.0.0.1:$EXACT_PORT" \
+    > "$WORK/sidecar-exact.log" 2>&1 &
+EXACT_PID=$!
+wait_200 "$EXACT_URL/-/ready" 60 "$EXACT_PID" || { tail -20 "$WORK/sidecar-exact.log"; die "the remote_read slo-sidecar did not become ready"; }
+say "a second slo-sidecar in remote_read mode (exact counts) is up at $EXACT_URL"
 
 echo
+say "promql mode (increase(), extrapolated):"
 "$BIN" eval --config.file="$WORK/slos.yaml" --format=table
+echo
+say "remote_read mode (exact counts from raw samples):"
+"$BIN" eval --config.file="$WORK/slos-exact.yaml" --format=table
 echo
 cat <<EOF
 Where to look:
@@ -135,12 +160,14 @@ Where to look:
       the slo_* series (curl -s $SIDECAR_URL/metrics | grep '^slo_burn_rate')
   $SIDECAR_URL/api/v1/slos
       every SLO as JSON (curl -s $SIDECAR_URL/api/v1/slos | jq '.data[0]')
+  $EXACT_URL/metrics
+      the same SLOs counted exactly in remote_read mode (incremental, checkpointed)
   $PROM_URL/graph
       Prometheus with the demo data, scraping the sidecar every 15s; try
       slo_error_budget_remaining_ratio, slo_burn_rate{window="1h"}, slo_alert_firing
   $PROM_URL/alerts
       the alerting rules from "slo-sidecar rules" (when they loaded)
-  logs: $WORK/sidecar.log and $WORK/prometheus.log
+  logs: $WORK/sidecar.log, $WORK/sidecar-exact.log and $WORK/prometheus.log
 Ready in $(( $(date +%s) - t0 ))s.
 EOF
 
