@@ -51,4 +51,33 @@ int counter_slice_ok(enum config_cmp op, double x, double value);
  */
 int64_t counter_slice_of(int64_t t_ms, int64_t slice_ms);
 
+/* Verdicts of a slice while series come in: the worst series decides. */
+enum counter_verdict {
+    COUNTER_SLICE_EMPTY,     /* no sample yet: bad unless one comes */
+    COUNTER_SLICE_GOOD,
+    COUNTER_SLICE_BAD
+};
+
+/*
+ * Judges the samples of one series, fed in time order, into the verdicts
+ * v[0..nk) of slices k0 .. k0+nk-1: the newest sample in each slice decides
+ * it for this series, and a bad verdict is never overturned by another
+ * series. Samples outside those slices and stale markers are ignored.
+ */
+struct counter_slicer {
+    const struct config_sli_timeslice *ts;
+    unsigned char *v;
+    int64_t k0;
+    size_t nk;
+    int64_t cur;             /* slice of the pending sample, relative to k0; -1: none */
+    int64_t cur_t;
+    double cur_x;
+};
+
+void counter_slicer_begin(struct counter_slicer *s, const struct config_sli_timeslice *ts,
+                          unsigned char *v, int64_t k0, size_t nk);
+void counter_slicer_add(struct counter_slicer *s, int64_t t_ms, double x);
+/* Judges the last pending sample; call once per series. */
+void counter_slicer_end(struct counter_slicer *s);
+
 #endif

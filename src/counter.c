@@ -62,3 +62,46 @@ int64_t counter_slice_of(int64_t t_ms, int64_t slice_ms)
 {
     return util_floor_div(t_ms - 1, slice_ms);
 }
+
+void counter_slicer_begin(struct counter_slicer *s, const struct config_sli_timeslice *ts,
+                          unsigned char *v, int64_t k0, size_t nk)
+{
+    s->ts = ts;
+    s->v = v;
+    s->k0 = k0;
+    s->nk = nk;
+    s->cur = -1;
+    s->cur_t = 0;
+    s->cur_x = 0;
+}
+
+static void judge(struct counter_slicer *s)
+{
+    unsigned char *v = &s->v[s->cur];
+    double x = counter_slice_subject(s->ts->age, s->cur_t, s->cur_x);
+
+    if (!counter_slice_ok(s->ts->op, x, s->ts->value))
+        *v = COUNTER_SLICE_BAD;
+    else if (*v == COUNTER_SLICE_EMPTY)
+        *v = COUNTER_SLICE_GOOD;
+}
+
+void counter_slicer_add(struct counter_slicer *s, int64_t t_ms, double x)
+{
+    int64_t k = counter_slice_of(t_ms, s->ts->slice_ms) - s->k0;
+
+    if (k < 0 || k >= (int64_t)s->nk || counter_is_stale(x))
+        return;
+    if (k != s->cur && s->cur >= 0)
+        judge(s);
+    s->cur = k;
+    s->cur_t = t_ms;
+    s->cur_x = x;
+}
+
+void counter_slicer_end(struct counter_slicer *s)
+{
+    if (s->cur >= 0)
+        judge(s);
+    s->cur = -1;
+}

@@ -239,8 +239,6 @@ struct part_query {
     size_t cap;
 };
 
-/* Per-slice verdicts of one group while the gauge series come in. */
-enum { SLICE_EMPTY, SLICE_GOOD, SLICE_BAD };
 
 struct read_ctx {
     const struct config_slo *slo;
@@ -359,53 +357,29 @@ static int verdicts_for(struct read_ctx *c, size_t group, unsigned char **out, s
     return 0;
 }
 
-static void judge(const struct config_sli_timeslice *ts, unsigned char *v, int64_t t_ms,
-                  double x)
-{
-    int ok = counter_slice_ok(ts->op, counter_slice_subject(ts->age, t_ms, x), ts->value);
-
-    if (!ok)
-        *v = SLICE_BAD;
-    else if (*v == SLICE_EMPTY)
-        *v = SLICE_GOOD;
-}
-
 static int on_gauge_series(struct read_ctx *c, const struct remote_read_series *s,
                            struct err *e)
 {
-    const struct config_sli_timeslice *ts = &c->slo->timeslice;
     struct part_query *q = &c->pq[0];
     size_t slot;
     unsigned char *v = NULL;
-    int64_t cur = -1;          /* slice of the pending sample, relative to k0 */
-    int64_t cur_t = 0;
-    double cur_x = 0;
     struct counter_series *st;
+    struct counter_slicer sl;
 
     if (series_slot(c, q, s->labels, &slot, e) != 0 ||
         verdicts_for(c, q->group[slot], &v, e) != 0)
         return -1;
     st = &q->st[slot];
-    /* The newest sample of each slice decides it for this series. */
+    counter_slicer_begin(&sl, &c->slo->timeslice, v, c->k0, c->nslices);
     for (size_t i = 0; i < s->n; i++) {
-        int64_t t = s->s[i].t_ms;
-        int64_t k;
-
-        if (counter_is_stale(s->s[i].v) || (st->has && t <= st->last_t))
+        /* A series the server sends twice is not judged twice. */
+        if (counter_is_stale(s->s[i].v) || (st->has && s->s[i].t_ms <= st->last_t))
             continue;
         st->has = 1;
-        st->last_t = t;
-        k = counter_slice_of(t, ts->slice_ms) - c->k0;
-        if (k < 0 || k >= (int64_t)c->nslices)
-            continue;
-        if (k != cur && cur >= 0)
-            judge(ts, &v[cur], cur_t, cur_x);
-        cur = k;
-        cur_t = t;
-        cur_x = s->s[i].v;
+        st->last_t = s->s[i].t_ms;
+        counter_slicer_add(&sl, s->s[i].t_ms, s->s[i].v);
     }
-    if (cur >= 0)
-        judge(ts, &v[cur], cur_t, cur_x);
+    counter_slicer_end(&sl);
     return 0;
 }
 
@@ -436,7 +410,7 @@ static void fold_slices(struct read_ctx *c)
             double good = 0;
 
             for (int64_t i = first < 0 ? 0 : first; i < (int64_t)c->nslices; i++)
-                good += v[i] == SLICE_GOOD;
+                good += v[i] == COUNTER_SLICE_GOOD;
             p->v[SLIQUERY_GOOD][k] = good;
         }
     }

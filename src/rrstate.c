@@ -39,7 +39,6 @@
 /* At most this many edge spans are fetched in one evaluation. */
 #define MAX_EDGE_READS 4
 
-enum { SLICE_EMPTY, SLICE_GOOD, SLICE_BAD };
 
 struct rrseries {
     struct counter_series c;
@@ -393,38 +392,19 @@ static int verdicts(struct read *r, size_t gi, unsigned char **out, struct err *
     return 0;
 }
 
-static void judge(const struct config_sli_timeslice *ts, unsigned char *v, int64_t t, double x)
-{
-    if (!counter_slice_ok(ts->op, counter_slice_subject(ts->age, t, x), ts->value))
-        *v = SLICE_BAD;
-    else if (*v == SLICE_EMPTY)
-        *v = SLICE_GOOD;
-}
-
 /* The newest sample of each slice of one gauge series decides it for the series. */
 static int judge_series(struct read *r, size_t gi, const struct remote_read_series *rs,
                         struct err *e)
 {
-    const struct config_sli_timeslice *ts = &r->s->slo->timeslice;
     unsigned char *v = NULL;
-    int64_t cur = -1, cur_t = 0;
-    double cur_x = 0;
+    struct counter_slicer sl;
 
     if (verdicts(r, gi, &v, e) != 0)
         return -1;
-    for (size_t i = 0; i < rs->n; i++) {
-        int64_t k = counter_slice_of(rs->s[i].t_ms, ts->slice_ms) - r->k0;
-
-        if (k < 0 || k >= (int64_t)r->nk || counter_is_stale(rs->s[i].v))
-            continue;
-        if (k != cur && cur >= 0)
-            judge(ts, &v[cur], cur_t, cur_x);
-        cur = k;
-        cur_t = rs->s[i].t_ms;
-        cur_x = rs->s[i].v;
-    }
-    if (cur >= 0)
-        judge(ts, &v[cur], cur_t, cur_x);
+    counter_slicer_begin(&sl, &r->s->slo->timeslice, v, r->k0, r->nk);
+    for (size_t i = 0; i < rs->n; i++)
+        counter_slicer_add(&sl, rs->s[i].t_ms, rs->s[i].v);
+    counter_slicer_end(&sl);
     return 0;
 }
 
@@ -487,13 +467,13 @@ static int settle_slices(struct rrstate *s, struct read *r, int64_t upto, struct
             return util_err(e, "out of memory");
         for (size_t i = 0; i < r->nk; i++) {
             int64_t k = r->k0 + (int64_t)i;
-            int good = v != NULL && v[i] == SLICE_GOOD;
+            int good = v != NULL && v[i] == COUNTER_SLICE_GOOD;
 
             if (k < upto) {
                 if (good)
                     buckets_add(g->b[0], k * sl + 1, 1);
             } else {
-                p[k - upto] = good ? SLICE_GOOD : SLICE_BAD;
+                p[k - upto] = good ? COUNTER_SLICE_GOOD : COUNTER_SLICE_BAD;
             }
         }
         free(g->prov);
@@ -817,7 +797,7 @@ static int edges(struct rrstate *s, struct remote_read_client *c, struct err *e)
             for (size_t gi = 0; gi < s->ng && gi < er.slices.nverdict; gi++)
                 for (size_t i = 0; i < er.slices.nk; i++)
                     if (er.slices.verdict[gi] != NULL &&
-                        er.slices.verdict[gi][i] == SLICE_GOOD)
+                        er.slices.verdict[gi][i] == COUNTER_SLICE_GOOD)
                         buckets_edge_add(s->g[gi].b[0], from,
                                          (er.slices.k0 + (int64_t)i) * sl + 1, 1);
         }
@@ -877,7 +857,7 @@ static int sums(struct rrstate *s, int64_t at, const struct slo_window *w, size_
                     for (size_t j = 0; j < s->nprov; j++)
                         if ((s->prov_k0 + (int64_t)j) * s->slo->timeslice.slice_ms >=
                                 at - w[k].ms &&
-                            g->prov[j] == SLICE_GOOD)
+                            g->prov[j] == COUNTER_SLICE_GOOD)
                             v += 1;
                 p->v[part[i]][k] += v;
                 /* No total series means no data; a missing numerator is a zero. */

@@ -111,6 +111,63 @@ static void test_slices(void **state)
     assert_false(counter_slice_ok(CONFIG_CMP_LE, NAN, 2));
 }
 
+static void test_slicer_newest_sample_and_worst_series(void **state)
+{
+    struct config_sli_timeslice ts = {0};
+    struct counter_slicer sl;
+    unsigned char v[4] = {0};
+
+    (void)state;
+    ts.op = CONFIG_CMP_LE;
+    ts.value = 10;
+    ts.slice_ms = 60000;
+    /* Slices 100..103, i.e. (6000000, 6060000] and so on. */
+    counter_slicer_begin(&sl, &ts, v, 100, 4);
+    counter_slicer_add(&sl, 6000000, 99);          /* slice 99: outside, ignored */
+    counter_slicer_add(&sl, 6010000, 50);          /* slice 100: bad sample ... */
+    counter_slicer_add(&sl, 6060000, 5);           /* ... but the newest one is good */
+    counter_slicer_add(&sl, 6070000, 5);           /* slice 101: good ... */
+    counter_slicer_add(&sl, 6110000, stale());     /* ... a stale marker changes nothing */
+    counter_slicer_add(&sl, 6130000, 11);          /* slice 102: bad */
+    counter_slicer_end(&sl);
+    assert_int_equal(v[0], COUNTER_SLICE_GOOD);
+    assert_int_equal(v[1], COUNTER_SLICE_GOOD);
+    assert_int_equal(v[2], COUNTER_SLICE_BAD);
+    assert_int_equal(v[3], COUNTER_SLICE_EMPTY);   /* no sample: stays empty (bad) */
+    /* A second series: good where the first was bad changes nothing, bad wins. */
+    counter_slicer_begin(&sl, &ts, v, 100, 4);
+    counter_slicer_add(&sl, 6050000, 20);
+    counter_slicer_add(&sl, 6130000, 1);
+    counter_slicer_add(&sl, 6200000, 1);
+    counter_slicer_end(&sl);
+    assert_int_equal(v[0], COUNTER_SLICE_BAD);
+    assert_int_equal(v[1], COUNTER_SLICE_GOOD);
+    assert_int_equal(v[2], COUNTER_SLICE_BAD);
+    assert_int_equal(v[3], COUNTER_SLICE_GOOD);
+}
+
+static void test_slicer_age(void **state)
+{
+    struct config_sli_timeslice ts = {0};
+    struct counter_slicer sl;
+    unsigned char v[1] = {0};
+
+    (void)state;
+    ts.age = 1;
+    ts.op = CONFIG_CMP_LE;
+    ts.value = 300;
+    ts.slice_ms = 60000;
+    counter_slicer_begin(&sl, &ts, v, 0, 1);
+    counter_slicer_add(&sl, 60000, 60.0 - 301);     /* age 301 s */
+    counter_slicer_end(&sl);
+    assert_int_equal(v[0], COUNTER_SLICE_BAD);
+    v[0] = 0;
+    counter_slicer_begin(&sl, &ts, v, 0, 1);
+    counter_slicer_add(&sl, 60000, 60.0 - 300);     /* age 300 s: good */
+    counter_slicer_end(&sl);
+    assert_int_equal(v[0], COUNTER_SLICE_GOOD);
+}
+
 static void make(struct labels *l, int i)
 {
     char v[32];
@@ -182,6 +239,8 @@ int main(void)
         cmocka_unit_test(test_overlapping_reads_count_once),
         cmocka_unit_test(test_non_finite_is_an_error),
         cmocka_unit_test(test_slices),
+        cmocka_unit_test(test_slicer_newest_sample_and_worst_series),
+        cmocka_unit_test(test_slicer_age),
         cmocka_unit_test(test_seriesmap_dense_indexes),
         cmocka_unit_test(test_seriesmap_label_boundaries_differ),
     };
