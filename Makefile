@@ -121,10 +121,17 @@ FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h)
+# What a target needs besides its module and util (the remote-read decoders
+# go through the client, so they need its libraries and generated code).
+FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.c src/log.c \
+                          $(PROTOS:proto/%.proto=build/gen/%.pb-c.c) -Ibuild/gen \
+                          $(PKG_CFLAGS) $(PKG_LIBS) -lsnappy -lpthread
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \
+                   $(PROTOS:proto/%.proto=build/gen/%.pb-c.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c src/util.c -lm
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c src/util.c $(FUZZ_EXTRA_$*) -lm
 
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_NAMES); do \

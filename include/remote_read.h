@@ -135,6 +135,16 @@ void remote_read_client_free(struct remote_read_client *c);
 int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
                     remote_read_cb cb, void *arg, struct remote_read_stats *st, struct err *e);
 
+/*
+ * Decodes a 200 response body as remote_read_run does, without a transfer:
+ * for tests and fuzzing. streamed picks the framed form (else SAMPLES);
+ * encoding is the Content-Encoding header ("" or NULL when absent). Same
+ * callbacks, checks and errors as a run.
+ */
+int remote_read_decode_body(struct remote_read_client *c, const struct remote_read_query *q,
+                            size_t nq, int streamed, const char *encoding, const void *body,
+                            size_t len, remote_read_cb cb, void *arg, struct err *e);
+
 /* 1 when the last run failed without any answer from the server. */
 int remote_read_client_unreachable(const struct remote_read_client *c);
 

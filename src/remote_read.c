@@ -1193,6 +1193,59 @@ static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, siz
     return -1;
 }
 
+/* Clears what one run leaves behind, before the next. */
+static void reset_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
+                      remote_read_cb cb, void *arg)
+{
+    memset(&c->st, 0, sizeof(c->st));
+    c->q = q;
+    c->nq = nq;
+    c->cb = cb;
+    c->arg = arg;
+    c->kind = BODY_UNKNOWN;
+    c->status = 0;
+    c->encoding[0] = '\0';
+    c->stop = STOP_NONE;
+    c->cur.active = 0;
+    c->cur.n = 0;
+    c->http.unreachable = 0;
+    buf_reset(&c->body);
+}
+
+int remote_read_decode_body(struct remote_read_client *c, const struct remote_read_query *q,
+                            size_t nq, int streamed, const char *encoding, const void *body,
+                            size_t len, remote_read_cb cb, void *arg, struct err *e)
+{
+    char msg[UTIL_ERRLEN] = "";
+    int rc = -1;
+
+    reset_run(c, q, nq, cb, arg);
+    c->status = 200;
+    c->kind = streamed ? BODY_STREAMED : BODY_SAMPLES;
+    c->st.streamed = streamed != 0;
+    snprintf(c->encoding, sizeof(c->encoding), "%s", encoding != NULL ? encoding : "");
+    c->frames = rrframe_reader_new(c->lim.max_frame, on_frame, c);
+    if (c->frames == NULL) {
+        util_err(e, "out of memory");
+        goto out;
+    }
+    /* As libcurl would hand it over; a refused piece stops the transfer. */
+    if (len > 0 && on_body((char *)(uintptr_t)body, 1, len, c) != len && c->stop == STOP_NONE)
+        c->stop = STOP_DECODE;
+    if (read_answer(c, CURLE_OK, msg, sizeof(msg)) == 0)
+        rc = 0;
+    else if (c->stop == STOP_CALLBACK)
+        snprintf(msg, sizeof(msg), "%s", c->cb_err.msg);
+    if (rc != 0)
+        util_err(e, "%s", msg);
+out:
+    rrframe_reader_free(c->frames);
+    c->frames = NULL;
+    c->cur.active = 0;
+    c->cur.n = 0;
+    return rc;
+}
+
 int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
                     remote_read_cb cb, void *arg, struct remote_read_stats *st, struct err *e)
 {
@@ -1210,19 +1263,7 @@ int remote_read_run(struct remote_read_client *c, const struct remote_read_query
     int64_t started = util_mono_ms();
     int rc = -1;
 
-    memset(&c->st, 0, sizeof(c->st));
-    c->q = q;
-    c->nq = nq;
-    c->cb = cb;
-    c->arg = arg;
-    c->kind = BODY_UNKNOWN;
-    c->status = 0;
-    c->encoding[0] = '\0';
-    c->stop = STOP_NONE;
-    c->cur.active = 0;
-    c->cur.n = 0;
-    c->http.unreachable = 0;
-    buf_reset(&c->body);
+    reset_run(c, q, nq, cb, arg);
     msg[0] = '\0';
     if (nq == 0) {
         rc = 0;
