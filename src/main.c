@@ -27,6 +27,8 @@
 #define SLO_REVISION "unknown"
 #endif
 
+#define MAX_RULES_LABELS 32
+
 struct opts {
     const char *cmd;
     const char *config_file;
@@ -36,6 +38,11 @@ struct opts {
     const char *at;
     const char *until;
     const char *format;
+    const char *rules_name;
+    const char *rules_namespace;
+    /* --rules.label may be repeated */
+    size_t nrules_labels;
+    const char *rules_labels[MAX_RULES_LABELS];
 };
 
 static const char usage[] =
@@ -48,7 +55,8 @@ static const char usage[] =
     "  run      run the daemon (default)\n"
     "  check    validate the config; print each error as FILE:LINE:COL: message\n"
     "  eval     evaluate every SLO once and print the figures\n"
-    "  rules    print Prometheus alerting rules for the SLOs\n"
+    "  rules    print Prometheus alerting rules for the SLOs (page and ticket burn\n"
+    "           rates, budget exhausted, figures stale), one group per SLO\n"
     "\n"
     "Flags:\n"
     "  --config.file=PATH           configuration file (required)\n"
@@ -59,7 +67,15 @@ static const char usage[] =
     "  --until=TIME                 eval: also evaluate at every multiple of the interval\n"
     "                               after --at up to TIME, as the daemon would (remote_read:\n"
     "                               incrementally); prints one JSON document per line\n"
-    "  --format=FORMAT              eval: json or table (default json)\n"
+    "  --format=FORMAT              eval: json or table (default json); rules: prometheus\n"
+    "                               (a rule file, default) or prometheusrule (a\n"
+    "                               prometheus-operator PrometheusRule object)\n"
+    "  --rules.name=NAME            rules --format=prometheusrule: metadata.name\n"
+    "                               (default slo-sidecar)\n"
+    "  --rules.namespace=NS         rules --format=prometheusrule: metadata.namespace\n"
+    "                               (default: none, kubectl's namespace applies)\n"
+    "  --rules.label=NAME=VALUE     rules --format=prometheusrule: a metadata label, e.g.\n"
+    "                               the one the Prometheus' ruleSelector wants; repeatable\n"
     "  --version                    print the version and exit\n"
     "  -h, --help                   print this help and exit\n";
 
@@ -74,6 +90,9 @@ static const struct {
     {"at", offsetof(struct opts, at)},
     {"until", offsetof(struct opts, until)},
     {"format", offsetof(struct opts, format)},
+    {"rules.name", offsetof(struct opts, rules_name)},
+    {"rules.namespace", offsetof(struct opts, rules_namespace)},
+    {"rules.label", 0}, /* repeatable: collected in rules_labels */
 };
 
 /* Returns 0, 1 to exit successfully (help, version), -1 on a usage error. */
@@ -117,6 +136,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 return -1;
             }
             eq = argv[++i] - 1;
+        }
+        if (strcmp(flags[f].name, "rules.label") == 0) {
+            if (o->nrules_labels == MAX_RULES_LABELS) {
+                fprintf(stderr, "slo-sidecar: at most %d --rules.label flags\n",
+                        MAX_RULES_LABELS);
+                return -1;
+            }
+            o->rules_labels[o->nrules_labels++] = eq + 1;
+            continue;
         }
         *(const char **)((char *)o + flags[f].off) = eq + 1;
     }
@@ -272,22 +300,56 @@ static int cmd_rules(const struct opts *o)
 {
     struct config *cfg = NULL;
     struct config_errors errs;
+    struct rules_opts ro;
+    struct err e = {{0}};
     struct buf out;
     int rc = 1;
 
     config_errors_init(&errs);
     buf_init(&out, 256u * 1024u * 1024u);
+    memset(&ro, 0, sizeof(ro));
+    labels_init(&ro.labels);
+    if (o->format == NULL || strcmp(o->format, "prometheus") == 0) {
+        ro.format = RULES_FORMAT_PROMETHEUS;
+        if (o->rules_name != NULL || o->rules_namespace != NULL || o->nrules_labels > 0) {
+            fprintf(stderr, "slo-sidecar: --rules.name, --rules.namespace and --rules.label "
+                            "need --format=prometheusrule\n");
+            goto out;
+        }
+    } else if (strcmp(o->format, "prometheusrule") == 0) {
+        ro.format = RULES_FORMAT_PROMETHEUSRULE;
+    } else {
+        fprintf(stderr, "slo-sidecar: rules: --format must be prometheus or prometheusrule\n");
+        goto out;
+    }
+    ro.name = o->rules_name;
+    ro.ns = o->rules_namespace;
+    if (ro.name != NULL && rules_check_object_name(ro.name, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --rules.name: %s\n", e.msg);
+        goto out;
+    }
+    if (ro.ns != NULL && rules_check_object_name(ro.ns, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --rules.namespace: %s\n", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < o->nrules_labels; i++) {
+        if (rules_add_object_label(&ro.labels, o->rules_labels[i], &e) != 0) {
+            fprintf(stderr, "slo-sidecar: --rules.label: %s\n", e.msg);
+            goto out;
+        }
+    }
     if (config_load(o->config_file, &cfg, &errs) != 0) {
         print_errors(&errs);
         goto out;
     }
-    if (rules_render(cfg, &out) != 0) {
+    if (rules_render(cfg, &ro, &out) != 0) {
         fprintf(stderr, "slo-sidecar: out of memory\n");
         goto out;
     }
     fputs(out.data, stdout);
     rc = 0;
 out:
+    labels_free(&ro.labels);
     buf_free(&out);
     config_free(cfg);
     config_errors_free(&errs);

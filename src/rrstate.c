@@ -85,6 +85,7 @@ struct rrstate {
     int64_t *minprev_span;
     size_t nminprev;
     int64_t compacted;          /* hour of the last compaction */
+    int reread;                 /* loaded: judge the provisional slices again at s->at */
 };
 
 size_t rrstate_queries(const struct config_slo *slo, char *le, size_t lelen,
@@ -808,8 +809,17 @@ static int edges(struct rrstate *s, struct remote_read_client *c, struct err *e)
                 if (s->g[i].b[k] == NULL || !buckets_edge_want(s->g[i].b[k], lead, &f2, &t2) ||
                     f2 != from)
                     continue;
-                if (buckets_edge_commit(s->g[i].b[k], from, e) != 0)
+                if (buckets_edge_commit(s->g[i].b[k], from, e) != 0) {
+                    char why[UTIL_ERRLEN];
+
+                    /* The store's data changed under us (a sample later than
+                     * the overlap, out-of-order ingestion): start over from a
+                     * backfill rather than fail until the edge moves on. */
+                    snprintf(why, sizeof(why), "%s", e->msg);
+                    util_err(e, "SLO %s: %s; the SLO will be backfilled", s->slo->name, why);
+                    clear(s);
                     goto done;
+                }
             }
         rc = 0;
 done:
@@ -888,10 +898,11 @@ int rrstate_eval(struct rrstate *s, struct remote_read_client *c, int64_t at_ms,
         if (backfill(s, c, at_ms, w, nw, &bp, e) != 0)
             return -1;
         s->period_start = pstart;
-    } else if (at_ms > s->at) {
+    } else if (at_ms > s->at || s->reread) {
         if (step(s, c, at_ms, e) != 0)
             return -1;
     }
+    s->reread = 0;
     if (util_floor_div(at_ms, 3600000) != s->compacted) {
         s->compacted = util_floor_div(at_ms, 3600000);
         compact(s, oldest(at_ms, w, nw) - RRBACKEND_LOOKBACK_MS);
@@ -1050,8 +1061,10 @@ int rrstate_load(struct rrstate *s, uint64_t fingerprint, const uint8_t *data, s
     uint64_t *saved_total = NULL;
 
     binio_reader_init(&r, data, len);
-    if (binio_u64(&r) != fingerprint)
-        return util_err(e, "SLO %s changed since the state was saved", s->slo->name);
+    if (binio_u64(&r) != fingerprint) {
+        util_err(e, "SLO %s changed since the state was saved", s->slo->name);
+        goto fail;
+    }
     at = binio_i64(&r);
     pstart = binio_i64(&r);
     decided = binio_i64(&r);
@@ -1062,8 +1075,10 @@ int rrstate_load(struct rrstate *s, uint64_t fingerprint, const uint8_t *data, s
     bp.coarse_ms = binio_i64(&r);
     nq = s->slo->kind == CONFIG_SLI_TIMESLICE ? 1u : 2u;
     if (r.failed || at <= 0 || bp.grid_ms <= 0 || bp.coarse_ms <= 0 || bp.fine_ms < 0 ||
-        bp.long_ms < 0 || at % bp.grid_ms != 0)
-        return util_err(e, "SLO %s: malformed state header", s->slo->name);
+        bp.long_ms < 0 || at % bp.grid_ms != 0) {
+        util_err(e, "SLO %s: malformed state header", s->slo->name);
+        goto fail;
+    }
     if (start(s, &bp, at, e) != 0)
         goto fail;
     s->period_start = pstart;
@@ -1153,6 +1168,7 @@ int rrstate_load(struct rrstate *s, uint64_t fingerprint, const uint8_t *data, s
         s->g[gi].prov = NULL;
     }
     s->nprov = 0;
+    s->reread = s->slo->kind == CONFIG_SLI_TIMESLICE;
     free(saved_total);
     return 0;
 malformed:

@@ -1310,6 +1310,49 @@ static void test_alert_route_label_names_are_checked(void **state)
                   "sequence");
 }
 
+static void test_dashboard_and_runbook_urls_load(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok(GLOBAL SLO_A EVENTS);
+    assert_null(cfg->dashboard_url);
+    assert_null(cfg->slos[0].runbook_url);
+    config_free(cfg);
+    /* Kept as written: a trailing slash or a query is the user's. */
+    cfg = parse_ok("global:\n"
+                   "  prometheus: {url: http://prom:9090}\n"
+                   "  dashboard_url: https://grafana.example.com/d/slo-overview/x?orgId=1\n"
+                   SLO_A EVENTS
+                   "    alerting:\n"
+                   "      runbook_url: https://wiki.example.com/runbooks/a/\n"
+                   "      page: {annotations: {runbook_url: https://wiki.example.com/page}}\n");
+    assert_string_equal(cfg->dashboard_url,
+                        "https://grafana.example.com/d/slo-overview/x?orgId=1");
+    assert_string_equal(cfg->slos[0].runbook_url, "https://wiki.example.com/runbooks/a/");
+    assert_string_equal(labels_get(&cfg->slos[0].page.annotations, "runbook_url"),
+                        "https://wiki.example.com/page");
+    config_free(cfg);
+}
+
+static void test_dashboard_and_runbook_url_rules(void **state)
+{
+    (void)state;
+    assert_errors("global: {prometheus: {url: http://p}, dashboard_url: 'grafana/d/x'}\n" SLO_A
+                  EVENTS "    alerting: {runbook_url: 'http:///wiki'}\n",
+                  "t.yaml:1:54: global.dashboard_url: must start with http:// or https://, got "
+                  "\"grafana/d/x\"",
+                  "t.yaml:11:29: slos[0].alerting.runbook_url: has no host: \"http:///wiki\"");
+    assert_errors("global: {prometheus: {url: http://p}, dashboard_url: ''}\n" SLO_A EVENTS
+                  "    alerting: {runbook_url: 'https://wiki/a b'}\n",
+                  "t.yaml:1:54: global.dashboard_url: must not be empty",
+                  "t.yaml:11:29: slos[0].alerting.runbook_url: must not contain spaces or "
+                  "control characters");
+    assert_errors(GLOBAL SLO_A EVENTS "    alerting: {runbook_url: [https://wiki]}\n",
+                  "t.yaml:13:29: slos[0].alerting.runbook_url: expected a string, got a "
+                  "sequence");
+}
+
 static void test_null_optional_sections_count_as_absent(void **state)
 {
     struct config *cfg;
@@ -1378,20 +1421,13 @@ static void test_errors_append_and_null_errs_is_allowed(void **state)
  * one must end in -1 with no config handed out, and nothing may leak (the
  * run under ASan or valgrind checks that).
  */
-static void test_every_allocation_failure_is_reported_without_leaks(void **state)
+/*
+ * Loads yaml failing each of its allocations in turn: every load must fail
+ * cleanly (the leak checks of make check see the rest).
+ */
+static void check_every_allocation_failure(const char *yaml, size_t len)
 {
-    char *path = data_path("unit_full.yaml");
-    FILE *f = fopen(path, "rb");
-    static char yaml[8192];
-    size_t len;
     long total;
-
-    (void)state;
-    assert_non_null(f);
-    len = fread(yaml, 1, sizeof(yaml) - 1, f);
-    fclose(f);
-    free(path);
-    assert_true(len > 0 && len < sizeof(yaml) - 1);
 
     /* Count the allocations of a good load first. */
     {
@@ -1424,6 +1460,34 @@ static void test_every_allocation_failure_is_reported_without_leaks(void **state
             fail_msg("allocation %ld of %ld failed but the load succeeded", i, total);
         config_errors_free(&errs);
     }
+}
+
+static void test_every_allocation_failure_is_reported_without_leaks(void **state)
+{
+    char *path = data_path("unit_full.yaml");
+    FILE *f = fopen(path, "rb");
+    static char yaml[8192];
+    size_t len;
+
+    (void)state;
+    assert_non_null(f);
+    len = fread(yaml, 1, sizeof(yaml) - 1, f);
+    fclose(f);
+    free(path);
+    assert_true(len > 0 && len < sizeof(yaml) - 1);
+    check_every_allocation_failure(yaml, len);
+}
+
+/* The same for the optional link fields, which unit_full.yaml leaves out. */
+static void test_allocation_failures_with_links_are_reported_without_leaks(void **state)
+{
+    static const char yaml[] = "global:\n"
+                               "  prometheus: {url: http://prom:9090}\n"
+                               "  dashboard_url: https://grafana/d/slo\n" SLO_A EVENTS
+                               "    alerting: {runbook_url: https://wiki/a}\n";
+
+    (void)state;
+    check_every_allocation_failure(yaml, sizeof(yaml) - 1);
 }
 
 static void test_enum_names(void **state)
@@ -1500,10 +1564,13 @@ int main(void)
         cmocka_unit_test(test_custom_alert_windows_replace_the_default_table),
         cmocka_unit_test(test_alert_window_errors),
         cmocka_unit_test(test_alert_route_label_names_are_checked),
+        cmocka_unit_test(test_dashboard_and_runbook_urls_load),
+        cmocka_unit_test(test_dashboard_and_runbook_url_rules),
         cmocka_unit_test(test_null_optional_sections_count_as_absent),
         cmocka_unit_test(test_anchors_and_aliases_work_and_cycles_end),
         cmocka_unit_test(test_errors_append_and_null_errs_is_allowed),
         cmocka_unit_test(test_every_allocation_failure_is_reported_without_leaks),
+        cmocka_unit_test(test_allocation_failures_with_links_are_reported_without_leaks),
         cmocka_unit_test(test_enum_names),
     };
 

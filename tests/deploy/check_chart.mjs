@@ -1,0 +1,282 @@
+// Checks one `helm template` rendering of the slo-sidecar chart:
+//   node check_chart.mjs --manifest FILE --out DIR --expect JSON [--notes FILE]
+// Every document is validated against its Kubernetes (or prometheus-operator)
+// schema, unknown fields included; then the invariants every rendering must
+// keep (security context, probes, ports, selectors, the config and secret
+// files where the config says they are) and the scenario's expectations.
+// Writes DIR/slos.yaml (the config from the ConfigMap), DIR/rules.yaml (the
+// PrometheusRule's spec), DIR/checksum (the pod's checksum/config) and
+// DIR/dashboard.json for the shell script's further checks.
+// Prints one line per check ("  ok ..." or "  FAIL ..."); exits 1 on a failure.
+import fs from "node:fs";
+import path from "node:path";
+import yaml from "js-yaml";
+import { loadAll, validateManifest } from "./k8s.mjs";
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+const expect = JSON.parse(args.expect ?? "{}");
+const out = args.out;
+let failed = 0;
+let passed = 0;
+const ok = (cond, what, detail = "") => {
+    if (cond) {
+        passed++;
+        console.log(`  ok   ${what}`);
+    } else {
+        failed++;
+        console.log(`  FAIL ${what}${detail ? `: ${detail}` : ""}`);
+    }
+    return cond;
+};
+// Deep equality, key order ignored (helm's toYaml sorts keys).
+const canon = (v) => Array.isArray(v) ? v.map(canon)
+    : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
+const eq = (a, b) => JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+
+const docs = loadAll(fs.readFileSync(args.manifest, "utf8"));
+const byKind = (k) => docs.filter((d) => d.kind === k);
+
+// --- schemas -----------------------------------------------------------------
+for (const d of docs) {
+    const problems = await validateManifest(d);
+    ok(problems.length === 0, `schema ${d.apiVersion} ${d.kind} ${d.metadata?.name}`, problems.join("; "));
+}
+if (expect.kinds) {
+    const kinds = docs.map((d) => d.kind).sort();
+    ok(eq(kinds, [...expect.kinds].sort()), `renders ${[...expect.kinds].sort().join(", ")}`, `got ${kinds.join(", ")}`);
+}
+
+// --- metadata ------------------------------------------------------------------
+const seen = new Set();
+for (const d of docs) {
+    const id = `${d.kind}/${d.metadata.namespace ?? ""}/${d.metadata.name}`;
+    const l = d.metadata.labels ?? {};
+    const problems = [];
+    if (seen.has(id)) problems.push("duplicate");
+    seen.add(id);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(d.metadata.name)) problems.push("not a DNS-1123 label");
+    for (const k of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+        "app.kubernetes.io/managed-by", "helm.sh/chart"])
+        if (!(typeof l[k] === "string" && l[k].length <= 63)) problems.push(`label ${k} missing or too long`);
+    ok(problems.length === 0, `${d.kind} ${d.metadata.name}: unique DNS-1123 name, standard labels`, problems.join("; "));
+}
+
+// --- the config ----------------------------------------------------------------
+const cms = byKind("ConfigMap").filter((c) => c.data?.["slos.yaml"] !== undefined);
+let config = null;
+if (expect.existingConfigMap) {
+    ok(cms.length === 0, "no config ConfigMap rendered (existingConfigMap)");
+} else if (ok(cms.length === 1, "one ConfigMap holds slos.yaml")) {
+    const text = cms[0].data["slos.yaml"];
+    fs.writeFileSync(path.join(out, "slos.yaml"), text);
+    config = yaml.load(text);
+    const prom = config?.global?.prometheus ?? {};
+    if (expect.url) ok(prom.url === expect.url, `config url ${expect.url}`, `got ${prom.url}`);
+    else ok(/^https?:\/\/[^/]+/.test(prom.url ?? ""), `config url ${prom.url}`);
+    ok(prom.mode === (expect.mode ?? "promql"), `config mode ${expect.mode ?? "promql"}`, `got ${prom.mode}`);
+    const auth = prom.bearer_token_file ? "bearer" : prom.basic_auth ? "basic" : "none";
+    ok(auth === (expect.auth ?? "none"), `config auth ${expect.auth ?? "none"}`, `got ${auth}`);
+    const tls = ["ca", "cert", "key"].filter((k) => prom.tls?.[`${k}_file`]);
+    ok(eq(tls, expect.tls ?? []), `config tls files [${(expect.tls ?? []).join(",")}]`, `got [${tls}]`);
+    ok(Boolean(config.global.state_file) === Boolean(expect.stateVolume), `config state_file ${expect.stateVolume ? "set" : "absent"}`,
+        `got ${config.global.state_file}`);
+    if (expect.sloNames) {
+        const names = (config.slos ?? []).map((s) => s.name);
+        ok(eq(names, expect.sloNames), `config SLOs ${expect.sloNames.join(", ")}`, `got ${names.join(", ")}`);
+    }
+}
+
+// --- the pod -------------------------------------------------------------------
+// Standalone: the Deployment's pod. Sidecar mode: the container and volumes
+// that NOTES tell the user to add to the Prometheus pod (validated as a
+// Prometheus resource's spec, which is where kube-prometheus-stack puts them).
+let pod = null;
+const deps = byKind("Deployment");
+if (expect.sidecar) {
+    ok(deps.length === 0, "sidecar mode: no Deployment");
+    if (args.notes) {
+        const notes = fs.readFileSync(args.notes, "utf8");
+        const m = notes.match(/^prometheus:\n(?: .*\n|\n)+/m);
+        if (ok(Boolean(m), "NOTES show kube-prometheus-stack values")) {
+            const spec = yaml.load(m[0]).prometheus.prometheusSpec;
+            const prom = { apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus",
+                metadata: { name: "kps-prometheus" }, spec };
+            const problems = await validateManifest(prom);
+            ok(problems.length === 0, "NOTES' containers and volumes are a valid Prometheus spec", problems.join("; "));
+            pod = { spec: { containers: spec.containers, volumes: spec.volumes } };
+        }
+    }
+} else if (ok(deps.length === 1, "one Deployment")) {
+    const d = deps[0];
+    pod = d.spec.template;
+    const sel = d.spec.selector.matchLabels;
+    ok(Object.entries(sel).every(([k, v]) => pod.metadata.labels[k] === v), "Deployment selector matches its pod labels");
+    const psc = pod.spec.securityContext ?? {};
+    ok(psc.runAsNonRoot === true && psc.runAsUser === 65532 && psc.runAsGroup === 65532 && psc.fsGroup === 65532,
+        "pod securityContext: runAsNonRoot, uid/gid/fsGroup 65532");
+    ok(psc.seccompProfile?.type === "RuntimeDefault", "pod seccompProfile RuntimeDefault");
+    ok(!pod.spec.hostNetwork && !pod.spec.hostPID && !pod.spec.hostIPC, "no host namespaces");
+    ok(pod.spec.automountServiceAccountToken === false, "no service account token mounted");
+    ok(pod.spec.enableServiceLinks === false, "no service-link environment variables");
+    const sums = pod.metadata.annotations?.["checksum/config"];
+    if (expect.checksum) {
+        ok(/^[0-9a-f]{64}$/.test(sums ?? ""), "checksum/config annotation on the pod");
+        fs.writeFileSync(path.join(out, "checksum"), sums ?? "");
+    } else {
+        ok(sums === undefined, "no checksum/config annotation (config changes do not roll the pod)");
+    }
+    for (const [k, v] of Object.entries(expect.podSpec ?? {}))
+        ok(eq(pod.spec[k], v), `pod ${k} = ${JSON.stringify(v)}`, `got ${JSON.stringify(pod.spec[k])}`);
+}
+
+if (pod) {
+    const containers = pod.spec.containers;
+    const volumes = Object.fromEntries((pod.spec.volumes ?? []).map((v) => [v.name, v]));
+    for (const c of containers) {
+        const sc = c.securityContext ?? {};
+        ok(sc.allowPrivilegeEscalation === false && sc.readOnlyRootFilesystem === true && sc.runAsNonRoot === true
+            && sc.runAsUser === 65532 && sc.privileged !== true && (sc.capabilities?.drop ?? []).includes("ALL")
+            && !(sc.capabilities?.add ?? []).length && sc.seccompProfile?.type === "RuntimeDefault",
+        `container ${c.name}: no privilege escalation, read-only root, uid 65532, drop ALL, RuntimeDefault`);
+        ok(Boolean(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory),
+            `container ${c.name}: cpu/memory requests and a memory limit`);
+        ok(/(@sha256:[0-9a-f]{64}|:[\w][\w.-]*)$/.test(c.image) && !c.image.endsWith(":latest"),
+            `container ${c.name}: image pinned (${c.image})`);
+        for (const m of c.volumeMounts ?? [])
+            ok(Boolean(volumes[m.name]), `container ${c.name}: mount ${m.name} has a volume`);
+    }
+    const main = containers.find((c) => c.name === "slo-sidecar");
+    if (ok(Boolean(main), "container slo-sidecar")) {
+        const port = (main.ports ?? []).find((p) => p.name === "slo-http");
+        ok(port?.containerPort === 9099, "port slo-http is 9099");
+        ok(main.args.includes("--web.listen-address=:9099"), "listens on :9099");
+        const probe = (p) => p?.httpGet && (p.httpGet.port === "slo-http" || p.httpGet.port === 9099) ? p.httpGet.path : null;
+        ok(probe(main.livenessProbe) === "/-/healthy", "liveness probe GET /-/healthy on 9099");
+        if (expect.sidecar) ok(main.readinessProbe === undefined, "sidecar: no readiness probe (cannot take Prometheus out of its Service)");
+        else ok(probe(main.readinessProbe) === "/-/ready", "readiness probe GET /-/ready on 9099");
+
+        // A file the container reads is in the volume mounted at its directory.
+        const mountFor = (file) => (main.volumeMounts ?? []).find((m) => path.dirname(file) === m.mountPath.replace(/\/$/, ""));
+        const fileIn = (file, kind) => {
+            const m = mountFor(file);
+            const v = m && volumes[m.name];
+            const src = v?.[kind];
+            if (!src) return `no ${kind} volume mounted at ${path.dirname(file)}`;
+            if (m.subPath) return "mounted with subPath (updates would not reach the file)";
+            if (src.items && !src.items.some((i) => i.path === path.basename(file))) return `no item ${path.basename(file)}`;
+            return null;
+        };
+        const cfgArg = main.args.find((a) => a.startsWith("--config.file="));
+        const cfgFile = cfgArg?.slice("--config.file=".length);
+        ok(cfgFile === "/etc/slo-sidecar/slos.yaml", "--config.file=/etc/slo-sidecar/slos.yaml (the image's default)");
+        const cfgProblem = cfgFile ? fileIn(cfgFile, "configMap") : "no --config.file";
+        ok(cfgProblem === null, "config file is in the mounted ConfigMap", cfgProblem);
+        const cmName = Object.values(volumes).find((v) => v.configMap && mountFor(cfgFile)?.name === v.name)?.configMap.name;
+        if (expect.existingConfigMap) ok(cmName === expect.existingConfigMap, `config volume is ConfigMap ${expect.existingConfigMap}`);
+        else ok(cms.length === 1 && cmName === cms[0].metadata.name, "config volume is the rendered ConfigMap");
+        const cfgItem = Object.values(volumes).find((v) => v.configMap?.name === cmName)?.configMap.items?.[0];
+        if (expect.existingConfigMapKey) ok(cfgItem?.key === expect.existingConfigMapKey, `config key ${expect.existingConfigMapKey}`);
+
+        if (config) {
+            const prom = config.global.prometheus;
+            const files = [["bearer token", prom.bearer_token_file], ["basic-auth password", prom.basic_auth?.password_file],
+                ["TLS CA", prom.tls?.ca_file], ["TLS certificate", prom.tls?.cert_file], ["TLS key", prom.tls?.key_file]];
+            for (const [what, f] of files) {
+                if (!f) continue;
+                const p = fileIn(f, "secret");
+                ok(p === null, `${what} file ${f} is in a mounted Secret`, p);
+            }
+        }
+        for (const [secret, key] of Object.entries(expect.secrets ?? {})) {
+            const v = Object.values(volumes).find((x) => x.secret?.secretName === secret);
+            ok(Boolean(v && v.secret.items.some((i) => i.key === key) && (main.volumeMounts ?? []).some((m) => m.name === v.name && m.readOnly)),
+                `Secret ${secret} key ${key} mounted read-only`);
+        }
+        const stateFile = config?.global?.state_file ?? expect.stateFile;
+        if (expect.stateVolume) {
+            const m = mountFor(stateFile ?? "/nonexistent/x");
+            const v = m && volumes[m.name];
+            ok(Boolean(v?.[expect.stateVolume]) && !m.readOnly, `state file ${stateFile} on a writable ${expect.stateVolume}`);
+        } else {
+            ok(!Object.values(volumes).some((v) => v.name === "slo-sidecar-state"), "no state volume");
+        }
+        for (const a of expect.args ?? []) ok(main.args.includes(a), `arg ${a}`);
+        for (const [k, v] of Object.entries(expect.env ?? {}))
+            ok((main.env ?? []).some((e) => e.name === k && e.value === v), `env ${k}=${v}`);
+    }
+    const reloader = containers.find((c) => c.name === "slo-sidecar-reloader");
+    ok(Boolean(reloader) === Boolean(expect.reloader), expect.reloader ? "slo-sidecar-reloader container" : "no reloader container");
+    if (reloader) {
+        ok(reloader.args.includes("--reload-url=http://127.0.0.1:9099/-/reload"), "reloader POSTs /-/reload on 9099");
+        ok(reloader.args.includes("--watched-dir=/etc/slo-sidecar"), "reloader watches /etc/slo-sidecar");
+    }
+}
+
+// --- Service and ServiceMonitor ------------------------------------------------
+const svcs = byKind("Service");
+if (ok(svcs.length === 1, "one Service")) {
+    const svc = svcs[0];
+    const sp = svc.spec.ports.find((p) => p.name === "http-metrics");
+    ok(sp?.port === 9099 && sp.targetPort === "slo-http", "Service http-metrics 9099 -> slo-http");
+    if (expect.sidecar) {
+        ok(eq(svc.spec.selector, expect.serviceSelector), "sidecar: Service selects the Prometheus pods");
+    } else if (pod) {
+        ok(Object.entries(svc.spec.selector).every(([k, v]) => pod.metadata.labels[k] === v), "Service selects the pods");
+    }
+    const sms = byKind("ServiceMonitor");
+    ok(sms.length === (expect.serviceMonitor ? 1 : 0), expect.serviceMonitor ? "one ServiceMonitor" : "no ServiceMonitor");
+    for (const sm of sms) {
+        ok(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v), "ServiceMonitor selects the Service");
+        ok((sm.spec.namespaceSelector?.matchNames ?? []).includes(svc.metadata.namespace), "ServiceMonitor looks in the Service's namespace");
+        const ep = sm.spec.endpoints[0];
+        ok(ep.port === "http-metrics" && ep.path === "/metrics", "ServiceMonitor scrapes http-metrics /metrics");
+        ok(ep.honorLabels === true, "ServiceMonitor honorLabels (keeps the slo/service labels)");
+        for (const [k, v] of Object.entries(expect.serviceMonitorLabels ?? {}))
+            ok(sm.metadata.labels[k] === v, `ServiceMonitor label ${k}=${v}`);
+    }
+}
+
+// --- PrometheusRule ------------------------------------------------------------
+const prs = byKind("PrometheusRule");
+ok(prs.length === (expect.prometheusRule ? 1 : 0), expect.prometheusRule ? "one PrometheusRule" : "no PrometheusRule");
+for (const pr of prs) {
+    fs.writeFileSync(path.join(out, "rules.yaml"), yaml.dump({ groups: pr.spec.groups }));
+    const rules = pr.spec.groups.flatMap((g) => g.rules);
+    ok(rules.length > 0 && rules.every((r) => r.alert && r.expr), `PrometheusRule: ${rules.length} alerts`);
+    ok(rules.every((r) => ["page", "ticket"].includes(r.labels?.severity)), "every alert has severity page or ticket");
+    if (config) {
+        const names = new Set(config.slos.map((s) => s.name));
+        const alerted = new Set(rules.map((r) => r.labels?.slo).filter(Boolean));
+        ok(eq([...names].sort(), [...alerted].sort()), "alerts cover exactly the config's SLOs");
+    }
+    for (const [k, v] of Object.entries(expect.prometheusRuleLabels ?? {}))
+        ok(pr.metadata.labels[k] === v, `PrometheusRule label ${k}=${v}`);
+}
+
+// --- dashboard -----------------------------------------------------------------
+const dash = byKind("ConfigMap").filter((c) => c.metadata.labels?.grafana_dashboard !== undefined);
+ok(dash.length === (expect.dashboard ? 1 : 0), expect.dashboard ? "one dashboard ConfigMap" : "no dashboard ConfigMap");
+for (const d of dash) {
+    ok(d.metadata.labels.grafana_dashboard === "1", 'dashboard label grafana_dashboard: "1"');
+    const files = Object.keys(d.data ?? {});
+    ok(eq(files, ["slo-overview.json"]), "dashboard data slo-overview.json");
+    let parsed = null;
+    try {
+        parsed = JSON.parse(d.data["slo-overview.json"]);
+    } catch (e) {
+        parsed = null;
+    }
+    ok(parsed !== null && typeof parsed.title === "string" && Array.isArray(parsed.panels), "dashboard JSON parses (title, panels)");
+    fs.writeFileSync(path.join(out, "dashboard.json"), d.data["slo-overview.json"] ?? "");
+}
+
+for (const k of ["PodDisruptionBudget", "ServiceAccount"]) {
+    if (expect[k] !== undefined)
+        ok(byKind(k).length === expect[k], `${expect[k]} ${k}`);
+}
+for (const pdb of byKind("PodDisruptionBudget"))
+    ok(pod && Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v), "PodDisruptionBudget selects the pods");
+
+console.log(`checks: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
