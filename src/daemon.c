@@ -255,9 +255,15 @@ static int reload(struct daemon *d, struct err *e)
         struct err te = {{0}};
         int n = backend_take_state(be, d->be, &te);
 
-        if (n < 0)
+        if (n < 0) {
             log_warn("state not carried over the reload; SLOs will be backfilled", "err",
                      te.msg);
+        } else if (n > 0) {
+            char ns[32];
+
+            snprintf(ns, sizeof(ns), "%d", n);
+            log_info("state carried over the reload", "slos", ns);
+        }
     }
     backend_free(d->be);
     config_free(d->cfg);

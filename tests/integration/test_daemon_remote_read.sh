@@ -92,6 +92,16 @@ same "$WORK/live/restored.json" "$WORK/live/fresh.json" \
     && ok "after a restart from the state file: the same windows as a fresh eval at $T" \
     || bad "restored state differs from a fresh eval at $T"
 
+# A reload keeps the state of unchanged SLOs (no second backfill).
+kill -HUP "$pid"
+for _ in $(seq 50); do
+    grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live/daemon.log" && break
+    sleep 0.1
+done
+grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live/daemon.log" \
+    && ok "SIGHUP with the same config: the SLO's state is carried over, not backfilled" \
+    || bad "SIGHUP did not carry the state over: $(grep -E 'reload|state' "$WORK/live/daemon.log" | tail -3)"
+
 # A corrupt state file is reported and ignored.
 stop_pid "$pid" 5
 python3 - "$WORK/live/state.bin" <<'PY'
