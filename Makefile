@@ -35,7 +35,7 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration check valgrind lint demo bench clean fmt fuzz deploy-test
+.PHONY: all deps test unit integration integration-san check valgrind lint demo bench clean fmt fuzz deploy-test
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
@@ -81,6 +81,15 @@ unit: $(UNIT_BINS)
 integration: $(BIN)
 	@bash tests/integration/run.sh $(BIN)
 
+# The core integration tests once more with the ASan+UBSan binary: any
+# sanitizer report aborts the process (-fno-sanitize-recover), and a leak
+# makes it exit non-zero, which the tests check.
+SAN_TESTS := eval_remote_read replay_remote_read daemon_remote_read bad_input reload_scrapes
+integration-san:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
+	@ONLY="$(SAN_TESTS)" ASAN_OPTIONS=detect_leaks=1 bash tests/integration/run.sh \
+	    build/san/slo-sidecar
+
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
@@ -88,6 +97,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=20
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory integration-san
 
 # Unit tests under ASan+UBSan, and the unit tests under valgrind.
 check:
@@ -122,18 +132,24 @@ deploy-test: $(BIN)
 
 # Fuzz targets (libFuzzer, clang) for the decoders of untrusted bytes, each
 # run for FUZZ_TIME seconds from its seed corpus in tests/data/fuzz/NAME;
-# new inputs and crash reproducers stay under build/fuzz.
+# new inputs and crash reproducers stay under build/fuzz. One input taking
+# longer than FUZZ_UNIT_TIMEOUT seconds is a hang, and fails the run.
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
+FUZZ_UNIT_TIMEOUT ?= 25
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 # What a target needs besides its module and util (the remote-read decoders
-# go through the client, so they need its libraries and generated code).
+# go through the client, so they need its libraries and generated code; the
+# PromQL parser sits in the client's file, so it links httpc and libcurl).
 FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.c src/log.c \
                           $(PROTOS:proto/%.proto=build/gen/%.pb-c.c) -Ibuild/gen \
                           $(PKG_CFLAGS) $(PKG_LIBS) -lsnappy -lpthread
+FUZZ_EXTRA_config      := src/selector.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
+FUZZ_EXTRA_promql      := src/httpc.c src/log.c \
+                          $(shell pkg-config --cflags --libs jansson libcurl 2>/dev/null)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \
                    $(PROTOS:proto/%.proto=build/gen/%.pb-c.h)
@@ -145,8 +161,9 @@ fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@for t in $(FUZZ_NAMES); do \
 	    mkdir -p build/fuzz/corpus_$$t; \
 	    echo "fuzz: $$t for $(FUZZ_TIME)s"; \
-	    if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=build/fuzz/$$t- \
-	        -print_final_stats=1 build/fuzz/corpus_$$t tests/data/fuzz/$$t \
+	    if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=$(FUZZ_UNIT_TIMEOUT) \
+	        -artifact_prefix=build/fuzz/$$t- -print_final_stats=1 \
+	        build/fuzz/corpus_$$t tests/data/fuzz/$$t \
 	        > build/fuzz/$$t.log 2>&1; then \
 	        grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
 	    else \

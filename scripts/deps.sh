@@ -9,6 +9,7 @@ PKGS=(
     libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
     libcmocka-dev valgrind cppcheck
     prometheus prometheus-alertmanager curl python3 jq unzip
+    nginx openssl
 )
 # Node.js may come from elsewhere than Debian (this image has its own).
 command -v npm > /dev/null || PKGS+=(nodejs npm)
@@ -26,8 +27,24 @@ else
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive
+    # Install without starting services (nginx's postinst would start the
+    # system nginx on port 80): invoke-rc.d asks /usr/sbin/policy-rc.d, and
+    # 101 means "not allowed". Made only when absent, removed afterwards.
+    policy=/usr/sbin/policy-rc.d
+    made_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# made by slo-sidecar scripts/deps.sh during apt-get install\nexit 101\n' \
+            | $SUDO tee "$policy" > /dev/null
+        $SUDO chmod 755 "$policy"
+        made_policy=1
+        trap '$SUDO rm -f "$policy"' EXIT
+    fi
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [ "$made_policy" -eq 1 ]; then
+        $SUDO rm -f "$policy"
+        trap - EXIT
+    fi
     echo "deps: done"
 fi
 # Tools that are not Debian packages (helm, schema checkers) come from the

@@ -10,7 +10,12 @@
  * number), custom tags are refused.
  *
  * The walk follows the schema to a fixed depth, so YAML aliases (even cyclic
- * ones, which libyaml can build) cannot make it recurse without bound.
+ * ones, which libyaml can build) cannot make it recurse without bound. They
+ * can still make it visit one node many times (an "alias bomb"), so the
+ * document is measured with its aliases expanded before the walk, and
+ * refused past the limits below. libyaml itself slows down with the square
+ * of the nesting depth, of the anchors and aliases and of the %TAG
+ * directives, so a first pass over the tokens bounds those before loading.
  *
  * Depends on util, selector and libyaml.
  */
@@ -35,6 +40,38 @@
 
 /* Field paths are short ("slos[12].alerting.windows[3].factor"); cut if not. */
 #define PATHLEN 256
+
+/*
+ * Checked on the tokens, before libyaml builds the document. Two million
+ * tokens are some 30000 SLOs; libyaml takes about a second and 300 MiB to
+ * load that many (a 16 MiB file of tiny values took 10 s and 1.3 GB).
+ */
+#define MAX_TOKENS 2000000 /* keys, values and punctuation */
+#define MAX_DEPTH 64       /* collections inside collections */
+#define MAX_ANCHORS 1000   /* &name */
+#define MAX_ALIASES 10000  /* *name */
+#define MAX_DIRECTIVES 64  /* %TAG and %YAML */
+
+/*
+ * The walk reads no deeper than level 7 (the root is 1; the deepest field is
+ * slos[i].alerting.page.labels.NAME), so aliases are expanded to this depth
+ * when the document is measured. Expanded, it must stay within MAX_NODES
+ * nodes and twice CONFIG_MAX_BYTES of scalar text, about what a file
+ * without aliases can hold.
+ */
+#define WALK_DEPTH 8
+#define MAX_NODES 1000000
+
+/*
+ * Entries of one labels, annotations or headers mapping, names in one
+ * group_by, and SLOs in one file. Their checks compare every entry with
+ * every other, so the limits also keep loading fast.
+ */
+#define MAX_ENTRIES 256
+#define MAX_SLOS 10000
+
+/* Messages with a position kept for one load; more are only counted. */
+#define MAX_ERRORS 1000
 
 const struct config_alert_window config_default_windows[4] = {
     {CONFIG_SEVERITY_PAGE, HOUR_MS, 5 * MIN_MS, 14.4},
@@ -77,15 +114,30 @@ struct ctx {
     struct pending *errs;
     size_t nerrs;
     size_t aerrs;
+    size_t dropped; /* messages past MAX_ERRORS */
     int oom;
     const struct config *cfg; /* the global part, for checks inside SLOs */
 };
+
+/*
+ * Returns 1 (and counts the message) when a message at line (0 for a
+ * file-level one, which always goes in) would pass MAX_ERRORS, else 0.
+ */
+static int too_many(struct ctx *c, size_t line)
+{
+    if (line == 0 || c->nerrs < MAX_ERRORS)
+        return 0;
+    c->dropped++;
+    return 1;
+}
 
 /* Records msg at line:col (both 1-based; line 0 for "FILE: msg"). */
 static void add(struct ctx *c, size_t line, size_t col, const char *msg)
 {
     char *m;
 
+    if (too_many(c, line))
+        return;
     if (c->nerrs == c->aerrs) {
         size_t na = c->aerrs ? c->aerrs * 2 : 16;
         struct pending *n = realloc(c->errs, na * sizeof(*n));
@@ -122,6 +174,8 @@ static void err(struct ctx *c, const yaml_node_t *n, const char *path, const cha
     char full[1400];
     va_list ap;
 
+    if (too_many(c, n ? n->start_mark.line + 1 : 0))
+        return;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -538,12 +592,18 @@ static void get_map(struct ctx *c, yaml_node_t *m, const char *path, const char 
 {
     yaml_node_t *n = get_opt(c, m, key);
     char p[PATHLEN];
+    size_t cnt;
 
     if (n == NULL)
         return;
     join(p, sizeof(p), path, key);
     if (want_map(c, n, p) != 0)
         return;
+    cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (cnt > MAX_ENTRIES) {
+        err(c, n, p, "has %zu entries; at most %d are allowed", cnt, MAX_ENTRIES);
+        return;
+    }
     for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
         yaml_node_t *k = node(c, q->key);
         yaml_node_t *v = node(c, q->value);
@@ -1104,6 +1164,10 @@ static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, stru
     cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (cnt == 0)
         return;
+    if (cnt > MAX_ENTRIES) {
+        err(c, v, p, "has %zu labels; at most %d are allowed", cnt, MAX_ENTRIES);
+        return;
+    }
     slo->group_by = calloc(cnt, sizeof(char *));
     if (slo->group_by == NULL) {
         c->oom = 1;
@@ -1267,6 +1331,10 @@ static void parse_slos(struct ctx *c, yaml_node_t *s, struct config *cfg)
         err(c, s, "slos", "at least one SLO is needed");
         return;
     }
+    if (cnt > MAX_SLOS) {
+        err(c, s, "slos", "has %zu SLOs; at most %d are allowed in one file", cnt, MAX_SLOS);
+        return;
+    }
     cfg->slos = calloc(cnt, sizeof(*cfg->slos));
     if (cfg->slos == NULL) {
         c->oom = 1;
@@ -1345,12 +1413,18 @@ static void errs_push(struct config_errors *errs, char *msg)
     errs->msg[errs->n++] = msg;
 }
 
-/* Sorts the recorded messages into file order and hands them to errs. */
+/*
+ * Sorts the recorded messages into file order and hands them to errs, then
+ * says how many more were found past MAX_ERRORS.
+ */
 static void move_errors(struct ctx *c, struct config_errors *errs)
 {
     qsort(c->errs, c->nerrs, sizeof(*c->errs), cmp_pending);
     for (size_t i = 0; i < c->nerrs; i++)
         errs_push(errs, c->errs[i].msg);
+    if (c->dropped > 0)
+        errs_push(errs, util_asprintf("%s: %zu more errors not shown (only the first %d are)",
+                                      c->file, c->dropped, MAX_ERRORS));
     free(c->errs);
     c->errs = NULL;
     c->nerrs = 0;
@@ -1415,6 +1489,137 @@ static void yaml_error(struct ctx *c, const yaml_parser_t *parser, const char *d
     add(c, parser->problem_mark.line + 1, parser->problem_mark.column + 1, msg);
 }
 
+/*
+ * The first pass: scans data's tokens and refuses more than MAX_TOKENS of
+ * them, nesting deeper than MAX_DEPTH, and more than MAX_ANCHORS anchors,
+ * MAX_ALIASES aliases or MAX_DIRECTIVES directives, at the first one too
+ * many. Returns 0 within the limits and when the scanner fails (the load
+ * reports that error), -1 past a limit or out of memory (reported).
+ */
+static int check_tokens(struct ctx *c, const char *data, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_token_t tok;
+    size_t tokens = 0, depth = 0, anchors = 0, aliases = 0, directives = 0;
+    int rc = 0;
+
+    if (!yaml_parser_initialize(&parser)) {
+        c->oom = 1;
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+    for (;;) {
+        char msg[128] = "";
+        int end;
+
+        if (!yaml_parser_scan(&parser, &tok)) {
+            if (parser.error == YAML_MEMORY_ERROR) {
+                c->oom = 1;
+                rc = -1;
+            }
+            break;
+        }
+        if (++tokens > MAX_TOKENS)
+            snprintf(msg, sizeof(msg), "yaml: more than %d tokens (keys, values and punctuation)",
+                     MAX_TOKENS);
+        switch (tok.type) {
+        case YAML_BLOCK_SEQUENCE_START_TOKEN:
+        case YAML_BLOCK_MAPPING_START_TOKEN:
+        case YAML_FLOW_SEQUENCE_START_TOKEN:
+        case YAML_FLOW_MAPPING_START_TOKEN:
+            if (++depth > MAX_DEPTH)
+                snprintf(msg, sizeof(msg), "yaml: collections nested more than %d levels deep",
+                         MAX_DEPTH);
+            break;
+        case YAML_BLOCK_END_TOKEN:
+        case YAML_FLOW_SEQUENCE_END_TOKEN:
+        case YAML_FLOW_MAPPING_END_TOKEN:
+            if (depth > 0)
+                depth--;
+            break;
+        case YAML_ANCHOR_TOKEN:
+            if (++anchors > MAX_ANCHORS)
+                snprintf(msg, sizeof(msg), "yaml: more than %d anchors (&name)", MAX_ANCHORS);
+            break;
+        case YAML_ALIAS_TOKEN:
+            if (++aliases > MAX_ALIASES)
+                snprintf(msg, sizeof(msg), "yaml: more than %d aliases (*name)", MAX_ALIASES);
+            break;
+        case YAML_VERSION_DIRECTIVE_TOKEN:
+        case YAML_TAG_DIRECTIVE_TOKEN:
+            if (++directives > MAX_DIRECTIVES)
+                snprintf(msg, sizeof(msg), "yaml: more than %d directives (%%TAG, %%YAML)",
+                         MAX_DIRECTIVES);
+            break;
+        default:
+            break;
+        }
+        if (msg[0] != '\0') {
+            add(c, tok.start_mark.line + 1, tok.start_mark.column + 1, msg);
+            rc = -1;
+        }
+        end = tok.type == YAML_STREAM_END_TOKEN;
+        yaml_token_delete(&tok);
+        if (end || rc != 0)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/*
+ * Adds to *nodes and *bytes the nodes and scalar bytes of n and what it
+ * holds down to level WALK_DEPTH (n is at level), every alias counted as a
+ * copy of what it points to, which is how the walk sees them. Stops past
+ * MAX_NODES or twice CONFIG_MAX_BYTES (escapes like \L make a scalar longer
+ * than its source, so a file without aliases may have a little more text
+ * than bytes) and returns -1 then, else 0.
+ */
+static int measure(struct ctx *c, yaml_node_t *n, int level, size_t *nodes, size_t *bytes)
+{
+    if (++*nodes > MAX_NODES)
+        return -1;
+    if (n->type == YAML_SCALAR_NODE) {
+        *bytes += n->data.scalar.length;
+        return *bytes > 2 * (size_t)CONFIG_MAX_BYTES ? -1 : 0;
+    }
+    if (level >= WALK_DEPTH)
+        return 0;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+             i++)
+            if (measure(c, node(c, *i), level + 1, nodes, bytes) != 0)
+                return -1;
+    } else if (n->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+             p++)
+            if (measure(c, node(c, p->key), level + 1, nodes, bytes) != 0 ||
+                measure(c, node(c, p->value), level + 1, nodes, bytes) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* Refuses (reported) a document too big once its aliases are expanded. */
+static int check_size(struct ctx *c, yaml_node_t *root)
+{
+    size_t nodes = 0, bytes = 0;
+
+    if (measure(c, root, 1, &nodes, &bytes) == 0)
+        return 0;
+    if (nodes > MAX_NODES)
+        err(c, NULL, NULL,
+            "the document has more than %d YAML nodes (an alias counts as a copy of what it "
+            "points to)",
+            MAX_NODES);
+    else
+        err(c, NULL, NULL,
+            "the document has more than %zu bytes of text (an alias counts as a copy of what "
+            "it points to)",
+            2 * (size_t)CONFIG_MAX_BYTES);
+    return -1;
+}
+
 /* A config with every default set; NULL when out of memory. */
 static struct config *config_new(const char *name)
 {
@@ -1459,6 +1664,8 @@ int config_parse(const char *name, const char *data, size_t len, struct config *
         err(&c, NULL, NULL, "file is larger than the limit of %u bytes", CONFIG_MAX_BYTES);
         goto done;
     }
+    if (check_tokens(&c, data, len) != 0)
+        goto done;
     if (!yaml_parser_initialize(&parser)) {
         c.oom = 1;
         goto done;
@@ -1475,6 +1682,9 @@ int config_parse(const char *name, const char *data, size_t len, struct config *
         err(&c, NULL, NULL, "empty document: expected a mapping with global and slos");
         goto done;
     }
+    c.doc = &doc;
+    if (check_size(&c, root) != 0)
+        goto done;
     /*
      * Content in a second document would be ignored silently. Empty ones
      * (a trailing "---") hold nothing to lose and are let through.
@@ -1501,7 +1711,6 @@ int config_parse(const char *name, const char *data, size_t len, struct config *
         c.oom = 1;
         goto done;
     }
-    c.doc = &doc;
     c.cfg = cfg;
     parse_root(&c, root, cfg);
 done:

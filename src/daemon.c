@@ -301,13 +301,21 @@ static int http_reload(void *ctx, struct err *e)
 static void do_reload(struct daemon *d)
 {
     struct err e = {{0}};
-    int rc = reload(d, &e);
+    unsigned long upto;
+    int rc;
     struct snapshot *snap;
 
+    /* Only the requests made before this reload read the file are answered
+     * by it; one that arrives meanwhile has queued its own wake-up and waits
+     * for the next reload (else it could get "ok" for a file it never saw). */
+    pthread_mutex_lock(&d->mu);
+    upto = d->reload_req;
+    pthread_mutex_unlock(&d->mu);
+    rc = reload(d, &e);
     pthread_mutex_lock(&d->mu);
     d->reload_rc = rc;
     d->reload_err = e;
-    d->reload_done = d->reload_req;
+    d->reload_done = upto;
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
     if (rc == 0) {

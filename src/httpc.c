@@ -448,6 +448,15 @@ void httpc_transfer_error(struct httpc *h, CURLcode cc, char *msg, size_t len)
     case CURLE_SSL_CACERT_BADFILE:
         snprintf(msg, len, "%s (check tls.ca_file, or the server's certificate)", detail);
         return;
+    case CURLE_SSL_CERTPROBLEM:
+        snprintf(msg, len, "%s (check tls.cert_file and tls.key_file)", detail);
+        return;
+    case CURLE_SSL_CONNECT_ERROR:
+        /* OpenSSL's words ("wrong version number" for https:// to a plain
+         * HTTP port) do not say what to change. */
+        snprintf(msg, len, "%s (TLS handshake failed: does the server speak TLS there? "
+                 "use http:// for plain HTTP; else check the tls settings)", detail);
+        return;
     default:
         snprintf(msg, len, "%s", detail);
         return;

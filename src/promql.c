@@ -124,7 +124,12 @@ static int api_error(json_t *root, const char *pfx, struct err *e)
     const char *type = json_string_value(json_object_get(root, "errorType"));
     const char *msg = json_string_value(json_object_get(root, "error"));
 
-    if (type != NULL && *type != '\0' && msg != NULL)
+    /* An empty field says nothing; without this the message could be "". */
+    if (type != NULL && *type == '\0')
+        type = NULL;
+    if (msg != NULL && *msg == '\0')
+        msg = NULL;
+    if (type != NULL && msg != NULL)
         return util_err(e, "%s%s: %s", pfx, type, msg);
     if (msg != NULL)
         return util_err(e, "%s%s", pfx, msg);
@@ -158,20 +163,45 @@ static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, 
     return 0;
 }
 
+static int cmp_label_name(const void *a, const void *b)
+{
+    return strcmp(((const struct label *)a)->name, ((const struct label *)b)->name);
+}
+
+/*
+ * Fills l (empty) with the labels in metric. They are copied in one go and
+ * sorted at the end, which is the order labels_set keeps: adding them one by
+ * one would cost the square of their number, which a broken or hostile
+ * backend may make large. The decoder refused duplicate keys
+ * (JSON_REJECT_DUPLICATES) and keys with a NUL, so the names are unique.
+ */
 static int parse_metric(json_t *metric, const char *where, struct labels *l, struct err *e)
 {
+    size_t n = json_object_size(metric);
     const char *name;
     json_t *val;
 
     if (!json_is_object(metric))
         return util_err(e, "malformed response: %s.metric must be an object of labels", where);
+    if (n == 0)
+        return 0;
+    l->v = calloc(n, sizeof(*l->v));
+    if (l->v == NULL)
+        return util_err(e, "out of memory");
     json_object_foreach(metric, name, val) {
+        struct label *lb = &l->v[l->n];
+
         if (!json_is_string(val))
             return util_err(e, "malformed response: label %s of %s is not a string", name,
                             where);
-        if (labels_set(l, name, json_string_value(val)) != 0)
+        /* Counted first so that labels_free frees what was copied. */
+        l->n++;
+        lb->name = util_strdup(name);
+        lb->value = util_strdup(json_string_value(val));
+        if (lb->name == NULL || lb->value == NULL)
             return util_err(e, "out of memory");
     }
+    qsort(l->v, l->n, sizeof(*l->v), cmp_label_name);
     return 0;
 }
 

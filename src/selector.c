@@ -271,6 +271,7 @@ static const char *regex_problem(const char *re)
 {
     long paren = 0;
     int inclass = 0;
+    int no_close = 0; /* no ":]" after here: later "[:" need not look again */
 
     for (const char *c = re; *c; c++) {
         if (*c == '\\') {
@@ -288,11 +289,14 @@ static const char *regex_problem(const char *re)
             continue;
         }
         if (inclass) {
-            if (c[0] == '[' && c[1] == ':') {
+            if (c[0] == '[' && c[1] == ':' && !no_close) {
                 const char *end = strstr(c + 2, ":]");
 
+                /* Searching again from each "[:" would take quadratic time. */
                 if (end != NULL)
                     c = end + 1;
+                else
+                    no_close = 1;
             } else if (*c == ']') {
                 inclass = 0;
             }

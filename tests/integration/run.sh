@@ -85,8 +85,14 @@ passed=0
 failed=0
 failed_names=
 set +e
-# ONLY=glob runs a subset, e.g. ONLY='*remote_read*'.
-for t in "$here"/test_${ONLY:-*}.sh; do
+# ONLY='glob ...' runs a subset, e.g. ONLY='*remote_read* daemon'.
+tests=()
+for g in ${ONLY:-*}; do
+    for t in "$here"/test_$g.sh; do
+        [ -f "$t" ] && tests+=("$t")
+    done
+done
+for t in "${tests[@]}"; do
     name=$(basename "$t" .sh)
     echo "== $name"
     s=$(date +%s)

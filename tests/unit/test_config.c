@@ -1392,6 +1392,207 @@ static void test_anchors_and_aliases_work_and_cycles_end(void **state)
                   "t.yaml:2:7: slos[0]: expected a mapping, got a sequence");
 }
 
+/*
+ * Parses the text built in b as "t.yaml", which must fail, into errs (the
+ * caller frees), and frees b.
+ */
+static void parse_built(struct buf *b, struct config_errors *errs)
+{
+    struct config *cfg = (struct config *)&cfg;
+
+    assert_non_null(b->data);
+    config_errors_init(errs);
+    assert_int_equal(config_parse("t.yaml", b->data, b->len, &cfg, errs), -1);
+    assert_null(cfg);
+    buf_free(b);
+}
+
+/* Like parse_built, then checks that the only message is want. */
+static void check_built(struct buf *b, const char *want)
+{
+    struct config_errors errs;
+
+    parse_built(b, &errs);
+    check_messages(&errs, &want, 1);
+}
+
+/*
+ * An alias bomb, found while writing fuzz/fuzz_config.c: each level of aliases
+ * multiplies the nodes the walk visits (here 300 SLOs x 300 windows x 300
+ * keys, 27 million "unknown field" messages from 5 KB, gigabytes of them).
+ * The document is measured with its aliases expanded and refused first.
+ */
+static void test_alias_bomb_is_refused_before_the_walk(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, GLOBAL "r: &r {"), 0);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(buf_printf(&b, "%sk%d: 1", i ? ", " : "", i), 0);
+    assert_int_equal(buf_puts(&b, "}\ns: &s {name: x, alerting: {windows: ["), 0);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(buf_puts(&b, i ? ", *r" : "*r"), 0);
+    assert_int_equal(buf_puts(&b, "]}}\nslos: ["), 0);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(buf_puts(&b, i ? ", *s" : "*s"), 0);
+    assert_int_equal(buf_puts(&b, "]\n"), 0);
+    check_built(&b, "t.yaml: the document has more than 1000000 YAML nodes (an alias counts "
+                    "as a copy of what it points to)");
+}
+
+/* Aliases of a long scalar: few nodes, but each copy is parsed again. */
+static void test_aliases_of_long_text_are_refused(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 4u << 20);
+    assert_int_equal(buf_puts(&b, GLOBAL "t: &t "), 0);
+    for (int i = 0; i < (1 << 20); i++)
+        assert_int_equal(buf_append(&b, "x", 1), 0);
+    assert_int_equal(buf_puts(&b, "\nslos: ["), 0);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(buf_puts(&b, i ? ", *t" : "*t"), 0);
+    assert_int_equal(buf_puts(&b, "]\n"), 0);
+    check_built(&b, "t.yaml: the document has more than 33554432 bytes of text (an alias counts "
+                    "as a copy of what it points to)");
+}
+
+/*
+ * libyaml's scanner takes time in the square of the nesting depth of flow
+ * collections (50000 levels, 100 KB, took 10 s), so the depth is limited
+ * on the tokens, before loading. The root mapping is level 1.
+ */
+static void test_deep_nesting_is_refused_before_loading(void **state)
+{
+    struct buf b;
+    struct config_errors errs;
+
+    (void)state;
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, "global: "), 0);
+    for (int i = 0; i < 100000; i++)
+        assert_int_equal(buf_puts(&b, "["), 0);
+    check_built(&b, "t.yaml:1:72: yaml: collections nested more than 64 levels deep");
+
+    /* 64 levels are fine (and wrong for other reasons). */
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, "slos: {}\nglobal: "), 0);
+    for (int i = 0; i < 63; i++)
+        assert_int_equal(buf_puts(&b, "["), 0);
+    for (int i = 0; i < 63; i++)
+        assert_int_equal(buf_puts(&b, "]"), 0);
+    parse_built(&b, &errs);
+    assert_int_equal(errs.n, 2);
+    assert_string_equal(errs.msg[0], "t.yaml:1:7: slos: expected a sequence, got a mapping");
+    assert_string_equal(errs.msg[1], "t.yaml:2:9: global: expected a mapping, got a sequence");
+    config_errors_free(&errs);
+}
+
+/*
+ * libyaml compares each anchor, alias and %TAG directive with all earlier
+ * ones (100000 anchors took 14 s, 100000 %TAG lines 22 s), and loads a
+ * 16 MiB file of tiny values in 10 s and 1.3 GB, so all are counted first.
+ */
+static void test_anchors_aliases_directives_and_tokens_are_limited(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, "a: ["), 0);
+    for (int i = 0; i <= 1000; i++)
+        assert_int_equal(buf_printf(&b, "&a%04d x, ", i), 0);
+    check_built(&b, "t.yaml:1:10005: yaml: more than 1000 anchors (&name)");
+
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, "a: &a x\nb: ["), 0);
+    for (int i = 0; i <= 10000; i++)
+        assert_int_equal(buf_puts(&b, "*a, "), 0);
+    check_built(&b, "t.yaml:2:40005: yaml: more than 10000 aliases (*name)");
+
+    buf_init(&b, 1u << 20);
+    for (int i = 0; i <= 64; i++)
+        assert_int_equal(buf_printf(&b, "%%TAG !a%d! tag:x:\n", i), 0);
+    assert_int_equal(buf_puts(&b, "---\na: 1\n"), 0);
+    check_built(&b, "t.yaml:65:1: yaml: more than 64 directives (%TAG, %YAML)");
+
+    /* Tokens: STREAM-START, BLOCK-MAPPING-START, KEY, "a", VALUE, "[", then 1 and , */
+    buf_init(&b, 8u << 20);
+    assert_int_equal(buf_puts(&b, "a: ["), 0);
+    for (int i = 0; i < 1000000; i++)
+        assert_int_equal(buf_puts(&b, "1,"), 0);
+    check_built(&b, "t.yaml:1:1999999: yaml: more than 2000000 tokens (keys, values and "
+                    "punctuation)");
+}
+
+/* A config with nlabels global labels and ngroup group_by labels, into b. */
+static void build_labels(struct buf *b, int nlabels, int ngroup)
+{
+    buf_init(b, 1u << 20);
+    assert_int_equal(buf_puts(b, "global:\n  prometheus: {url: http://p}\n  labels: {"), 0);
+    for (int i = 0; i < nlabels; i++)
+        assert_int_equal(buf_printf(b, "%sl%d: v", i ? ", " : "", i), 0);
+    assert_int_equal(buf_puts(b, "}\n" SLO_A EVENTS "    group_by: ["), 0);
+    for (int i = 0; i < ngroup; i++)
+        assert_int_equal(buf_printf(b, "%sg%d", i ? ", " : "", i), 0);
+    assert_int_equal(buf_puts(b, "]\n"), 0);
+}
+
+/* Their duplicate checks compare all entries with each other: bounded. */
+static void test_labels_group_by_and_slos_are_limited(void **state)
+{
+    struct buf b;
+    struct config *cfg;
+    struct config_errors errs;
+
+    (void)state;
+    build_labels(&b, 256, 256);
+    cfg = parse_ok(b.data);
+    buf_free(&b);
+    assert_int_equal(cfg->labels.n, 256);
+    assert_int_equal(cfg->slos[0].ngroup_by, 256);
+    config_free(cfg);
+
+    build_labels(&b, 257, 257);
+    parse_built(&b, &errs);
+    assert_int_equal(errs.n, 2);
+    assert_string_equal(errs.msg[0],
+                        "t.yaml:3:11: global.labels: has 257 entries; at most 256 are allowed");
+    assert_string_equal(errs.msg[1],
+                        "t.yaml:13:15: slos[0].group_by: has 257 labels; at most 256 are allowed");
+    config_errors_free(&errs);
+
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, GLOBAL "slos: ["), 0);
+    for (int i = 0; i <= 10000; i++)
+        assert_int_equal(buf_puts(&b, "1,"), 0);
+    assert_int_equal(buf_puts(&b, "]\n"), 0);
+    check_built(&b, "t.yaml:4:7: slos: has 10001 SLOs; at most 10000 are allowed in one file");
+}
+
+/* Past 1000 messages the rest are counted, so a broken file cannot flood. */
+static void test_errors_past_the_limit_are_counted(void **state)
+{
+    struct buf b;
+    struct config_errors errs;
+
+    (void)state;
+    buf_init(&b, 1u << 20);
+    assert_int_equal(buf_puts(&b, GLOBAL SLO_A EVENTS), 0);
+    for (int i = 0; i < 1005; i++)
+        assert_int_equal(buf_printf(&b, "k%d: 1\n", i), 0);
+    parse_built(&b, &errs);
+    assert_int_equal(errs.n, 1001);
+    assert_string_equal(errs.msg[0], "t.yaml:13:1: unknown field \"k0\"");
+    assert_string_equal(errs.msg[999], "t.yaml:1012:1: unknown field \"k999\"");
+    assert_string_equal(errs.msg[1000], "t.yaml: 5 more errors not shown (only the first 1000 "
+                                        "are)");
+    config_errors_free(&errs);
+}
+
 static void test_errors_append_and_null_errs_is_allowed(void **state)
 {
     struct config *cfg = NULL;
@@ -1568,6 +1769,12 @@ int main(void)
         cmocka_unit_test(test_dashboard_and_runbook_url_rules),
         cmocka_unit_test(test_null_optional_sections_count_as_absent),
         cmocka_unit_test(test_anchors_and_aliases_work_and_cycles_end),
+        cmocka_unit_test(test_alias_bomb_is_refused_before_the_walk),
+        cmocka_unit_test(test_aliases_of_long_text_are_refused),
+        cmocka_unit_test(test_deep_nesting_is_refused_before_loading),
+        cmocka_unit_test(test_anchors_aliases_directives_and_tokens_are_limited),
+        cmocka_unit_test(test_labels_group_by_and_slos_are_limited),
+        cmocka_unit_test(test_errors_past_the_limit_are_counted),
         cmocka_unit_test(test_errors_append_and_null_errs_is_allowed),
         cmocka_unit_test(test_every_allocation_failure_is_reported_without_leaks),
         cmocka_unit_test(test_allocation_failures_with_links_are_reported_without_leaks),

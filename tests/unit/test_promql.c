@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "promql.h"
@@ -178,6 +179,31 @@ static void test_parse_error_body_names_type_and_status(void **state)
     assert_string_equal(e.msg, "HTTP 500: Prometheus answered \"status\":\"error\" without a "
                                "message");
     assert_empty(&r);
+}
+
+/* Found by fuzz/fuzz_promql.c: an empty errorType alone gave an empty message. */
+static void test_parse_error_with_empty_fields_still_has_a_message(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"status\":\"error\",\"errorType\":\"\"}",
+        "{\"status\":\"error\",\"error\":\"\"}",
+        "{\"status\":\"error\",\"errorType\":\"\",\"error\":\"\"}",
+    };
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        assert_int_equal(parse(bodies[i], 200, &r, &e), -1);
+        assert_string_equal(e.msg, "Prometheus answered \"status\":\"error\" without a message");
+        assert_empty(&r);
+    }
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"\",\"error\":\"boom\"}", 0,
+                           &r, &e), -1);
+    assert_string_equal(e.msg, "boom");
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"internal\",\"error\":\"\"}",
+                           0, &r, &e), -1);
+    assert_string_equal(e.msg, "internal");
 }
 
 static void test_parse_html_page_is_not_json(void **state)
@@ -371,6 +397,81 @@ static void test_parse_native_histogram_is_unsupported(void **state)
                            200, &r, &e), -1);
     assert_non_null(strstr(e.msg, "data.result[0] is a native histogram sample"));
     assert_empty(&r);
+}
+
+/* A vector answer with one sample labelled l<n-1> ... l0, in that order. */
+static char *many_labels(int n)
+{
+    struct buf b;
+
+    buf_init(&b, 64u << 20);
+    assert_int_equal(buf_puts(&b, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+                                  "\"result\":[{\"metric\":{"), 0);
+    for (int i = n - 1; i >= 0; i--)
+        assert_int_equal(buf_printf(&b, "\"l%d\":\"v%d\"%s", i, i, i ? "," : ""), 0);
+    assert_int_equal(buf_puts(&b, "},\"value\":[1,\"1\"]}]}}"), 0);
+    return buf_steal(&b);
+}
+
+/* CPU seconds to parse body (json: only decode its JSON), the least of 3 runs. */
+static double parse_seconds(const char *body, int json)
+{
+    double best = 1e9;
+
+    for (int i = 0; i < 3; i++) {
+        struct promql_result r;
+        struct err e;
+        json_error_t jerr;
+        clock_t t0 = clock();
+        double t;
+
+        if (json) {
+            json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+
+            assert_non_null(root);
+            json_decref(root);
+        } else {
+            assert_int_equal(parse(body, 200, &r, &e), 0);
+            promql_result_free(&r);
+        }
+        t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+/*
+ * Found while writing fuzz/fuzz_promql.c: labels were added one by one with
+ * labels_set, quadratic in their number (100000 labels, a 1.3 MB answer,
+ * took 19 s; the body cap is 64 MiB). They still come out sorted, and the
+ * whole parse costs a small multiple of decoding the JSON (it was 60 times
+ * for 50000 labels).
+ */
+static void test_parse_many_labels_takes_linear_time(void **state)
+{
+    char *body = many_labels(50000);
+    struct promql_result r;
+    struct err e;
+    double tj, tp;
+
+    (void)state;
+    assert_int_equal(parse(body, 200, &r, &e), 0);
+    assert_int_equal(r.v[0].labels.n, 50000);
+    assert_string_equal(r.v[0].labels.v[0].name, "l0");
+    assert_string_equal(r.v[0].labels.v[1].name, "l1");
+    assert_string_equal(r.v[0].labels.v[2].name, "l10");
+    assert_string_equal(r.v[0].labels.v[49999].value, "v9999");
+    for (size_t i = 1; i < r.v[0].labels.n; i++)
+        assert_true(strcmp(r.v[0].labels.v[i - 1].name, r.v[0].labels.v[i].name) < 0);
+    assert_string_equal(labels_get(&r.v[0].labels, "l4242"), "v4242");
+    promql_result_free(&r);
+    tj = parse_seconds(body, 1);
+    tp = parse_seconds(body, 0);
+    print_message("  50000 labels: JSON %.4f s, parse %.4f s\n", tj, tp);
+    if (tp > 12 * tj + 0.01)
+        fail_msg("the parse took %.1f times as long as the JSON", tp / tj);
+    free(body);
 }
 
 static void test_parse_bad_warnings_fail(void **state)
@@ -1035,6 +1136,49 @@ static void test_query_non_http_scheme_is_refused(void **state)
     assert_non_null(strstr(e.msg, "(prometheus.url must start with http:// or https://)"));
 }
 
+/* https:// to a plain-HTTP server: OpenSSL's "wrong version number" alone
+ * does not say what to change, so the message adds what to check. */
+static void test_query_https_to_plain_http_says_so(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[128];
+
+    free(f->cfg.url);
+    f->cfg.url = util_asprintf("https://127.0.0.1:%u", (unsigned)f->srv.port);
+    assert_non_null(f->cfg.url);
+    f->cfg.insecure_skip_verify = 1;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: ", f->cfg.url);
+    assert_true(strncmp(e.msg, want, strlen(want)) == 0);
+    assert_non_null(strstr(e.msg, "(TLS handshake failed: does the server speak TLS there? "
+                                  "use http:// for plain HTTP; else check the tls settings)"));
+    assert_empty(&r);
+}
+
+/* A client certificate that cannot be loaded names the settings to check. */
+static void test_query_bad_client_certificate_names_settings(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    static char cert[] = "/nonexistent/client.pem";
+    static char key[] = "/nonexistent/client.key";
+
+    free(f->cfg.url);
+    f->cfg.url = util_asprintf("https://127.0.0.1:%u", (unsigned)f->srv.port);
+    assert_non_null(f->cfg.url);
+    f->cfg.cert_file = cert;
+    f->cfg.key_file = key;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    f->cfg.cert_file = NULL;
+    f->cfg.key_file = NULL;
+    assert_non_null(strstr(e.msg, "(check tls.cert_file and tls.key_file)"));
+    assert_int_equal(f->srv.requests, 0);
+    assert_empty(&r);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1060,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_parse_timestamp_rounds_to_nearest_ms),
         cmocka_unit_test(test_parse_warnings_are_copied),
         cmocka_unit_test(test_parse_error_body_names_type_and_status),
+        cmocka_unit_test(test_parse_error_with_empty_fields_still_has_a_message),
         cmocka_unit_test(test_parse_html_page_is_not_json),
         cmocka_unit_test(test_parse_empty_body_is_not_json),
         cmocka_unit_test(test_parse_truncated_json_says_where),
@@ -1070,6 +1215,7 @@ int main(void)
         cmocka_unit_test(test_parse_success_without_data_is_malformed),
         cmocka_unit_test(test_parse_bad_sample_fails_whole_answer),
         cmocka_unit_test(test_parse_native_histogram_is_unsupported),
+        cmocka_unit_test(test_parse_many_labels_takes_linear_time),
         cmocka_unit_test(test_parse_bad_warnings_fail),
         cmocka_unit_test(test_parse_success_json_with_error_status_is_unexpected),
         SERVER_TEST(test_query_posts_form_to_api_v1_query),
@@ -1090,6 +1236,8 @@ int main(void)
         SERVER_TEST(test_query_error_masks_url_password),
         SERVER_TEST(test_client_rejects_bad_header_and_url),
         SERVER_TEST(test_query_non_http_scheme_is_refused),
+        SERVER_TEST(test_query_https_to_plain_http_says_so),
+        SERVER_TEST(test_query_bad_client_certificate_names_settings),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "selector.h"
 
@@ -344,6 +345,64 @@ static void test_very_long_value_is_refused(void **state)
     free(s);
 }
 
+/* The selector x{a=~"[" then n times "[:"}, which has no ":]" (caller frees). */
+static char *open_classes(size_t n)
+{
+    char *s = malloc(2 * n + 16);
+
+    assert_non_null(s);
+    memcpy(s, "x{a=~\"[", 7);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + 7 + 2 * i, "[:", 2);
+    memcpy(s + 7 + 2 * n, "\"}", 3);
+    return s;
+}
+
+/* CPU seconds to parse s (which fails), the least of runs runs. */
+static double parse_seconds(const char *s, int runs)
+{
+    double best = 1e9;
+
+    for (int i = 0; i < runs; i++) {
+        struct selector *sel;
+        struct err e;
+        clock_t t0 = clock();
+        double t;
+
+        assert_int_equal(selector_parse(s, &sel, &e), -1);
+        t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+/*
+ * Found while writing fuzz/fuzz_selector.c: the regex check searched for
+ * ":]" again from every "[:" in a class, quadratic in the value's length
+ * (1 MiB of "[:" took 6 s; a config may hold many). Eight times the input
+ * must take about eight times as long, not sixty-four.
+ */
+static void test_regex_class_check_takes_linear_time(void **state)
+{
+    char *small = open_classes(62500), *big = open_classes(500000);
+    struct err e;
+    struct selector *sel;
+    double ts, tb;
+
+    (void)state;
+    assert_int_equal(selector_parse(big, &sel, &e), -1);
+    assert_string_equal(e.msg, "column 6: invalid regular expression for label \"a\": missing "
+                               "closing \"]\"");
+    ts = parse_seconds(small, 3);
+    tb = parse_seconds(big, 1);
+    print_message("  62500 \"[:\": %.4f s, 500000: %.4f s\n", ts, tb);
+    if (tb > 24 * ts + 0.01)
+        fail_msg("8 times the input took %.1f times as long", tb / ts);
+    free(small);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_trailing_text_is_an_error),
         cmocka_unit_test(test_null_input_is_an_error),
         cmocka_unit_test(test_very_long_value_is_refused),
+        cmocka_unit_test(test_regex_class_check_takes_linear_time),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
