@@ -35,7 +35,7 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration integration-san check valgrind lint demo bench clean fmt fuzz deploy-test
+.PHONY: all deps test unit integration integration-san integration-faults check valgrind lint demo bench clean fmt fuzz deploy-test
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
@@ -80,6 +80,10 @@ unit: $(UNIT_BINS)
 
 integration: $(BIN)
 	@bash tests/integration/run.sh $(BIN)
+
+# The backend fault tests through faultproxy.py (about 2.5 minutes).
+integration-faults: $(BIN)
+	@SLO_FAULTS=1 ONLY=faults bash tests/integration/run.sh $(BIN)
 
 # The core integration tests once more with the ASan+UBSan binary: any
 # sanitizer report aborts the process (-fno-sanitize-recover), and a leak

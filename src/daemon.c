@@ -8,6 +8,7 @@
  */
 #include "daemon.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -85,6 +86,33 @@ static int64_t floor_to(int64_t t, int64_t step)
 }
 
 /* Logs an SLO's failure only when its message differs from the last one. */
+/*
+ * 1 when two failure messages name the same cause. Runs of digits (and hex
+ * after "0x") count as equal: byte counts, offsets and checksums change from
+ * one response to the next while the cause stays the same.
+ */
+static int same_cause(const char *a, const char *b)
+{
+    while (*a != '\0' && *b != '\0') {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            if (a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+                a += 2;
+            if (b[0] == '0' && (b[1] == 'x' || b[1] == 'X'))
+                b += 2;
+            while (isxdigit((unsigned char)*a))
+                a++;
+            while (isxdigit((unsigned char)*b))
+                b++;
+            continue;
+        }
+        if (*a != *b)
+            return 0;
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 static void note_result(struct daemon *d, const char *slo, const char *msg)
 {
     size_t i;
@@ -114,7 +142,7 @@ static void note_result(struct daemon *d, const char *slo, const char *msg)
         d->errs[i].msg = NULL;
         return;
     }
-    if (d->errs[i].msg == NULL || strcmp(d->errs[i].msg, msg) != 0) {
+    if (d->errs[i].msg == NULL || !same_cause(d->errs[i].msg, msg)) {
         log_error("SLO evaluation failed", "slo", slo, "err", msg);
         free(d->errs[i].msg);
         d->errs[i].msg = util_strdup(msg);

@@ -86,12 +86,18 @@ failed=0
 failed_names=
 set +e
 # ONLY='glob ...' runs a subset, e.g. ONLY='*remote_read* daemon'.
+# (read splits without expanding the globs against the current directory)
+read -ra globs <<< "${ONLY:-*}"
 tests=()
-for g in ${ONLY:-*}; do
+for g in "${globs[@]}"; do
     for t in "$here"/test_$g.sh; do
         [ -f "$t" ] && tests+=("$t")
     done
 done
+if [ ${#tests[@]} -eq 0 ]; then
+    echo "integration: no test matches ONLY='${ONLY:-*}'"
+    exit 1
+fi
 for t in "${tests[@]}"; do
     name=$(basename "$t" .sh)
     echo "== $name"
