@@ -21,11 +21,6 @@
 # direct eval at their evaluation time.
 set -uo pipefail
 . "$HERE/lib.sh"
-# Over two minutes: `make integration-faults` runs it; the default run skips it.
-if [ "${SLO_FAULTS:-0}" != 1 ]; then
-    echo "  skipped: run it with make integration-faults (SLO_FAULTS=1)"
-    exit 0
-fi
 D="$WORK/faults"
 mkdir -p "$D"
 exp_pid= lp_pid= pq_pid= pr_pid= dq_pid= dr_pid= cq_pid= cr_pid= xq_pid= xr_pid=
