@@ -14,7 +14,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
             -DSLO_VERSION='"$(VERSION)"' -DSLO_REVISION='"$(REVISION)"'
 # Debian's libsnappy-dev ships no .pc file; the C API is snappy-c.h.
-LDLIBS   += $(PKG_LIBS) -lsnappy -lpthread -lm
+LDLIBS   += $(PKG_LIBS) -lsnappy -lpthread -lm -lcrypt -lgnutls
 
 ifneq ($(SANITIZE),)
 BUILD    ?= build/san
@@ -35,7 +35,7 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration integration-san integration-faults check valgrind lint demo bench clean fmt fuzz deploy-test
+.PHONY: all deps test unit integration integration-san integration-faults check valgrind lint demo bench soak clean fmt fuzz deploy-test
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
@@ -89,7 +89,8 @@ integration-faults: $(BIN)
 # The core integration tests once more with the ASan+UBSan binary: any
 # sanitizer report aborts the process (-fno-sanitize-recover), and a leak
 # makes it exit non-zero, which the tests check.
-SAN_TESTS := eval_remote_read replay_remote_read daemon_remote_read bad_input reload_scrapes
+SAN_TESTS := eval_remote_read replay_remote_read daemon_remote_read bad_input reload_scrapes \
+             web_config import
 integration-san:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
 	@ONLY="$(SAN_TESTS)" ASAN_OPTIONS=detect_leaks=1 bash tests/integration/run.sh \
@@ -112,8 +113,11 @@ check:
 valgrind: $(UNIT_BINS)
 	@bash scripts/run-unit.sh --valgrind $(UNIT_BINS)
 
-lint:
+# Banned calls, cppcheck, then clang-tidy (.clang-tidy), which needs the
+# generated protobuf headers.
+lint: $(GEN_HDRS)
 	@bash scripts/lint.sh
+	@bash scripts/tidy.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -127,6 +131,13 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 
 bench: deps $(BIN) $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# Not in make test or CI: SOAK_TIME (default 10m) of a remote_read daemon
+# against a live Prometheus through a flapping fault proxy; its RSS must stay
+# flat and its figures exact at the end (scripts/soak.sh).
+SOAK_TIME ?= 10m
+soak: $(BIN)
+	@BIN=$(BIN) SOAK_TIME=$(SOAK_TIME) bash scripts/soak.sh
 
 # Offline checks of the Helm chart and the Dockerfile (tests/deploy/test_helm.sh);
 # helm and the Node.js validators come from scripts/deps-npm.sh, which is
@@ -155,6 +166,10 @@ FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.
 FUZZ_EXTRA_config      := src/selector.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 FUZZ_EXTRA_promql      := src/httpc.c src/log.c \
                           $(shell pkg-config --cflags --libs jansson libcurl 2>/dev/null)
+FUZZ_EXTRA_importer    := src/config.c src/selector.c \
+                          $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
+FUZZ_EXTRA_webconfig   := src/config.c src/selector.c -lcrypt \
+                          $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \
                    $(PROTOS:proto/%.proto=build/gen/%.pb-c.h)

@@ -2,13 +2,16 @@
 # make bench: benchmarks that need a real Prometheus. Figures are ratios
 # against a baseline measured in the same run (these machines are noisy).
 #  1. query batching, promql mode (bench_batching), over tests/data/gen.py's data;
+#     then HTTP load with wrk on a daemon with 1,000 SLOs over the same data
+#     (bench_load.py: /metrics and /api/v1/slos against /-/healthy and 10 SLOs);
 #  2. remote_read, over bench/gen_many.py's data (many counter series) in a
 #     second Prometheus: memory per SLO (bench_memory.py), decode throughput
 #     (bench_decode) and Prometheus CPU per evaluation at steady state,
 #     remote_read incremental versus promql (bench_steady.py).
 # Knobs (environment): ROUNDS (batching), MANY_PODS, MANY_DAYS, MANY_STEP (the
 # data: 4 series per pod), MEM_SLOS, MEM_EVALS, DECODE_ROUNDS, STEADY_STEPS,
-# STEADY_ROUNDS.
+# STEADY_ROUNDS; LOAD_TIME, LOAD_CONNS, LOAD_THREADS, LOAD_SLOS (see
+# bench_load.py). ONLY=load runs only the HTTP load benchmark.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$root/build}
@@ -57,12 +60,19 @@ python3 "$root/tests/data/gen.py" --end "$END" --days 4 --step 60 --out "$WORK/d
 promtool tsdb create-blocks-from openmetrics "$WORK/data/data.om" "$WORK/tsdb" > /dev/null
 start_prometheus "$WORK/tsdb" "$port" "$WORK/prometheus.log"
 sed "s#http://127.0.0.1:9090#http://127.0.0.1:$port#" "$root/bench/slos.yaml" > "$WORK/slos.yaml"
-echo "== query batching (promql mode)"
-"$BUILD/bench_batching" "$WORK/slos.yaml" "$END" "${ROUNDS:-10}" "$PROM_PID"
+if [ "${ONLY:-}" != load ]; then
+    echo "== query batching (promql mode)"
+    "$BUILD/bench_batching" "$WORK/slos.yaml" "$END" "${ROUNDS:-10}" "$PROM_PID"
+    echo
+fi
+command -v wrk > /dev/null || { echo "bench: wrk not found (make deps)" >&2; exit 1; }
+echo "== HTTP load: wrk on loopback while the daemon keeps evaluating (promql mode)"
+python3 "$root/bench/bench_load.py" "$BIN" "http://127.0.0.1:$port" "$WORK"
 # Stopped before the next one starts: its first compaction (a minute after
 # start) would land in the middle of the remote_read benchmarks.
 stop_prometheus
 rm -rf "$WORK/data" "$WORK/tsdb"
+[ "${ONLY:-}" = load ] && exit 0
 
 # 2. remote_read: many counter series, 4 per pod, backfilled into a second
 # Prometheus. gen_many.py writes one file per 2h block, which promtool

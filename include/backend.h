@@ -102,4 +102,14 @@ int backend_unreachable(const struct backend *b);
 /* 1 when the last request to the backend succeeded. */
 int backend_up(const struct backend *b);
 
+/*
+ * Starts an evaluation: requests retry transient failures again (see
+ * httpc_new_round: within an evaluation, once a request has used up its
+ * attempts, the others make one attempt each).
+ */
+void backend_new_round(struct backend *b);
+
+/* Requests retried by this backend since it was created (slo_sidecar_backend_retries_total). */
+uint64_t backend_retries(const struct backend *b);
+
 #endif

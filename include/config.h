@@ -114,10 +114,15 @@ struct config_slo {
     int line;                   /* where the SLO starts, for messages */
 };
 
+/* prometheus.retries.max_attempts: the default, and the most allowed. */
+#define CONFIG_DEFAULT_ATTEMPTS 3
+#define CONFIG_MAX_ATTEMPTS 10
+
 struct config_prometheus {
     char *url;                  /* without trailing slash */
     enum config_mode mode;
-    int64_t timeout_ms;         /* default 10s */
+    int64_t timeout_ms;         /* default 10s; per request, retries included */
+    int max_attempts;           /* retries.max_attempts, 1..10; default 3 (0: the default) */
     char *read_path;            /* default "/api/v1/read" */
     int read_samples;           /* read_response: samples (SAMPLES only); default chunks
                                    (STREAMED_XOR_CHUNKS, accepting SAMPLES) */

@@ -3,7 +3,7 @@
  * evaluates every SLO at each multiple of the interval (never overlapping),
  * publishes a snapshot, and handles signals and reload requests that arrive
  * through a self-pipe. libmicrohttpd threads serve the snapshots.
- * Depends on config, backend, engine, snapshot, http, log.
+ * Depends on config, webconfig, backend, engine, snapshot, http, log.
  */
 #ifndef SLO_DAEMON_H
 #define SLO_DAEMON_H
@@ -11,6 +11,7 @@
 struct daemon_opts {
     const char *config_path;
     const char *listen_addr;
+    const char *web_config_path;   /* --web.config.file; NULL: plain HTTP, no auth */
 };
 
 /* Runs until SIGTERM or SIGINT. Returns the process exit code. */

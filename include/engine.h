@@ -27,7 +27,8 @@ struct engine_run {
 };
 
 /*
- * Evaluates every SLO of cfg at at_ms. Returns 0 with out filled (free with
+ * Evaluates every SLO of cfg at at_ms, as one round of backend requests
+ * (backend_new_round). Returns 0 with out filled (free with
  * engine_run_free) even when SLOs failed; -1 only when memory ran out.
  */
 int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,

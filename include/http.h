@@ -4,7 +4,10 @@
  * index page. Handlers read only the published snapshot, so scrapes never
  * wait for the backend. Connection limits and timeouts keep slow or abusive
  * clients from starving scrapes.
- * Depends on snapshot, metrics, slojson, libmicrohttpd.
+ * With a web config (--web.config.file): TLS (see httptls), basic auth on
+ * every endpoint (bcrypt, with successful checks cached), and extra
+ * response headers; http_update swaps them on reload.
+ * Depends on snapshot, metrics, slojson, webconfig, httptls, libmicrohttpd.
  */
 #ifndef SLO_HTTP_H
 #define SLO_HTTP_H
@@ -25,12 +28,30 @@ struct http_hooks {
 };
 
 struct http_server;
+struct webconfig;
 
 /*
  * Listens on addr ("HOST:PORT", ":PORT" for every address, "[::1]:PORT").
- * hooks must outlive the server. Returns NULL with e set on failure.
+ * hooks must outlive the server. web is the web config: NULL (or one
+ * without TLS and users) serves plain HTTP to anyone, as without
+ * --web.config.file; with tls_server_config the listener speaks only TLS,
+ * for the server's whole life. On success the server owns web (freed by
+ * http_stop or a later http_update); on failure returns NULL with e set
+ * and the caller still owns web.
  */
-struct http_server *http_start(const char *addr, const struct http_hooks *hooks, struct err *e);
+struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
+                               struct webconfig *web, struct err *e);
+
+/*
+ * Puts web (may be NULL) in force in place of the current web config: users
+ * and headers from the next request on, certificate, key, client CA,
+ * client_auth_type and TLS versions from the next connection on (open
+ * connections keep the TLS session they have). Reads and checks the TLS
+ * files first and changes nothing on failure. Turning TLS on or off needs a
+ * restart and is refused. Returns 0 (the server owns web), or -1 with e set
+ * (the caller still owns web). Any thread; the poller calls it on reload.
+ */
+int http_update(struct http_server *s, struct webconfig *web, struct err *e);
 
 /* The port actually bound (useful with port 0). */
 unsigned http_port(const struct http_server *s);

@@ -40,7 +40,8 @@ void promql_result_free(struct promql_result *r);
  * returns 0. Everything else returns -1 with a message for people: Prometheus'
  * own errors as "<errorType>: <error>" (with the HTTP status), bodies that are
  * not JSON (an HTML error page, say) with their first bytes, resultType matrix
- * or string as unsupported, malformed samples as such. r is left empty on error.
+ * or string as unsupported, malformed samples as such; for 401, 403, 407 and
+ * 429 what to check is appended (httpc_status_hint). r is left empty on error.
  */
 int promql_parse_response(const char *body, size_t len, long http_status,
                           struct promql_result *r, struct err *e);
@@ -58,6 +59,9 @@ void promql_client_free(struct promql_client *c);
 
 /*
  * Runs one instant query at time at_ms (sent as time=<seconds.millis>).
+ * Transient failures (connection refused or reset, HTTP 429, 502, 503, 504)
+ * are retried within the configured timeout (see httpc.h); a message of a
+ * query that took several attempts ends with "(after N attempts)".
  * Returns 0 with r filled, or -1 with e describing the failure, including the
  * URL (transport errors, timeouts, HTTP errors, parse errors). Not thread-safe:
  * one client per thread. r is overwritten without being freed, so pass it
@@ -75,6 +79,12 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
  */
 uint64_t promql_client_requests(const struct promql_client *c);
 uint64_t promql_client_failures(const struct promql_client *c);
+
+/* Retries made by this client since it was created (attempts after each query's first). */
+uint64_t promql_client_retries(const struct promql_client *c);
+
+/* Starts a round of queries (one evaluation): see httpc_new_round. */
+void promql_client_new_round(struct promql_client *c);
 
 /*
  * 1 when the last query got no HTTP answer at all (connection refused, host

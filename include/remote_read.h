@@ -21,6 +21,11 @@
  * chunk encodings and size limits all return -1 with a message. Callbacks may
  * already have run when a read fails, so callers stage what they get and
  * commit only on success.
+ *
+ * Transient failures (no answer at all, HTTP 429, 502, 503, 504; see
+ * httpc.h) are retried within the configured timeout, but only while no
+ * series has reached the callback: once one has, a failure is final for the
+ * run, so retries never deliver a series twice.
  * Depends on util, config, selector, httpc, log, rrframe, xorchunk, libcurl,
  * snappy, protobuf-c (code generated from proto/ at build time).
  */
@@ -147,6 +152,12 @@ int remote_read_decode_body(struct remote_read_client *c, const struct remote_re
 
 /* 1 when the last run failed without any answer from the server. */
 int remote_read_client_unreachable(const struct remote_read_client *c);
+
+/* Retries made by this client since it was created (attempts after each run's first). */
+uint64_t remote_read_client_retries(const struct remote_read_client *c);
+
+/* Starts a round of runs (one evaluation): see httpc_new_round. */
+void remote_read_client_new_round(struct remote_read_client *c);
 
 /* The hard limits of a client; remote_read_client_new sets the defaults above. */
 struct remote_read_limits {

@@ -64,4 +64,8 @@ int rrbackend_take_state(struct rrbackend *r, struct rrbackend *from, struct err
 int rrbackend_unreachable(const struct rrbackend *r);
 int rrbackend_up(const struct rrbackend *r);
 
+/* Retries of the client since it was created, and a new round (remote_read.h). */
+uint64_t rrbackend_retries(const struct rrbackend *r);
+void rrbackend_new_round(struct rrbackend *r);
+
 #endif

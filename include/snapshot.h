@@ -48,9 +48,17 @@ struct snapshot_stats {
     double duration_sum;
     uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */
     int backend_up;
+    uint64_t backend_retries;    /* backend requests retried, across reloads */
     int config_reload_ok;
     double config_reload_ts;     /* unix seconds */
     int ready;                   /* a successful evaluation has happened */
+};
+
+/* Pages rendered from a snapshot alone, so they can be kept with it. */
+enum snapshot_page {
+    SNAPSHOT_PAGE_METRICS,       /* /metrics */
+    SNAPSHOT_PAGE_SLOS,          /* /api/v1/slos */
+    SNAPSHOT_NPAGES
 };
 
 struct snapshot {
@@ -59,7 +67,13 @@ struct snapshot {
     size_t n;
     struct snapshot_slo *slos;
     struct snapshot_stats stats;
+    pthread_mutex_t page_mu;     /* guards page and page_len */
+    char *page[SNAPSHOT_NPAGES];
+    size_t page_len[SNAPSHOT_NPAGES];
 };
+
+/* Renders a page of snap into out (whose cap it must respect). Returns 0 or -1. */
+typedef int (*snapshot_render_fn)(const struct snapshot *snap, struct buf *out);
 
 /* A new empty snapshot with one reference. NULL on allocation failure. */
 struct snapshot *snapshot_new(int64_t at_ms);
@@ -75,6 +89,18 @@ void snapshot_slo_clear(struct snapshot_slo *s);
 
 /* Deep copy of src into dst. Returns 0 or -1 (dst then cleared). */
 int snapshot_slo_copy(struct snapshot_slo *dst, const struct snapshot_slo *src);
+
+/*
+ * Page `which` of snap: rendered by render (into a buffer capped at cap) on
+ * first use and kept until the snapshot is freed, so the scrapes between two
+ * evaluations render it once (rendering 1,000 SLOs costs far more than
+ * copying the text). Concurrent first callers wait for one rendering. The
+ * caller holds a reference to snap; *text (not NUL-terminated) lives as long
+ * as that reference. Returns 0, or -1 when rendering failed; a failure is not
+ * kept, the next call tries again.
+ */
+int snapshot_page(struct snapshot *snap, enum snapshot_page which, snapshot_render_fn render,
+                  size_t cap, const char **text, size_t *len);
 
 /* Finds an entry by SLO name (the first group when grouped), or NULL. */
 const struct snapshot_slo *snapshot_find(const struct snapshot *snap, const char *name);

@@ -17,9 +17,21 @@ struct err {
     char msg[UTIL_ERRLEN];
 };
 
-/* Sets e->msg from a printf format; accepts e == NULL. Always returns -1. */
-int util_err(struct err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Sets e->msg from a printf format; accepts e == NULL. */
+void util_errf(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline int util_minus_one(void)
+{
+    return -1;
+}
+
+/*
+ * util_errf, then -1, for `return util_err(e, ...);`. A macro over an inline
+ * function so that static analysers, which look into neither variadic nor
+ * other files' functions, see the -1 and do not follow error paths as if
+ * they had succeeded.
+ */
+#define util_err(...) (util_errf(__VA_ARGS__), util_minus_one())
 
 /*
  * Parses a Prometheus duration ("30s", "5m", "1h30m", "1d", "2w", "1y", "500ms")

@@ -7,9 +7,9 @@ PKGS=(
     build-essential pkg-config clang
     libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libyaml-dev
     libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
-    libcmocka-dev valgrind cppcheck
+    libcmocka-dev valgrind cppcheck clang-tidy
     prometheus prometheus-alertmanager curl python3 jq unzip
-    nginx openssl
+    nginx openssl wrk
 )
 # Node.js may come from elsewhere than Debian (this image has its own).
 command -v npm > /dev/null || PKGS+=(nodejs npm)

@@ -92,6 +92,19 @@ int backend_up(const struct backend *b)
     return b->up;
 }
 
+void backend_new_round(struct backend *b)
+{
+    if (b->rr != NULL)
+        rrbackend_new_round(b->rr);
+    else
+        promql_client_new_round(b->promql);
+}
+
+uint64_t backend_retries(const struct backend *b)
+{
+    return b->rr != NULL ? rrbackend_retries(b->rr) : promql_client_retries(b->promql);
+}
+
 void backend_answer_free(struct backend_answer *a)
 {
     if (a == NULL)

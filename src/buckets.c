@@ -193,6 +193,7 @@ static int resolve(const struct buckets_params *p, struct buckets_params *q, int
     int bad_long;
 
     *q = *p;
+    *reach = *r = *nf = *nc = 0;
     if (g <= 0 || g > DUR_MAX)
         return util_err(e, "bucket grid (the interval) must be between 1ms and 2^50ms, got %lldms",
                         (long long)g);

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "snapshot.h"
 #include "util.h"
+#include "webconfig.h"
 
 #define KEEP_INTERVALS 5
 
@@ -51,6 +52,7 @@ struct daemon {
     int reload_rc;
     struct err reload_err;
     int state_failing;             /* the last state file write failed */
+    struct http_server *srv;       /* set once listening; http_update on reload */
 };
 
 static int wake_fd = -1;
@@ -206,9 +208,14 @@ static void evaluate(struct daemon *d, int64_t at_ms)
 {
     struct engine_run run;
     int64_t t0 = util_mono_ms();
+    uint64_t retries = backend_retries(d->be);
     struct snapshot *snap;
+    int rc;
 
-    if (engine_eval(d->cfg, d->be, at_ms, &run) != 0) {
+    rc = engine_eval(d->cfg, d->be, at_ms, &run);
+    /* Counted per evaluation, so a reload's new backend does not reset the counter. */
+    d->stats.backend_retries += backend_retries(d->be) - retries;
+    if (rc != 0) {
         log_error("evaluation failed", "err", "out of memory");
         d->stats.eval_failure += d->cfg->nslos;
         return;
@@ -250,12 +257,64 @@ static void evaluate(struct daemon *d, int64_t at_ms)
     }
 }
 
-/* Loads the config again; keeps the old one when the new one is bad. */
+/*
+ * Loads the web config named by --web.config.file into *out (NULL without
+ * the flag). Returns 0, or -1 with every error logged and the first in e.
+ * Messages never contain a password hash.
+ */
+static int load_web(const struct daemon *d, struct webconfig **out, struct err *e)
+{
+    struct config_errors errs;
+    int rc = 0;
+
+    *out = NULL;
+    if (d->opts->web_config_path == NULL)
+        return 0;
+    config_errors_init(&errs);
+    if (webconfig_load(d->opts->web_config_path, out, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            log_error("invalid web config", "err", errs.msg[i]);
+        util_err(e, "%s%s", errs.n ? errs.msg[0] : "invalid web config",
+                 errs.n > 1 ? " (and more errors, see the log)" : "");
+        rc = -1;
+    }
+    config_errors_free(&errs);
+    return rc;
+}
+
+/* Says what a web config (just put in force) sets up, never its hashes. */
+static void log_web(const struct webconfig *w, const char *msg)
+{
+    char n[32];
+
+    if (w == NULL)
+        return;
+    snprintf(n, sizeof(n), "%zu", w->nusers);
+    log_info(msg, "file", w->path, "tls", w->has_tls ? "true" : "false", "client_auth",
+             w->has_tls ? webconfig_client_auth_str(w->tls.client_auth) : "none",
+             "basic_auth_users", n);
+}
+
+/* Said at every load: skipping verification should not go unnoticed. */
+static void warn_insecure(const struct config *cfg)
+{
+    if (cfg->prometheus.insecure_skip_verify)
+        log_warn("TLS certificate verification of the backend is off "
+                 "(prometheus.tls.insecure_skip_verify)",
+                 "url", cfg->prometheus.url);
+}
+
+/*
+ * Loads the config (and the web config) again; keeps the old ones when
+ * either new one is bad. The web config is put in force last, after which
+ * nothing can fail, so a reload changes all or nothing.
+ */
 static int reload(struct daemon *d, struct err *e)
 {
     struct config *cfg = NULL;
     struct config_errors errs;
     struct backend *be;
+    struct webconfig *web = NULL;
 
     config_errors_init(&errs);
     if (config_load(d->opts->config_path, &cfg, &errs) != 0) {
@@ -268,6 +327,11 @@ static int reload(struct daemon *d, struct err *e)
         return -1;
     }
     config_errors_free(&errs);
+    if (load_web(d, &web, e) != 0) {
+        config_free(cfg);
+        d->stats.config_reload_ok = 0;
+        return -1;
+    }
     be = backend_new(cfg, e);
     if (be != NULL && backend_keep_state(be, e) != 0) {
         backend_free(be);
@@ -275,9 +339,24 @@ static int reload(struct daemon *d, struct err *e)
     }
     if (be == NULL) {
         log_error("invalid config", "err", e->msg);
+        webconfig_free(web);
         config_free(cfg);
         d->stats.config_reload_ok = 0;
         return -1;
+    }
+    if (d->opts->web_config_path != NULL) {
+        const struct webconfig *w = web;
+
+        if (http_update(d->srv, web, e) != 0) {
+            log_error("web config not applied", "err", e->msg);
+            webconfig_free(web);
+            backend_free(be);
+            config_free(cfg);
+            d->stats.config_reload_ok = 0;
+            return -1;
+        }
+        /* web belongs to the server now; only the poller replaces it. */
+        log_web(w, "web config reloaded");
     }
     {
         struct err te = {{0}};
@@ -300,6 +379,7 @@ static int reload(struct daemon *d, struct err *e)
     d->stats.config_reload_ok = 1;
     d->stats.config_reload_ts = (double)util_now_ms() / 1000.0;
     log_info("config reloaded", "file", d->opts->config_path);
+    warn_insecure(cfg);
     return 0;
 }
 
@@ -416,6 +496,7 @@ int daemon_run(const struct daemon_opts *opts)
     struct err e = {{0}};
     struct http_hooks hooks;
     struct http_server *srv = NULL;
+    struct webconfig *web = NULL;  /* until http_start takes it */
     struct snapshot *snap;
     int rc = 1;
 
@@ -431,6 +512,8 @@ int daemon_run(const struct daemon_opts *opts)
             log_error("invalid config", "err", errs.msg[i]);
         goto out;
     }
+    if (load_web(&d, &web, &e) != 0)
+        goto out;
     d.be = backend_new(d.cfg, &e);
     if (d.be != NULL && backend_keep_state(d.be, &e) != 0) {
         backend_free(d.be);
@@ -462,11 +545,14 @@ int daemon_run(const struct daemon_opts *opts)
     hooks.holder = &d.holder;
     hooks.reload = http_reload;
     hooks.ctx = &d;
-    srv = http_start(opts->listen_addr, &hooks, &e);
+    srv = http_start(opts->listen_addr, &hooks, web, &e);
     if (srv == NULL) {
         log_error("cannot start", "err", e.msg);
         goto out;
     }
+    d.srv = srv;
+    log_web(web, "web config loaded");
+    web = NULL;
     {
         char n[32];
         char iv[32];
@@ -476,11 +562,13 @@ int daemon_run(const struct daemon_opts *opts)
         log_info("slo-sidecar started", "listen", opts->listen_addr, "config",
                  opts->config_path, "slos", n, "interval", iv, "backend", d.cfg->prometheus.url);
     }
+    warn_insecure(d.cfg);
     loop(&d);
     log_info("shutting down");
     rc = 0;
 out:
     http_stop(srv);
+    webconfig_free(web);
     wake_fd = -1;
     if (d.wake[0] >= 0)
         close(d.wake[0]);

@@ -91,6 +91,7 @@ int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
     out->snap = snapshot_new(at_ms);
     if (out->snap == NULL)
         return -1;
+    backend_new_round(be);
     for (size_t i = 0; i < cfg->nslos; i++) {
         const struct config_slo *slo = &cfg->slos[i];
         struct slo_window w[SLO_MAX_WINDOWS];

@@ -3,19 +3,58 @@
  * Every handler takes a reference on the current snapshot, renders into a
  * fresh buffer and drops the reference, so a reload or an evaluation that
  * publishes meanwhile never changes what one response shows.
+ *
+ * The web config works the same way: the current one is a reference-counted
+ * struct webstate, swapped under a small lock by http_update. A request
+ * takes a reference for its auth check and headers; a TLS connection takes
+ * one when it opens (its GnuTLS session is set up from that state's
+ * httptls, which must live as long as the session) and drops it when it
+ * closes.
+ *
+ * Basic auth: bcrypt is slow on purpose, so successful checks are cached,
+ * as exporter-toolkit does. The cache holds no password: its key is an
+ * HMAC-SHA256, under a random per-process key, of the user, the user's
+ * bcrypt hash and the password; a reload that changes a user's hash thus
+ * makes that user's entries unreachable, and the entries age out. Failed
+ * checks are not cached, and bcrypt runs one at a time, so guessing costs
+ * at most one core.
  */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "httptls.h"
+#include "log.h"
 #include "metrics.h"
 #include "slojson.h"
+#include "webconfig.h"
+
+/*
+ * Each of the HTTP_THREADS pool threads may hold HTTP_CONN_LIMIT / HTTP_THREADS
+ * connections. MHD_USE_ITC (in http_start) makes a thread at its share stop
+ * polling the listening socket; without it, that thread keeps winning accept()
+ * races and closes new connections while the others have room (a scraper was
+ * refused with the server at 70% of its limit: tests/integration/test_http_abuse.sh).
+ * HTTP_PER_IP_LIMIT keeps one client address from taking every slot; a client
+ * that trickles header bytes holds its slot past HTTP_CONN_TIMEOUT_S (an idle
+ * timeout), so that limit is what bounds slowloris.
+ */
+/*
+ * At most MHD_LOG_LINES libmicrohttpd lines per MHD_LOG_WINDOW_MS; the
+ * first line of the next window says how many were left out.
+ */
+#define MHD_LOG_LINES 20
+#define MHD_LOG_WINDOW_MS 10000
 
 #define HTTP_THREADS 4
 #define HTTP_CONN_LIMIT 256
@@ -23,10 +62,48 @@
 #define HTTP_CONN_TIMEOUT_S 30
 #define HTTP_MEMORY_LIMIT (64 * 1024)
 
+#define AUTH_REALM "slo-sidecar"
+/* Successful (user, password) checks remembered; the least recently used goes first. */
+#define AUTH_CACHE_SLOTS 64
+#define AUTH_KEY_LEN 32
+
+/* The web config in force, shared by requests and TLS connections. */
+struct webstate {
+    int refs;               /* guarded by http_server.mu */
+    struct webconfig *cfg;  /* NULL: no users, no headers */
+    struct httptls *tls;    /* NULL: plain HTTP */
+};
+
+struct auth_entry {
+    unsigned char key[AUTH_KEY_LEN];
+    int64_t used_ms;        /* 0: free slot */
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     struct http_hooks hooks;
+    int tls;                /* the listener speaks TLS; fixed at start */
+    pthread_mutex_t mu;     /* guards web, every webstate's refs and the cache */
+    struct webstate *web;   /* in force */
+    /* The state MHD started with: MHD keeps pointers to its PEM texts. */
+    struct webstate *boot;
+    pthread_mutex_t bcrypt_mu; /* one bcrypt at a time */
+    unsigned char secret[AUTH_KEY_LEN];
+    struct auth_entry cache[AUTH_CACHE_SLOTS];
+    pthread_mutex_t log_mu;  /* guards the three below */
+    int64_t log_window_ms;   /* start of the current MHD_LOG_WINDOW_MS */
+    unsigned log_lines;      /* libmicrohttpd lines logged in it */
+    unsigned log_dropped;    /* and left out */
 };
+
+/* What a response needs besides the connection: the extra headers. */
+struct req {
+    struct MHD_Connection *c;
+    const struct labels *headers;
+};
+
+/* A TLS connection whose session could not be set up; its requests are refused. */
+static int tls_setup_failed;
 
 int http_parse_addr(const char *addr, char *host, size_t hostlen, unsigned *port)
 {
@@ -57,43 +134,73 @@ int http_parse_addr(const char *addr, char *host, size_t hostlen, unsigned *port
     return 0;
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
-                                char *body, size_t len)
+/* A response for body (taken over) with the content type and the extra headers; NULL on ENOMEM. */
+static struct MHD_Response *make_response(const struct req *q, const char *type, char *body,
+                                          size_t len)
 {
     struct MHD_Response *r;
-    enum MHD_Result ret;
 
     r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
         free(body);
-        return MHD_NO;
+        return NULL;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    ret = MHD_queue_response(c, status, r);
+    for (size_t i = 0; i < q->headers->n; i++)
+        MHD_add_response_header(r, q->headers->v[i].name, q->headers->v[i].value);
+    return r;
+}
+
+static enum MHD_Result send_buf(const struct req *q, unsigned status, const char *type,
+                                char *body, size_t len)
+{
+    struct MHD_Response *r = make_response(q, type, body, len);
+    enum MHD_Result ret;
+
+    if (r == NULL)
+        return MHD_NO;
+    ret = MHD_queue_response(q->c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *text)
+static enum MHD_Result send_text(const struct req *q, unsigned status, const char *text)
 {
     char *body = util_strdup(text);
 
     if (body == NULL)
         return MHD_NO;
-    return send_buf(c, status, "text/plain; charset=utf-8", body, strlen(body));
+    return send_buf(q, status, "text/plain; charset=utf-8", body, strlen(body));
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+/* 401 with WWW-Authenticate: Basic realm="slo-sidecar". */
+static enum MHD_Result send_unauthorized(const struct req *q)
+{
+    char *body = util_strdup("Unauthorized\n");
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (body == NULL)
+        return MHD_NO;
+    r = make_response(q, "text/plain; charset=utf-8", body, strlen(body));
+    if (r == NULL)
+        return MHD_NO;
+    ret = MHD_queue_basic_auth_fail_response(q->c, AUTH_REALM, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(const struct req *q, unsigned status, json_t *j)
 {
     char *s;
 
     if (j == NULL)
-        return send_text(c, 500, "out of memory\n");
+        return send_text(q, 500, "out of memory\n");
     s = slojson_dump(j, 0);
     json_decref(j);
     if (s == NULL)
-        return send_text(c, 500, "out of memory\n");
-    return send_buf(c, status, "application/json", s, strlen(s));
+        return send_text(q, 500, "out of memory\n");
+    return send_buf(q, status, "application/json", s, strlen(s));
 }
 
 static json_t *api_error(const char *type, const char *msg)
@@ -101,45 +208,114 @@ static json_t *api_error(const char *type, const char *msg)
     return json_pack("{s:s, s:s, s:s}", "status", "error", "errorType", type, "error", msg);
 }
 
-static enum MHD_Result h_metrics(struct http_server *s, struct MHD_Connection *c)
+/* The /api/v1/slos page: every SLO, wrapped as the API answers it. */
+static int render_slos(const struct snapshot *snap, struct buf *out)
 {
-    struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
-    struct buf b;
+    json_t *j = json_pack("{s:s, s:o}", "status", "success", "data", slojson_slos(snap, NULL));
+    char *text;
     int rc;
 
-    if (snap == NULL)
-        return send_text(c, 503, "no snapshot yet\n");
-    buf_init(&b, METRICS_MAX_BYTES);
-    rc = metrics_render(snap, &b);
-    snapshot_release(s->hooks.holder, snap);
-    if (rc != 0) {
-        buf_free(&b);
-        return send_text(c, 500, "rendering /metrics failed (out of memory or too large)\n");
-    }
-    {
-        size_t len = b.len;
-
-        return send_buf(c, 200, "text/plain; version=0.0.4; charset=utf-8", buf_steal(&b), len);
-    }
+    if (j == NULL)
+        return -1;
+    text = slojson_dump(j, 0);
+    json_decref(j);
+    if (text == NULL)
+        return -1;
+    rc = buf_append(out, text, strlen(text));
+    free(text);
+    return rc;
 }
 
-static enum MHD_Result h_api(struct http_server *s, struct MHD_Connection *c, const char *name)
+/* What a page response holds until libmicrohttpd has sent it. */
+struct page_ref {
+    struct snapshot_holder *holder;
+    struct snapshot *snap;
+};
+
+static void page_ref_free(void *cls)
+{
+    struct page_ref *p = cls;
+
+    snapshot_release(p->holder, p->snap);
+    free(p);
+}
+
+/*
+ * Sends a page kept with the current snapshot (snapshot_page). The response
+ * points into the page and holds a snapshot reference until it is sent: no
+ * copy of several MiB per scrape.
+ */
+static enum MHD_Result send_page(struct http_server *s, const struct req *q,
+                                 enum snapshot_page which, snapshot_render_fn render, size_t cap,
+                                 const char *type)
 {
     struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
+    struct page_ref *ref;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    const char *text;
+    size_t len;
+
+    if (snap == NULL) {
+        if (which == SNAPSHOT_PAGE_SLOS)
+            return send_json(q, 503, api_error("unavailable", "no evaluation yet"));
+        return send_text(q, 503, "no snapshot yet\n");
+    }
+    if (snapshot_page(snap, which, render, cap, &text, &len) != 0) {
+        snapshot_release(s->hooks.holder, snap);
+        if (which == SNAPSHOT_PAGE_SLOS)
+            return send_json(q, 500, api_error("internal", "out of memory"));
+        return send_text(q, 500, "rendering /metrics failed (out of memory or too large)\n");
+    }
+    ref = malloc(sizeof(*ref));
+    if (ref == NULL) {
+        snapshot_release(s->hooks.holder, snap);
+        return MHD_NO;
+    }
+    ref->holder = s->hooks.holder;
+    ref->snap = snap;
+    /* libmicrohttpd only reads the buffer; the cast is its API's. */
+    r = MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)text, page_ref_free,
+                                                               ref);
+    if (r == NULL) {
+        page_ref_free(ref);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    for (size_t i = 0; i < q->headers->n; i++)
+        MHD_add_response_header(r, q->headers->v[i].name, q->headers->v[i].value);
+    ret = MHD_queue_response(q->c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result h_metrics(struct http_server *s, const struct req *q)
+{
+    return send_page(s, q, SNAPSHOT_PAGE_METRICS, metrics_render, METRICS_MAX_BYTES,
+                     "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static enum MHD_Result h_api(struct http_server *s, const struct req *q, const char *name)
+{
+    struct snapshot *snap;
     json_t *data;
 
+    if (name == NULL)
+        return send_page(s, q, SNAPSHOT_PAGE_SLOS, render_slos, METRICS_MAX_BYTES,
+                         "application/json");
+    snap = snapshot_holder_acquire(s->hooks.holder);
     if (snap == NULL)
-        return send_json(c, 503, api_error("unavailable", "no evaluation yet"));
+        return send_json(q, 503, api_error("unavailable", "no evaluation yet"));
     data = slojson_slos(snap, name);
     snapshot_release(s->hooks.holder, snap);
     if (data == NULL)
-        return send_json(c, 500, api_error("internal", "out of memory"));
+        return send_json(q, 500, api_error("internal", "out of memory"));
     if (name != NULL) {
         json_t *one;
 
         if (json_array_size(data) == 0) {
             json_decref(data);
-            return send_json(c, 404, api_error("not_found", "no SLO with that name"));
+            return send_json(q, 404, api_error("not_found", "no SLO with that name"));
         }
         /* Grouped SLOs have one entry per group: answer with all of them. */
         if (json_array_size(data) == 1) {
@@ -148,33 +324,33 @@ static enum MHD_Result h_api(struct http_server *s, struct MHD_Connection *c, co
             data = one;
         }
     }
-    return send_json(c, 200, json_pack("{s:s, s:o}", "status", "success", "data", data));
+    return send_json(q, 200, json_pack("{s:s, s:o}", "status", "success", "data", data));
 }
 
-static enum MHD_Result h_ready(struct http_server *s, struct MHD_Connection *c)
+static enum MHD_Result h_ready(struct http_server *s, const struct req *q)
 {
     struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
     int ready = snap != NULL && snap->stats.ready;
 
     snapshot_release(s->hooks.holder, snap);
     if (ready)
-        return send_text(c, 200, "slo-sidecar is Ready.\n");
-    return send_text(c, 503, "slo-sidecar is not ready: no successful evaluation yet.\n");
+        return send_text(q, 200, "slo-sidecar is Ready.\n");
+    return send_text(q, 503, "slo-sidecar is not ready: no successful evaluation yet.\n");
 }
 
-static enum MHD_Result h_reload(struct http_server *s, struct MHD_Connection *c)
+static enum MHD_Result h_reload(struct http_server *s, const struct req *q)
 {
     struct err e = {{0}};
     char *msg;
 
     if (s->hooks.reload == NULL)
-        return send_text(c, 503, "reload is not available\n");
+        return send_text(q, 503, "reload is not available\n");
     if (s->hooks.reload(s->hooks.ctx, &e) == 0)
-        return send_text(c, 200, "config reloaded\n");
+        return send_text(q, 200, "config reloaded\n");
     msg = util_asprintf("failed to reload config: %s\n", e.msg);
     if (msg == NULL)
         return MHD_NO;
-    return send_buf(c, 500, "text/plain; charset=utf-8", msg, strlen(msg));
+    return send_buf(q, 500, "text/plain; charset=utf-8", msg, strlen(msg));
 }
 
 static const char index_html[] =
@@ -186,15 +362,219 @@ static const char index_html[] =
     "<li><a href=\"/-/healthy\">/-/healthy</a></li>"
     "<li><a href=\"/-/ready\">/-/ready</a></li></ul></body></html>\n";
 
+/* Takes a reference on the web state in force. Any thread. */
+static struct webstate *web_acquire(struct http_server *s)
+{
+    struct webstate *ws;
+
+    pthread_mutex_lock(&s->mu);
+    ws = s->web;
+    ws->refs++;
+    pthread_mutex_unlock(&s->mu);
+    return ws;
+}
+
+static void webstate_free(struct webstate *ws)
+{
+    if (ws == NULL)
+        return;
+    webconfig_free(ws->cfg);
+    httptls_free(ws->tls);
+    free(ws);
+}
+
+/* Drops a reference; the last one frees. Accepts NULL. Any thread. */
+static void web_release(struct http_server *s, struct webstate *ws)
+{
+    int last;
+
+    if (ws == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    last = --ws->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (last)
+        webstate_free(ws);
+}
+
+/*
+ * A web state for web (may be NULL), with one reference, its TLS files read
+ * and checked. Takes web over on success; NULL with e set otherwise (the
+ * caller keeps web).
+ */
+static struct webstate *webstate_new(struct webconfig *web, struct err *e)
+{
+    struct webstate *ws;
+
+    if (web != NULL && web->nusers > 0 &&
+        MHD_is_feature_supported(MHD_FEATURE_BASIC_AUTH) != MHD_YES) {
+        util_err(e, "%s: basic_auth_users: this libmicrohttpd was built without basic auth",
+                 web->path);
+        return NULL;
+    }
+    ws = calloc(1, sizeof(*ws));
+    if (ws == NULL) {
+        util_err(e, "out of memory");
+        return NULL;
+    }
+    if (web != NULL && web->has_tls) {
+        ws->tls = httptls_new(web, e);
+        if (ws->tls == NULL) {
+            free(ws);
+            return NULL;
+        }
+    }
+    ws->cfg = web;
+    ws->refs = 1;
+    return ws;
+}
+
+/* The cache key of a check: HMAC-SHA256(secret, user NUL hash NUL password). 0 or -1. */
+static int auth_key(const struct http_server *s, const char *user, const char *hash,
+                    const char *password, unsigned char *key)
+{
+    gnutls_hmac_hd_t h;
+
+    if (gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, s->secret, sizeof(s->secret)) < 0)
+        return -1;
+    if (gnutls_hmac(h, user, strlen(user) + 1) < 0 || gnutls_hmac(h, hash, strlen(hash) + 1) < 0 ||
+        gnutls_hmac(h, password, strlen(password)) < 0) {
+        gnutls_hmac_deinit(h, NULL);
+        return -1;
+    }
+    gnutls_hmac_deinit(h, key);
+    return 0;
+}
+
+static int key_equal(const unsigned char *a, const unsigned char *b)
+{
+    unsigned char d = 0;
+
+    for (size_t i = 0; i < AUTH_KEY_LEN; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+/* 1 when key was cached (and marks it used now), else 0. */
+static int cache_hit(struct http_server *s, const unsigned char *key)
+{
+    int hit = 0;
+
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < AUTH_CACHE_SLOTS && !hit; i++) {
+        if (s->cache[i].used_ms != 0 && key_equal(s->cache[i].key, key)) {
+            s->cache[i].used_ms = util_mono_ms() + 1;
+            hit = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return hit;
+}
+
+/* Remembers key in a free slot, else in place of the least recently used. */
+static void cache_put(struct http_server *s, const unsigned char *key)
+{
+    size_t victim = 0;
+
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
+        if (s->cache[i].used_ms != 0 && key_equal(s->cache[i].key, key)) {
+            victim = i; /* another thread put it meanwhile */
+            break;
+        }
+        if (s->cache[i].used_ms < s->cache[victim].used_ms)
+            victim = i;
+    }
+    memcpy(s->cache[victim].key, key, AUTH_KEY_LEN);
+    s->cache[victim].used_ms = util_mono_ms() + 1;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* 1 when user and password are right for cfg: from the cache, else by bcrypt. */
+static int check_user(struct http_server *s, const struct webconfig *cfg, const char *user,
+                      const char *password)
+{
+    const char *hash = webconfig_user_hash(cfg, user);
+    unsigned char key[AUTH_KEY_LEN];
+    int have_key, ok;
+
+    have_key = hash != NULL && auth_key(s, user, hash, password, key) == 0;
+    if (have_key && cache_hit(s, key)) {
+        explicit_bzero(key, sizeof(key));
+        return 1;
+    }
+    /* An unknown user costs a bcrypt too (webconfig_check_user sees to it). */
+    pthread_mutex_lock(&s->bcrypt_mu);
+    ok = webconfig_check_user(cfg, user, password);
+    pthread_mutex_unlock(&s->bcrypt_mu);
+    if (ok && have_key)
+        cache_put(s, key);
+    explicit_bzero(key, sizeof(key));
+    return ok;
+}
+
+/* 1 when the request carries basic auth credentials that cfg accepts. */
+static int authorized(struct http_server *s, const struct webconfig *cfg, struct MHD_Connection *c)
+{
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &password);
+    int ok = 0;
+
+    if (user != NULL && password != NULL)
+        ok = check_user(s, cfg, user, password);
+    if (password != NULL) {
+        explicit_bzero(password, strlen(password));
+        MHD_free(password);
+    }
+    if (user != NULL)
+        MHD_free(user);
+    return ok;
+}
+
+static enum MHD_Result route(struct http_server *s, const struct req *q, const char *url,
+                             const char *method)
+{
+    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+              strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+    if (strcmp(url, "/-/reload") == 0) {
+        if (!post)
+            return send_text(q, 405, "use POST to reload\n");
+        return h_reload(s, q);
+    }
+    if (!get)
+        return send_text(q, 405, "method not allowed\n");
+    if (strcmp(url, "/metrics") == 0)
+        return h_metrics(s, q);
+    if (strcmp(url, "/-/healthy") == 0)
+        return send_text(q, 200, "slo-sidecar is Healthy.\n");
+    if (strcmp(url, "/-/ready") == 0)
+        return h_ready(s, q);
+    if (strcmp(url, "/api/v1/slos") == 0)
+        return h_api(s, q, NULL);
+    if (strncmp(url, "/api/v1/slos/", 13) == 0 && url[13] != '\0' && strchr(url + 13, '/') == NULL)
+        return h_api(s, q, url + 13);
+    if (strcmp(url, "/") == 0) {
+        char *body = util_strdup(index_html);
+
+        if (body == NULL)
+            return MHD_NO;
+        return send_buf(q, 200, "text/html; charset=utf-8", body, strlen(body));
+    }
+    return send_text(q, 404, "not found\n");
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **req)
 {
-    struct http_server *s = cls;
-    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-              strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    static const struct labels no_headers = {0, NULL};
     static int first_call_marker;
+    struct http_server *s = cls;
+    struct webstate *ws;
+    struct req q;
+    enum MHD_Result ret;
 
     (void)version;
     (void)upload;
@@ -207,44 +587,139 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/-/reload") == 0) {
-        if (!post)
-            return send_text(c, 405, "use POST to reload\n");
-        return h_reload(s, c);
-    }
-    if (!get)
-        return send_text(c, 405, "method not allowed\n");
-    if (strcmp(url, "/metrics") == 0)
-        return h_metrics(s, c);
-    if (strcmp(url, "/-/healthy") == 0)
-        return send_text(c, 200, "slo-sidecar is Healthy.\n");
-    if (strcmp(url, "/-/ready") == 0)
-        return h_ready(s, c);
-    if (strcmp(url, "/api/v1/slos") == 0)
-        return h_api(s, c, NULL);
-    if (strncmp(url, "/api/v1/slos/", 13) == 0 && url[13] != '\0' && strchr(url + 13, '/') == NULL)
-        return h_api(s, c, url + 13);
-    if (strcmp(url, "/") == 0) {
-        char *body = util_strdup(index_html);
+    if (s->tls) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
-        if (body == NULL)
+        if (ci == NULL || ci->socket_context == NULL || ci->socket_context == &tls_setup_failed)
             return MHD_NO;
-        return send_buf(c, 200, "text/html; charset=utf-8", body, strlen(body));
     }
-    return send_text(c, 404, "not found\n");
+    ws = web_acquire(s);
+    q.c = c;
+    q.headers = ws->cfg != NULL ? &ws->cfg->headers : &no_headers;
+    /* exporter-toolkit protects every path, /-/healthy included. */
+    if (ws->cfg != NULL && ws->cfg->nusers > 0 && !authorized(s, ws->cfg, c))
+        ret = send_unauthorized(&q);
+    else
+        ret = route(s, &q, url, method);
+    web_release(s, ws);
+    return ret;
 }
 
-struct http_server *http_start(const char *addr, const struct http_hooks *hooks, struct err *e)
+/*
+ * Connection start and end (MHD_OPTION_NOTIFY_CONNECTION), on the
+ * connection's HTTP thread. A TLS connection's session exists but has not
+ * shaken hands yet: it is set up from the web state in force, which the
+ * connection keeps a reference to until it closes (after its session is
+ * gone).
+ */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+
+    if (!s->tls)
+        return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        struct webstate *ws = web_acquire(s);
+
+        if (ci == NULL || ci->tls_session == NULL ||
+            httptls_setup_session(ws->tls, ci->tls_session) != 0) {
+            log_warn("TLS connection refused", "err", "cannot set up its TLS session");
+            *socket_context = &tls_setup_failed;
+        } else {
+            *socket_context = ws;
+            return;
+        }
+        web_release(s, ws);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (*socket_context != NULL && *socket_context != &tls_setup_failed)
+            web_release(s, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/*
+ * libmicrohttpd's own messages (bind errors, connection limits, failed TLS
+ * handshakes), into our log as warnings, as visible as they were on stderr.
+ */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *s = cls;
+    char msg[512];
+    char dropped[24] = "";
+    size_t n;
+    int64_t now = util_now_ms();
+
+    /* An abusive client makes a line per refused connection: keep a few. */
+    pthread_mutex_lock(&s->log_mu);
+    if (now - s->log_window_ms >= MHD_LOG_WINDOW_MS) {
+        if (s->log_dropped > 0)
+            snprintf(dropped, sizeof(dropped), "%u", s->log_dropped);
+        s->log_window_ms = now;
+        s->log_lines = 0;
+        s->log_dropped = 0;
+    }
+    if (s->log_lines >= MHD_LOG_LINES) {
+        s->log_dropped++;
+        pthread_mutex_unlock(&s->log_mu);
+        return;
+    }
+    s->log_lines++;
+    pthread_mutex_unlock(&s->log_mu);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    if (dropped[0] != '\0')
+        log_warn("libmicrohttpd", "err", msg, "dropped_before", dropped);
+    else
+        log_warn("libmicrohttpd", "err", msg);
+}
+
+int http_update(struct http_server *s, struct webconfig *web, struct err *e)
+{
+    int want_tls = web != NULL && web->has_tls;
+    struct webstate *ws, *old;
+
+    if (want_tls != s->tls)
+        return util_err(e,
+                        "%s: %s TLS needs a restart (this listener was started %s TLS); the "
+                        "web config in force is kept",
+                        web != NULL ? web->path : "web config",
+                        want_tls ? "turning on" : "turning off", s->tls ? "with" : "without");
+    ws = webstate_new(web, e);
+    if (ws == NULL)
+        return -1;
+    pthread_mutex_lock(&s->mu);
+    old = s->web;
+    s->web = ws;
+    pthread_mutex_unlock(&s->mu);
+    web_release(s, old);
+    return 0;
+}
+
+struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
+                               struct webconfig *web, struct err *e)
 {
     struct http_server *s = NULL;
     char host[256];
     unsigned port;
     struct addrinfo hints, *ai = NULL;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    struct MHD_OptionItem tlsopts[5];
+    size_t ntls = 0;
     int gai;
 
     if (http_parse_addr(addr, host, sizeof(host), &port) != 0) {
         util_err(e, "invalid listen address \"%s\": use HOST:PORT or :PORT", addr);
+        return NULL;
+    }
+    if (web != NULL && web->has_tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        util_err(e, "%s: tls_server_config: this libmicrohttpd was built without TLS support",
+                 web->path);
         return NULL;
     }
     s = calloc(1, sizeof(*s));
@@ -253,6 +728,35 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
         return NULL;
     }
     s->hooks = *hooks;
+    s->tls = web != NULL && web->has_tls;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->bcrypt_mu, NULL);
+    pthread_mutex_init(&s->log_mu, NULL);
+    if (gnutls_rnd(GNUTLS_RND_KEY, s->secret, sizeof(s->secret)) < 0) {
+        util_err(e, "cannot get random bytes for the auth cache");
+        goto fail;
+    }
+    /* From here on the server owns web, until a failure hands it back. */
+    s->web = webstate_new(web, e);
+    if (s->web == NULL)
+        goto fail;
+    s->boot = s->web;
+    s->boot->refs++;
+    if (s->tls) {
+        const struct httptls *t = s->boot->tls;
+
+        flags |= MHD_USE_TLS;
+        tlsopts[ntls++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                                  (void *)httptls_key_pem(t)};
+        tlsopts[ntls++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                                  (void *)httptls_cert_pem(t)};
+        tlsopts[ntls++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                  (void *)httptls_priorities(t)};
+        if (httptls_ca_pem(t) != NULL)
+            tlsopts[ntls++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                      (void *)httptls_ca_pem(t)};
+    }
+    tlsopts[ntls] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
@@ -269,12 +773,15 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                             MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_IP_LIMIT,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT_S,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_ARRAY, tlsopts,
                             MHD_OPTION_END);
     freeaddrinfo(ai);
     if (s->d == NULL) {
@@ -283,6 +790,15 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
     }
     return s;
 fail:
+    if (s->web != NULL) {
+        /* Hand web back to the caller. */
+        s->web->cfg = NULL;
+        webstate_free(s->web);
+    }
+    pthread_mutex_destroy(&s->log_mu);
+    pthread_mutex_destroy(&s->bcrypt_mu);
+    pthread_mutex_destroy(&s->mu);
+    explicit_bzero(s->secret, sizeof(s->secret));
     free(s);
     return NULL;
 }
@@ -298,6 +814,13 @@ void http_stop(struct http_server *s)
 {
     if (s == NULL)
         return;
+    /* Closes every connection, which drops their web state references. */
     MHD_stop_daemon(s->d);
+    web_release(s, s->web);
+    web_release(s, s->boot);
+    pthread_mutex_destroy(&s->log_mu);
+    pthread_mutex_destroy(&s->bcrypt_mu);
+    pthread_mutex_destroy(&s->mu);
+    explicit_bzero(s->secret, sizeof(s->secret));
     free(s);
 }

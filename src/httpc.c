@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifndef SLO_VERSION
 #define SLO_VERSION "dev"
@@ -122,13 +124,45 @@ static int header_value_ok(const char *s)
         }                                                                                   \
     } while (0)
 
+/* splitmix64: one step of the jitter generator (and of its seeding). */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/*
+ * A seed that differs between clients and between processes, so replicas
+ * that failed together do not retry in step: both clocks in nanoseconds,
+ * the pid and the client's address, mixed.
+ */
+static uint64_t random_seed(const struct httpc *h)
+{
+    struct timespec rt = {0, 0};
+    struct timespec mt = {0, 0};
+    uint64_t s;
+
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_MONOTONIC, &mt);
+    s = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+    s ^= ((uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec) << 17;
+    s ^= (uint64_t)getpid() << 40;
+    s ^= (uint64_t)(uintptr_t)h;
+    return next_random(&s);
+}
+
 int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char *path,
                struct err *e)
 {
-    long timeout = 0;
-    long connect_timeout = 0;
-
     h->cfg = cfg;
+    /* A config built by hand (tests) leaves it 0: the default. */
+    h->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : CONFIG_DEFAULT_ATTEMPTS;
+    if (h->max_attempts > CONFIG_MAX_ATTEMPTS)
+        h->max_attempts = CONFIG_MAX_ATTEMPTS;
+    h->rng = random_seed(h);
     if (cfg->url == NULL || cfg->url[0] == '\0')
         return util_err(e, "prometheus.url is not set");
     for (size_t i = 0; i < cfg->headers.n; i++) {
@@ -146,19 +180,13 @@ int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char 
     h->curl = curl_easy_init();
     if (h->curl == NULL)
         return util_err(e, "libcurl: cannot create a handle (was curl_global_init called?)");
-    if (cfg->timeout_ms > 0)
-        timeout = cfg->timeout_ms > LONG_MAX ? LONG_MAX : (long)cfg->timeout_ms;
-    connect_timeout = HTTPC_CONNECT_TIMEOUT_MS;
-    if (timeout > 0 && timeout < connect_timeout)
-        connect_timeout = timeout;
+    /* The timeouts are set per attempt, from the request's deadline (httpc_perform). */
 
     SETOPT(h->curl, CURLOPT_URL, h->url);
     SETOPT(h->curl, CURLOPT_POST, 1L);
     SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
     /* No signals: the daemon has threads, and SIGALRM-based DNS timeouts are unsafe. */
     SETOPT(h->curl, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(h->curl, CURLOPT_TIMEOUT_MS, timeout);
-    SETOPT(h->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
     SETOPT(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
     /* A redirect is reported, never followed: following would re-send the
      * request and credentials to wherever the Location points. */
@@ -358,6 +386,9 @@ int httpc_begin(struct httpc *h, struct httpc_req *r, const char *const *default
     struct err sub;
     CURLcode cc;
 
+    h->attempts = 0;
+    h->deadline_ms = 0;
+    h->gave_up[0] = '\0';
     if (cfg->bearer_token_file != NULL &&
         read_secret("bearer token file", cfg->bearer_token_file, &r->token, &sub) != 0)
         goto fail;
@@ -382,11 +413,41 @@ fail:
     return -1;
 }
 
+void httpc_new_round(struct httpc *h)
+{
+    h->paused = 0;
+}
+
 CURLcode httpc_perform(struct httpc *h)
 {
+    int64_t now = util_mono_ms();
+    int64_t timeout = 0;
+    int64_t connect = HTTPC_CONNECT_TIMEOUT_MS;
     CURLcode cc;
 
+    /* The deadline runs from the first attempt: retries share one timeout. */
+    if (h->attempts == 0)
+        h->deadline_ms = h->cfg->timeout_ms > 0 ? now + h->cfg->timeout_ms : 0;
+    h->attempts++;
+    if (h->deadline_ms > 0) {
+        timeout = h->deadline_ms - now;
+        if (timeout < 1)
+            timeout = 1;
+        if (timeout > LONG_MAX)
+            timeout = LONG_MAX;
+        if (connect > timeout)
+            connect = timeout;
+    }
+    h->attempt_timeout_ms = timeout;
+    h->attempt_connect_ms = connect;
     h->errbuf[0] = '\0';
+    cc = curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout);
+    if (cc == CURLE_OK)
+        cc = curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+    if (cc != CURLE_OK) {
+        h->unreachable = 0;
+        return cc;
+    }
     cc = curl_easy_perform(h->curl);
     h->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
                      cc == CURLE_OPERATION_TIMEDOUT;
@@ -419,10 +480,14 @@ void httpc_transfer_error(struct httpc *h, CURLcode cc, char *msg, size_t len)
         int64_t limit = h->cfg->timeout_ms;
 
         /* No pre-transfer time means the connection (TCP or TLS) was never
-         * set up, so the shorter connect timeout is the one that fired. */
+         * set up, so the connect timeout fired when it was the shorter one.
+         * Else the request's deadline did: named by the configured timeout,
+         * which it is from the first attempt on. */
         curl_easy_getinfo(h->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
-        if (pre == 0 && (limit <= 0 || limit > HTTPC_CONNECT_TIMEOUT_MS)) {
-            util_duration_format(HTTPC_CONNECT_TIMEOUT_MS, dur, sizeof(dur));
+        if (pre == 0 && (h->attempt_timeout_ms <= 0 ||
+                         h->attempt_connect_ms < h->attempt_timeout_ms)) {
+            if (util_duration_format(h->attempt_connect_ms, dur, sizeof(dur)) != 0)
+                snprintf(dur, sizeof(dur), "%" PRId64 "ms", h->attempt_connect_ms);
             snprintf(msg, len, "could not connect within %s", dur);
         } else {
             if (util_duration_format(limit, dur, sizeof(dur)) != 0)
@@ -473,4 +538,248 @@ void httpc_redirect_error(struct httpc *h, long code, char *msg, size_t len)
                  "set prometheus.url to the final address)", code, loc);
     else
         snprintf(msg, len, "HTTP %ld redirect without a Location header", code);
+}
+
+/* ---- retries ---- */
+
+/*
+ * What is retried, and why only that:
+ *  - no answer at all: connection refused (a restart, a rolling update),
+ *    reset or closed before the status line (a proxy or load balancer
+ *    dropping a connection). Nothing was processed, the next attempt may
+ *    well find a server. Not retried: a name that does not resolve (mostly
+ *    a typo in the URL; resolvers retry on their own), TLS and certificate
+ *    errors (settings), timeouts (they spend the whole deadline), a
+ *    connection lost after the status line (a body cut short).
+ *  - 429 (rate limited), 502 and 504 (a proxy that could not reach or wait
+ *    for the store), 503 (Prometheus answers it while starting, for a query
+ *    timeout and when too many queries queue): the server itself says "later".
+ *  - not 500: Prometheus answers 500 for errorInternal, which comes from the
+ *    query or the storage and does not go away within a second; retrying it
+ *    would triple the load of a failing query on a server that is already
+ *    in trouble. Likewise no other 4xx (the request or the credentials are
+ *    wrong) and no 2xx with a bad body (a retry would read the same bytes).
+ */
+int httpc_retryable(CURLcode cc, long status)
+{
+    if (cc != CURLE_OK) {
+        if (status != 0)
+            return 0;
+        return cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
+               cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
+    }
+    return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+int64_t httpc_backoff_ms(int retry, uint64_t rnd)
+{
+    int64_t cap = HTTPC_BACKOFF_BASE_MS;
+
+    for (int k = 1; k < retry && cap < HTTPC_BACKOFF_MAX_MS; k++)
+        cap *= 2;
+    if (cap > HTTPC_BACKOFF_MAX_MS)
+        cap = HTTPC_BACKOFF_MAX_MS;
+    return (int64_t)(rnd % (uint64_t)(cap + 1));
+}
+
+int64_t httpc_retry_wait(int attempts, int max_attempts, int64_t left_ms, int64_t backoff_ms,
+                         int64_t retry_after_ms)
+{
+    int64_t wait = backoff_ms > 0 ? backoff_ms : 0;
+    int64_t room;
+
+    if (attempts >= max_attempts)
+        return -1;
+    if (retry_after_ms > HTTPC_RETRY_AFTER_MAX_MS)
+        return -1;
+    if (retry_after_ms > wait)
+        wait = retry_after_ms;
+    if (left_ms < 0)
+        return wait;
+    room = left_ms - HTTPC_RETRY_MIN_LEFT_MS;
+    if (room <= 0 || retry_after_ms > room)
+        return -1;
+    return wait < room ? wait : room;
+}
+
+int httpc_retry_after_parse(const char *value, int64_t now_ms, int64_t *ms)
+{
+    const char *p = value;
+    size_t n;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' ||
+                     p[n - 1] == '\n'))
+        n--;
+    if (n == 0)
+        return -1;
+    if (strspn(p, "0123456789") >= n) {
+        int64_t secs = 0;
+
+        /* Anything past a day is as good as forever here; stop before overflowing. */
+        for (size_t i = 0; i < n; i++) {
+            secs = secs * 10 + (p[i] - '0');
+            if (secs > 86400) {
+                secs = 86400;
+                break;
+            }
+        }
+        *ms = secs * 1000;
+        return 0;
+    }
+    {
+        char date[64];
+        time_t t;
+
+        /* A date has a weekday or month name; curl_getdate reads all three
+         * HTTP forms (and more, which does no harm for a wait). */
+        if (n >= sizeof(date) || strcspn(p, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= n)
+            return -1;
+        memcpy(date, p, n);
+        date[n] = '\0';
+        t = curl_getdate(date, NULL);
+        if (t == (time_t)-1)
+            return -1;
+        if ((int64_t)t > now_ms / 1000 + 86400)
+            *ms = 86400 * (int64_t)1000;
+        else
+            *ms = (int64_t)t * 1000 > now_ms ? (int64_t)t * 1000 - now_ms : 0;
+        return 0;
+    }
+}
+
+/* The server's Retry-After of the last answer in ms, or -1 when absent or unreadable. */
+static int64_t retry_after(struct httpc *h)
+{
+    int64_t ms = -1;
+#if LIBCURL_VERSION_NUM >= 0x075400
+    struct curl_header *hd = NULL;
+
+    if (curl_easy_header(h->curl, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK &&
+        hd != NULL && hd->value != NULL && httpc_retry_after_parse(hd->value, util_now_ms(),
+                                                                   &ms) != 0)
+        ms = -1;
+#elif LIBCURL_VERSION_NUM >= 0x074200
+    curl_off_t secs = -1;
+
+    if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
+        ms = (int64_t)secs * 1000;
+#else
+    (void)h;
+#endif
+    return ms;
+}
+
+/* Sleeps ms milliseconds on the monotonic clock, through interruptions. */
+static void sleep_ms(int64_t ms)
+{
+    int64_t until = util_mono_ms() + ms;
+
+    for (int64_t left = ms; left > 0; left = until - util_mono_ms()) {
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+}
+
+int httpc_retry(struct httpc *h, CURLcode cc, long status)
+{
+    int64_t ra = -1;
+    int64_t left = -1;
+    int64_t wait;
+
+    h->gave_up[0] = '\0';
+    if (!httpc_retryable(cc, status) || h->paused)
+        return 0;
+    if (cc == CURLE_OK && (status == 429 || status == 503))
+        ra = retry_after(h);
+    if (h->deadline_ms > 0) {
+        left = h->deadline_ms - util_mono_ms();
+        if (left < 0)
+            left = 0;
+    }
+    wait = httpc_retry_wait(h->attempts, h->max_attempts, left,
+                            httpc_backoff_ms(h->attempts, next_random(&h->rng)), ra);
+    if (wait < 0) {
+        /* The backend keeps failing (or asks for a pause): the rest of the
+         * round makes one attempt per request. */
+        h->paused = 1;
+        /* Say so when the Retry-After alone stood in the way. */
+        if (ra >= 0 && httpc_retry_wait(h->attempts, h->max_attempts, left, 0, -1) >= 0) {
+            int own = h->cfg->timeout_ms <= 0 || ra > HTTPC_RETRY_AFTER_MAX_MS;
+            int64_t limit = own ? HTTPC_RETRY_AFTER_MAX_MS : h->cfg->timeout_ms;
+            char a[32];
+            char t[32];
+
+            if (util_duration_format(ra, a, sizeof(a)) != 0)
+                snprintf(a, sizeof(a), "%" PRId64 "ms", ra);
+            if (util_duration_format(limit, t, sizeof(t)) != 0)
+                snprintf(t, sizeof(t), "%" PRId64 "ms", limit);
+            snprintf(h->gave_up, sizeof(h->gave_up), "Retry-After %s is past the %s %s", a, t,
+                     own ? "limit" : "timeout");
+        }
+        return 0;
+    }
+    sleep_ms(wait);
+    h->retries++;
+    return 1;
+}
+
+void httpc_append(char *msg, size_t len, const char *tail)
+{
+    size_t n = strlen(msg);
+    size_t t = strlen(tail);
+
+    if (len == 0 || t == 0)
+        return;
+    if (t + 4 >= len) {
+        snprintf(msg, len, "%s", tail);
+        return;
+    }
+    if (n + t >= len) {
+        n = len - 1 - t - 3;
+        snprintf(msg + n, len - n, "...%s", tail);
+        return;
+    }
+    memcpy(msg + n, tail, t + 1);
+}
+
+void httpc_note_attempts(const struct httpc *h, char *msg, size_t len)
+{
+    char note[sizeof(h->gave_up) + 48];
+
+    if (h->attempts > 1 && h->gave_up[0] != '\0')
+        snprintf(note, sizeof(note), " (after %d attempts; %s)", h->attempts, h->gave_up);
+    else if (h->attempts > 1)
+        snprintf(note, sizeof(note), " (after %d attempts)", h->attempts);
+    else if (h->gave_up[0] != '\0')
+        snprintf(note, sizeof(note), " (not retried: %s)", h->gave_up);
+    else
+        return;
+    httpc_append(msg, len, note);
+}
+
+uint64_t httpc_retries(const struct httpc *h)
+{
+    return h->retries;
+}
+
+const char *httpc_status_hint(long status)
+{
+    switch (status) {
+    case 401:
+        return "authentication failed: check bearer_token_file / basic_auth";
+    case 403:
+        return "access denied: check the credentials' permissions and tenant headers "
+               "(e.g. X-Scope-OrgID)";
+    case 407:
+        return "a proxy asks for authentication: check the http(s)_proxy environment variables";
+    case 429:
+        return "rate limited: the server refuses more queries for now";
+    default:
+        return NULL;
+    }
 }

@@ -1,9 +1,10 @@
 /*
  * main: flags, subcommands and wiring only. Flags follow Prometheus
  * (--config.file=F or --config.file F); subcommands are run (default),
- * check, eval and rules.
+ * check, eval, rules and import.
  */
 #include <curl/curl.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,14 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "httptls.h"
+#include "importer.h"
 #include "log.h"
 #include "rules.h"
 #include "slojson.h"
 #include "table.h"
 #include "util.h"
+#include "webconfig.h"
 
 #ifndef SLO_VERSION
 #define SLO_VERSION "dev"
@@ -33,11 +37,15 @@ struct opts {
     const char *cmd;
     const char *config_file;
     const char *listen;
+    const char *web_config_file;
     const char *log_level;
     const char *log_format;
     const char *at;
     const char *until;
     const char *format;
+    const char *from;        /* import */
+    const char *output;      /* import */
+    const char *import_file; /* import: the positional FILE */
     const char *rules_name;
     const char *rules_namespace;
     /* --rules.label may be repeated */
@@ -53,14 +61,23 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  run      run the daemon (default)\n"
-    "  check    validate the config; print each error as FILE:LINE:COL: message\n"
+    "  check    validate the config (and the web config); print each error as\n"
+    "           FILE:LINE:COL: message\n"
     "  eval     evaluate every SLO once and print the figures\n"
     "  rules    print Prometheus alerting rules for the SLOs (page and ticket burn\n"
     "           rates, budget exhausted, figures stale), one group per SLO\n"
+    "  import   import --from=sloth|openslo FILE: convert Sloth prometheus/v1 or\n"
+    "           OpenSLO v1 SLOs into this config (stdout); what cannot be\n"
+    "           converted goes to stderr as FILE:LINE:COL: lines. Exit 0 when all\n"
+    "           was converted, 3 when some parts were not, 1 when nothing was\n"
     "\n"
     "Flags:\n"
     "  --config.file=PATH           configuration file (required)\n"
     "  --web.listen-address=ADDR    address for /metrics and the API (default :9099)\n"
+    "  --web.config.file=PATH       run, check: TLS and basic auth for the sidecar's own\n"
+    "                               endpoints, in the Prometheus exporter-toolkit format\n"
+    "                               (tls_server_config, basic_auth_users); re-read on\n"
+    "                               reload\n"
     "  --log.level=LEVEL            debug, info, warn or error (default info)\n"
     "  --log.format=FORMAT          logfmt or json (default logfmt)\n"
     "  --at=TIME                    eval: unix seconds or RFC 3339 (default now)\n"
@@ -76,6 +93,8 @@ static const char usage[] =
     "                               (default: none, kubectl's namespace applies)\n"
     "  --rules.label=NAME=VALUE     rules --format=prometheusrule: a metadata label, e.g.\n"
     "                               the one the Prometheus' ruleSelector wants; repeatable\n"
+    "  --from=FORMAT                import: sloth or openslo (FILE \"-\" is stdin)\n"
+    "  --output=PATH                import: write the config to PATH, not stdout\n"
     "  --version                    print the version and exit\n"
     "  -h, --help                   print this help and exit\n";
 
@@ -85,6 +104,7 @@ static const struct {
 } flags[] = {
     {"config.file", offsetof(struct opts, config_file)},
     {"web.listen-address", offsetof(struct opts, listen)},
+    {"web.config.file", offsetof(struct opts, web_config_file)},
     {"log.level", offsetof(struct opts, log_level)},
     {"log.format", offsetof(struct opts, log_format)},
     {"at", offsetof(struct opts, at)},
@@ -92,6 +112,8 @@ static const struct {
     {"format", offsetof(struct opts, format)},
     {"rules.name", offsetof(struct opts, rules_name)},
     {"rules.namespace", offsetof(struct opts, rules_namespace)},
+    {"from", offsetof(struct opts, from)},
+    {"output", offsetof(struct opts, output)},
     {"rules.label", 0}, /* repeatable: collected in rules_labels */
 };
 
@@ -113,6 +135,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
+            if (o->cmd != NULL && strcmp(o->cmd, "import") == 0 && o->import_file == NULL) {
+                o->import_file = a;
+                continue;
+            }
             if (o->cmd != NULL) {
                 fprintf(stderr, "slo-sidecar: unexpected argument \"%s\"\n", a);
                 return -1;
@@ -157,21 +183,58 @@ static void print_errors(const struct config_errors *errs)
         fprintf(stderr, "%s\n", errs->msg[i]);
 }
 
+/*
+ * check --web.config.file: the file itself, then its certificate, key and
+ * client CA, read and checked as the daemon would. Returns 0 or 1.
+ */
+static int check_web(const char *path)
+{
+    struct webconfig *web = NULL;
+    struct httptls *tls = NULL;
+    struct config_errors errs;
+    struct err e = {{0}};
+    int rc = 1;
+
+    config_errors_init(&errs);
+    if (webconfig_load(path, &web, &errs) != 0) {
+        print_errors(&errs);
+        fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
+        goto out;
+    }
+    if (web->has_tls && (tls = httptls_new(web, &e)) == NULL) {
+        fprintf(stderr, "%s\n%s: 1 error\n", e.msg, path);
+        goto out;
+    }
+    printf("%s: valid web config, TLS %s%s, %zu basic auth user%s\n", path,
+           web->has_tls ? "on, client_auth_type " : "off",
+           web->has_tls ? webconfig_client_auth_str(web->tls.client_auth) : "", web->nusers,
+           web->nusers == 1 ? "" : "s");
+    rc = 0;
+out:
+    httptls_free(tls);
+    webconfig_free(web);
+    config_errors_free(&errs);
+    return rc;
+}
+
 static int cmd_check(const struct opts *o)
 {
     struct config *cfg = NULL;
     struct config_errors errs;
-    int rc;
+    int rc = 0;
 
     config_errors_init(&errs);
-    if (config_load(o->config_file, &cfg, &errs) != 0) {
+    if (o->config_file == NULL) {
+        /* check --web.config.file=F alone */
+    } else if (config_load(o->config_file, &cfg, &errs) != 0) {
         print_errors(&errs);
         fprintf(stderr, "%s: %zu error%s\n", o->config_file, errs.n, errs.n == 1 ? "" : "s");
         rc = 1;
     } else {
         printf("%s: valid, %zu SLO%s\n", o->config_file, cfg->nslos, cfg->nslos == 1 ? "" : "s");
-        rc = 0;
     }
+    if (o->web_config_file != NULL && check_web(o->web_config_file) != 0)
+        rc = 1;
     config_free(cfg);
     config_errors_free(&errs);
     return rc;
@@ -356,6 +419,90 @@ out:
     return rc;
 }
 
+/* Reads path ("-": stdin) into b (capped). Returns 0, or -1 (printed). */
+static int read_input(const char *path, struct buf *b)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_append(b, chunk, n) != 0) {
+            fprintf(stderr, "%s: %s\n", path,
+                    b->len + n > b->cap ? "larger than the limit of 16777216 bytes"
+                                        : "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/*
+ * import --from=F [--output=P] FILE: prints the converted config (or writes
+ * P), the messages on stderr, and exits 0 when everything was converted, 3
+ * when some parts were not, 1 when nothing was.
+ */
+static int cmd_import(const struct opts *o)
+{
+    enum importer_format fmt;
+    struct importer_result r;
+    struct buf in;
+    int rc = 1;
+
+    if (o->from == NULL || importer_format_parse(o->from, &fmt) != 0) {
+        fprintf(stderr, "slo-sidecar: import needs --from=sloth or --from=openslo\n");
+        return 1;
+    }
+    if (o->import_file == NULL) {
+        fprintf(stderr, "slo-sidecar: import needs the FILE to convert (\"-\" for stdin)\n");
+        return 1;
+    }
+    importer_result_init(&r);
+    buf_init(&in, CONFIG_MAX_BYTES);
+    if (read_input(o->import_file, &in) != 0)
+        goto out;
+    importer_convert(fmt, o->import_file, in.data, in.len, &r);
+    for (size_t i = 0; i < r.n; i++)
+        fprintf(stderr, "%s\n", r.msg[i].text);
+    if (r.output == NULL)
+        goto out;
+    if (o->output != NULL) {
+        FILE *f = fopen(o->output, "w");
+        int bad = f == NULL;
+
+        if (f != NULL) {
+            bad = fputs(r.output, f) == EOF;
+            bad |= fclose(f) != 0;
+        }
+        if (bad) {
+            fprintf(stderr, "slo-sidecar: cannot write %s: %s\n", o->output, strerror(errno));
+            goto out;
+        }
+    } else if (fputs(r.output, stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "slo-sidecar: cannot write the output: %s\n", strerror(errno));
+        goto out;
+    }
+    fprintf(stderr, "%s: %zu of %zu SLOs converted%s\n", o->import_file, r.nslos_out,
+            r.nslos_in,
+            r.ndropped + r.nskipped > 0 ? "; what was not is listed above" : "");
+    rc = r.ndropped + r.nskipped > 0 || r.nslos_out < r.nslos_in ? 3 : 0;
+out:
+    importer_result_free(&r);
+    buf_free(&in);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -380,11 +527,16 @@ int main(int argc, char **argv)
     }
     log_setup(level, format);
     if (strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "check") != 0 &&
-        strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0) {
+        strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0 &&
+        strcmp(o.cmd, "import") != 0) {
         fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
         return 1;
     }
-    if (o.config_file == NULL) {
+    /* import reads no config and talks to no backend. */
+    if (strcmp(o.cmd, "import") == 0)
+        return cmd_import(&o);
+    if (o.config_file == NULL &&
+        !(strcmp(o.cmd, "check") == 0 && o.web_config_file != NULL)) {
         fprintf(stderr, "slo-sidecar: --config.file is required\n");
         return 1;
     }
@@ -399,7 +551,9 @@ int main(int argc, char **argv)
     } else if (strcmp(o.cmd, "rules") == 0) {
         rc = cmd_rules(&o);
     } else {
-        struct daemon_opts d = {.config_path = o.config_file, .listen_addr = o.listen};
+        struct daemon_opts d = {.config_path = o.config_file,
+                                .listen_addr = o.listen,
+                                .web_config_path = o.web_config_file};
 
         rc = daemon_run(&d);
     }

@@ -237,6 +237,11 @@ static int render_self(const struct snapshot *snap, struct buf *b)
     rc |= exposition_family(b, "slo_sidecar_backend_up", "gauge",
                             "1 when the last request to the backend succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_backend_up", NULL, NULL, 0, st->backend_up);
+    rc |= exposition_family(b, "slo_sidecar_backend_retries_total", "counter",
+                            "Backend requests retried after a transient failure (connection "
+                            "refused or reset, HTTP 429, 502, 503, 504).");
+    rc |= exposition_sample(b, "slo_sidecar_backend_retries_total", NULL, NULL, 0,
+                            (double)st->backend_retries);
     rc |= exposition_family(b, "slo_sidecar_config_last_reload_successful", "gauge",
                             "1 when the last configuration load succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_config_last_reload_successful", NULL, NULL, 0,

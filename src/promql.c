@@ -362,6 +362,12 @@ static int parse_body(const char *body, size_t len, long http_status, const char
     promql_result_init(&tmp);
     rc = 0;
 out:
+    if (rc != 0 && httpc_status_hint(http_status) != NULL) {
+        char hint[160];
+
+        snprintf(hint, sizeof(hint), " (%s)", httpc_status_hint(http_status));
+        httpc_append(e->msg, sizeof(e->msg), hint);
+    }
     promql_result_free(&tmp);
     json_decref(root);
     return rc;
@@ -444,6 +450,16 @@ uint64_t promql_client_failures(const struct promql_client *c)
     return c->failures;
 }
 
+uint64_t promql_client_retries(const struct promql_client *c)
+{
+    return httpc_retries(&c->http);
+}
+
+void promql_client_new_round(struct promql_client *c)
+{
+    httpc_new_round(&c->http);
+}
+
 /* "query=<escaped>&time=<seconds>.<millis>"; caller frees. */
 static char *form_body(CURL *curl, const char *query, int64_t at_ms)
 {
@@ -473,6 +489,38 @@ static void transfer_error(struct promql_client *c, CURLcode cc, char *msg, size
     httpc_transfer_error(&c->http, cc, msg, len);
 }
 
+/*
+ * One attempt of the prepared request: 0 with r filled, or -1 with the
+ * failure in msg and, for httpc_retry, curl's result in *cc and the HTTP
+ * status in *code (0 when none arrived).
+ */
+static int attempt(struct promql_client *c, struct promql_result *r, char *msg, size_t len,
+                   CURLcode *cc, long *code)
+{
+    char *ct = NULL;
+    struct err sub;
+
+    buf_reset(&c->body);
+    c->body_too_big = 0;
+    *code = 0;
+    *cc = httpc_perform(&c->http);
+    curl_easy_getinfo(c->http.curl, CURLINFO_RESPONSE_CODE, code);
+    if (*cc != CURLE_OK) {
+        transfer_error(c, *cc, msg, len);
+        return -1;
+    }
+    if (*code >= 300 && *code <= 399) {
+        httpc_redirect_error(&c->http, *code, msg, len);
+        return -1;
+    }
+    curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
+    if (parse_body(c->body.data, c->body.len, *code, ct, r, &sub) != 0) {
+        snprintf(msg, len, "%s", sub.msg);
+        return -1;
+    }
+    return 0;
+}
+
 /* Sets a per-request option; the value must live until the transfer ends. */
 #define REQOPT(h, opt, val)                                                                 \
     do {                                                                                    \
@@ -491,7 +539,6 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     struct httpc_req req = {0};
     char *form = NULL;
     char msg[UTIL_ERRLEN];
-    struct err sub;
     CURLcode cc;
     long code = 0;
     int64_t started = util_mono_ms();
@@ -510,42 +557,35 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     REQOPT(c->http.curl, CURLOPT_POSTFIELDS, form);
     REQOPT(c->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(form));
 
-    buf_reset(&c->body);
-    c->body_too_big = 0;
-    cc = httpc_perform(&c->http);
-    if (cc != CURLE_OK) {
-        transfer_error(c, cc, msg, sizeof(msg));
-        goto fail;
-    }
-    curl_easy_getinfo(c->http.curl, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 300 && code <= 399) {
-        httpc_redirect_error(&c->http, code, msg, sizeof(msg));
-        goto fail;
-    } else {
-        char *ct = NULL;
-
-        curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
-        if (parse_body(c->body.data, c->body.len, code, ct, r, &sub) != 0) {
-            snprintf(msg, sizeof(msg), "%s", sub.msg);
-            goto fail;
+    /* Attempts until one succeeds or httpc_retry says the failure is final. */
+    for (;;) {
+        if (attempt(c, r, msg, sizeof(msg), &cc, &code) == 0) {
+            rc = 0;
+            goto out;
         }
+        if (!httpc_retry(&c->http, cc, code))
+            break;
+        log_debug("promql query retried", "query", query, "err", msg);
     }
-    rc = 0;
-    goto out;
 fail:
     c->failures++;
     util_err(e, "POST %s: %s", c->http.shown_url, msg);
+    httpc_note_attempts(&c->http, e->msg, sizeof(e->msg));
 out:
     {
         char took[32];
         char n[32];
+        char tries[16];
 
         snprintf(took, sizeof(took), "%" PRId64 "ms", util_mono_ms() - started);
         snprintf(n, sizeof(n), "%zu", r->n);
+        snprintf(tries, sizeof(tries), "%d", c->http.attempts);
         if (rc == 0)
-            log_debug("promql query", "query", query, "took", took, "samples", n);
+            log_debug("promql query", "query", query, "took", took, "samples", n, "attempts",
+                      tries);
         else
-            log_debug("promql query failed", "query", query, "took", took, "err", msg);
+            log_debug("promql query failed", "query", query, "took", took, "attempts", tries,
+                      "err", msg);
     }
     httpc_end(&c->http, &req);
     curl_easy_setopt(c->http.curl, CURLOPT_POSTFIELDS, (char *)NULL);

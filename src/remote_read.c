@@ -722,17 +722,17 @@ static int is_samples(const char *ct)
 static void classify(struct remote_read_client *c)
 {
     char *ct = NULL;
+    int ok;
 
     if (c->kind != BODY_UNKNOWN)
         return;
     curl_easy_getinfo(c->http.curl, CURLINFO_RESPONSE_CODE, &c->status);
     curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
-    if (c->status < 200 || c->status > 299) {
-        c->kind = BODY_OTHER;
-    } else if (is_streamed(ct)) {
+    ok = c->status >= 200 && c->status <= 299;
+    if (ok && is_streamed(ct)) {
         c->kind = BODY_STREAMED;
         c->st.streamed = 1;
-    } else if (is_samples(ct)) {
+    } else if (ok && is_samples(ct)) {
         curl_off_t announced = -1;
 
         c->kind = BODY_SAMPLES;
@@ -888,11 +888,11 @@ static int request_build(struct remote_read_client *c, const struct remote_read_
         nm += 1 + q[i].sel->n + (q[i].extra_name != NULL ? 1 : 0);
     }
     r->qv = calloc(nq, sizeof(*r->qv));
-    r->qp = calloc(nq, sizeof(*r->qp));
+    r->qp = calloc(nq, sizeof(Prometheus__Query *));
     r->hints = calloc(nq, sizeof(*r->hints));
     r->names = calloc(nq, sizeof(*r->names));
     r->mv = calloc(nm, sizeof(*r->mv));
-    r->mp = calloc(nm, sizeof(*r->mp));
+    r->mp = calloc(nm, sizeof(Prometheus__LabelMatcher *));
     if (r->qv == NULL || r->qp == NULL || r->hints == NULL || r->names == NULL ||
         r->mv == NULL || r->mp == NULL)
         return util_err(e, "out of memory");
@@ -1048,12 +1048,26 @@ int remote_read_client_unreachable(const struct remote_read_client *c)
     return c->http.unreachable;
 }
 
-/* The message for a status other than 2xx, with the server's words. */
+uint64_t remote_read_client_retries(const struct remote_read_client *c)
+{
+    return httpc_retries(&c->http);
+}
+
+void remote_read_client_new_round(struct remote_read_client *c)
+{
+    httpc_new_round(&c->http);
+}
+
+/*
+ * The message for a status other than 2xx, with the server's words, and
+ * what to check for the statuses that have a usual cause (httpc_status_hint).
+ */
 static void status_error(struct remote_read_client *c, char *msg, size_t len)
 {
     char ex[HTTPC_EXCERPT_SIZE];
     size_t n = c->body.len;
     char *ct = NULL;
+    const char *hint = httpc_status_hint(c->status);
 
     if (c->status == 404) {
         say(msg, len, "remote_read is not supported by %s (HTTP 404); use mode: promql",
@@ -1065,19 +1079,25 @@ static void status_error(struct remote_read_client *c, char *msg, size_t len)
     if (n == 0) {
         say(msg, len, "POST %s: HTTP %ld with an empty body", c->http.shown_url,
                  c->status);
-        return;
-    }
-    httpc_excerpt(c->body.data, n, EXCERPT_BYTES, ex, sizeof(ex));
-    curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
-    if (ct != NULL && !media_is(ct, "text/plain")) {
-        char q[HTTPC_EXCERPT_SIZE];
+    } else {
+        httpc_excerpt(c->body.data, n, EXCERPT_BYTES, ex, sizeof(ex));
+        curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
+        if (ct != NULL && !media_is(ct, "text/plain")) {
+            char q[HTTPC_EXCERPT_SIZE];
 
-        httpc_excerpt(ct, strlen(ct), 60, q, sizeof(q));
-        say(msg, len, "POST %s: HTTP %ld (Content-Type %s): %s", c->http.shown_url,
-                 c->status, q, ex);
-        return;
+            httpc_excerpt(ct, strlen(ct), 60, q, sizeof(q));
+            say(msg, len, "POST %s: HTTP %ld (Content-Type %s): %s", c->http.shown_url,
+                c->status, q, ex);
+        } else {
+            say(msg, len, "POST %s: HTTP %ld: %s", c->http.shown_url, c->status, ex);
+        }
     }
-    say(msg, len, "POST %s: HTTP %ld: %s", c->http.shown_url, c->status, ex);
+    if (hint != NULL) {
+        char tail[160];
+
+        snprintf(tail, sizeof(tail), " (%s)", hint);
+        httpc_append(msg, len, tail);
+    }
 }
 
 /* A 2xx answer that is no remote-read response (a login page, a JSON API). */
@@ -1193,23 +1213,30 @@ static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, siz
     return -1;
 }
 
-/* Clears what one run leaves behind, before the next. */
-static void reset_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
-                      remote_read_cb cb, void *arg)
+/* Clears what one attempt leaves behind, before the next. */
+static void reset_attempt(struct remote_read_client *c)
 {
     memset(&c->st, 0, sizeof(c->st));
-    c->q = q;
-    c->nq = nq;
-    c->cb = cb;
-    c->arg = arg;
     c->kind = BODY_UNKNOWN;
     c->status = 0;
     c->encoding[0] = '\0';
     c->stop = STOP_NONE;
     c->cur.active = 0;
     c->cur.n = 0;
-    c->http.unreachable = 0;
     buf_reset(&c->body);
+}
+
+/* Clears what one run leaves behind, before the next. */
+static void reset_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
+                      remote_read_cb cb, void *arg)
+{
+    reset_attempt(c);
+    c->q = q;
+    c->nq = nq;
+    c->cb = cb;
+    c->arg = arg;
+    c->http.unreachable = 0;
+    c->http.attempts = 0;
 }
 
 int remote_read_decode_body(struct remote_read_client *c, const struct remote_read_query *q,
@@ -1230,7 +1257,7 @@ int remote_read_decode_body(struct remote_read_client *c, const struct remote_re
         goto out;
     }
     /* As libcurl would hand it over; a refused piece stops the transfer. */
-    if (len > 0 && on_body((char *)(uintptr_t)body, 1, len, c) != len && c->stop == STOP_NONE)
+    if (len > 0 && on_body((char *)body, 1, len, c) != len && c->stop == STOP_NONE)
         c->stop = STOP_DECODE;
     if (read_answer(c, CURLE_OK, msg, sizeof(msg)) == 0)
         rc = 0;
@@ -1244,6 +1271,23 @@ out:
     c->cur.active = 0;
     c->cur.n = 0;
     return rc;
+}
+
+/*
+ * After a failed attempt: 1 when it may be made again (httpc_retry waited
+ * for it). Never once a series has reached the callback: the caller would
+ * see it twice. So only failures before the first series: no answer at all,
+ * or an error status (whose body was only excerpted, STOP_EXCERPT), never a
+ * body that failed to decode or hit a limit.
+ */
+static int may_retry(struct remote_read_client *c, CURLcode cc)
+{
+    if (c->st.series > 0)
+        return 0;
+    if (c->stop != STOP_NONE && c->stop != STOP_EXCERPT)
+        return 0;
+    /* Stopping after the excerpt was our choice: the answer was the status. */
+    return httpc_retry(&c->http, c->stop == STOP_EXCERPT ? CURLE_OK : cc, c->status);
 }
 
 int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
@@ -1290,12 +1334,30 @@ int remote_read_run(struct remote_read_client *c, const struct remote_read_query
             c->http.shown_url);
         goto out;
     }
-    cc = httpc_perform(&c->http);
-    classify(c);
-    if (read_answer(c, cc, msg, sizeof(msg)) == 0)
-        rc = 0;
-    else if (c->stop == STOP_CALLBACK)
-        say(msg, sizeof(msg), "%s", c->cb_err.msg);  /* the caller's words, as written */
+    for (;;) {
+        cc = httpc_perform(&c->http);
+        classify(c);
+        if (read_answer(c, cc, msg, sizeof(msg)) == 0) {
+            rc = 0;
+            break;
+        }
+        if (c->stop == STOP_CALLBACK) {
+            say(msg, sizeof(msg), "%s", c->cb_err.msg);  /* the caller's words, as written */
+            break;
+        }
+        if (!may_retry(c, cc))
+            break;
+        log_debug("remote read retried", "url", c->http.shown_url, "err", msg);
+        reset_attempt(c);
+        rrframe_reader_free(c->frames);
+        c->frames = rrframe_reader_new(c->lim.max_frame, on_frame, c);
+        if (c->frames == NULL) {
+            say(msg, sizeof(msg), "POST %s: out of memory", c->http.shown_url);
+            break;
+        }
+    }
+    if (rc != 0 && c->stop != STOP_CALLBACK)
+        httpc_note_attempts(&c->http, msg, sizeof(msg));
 out:
     if (begun) {
         httpc_end(&c->http, &hr);
@@ -1311,16 +1373,19 @@ done:
         char took[32];
         char ns[32];
         char nsamp[32];
+        char tries[16];
 
         snprintf(took, sizeof(took), "%" PRId64 "ms", util_mono_ms() - started);
         snprintf(ns, sizeof(ns), "%" PRIu64, c->st.series);
         snprintf(nsamp, sizeof(nsamp), "%" PRIu64, c->st.samples);
+        snprintf(tries, sizeof(tries), "%d", c->http.attempts);
         if (rc == 0)
             log_debug("remote read", "url", c->http.shown_url, "took", took, "series", ns,
-                      "samples", nsamp, "streamed", c->st.streamed ? "true" : "false");
+                      "samples", nsamp, "streamed", c->st.streamed ? "true" : "false",
+                      "attempts", tries);
         else
-            log_debug("remote read failed", "url", c->http.shown_url, "took", took, "err",
-                      msg);
+            log_debug("remote read failed", "url", c->http.shown_url, "took", took,
+                      "attempts", tries, "err", msg);
     }
     c->cur.active = 0;
     c->cur.n = 0;

@@ -61,7 +61,7 @@ int rrbackend_keep_state(struct rrbackend *r)
 {
     if (r->states != NULL)
         return 0;
-    r->states = calloc(r->cfg->nslos ? r->cfg->nslos : 1, sizeof(*r->states));
+    r->states = calloc(r->cfg->nslos ? r->cfg->nslos : 1, sizeof(struct rrstate *));
     if (r->states == NULL)
         return -1;
     for (size_t i = 0; i < r->cfg->nslos; i++) {
@@ -228,6 +228,16 @@ int rrbackend_unreachable(const struct rrbackend *r)
 int rrbackend_up(const struct rrbackend *r)
 {
     return r->up;
+}
+
+uint64_t rrbackend_retries(const struct rrbackend *r)
+{
+    return remote_read_client_retries(r->client);
+}
+
+void rrbackend_new_round(struct rrbackend *r)
+{
+    remote_read_client_new_round(r->client);
 }
 
 /* One selector of the read: which part it counts. */

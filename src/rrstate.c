@@ -1113,7 +1113,8 @@ int rrstate_load(struct rrstate *s, uint64_t fingerprint, const uint8_t *data, s
 
             if (buckets_load(&bp, r.p + r.pos, r.len - r.pos, &used, &b, e) != 0)
                 goto fail;
-            buckets_free(s->g[gi].b[k]);
+            /* group_of made s->g[gi]; the analyser loses that in seriesmap. */
+            buckets_free(s->g[gi].b[k]); /* NOLINT(clang-analyzer-core.NullDereference) */
             s->g[gi].b[k] = b;
             binio_skip(&r, used);
             if (buckets_at(b) != at)

@@ -25,11 +25,11 @@ struct parser {
     struct err *e;
 };
 
-static int fail_at(struct parser *p, size_t pos, const char *fmt, ...)
+static void fail_atf(struct parser *p, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Fills p->e with "column N: message" (N is 1-based) and returns -1. */
-static int fail_at(struct parser *p, size_t pos, const char *fmt, ...)
+/* Fills p->e with "column N: message" (N is 1-based). */
+static void fail_atf(struct parser *p, size_t pos, const char *fmt, ...)
 {
     char msg[UTIL_ERRLEN];
     va_list ap;
@@ -37,8 +37,11 @@ static int fail_at(struct parser *p, size_t pos, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return util_err(p->e, "column %zu: %s", pos + 1, msg);
+    util_errf(p->e, "column %zu: %s", pos + 1, msg);
 }
+
+/* fail_atf, then -1 (a macro for the analysers, as util_err). */
+#define fail_at(...) (fail_atf(__VA_ARGS__), util_minus_one())
 
 static void skip_ws(struct parser *p)
 {

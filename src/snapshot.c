@@ -18,9 +18,40 @@ struct snapshot *snapshot_new(int64_t at_ms)
 
     if (s == NULL)
         return NULL;
+    if (pthread_mutex_init(&s->page_mu, NULL) != 0) {
+        free(s);
+        return NULL;
+    }
     s->refs = 1;
     s->at_ms = at_ms;
     return s;
+}
+
+int snapshot_page(struct snapshot *snap, enum snapshot_page which, snapshot_render_fn render,
+                  size_t cap, const char **text, size_t *len)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&snap->page_mu);
+    if (snap->page[which] == NULL) {
+        struct buf b;
+
+        buf_init(&b, cap);
+        /* An empty page still needs a non-NULL pointer to be kept. */
+        if (buf_append(&b, "", 0) != 0 || render(snap, &b) != 0) {
+            buf_free(&b);
+            rc = -1;
+        } else {
+            snap->page_len[which] = b.len;
+            snap->page[which] = buf_steal(&b);
+        }
+    }
+    if (rc == 0) {
+        *text = snap->page[which];
+        *len = snap->page_len[which];
+    }
+    pthread_mutex_unlock(&snap->page_mu);
+    return rc;
 }
 
 void snapshot_slo_clear(struct snapshot_slo *s)
@@ -121,6 +152,9 @@ void snapshot_free(struct snapshot *snap)
     for (size_t i = 0; i < snap->n; i++)
         snapshot_slo_clear(&snap->slos[i]);
     free(snap->slos);
+    for (int i = 0; i < SNAPSHOT_NPAGES; i++)
+        free(snap->page[i]);
+    pthread_mutex_destroy(&snap->page_mu);
     free(snap);
 }
 

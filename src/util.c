@@ -12,16 +12,15 @@
 #include <string.h>
 #include <time.h>
 
-int util_err(struct err *e, const char *fmt, ...)
+void util_errf(struct err *e, const char *fmt, ...)
 {
     va_list ap;
 
     if (e == NULL)
-        return -1;
+        return;
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
     va_end(ap);
-    return -1;
 }
 
 /* Units in the order Prometheus requires them (largest first). */
@@ -294,15 +293,33 @@ void util_fmt_double(double v, char *buf, size_t len)
     }
     /* Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that read
      * back to the same double, in %e form when the exponent is < -4 or >= 6
-     * (Go's limit for the shortest form). */
-    for (int prec = 1; prec <= 17; prec++) {
+     * (Go's limit for the shortest form). Whole numbers below 10^6 (counts,
+     * seconds) are already shortest as integers. */
+    if (v > -1e6 && v < 1e6 && v == (double)(int64_t)v) {
+        snprintf(buf, len, "%lld", (long long)v);
+        if (v == 0 && signbit(v))
+            snprintf(buf, len, "-0");
+        return;
+    }
+    {
+        /* Round-tripping is monotone in the precision (the nearest p+1-digit
+         * decimal is at least as close as the nearest p-digit one), so the
+         * shortest precision can be found by bisection: 5 tries, not 17. */
+        int lo = 1, hi = 17;
         char e[40];
         int x;
         const char *ep;
 
-        snprintf(e, sizeof(e), "%.*e", prec - 1, v);
-        if (strtod(e, NULL) != v)
-            continue;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+
+            snprintf(e, sizeof(e), "%.*e", mid - 1, v);
+            if (strtod(e, NULL) == v)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        snprintf(e, sizeof(e), "%.*e", lo - 1, v);
         ep = strchr(e, 'e');
         x = ep ? (int)strtol(ep + 1, NULL, 10) : 0;
         if (x < -4 || x >= 6) {
@@ -310,9 +327,8 @@ void util_fmt_double(double v, char *buf, size_t len)
              * shortest precision has none by construction. */
             snprintf(buf, len, "%s", e);
         } else {
-            snprintf(buf, len, "%.*f", prec - 1 - x > 0 ? prec - 1 - x : 0, v);
+            snprintf(buf, len, "%.*f", lo - 1 - x > 0 ? lo - 1 - x : 0, v);
         }
-        return;
     }
 }
 
@@ -383,7 +399,7 @@ int buf_append(struct buf *b, const void *p, size_t n)
 
         while (want < b->len + n + 1)
             want *= 2;
-        if (want > b->cap + 1)
+        if (b->cap < SIZE_MAX && want > b->cap + 1) /* SIZE_MAX: no cap */
             want = b->cap + 1;
         d = realloc(b->data, want);
         if (d == NULL)

@@ -11,6 +11,7 @@
  */
 #include "xorchunk.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ static int read_bits(struct xorchunk_iter *it, unsigned n, uint64_t *out)
         unsigned byte = it->data[it->pos >> 3];
 
         /* take <= 8, so neither shift can reach the width of its type. */
+        assert(take >= 1 && take <= 8);
         v = (v << take) | ((byte >> (avail - take)) & ((1u << take) - 1));
         it->pos += take;
         n -= take;
@@ -48,10 +50,10 @@ static int read_bits(struct xorchunk_iter *it, unsigned n, uint64_t *out)
 }
 
 /* Fails the iterator for good with "sample i of n: <what>". */
-static int fail(struct xorchunk_iter *it, struct err *e, const char *fmt, ...)
+static void failf(struct xorchunk_iter *it, struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(struct xorchunk_iter *it, struct err *e, const char *fmt, ...)
+static void failf(struct xorchunk_iter *it, struct err *e, const char *fmt, ...)
 {
     char msg[UTIL_ERRLEN];
     va_list ap;
@@ -60,9 +62,12 @@ static int fail(struct xorchunk_iter *it, struct err *e, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     it->failed = 1;
-    return util_err(e, "xor chunk: sample %u of %u: %s", (unsigned)it->done + 1,
-                    (unsigned)it->total, msg);
+    util_errf(e, "xor chunk: sample %u of %u: %s", (unsigned)it->done + 1, (unsigned)it->total,
+              msg);
 }
+
+/* failf, then -1 (a macro for the analysers, as util_err). */
+#define fail(...) (failf(__VA_ARGS__), util_minus_one())
 
 static int truncated(struct xorchunk_iter *it, struct err *e, const char *what)
 {

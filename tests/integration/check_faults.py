@@ -10,8 +10,9 @@ it fails and recovers. Used by test_faults.sh.
       once the daemon has failed, `eval` through the proxy is run; after at
       least two failed evaluations (per cause) the proxy goes back to pass
       and the daemon must recover by itself. The long fault is held until the SLO's series are
-      gone. Then `eval` through the proxy in mode ctype-header (the genuine
-      answer under a wrong Content-Type).
+      gone. Then a blip (blip503: two 503s, then pass), which the retries
+      must hide entirely, and `eval` through the proxy in mode ctype-header
+      (the genuine answer under a wrong Content-Type).
   check_faults.py outage --daemon KIND,METRICS,LOG,SLO [--daemon ...]
         --interval S --timeout S --stop CMD --start CMD
       The same checks around a real outage: CMD stop stops Prometheus, CMD
@@ -39,7 +40,14 @@ Checked for every episode (metrics scraped every 0.2 s the whole time):
     back (after the outage: 20 s, Prometheus has to start first), backend_up
     1, a new evaluation timestamp and the figures back;
   - `eval` through the proxy during the fault: exit 2, nothing on stdout, a
-    stderr line naming the SLO, the URL and the cause (the same regex).
+    stderr line naming the SLO, the URL and the cause (the same regex);
+  - retries: slo_sidecar_backend_retries_total grows by at least one per
+    failed evaluation for the faults that are retried (refused, reset, the
+    outage; their messages end with "(after 3 attempts)") and does not move
+    for the others (timeouts, 500, bad bodies; 429's Retry-After is past the
+    timeout, which its message says);
+  - the blip: two 503s cost no failed evaluation, no log line and no
+    backend_up 0, and add exactly 2 to slo_sidecar_backend_retries_total.
 Prints "  ok: ..." and "  FAIL: ..." lines; exits 1 on any failure.
 """
 import argparse
@@ -55,12 +63,13 @@ import urllib.request
 # The cause each fault must be named by, in the log and in eval's stderr.
 CAUSES = {
     "promql": {
-        "refused": r"/api/v1/query: connection refused$",
-        "reset": r"/api/v1/query: .*Connection reset by peer",
+        "refused": r"/api/v1/query: connection refused \(after 3 attempts\)$",
+        "reset": r"/api/v1/query: .*Connection reset by peer \(after 3 attempts\)$",
         "slow": r"/api/v1/query: timed out after 1s$",
         "slowbody": r"/api/v1/query: timed out after 1s",
         "http500": r"/api/v1/query: HTTP 500: internal: fault injected: storage unavailable",
-        "http429": r"/api/v1/query: HTTP 429\b.*too many outstanding requests",
+        "http429": r"/api/v1/query: HTTP 429\b.*too many outstanding requests.*\(rate limited"
+                   r".*\) \(not retried: Retry-After 7s is past the 1s timeout\)$",
         "truncated": r"/api/v1/query: transfer closed with \d+ bytes remaining to read",
         "html200": r"/api/v1/query: response is not JSON \(Content-Type \"text/html",
         "redirect": r"/api/v1/query: HTTP 302 redirect to http://127\.0\.0\.1:\d+/login",
@@ -69,12 +78,13 @@ CAUSES = {
                        r"many samples into memory",
     },
     "remote_read": {
-        "refused": r"/api/v1/read: connection refused$",
-        "reset": r"/api/v1/read: .*Connection reset by peer",
+        "refused": r"/api/v1/read: connection refused \(after 3 attempts\)$",
+        "reset": r"/api/v1/read: .*Connection reset by peer \(after 3 attempts\)$",
         "slow": r"/api/v1/read: timed out after 1s$",
         "slowbody": r"/api/v1/read: timed out after 1s",
         "http500": r"/api/v1/read: HTTP 500: \"fault injected: storage unavailable",
-        "http429": r"/api/v1/read: HTTP 429: \"too many outstanding requests",
+        "http429": r"/api/v1/read: HTTP 429: \"too many outstanding requests.*\(rate limited"
+                   r".*\) \(not retried: Retry-After 7s is past the 1s timeout\)$",
         "truncated": r"/api/v1/read: transfer closed with \d+ bytes remaining to read",
         "html200": r"/api/v1/read: response is not a remote-read answer \(Content-Type "
                    r"\"text/html",
@@ -89,7 +99,12 @@ CAUSES = {
 # A real outage: connection refused (through the proxy: its 502 naming the
 # upstream's error), then possibly 503 while Prometheus starts (it answers
 # that until ready).
-OUTAGE = r"/api/v1/(query|read): (connection refused$|HTTP 502\b.*faultproxy: upstream|HTTP 503\b)"
+OUTAGE = (r"/api/v1/(query|read): (connection refused \(after \d+ attempts\)$|"
+          r"HTTP 502\b.*faultproxy: upstream|HTTP 503\b)")
+# The faults whose requests are retried (transient: no answer at all); the
+# others must not add to slo_sidecar_backend_retries_total. http429's
+# Retry-After (7 s) is past the 1 s timeout: not retried either.
+RETRIED = {"refused", "reset"}
 
 FAILED = 0
 
@@ -108,13 +123,14 @@ SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$')
 
 
 class Scrape:
-    __slots__ = ("t", "up", "succ", "fail", "last", "figs", "err")
+    __slots__ = ("t", "up", "succ", "fail", "retries", "last", "figs", "err")
 
     def __init__(self, t):
         self.t = t              # when the request was sent (the snapshot is at least this old)
         self.up = None
         self.succ = None
         self.fail = None
+        self.retries = None     # slo_sidecar_backend_retries_total
         self.last = None        # slo_last_evaluation_timestamp_seconds of the SLO
         self.figs = {}          # every series of the SLO: "name{labels}" -> value
         self.err = None
@@ -150,6 +166,8 @@ class Monitor:
                     name, labels, v = m.group(1), m.group(2) or "", m.group(3)
                     if name == "slo_sidecar_backend_up":
                         s.up = float(v)
+                    elif name == "slo_sidecar_backend_retries_total":
+                        s.retries = float(v)
                     elif name == "slo_sidecar_evaluations_total":
                         if 'result="success"' in labels:
                             s.succ = float(v)
@@ -215,8 +233,12 @@ class Monitor:
         return self.wait(lambda s: not s.figs, seconds)
 
     def end(self, base, t_back, i_back, name, causes, long_fault, allow_changes=False,
-            recover_within=None):
-        """Waits for the recovery, then checks the episode [base, t_back)."""
+            recover_within=None, retried=None):
+        """Waits for the recovery, then checks the episode [base, t_back).
+
+        retried: True when the fault's requests are retried (the retries
+        counter must grow), False when not (it must not move), None: unchecked.
+        """
         iv = self.iv
         if recover_within is None:
             recover_within = 2 * iv + self.timeout + 1
@@ -246,6 +268,16 @@ class Monitor:
         succ = sorted({s.succ for s in after})
         if len(succ) != 1:
             bad("%s: evaluations succeeded while the fault lasted (success %s)" % (what, succ))
+        if retried is not None and b.retries is not None and during[-1].retries is not None:
+            nretries = during[-1].retries - b.retries
+            if retried and nretries >= nfail:
+                ok("%s: slo_sidecar_backend_retries_total +%d (each failed evaluation retried)"
+                   % (what, nretries))
+            elif not retried and nretries == 0:
+                ok("%s: not retried (slo_sidecar_backend_retries_total unchanged)" % what)
+            else:
+                bad("%s: slo_sidecar_backend_retries_total +%d over %d failed evaluations "
+                    "(want %s)" % (what, nretries, nfail, ">= %d" % nfail if retried else "0"))
         lasts = sorted({s.last for s in during if s.last is not None})
         moved = [x for x in lasts if x > t_sw + 0.001]
         if moved:
@@ -389,6 +421,42 @@ def check_eval(a, name, cause, result):
             what, rc, len(out), cause, err[:300])))
 
 
+def blip(a, mon):
+    """Two 503s, then the store answers: the retries get past them unnoticed."""
+    print("-- %s: blip503 (two 503s, then pass)" % a.kind, flush=True)
+    what = "%s blip503" % a.kind
+    base = mon.begin()
+    b = base["scrape"]
+    t0 = time.time()
+    set_mode(a.control, "blip503")
+    # Two more evaluations after the one that met the 503s.
+    s = mon.wait(lambda s: s.succ is not None and s.succ >= (b.succ or 0) + 3,
+                 4 * a.interval + a.timeout + 3)
+    set_mode(a.control, "pass")
+    with urllib.request.urlopen(a.control.rstrip("/") + "/stats", timeout=10) as r:
+        stats = json.loads(r.read())
+    during = mon.since(base["i"])
+    if s is None or not during:
+        bad("%s: no successful evaluations within %.0f s" % (what, time.time() - t0))
+        return
+    n503 = stats.get("blip503 503", 0)
+    fails = {x.fail for x in during}
+    ups = {x.up for x in during}
+    nretries = (during[-1].retries or 0) - (b.retries or 0)
+    lines = [ln for ln in mon.log_since(base["log"]) if 'msg="SLO evaluation failed"' in ln]
+    if n503 != 2:
+        bad("%s: the proxy answered %d 503s (want 2): %s" % (what, n503, stats))
+    elif fails != {b.fail} or ups != {1.0} or lines:
+        bad("%s: failures %s -> %s, backend_up %s, %d failure lines logged" % (
+            what, b.fail, sorted(fails), sorted(ups), len(lines)))
+    elif nretries != 2:
+        bad("%s: slo_sidecar_backend_retries_total +%d (want +2)" % (what, nretries))
+    else:
+        ok("%s: 2 x 503 retried (slo_sidecar_backend_retries_total +2): no failed evaluation, "
+           "backend_up 1 in all %d scrapes, nothing logged, evaluations_total{result="
+           "\"success\"} +%d" % (what, len(during), during[-1].succ - (b.succ or 0)))
+
+
 def episodes(a):
     causes = CAUSES[a.kind]
     mon = Monitor(a.kind, a.metrics, a.log, a.slo, a.interval, a.timeout)
@@ -425,8 +493,10 @@ def episodes(a):
         set_mode(a.control, "pass")
         for fn, msg in result:
             fn(msg)
-        mon.end(base, t_back, i_back, f, [causes[x] for x in stages], long_fault)
+        mon.end(base, t_back, i_back, f, [causes[x] for x in stages], long_fault,
+                retried=all(x in RETRIED for x in stages))
         summary.append((f, t_back - t_sw))
+    blip(a, mon)
     # The genuine answer under a wrong Content-Type, through eval only.
     print("-- %s: ctype-header (eval only)" % a.kind, flush=True)
     at = int(time.time()) - 10
@@ -481,7 +551,7 @@ def outage(a):
     for m, b, i in zip(mons, bases, idx):
         # Prometheus needs a moment to start (WAL replay): 20 s.
         m.end(b, t_back, i, "Prometheus stopped and restarted", [OUTAGE], False,
-              allow_changes=True, recover_within=20)
+              allow_changes=True, recover_within=20, retried=True)
     for m in mons:
         m.stop = True
         m.th.join()

@@ -31,6 +31,9 @@ restarting server would, so each fault starts on a fresh connection):
                 /api/v1/query, text/plain on /api/v1/read)
   http429       429 Too Many Requests, Retry-After: 7, text/plain body (what a
                 Cortex/Mimir query-frontend sends)
+  blip503       the first two requests after the switch get 503 Service
+                Unavailable (text/plain; the second with Retry-After: 0), every
+                later one is passed through: a blip the sidecar's retries get past
   truncated     the upstream answer with Content-Length of the whole body but
                 only its first half sent, then the connection is closed
   html200       200 text/html: a login page
@@ -76,7 +79,8 @@ import time
 import urllib.parse
 
 MODES = ["pass", "refused", "reset", "slow", "slowbody", "http500", "http429", "truncated",
-         "html200", "redirect", "ctype", "ctype-header", "badcrc", "cutframe", "samplelimit"]
+         "html200", "redirect", "ctype", "ctype-header", "badcrc", "cutframe", "samplelimit",
+         "blip503"]
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
        "upgrade", "host", "content-length"}
 STREAMED = "application/x-streamed-protobuf"
@@ -87,6 +91,8 @@ LOGIN = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>"
 PROM500 = b'{"status":"error","errorType":"internal","error":"fault injected: storage unavailable"}'
 TEXT500 = b"fault injected: storage unavailable\n"
 TEXT429 = b"too many outstanding requests\n"
+TEXT503 = b"faultproxy: blip\n"
+BLIP = 2            # 503s answered after a switch to blip503
 PROM422 = (b'{"status":"error","errorType":"execution","error":"query processing would load '
            b'too many samples into memory in query execution"}')
 LIMIT400 = b"exceeded sample limit (50000000)\n"
@@ -196,11 +202,13 @@ class Proxy:
         self.idle = set()           # connections waiting for their next request
         self.conns = set()
         self.stats = {}
+        self.blip_left = 0          # blip503: 503s still to answer
 
     # -- control -------------------------------------------------------------
     def set_mode(self, mode):
         with self.lock:
             self.mode = mode
+            self.blip_left = BLIP if mode == "blip503" else 0
             victims = list(self.conns if mode == "refused" else self.idle)
             want = mode != "refused"
             # The accept loop opens or closes the listener; wait until it has.
@@ -365,6 +373,18 @@ class Proxy:
                                self.up_host.encode(), self.up_port, str(e).encode()))
                 return 502
             return (a.status,) if self.forward(c, a, close) else a.status
+        if mode == "blip503":
+            with self.lock:
+                k = BLIP - self.blip_left
+                if self.blip_left > 0:
+                    self.blip_left -= 1
+            if k >= BLIP:
+                return self.serve_mode(c, req, "pass")
+            hs = [("Content-Type", "text/plain; charset=utf-8")]
+            if k == 1:
+                hs.append(("Retry-After", "0"))
+            self.reply(c, 503, "Service Unavailable", hs, TEXT503)
+            return 503
         if mode == "reset":
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.close()

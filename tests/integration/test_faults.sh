@@ -11,8 +11,10 @@
 # stream cut inside a frame; and one episode whose cause changes (500, then
 # 429). For each episode: failures counted, backend_up 0, the cause logged once
 # per change, no figure made up, the last ones kept at most 5 intervals (the
-# long fault: until they vanish), recovery by itself; and `eval` through the
-# proxy exits 2 naming the cause (see check_faults.py). Then a real outage:
+# long fault: until they vanish), recovery by itself, retries counted for the
+# transient faults only; and `eval` through the proxy exits 2 naming the
+# cause (see check_faults.py). Then two 503s in a row (blip503), which the
+# retries must hide: no failure, backend_up stays 1. Then a real outage:
 # the live Prometheus is stopped and restarted, seen by these two daemons and
 # by two more that read it directly. Finally, with the exporter stopped, the
 # remote_read daemons' figures, counted incrementally across all those gaps

@@ -488,6 +488,7 @@ struct fakerr_server {
     unsigned status;
     const char *content_type;       /* NULL: no Content-Type header */
     const char *content_encoding;
+    const char *retry_after;        /* Retry-After header, when set */
     struct bytes body;
     size_t piece;                   /* > 0: send the body in pieces of this size, chunked */
     size_t cut_at;                  /* > 0: announce the whole body, drop the connection here */
@@ -592,6 +593,8 @@ FAKERR_FN enum MHD_Result fakerr_answer(struct fakerr_server *s, struct MHD_Conn
         MHD_add_response_header(resp, "Content-Type", s->content_type);
     if (s->content_encoding != NULL)
         MHD_add_response_header(resp, "Content-Encoding", s->content_encoding);
+    if (s->retry_after != NULL)
+        MHD_add_response_header(resp, "Retry-After", s->retry_after);
     if (s->status >= 300 && s->status < 400)
         MHD_add_response_header(resp, "Location", "http://elsewhere.example/api/v1/read");
     ret = MHD_queue_response(conn, s->status, resp);

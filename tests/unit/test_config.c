@@ -219,6 +219,7 @@ static void test_full_config_loads_every_field(void **state)
     assert_string_equal(p->url, "https://prom.example.com:9090/prefix");
     assert_int_equal(p->mode, CONFIG_MODE_PROMQL);
     assert_int_equal(p->timeout_ms, 5000);
+    assert_int_equal(p->max_attempts, 4);
     assert_string_equal(p->read_path, "/prometheus/api/v1/read");
     assert_int_equal(p->headers.n, 2);
     assert_string_equal(labels_get(&p->headers, "X-Scope-OrgID"), "team-a");
@@ -268,7 +269,7 @@ static void test_full_config_loads_every_field(void **state)
     assert_int_equal(s->ticket.annotations.n, 0);
     assert_int_equal(s->nwindows, 4);
     assert_memory_equal(s->windows, config_default_windows, sizeof(config_default_windows));
-    assert_int_equal(s->line, 17);
+    assert_int_equal(s->line, 18);
 
     s = &cfg->slos[1];
     assert_string_equal(s->name, "search-latency");
@@ -333,6 +334,7 @@ static void test_defaults_are_filled_in(void **state)
     assert_string_equal(cfg->prometheus.url, "http://prom:9090");
     assert_int_equal(cfg->prometheus.mode, CONFIG_MODE_PROMQL);
     assert_int_equal(cfg->prometheus.timeout_ms, 10000);
+    assert_int_equal(cfg->prometheus.max_attempts, 3);
     assert_string_equal(cfg->prometheus.read_path, "/api/v1/read");
     assert_int_equal(cfg->prometheus.headers.n, 0);
     assert_null(cfg->prometheus.bearer_token_file);
@@ -807,6 +809,46 @@ static void test_interval_rules(void **state)
                   "unit (use ms, s, m, h, d, w, y)",
                   "t.yaml:3:40: global.prometheus.timeout: expected a duration like 30s, 5m "
                   "or 7d, got a mapping");
+}
+
+static void test_prometheus_retries_rules(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 5}}}\n"
+                   SLO_A EVENTS);
+    assert_int_equal(cfg->prometheus.max_attempts, 5);
+    config_free(cfg);
+    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 1}}}\n"
+                   SLO_A EVENTS);
+    assert_int_equal(cfg->prometheus.max_attempts, 1);
+    config_free(cfg);
+    /* Empty: the default. */
+    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: }}\n" SLO_A EVENTS);
+    assert_int_equal(cfg->prometheus.max_attempts, 3);
+    config_free(cfg);
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 0}}}\n"
+                  SLO_A EVENTS,
+                  "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
+                  "from 1 (no retries) to 10, got 0");
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 2.5}}}\n"
+                  SLO_A EVENTS,
+                  "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
+                  "from 1 (no retries) to 10, got 2.5");
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 11}}}\n"
+                  SLO_A EVENTS,
+                  "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
+                  "from 1 (no retries) to 10, got 11");
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: '3'}}}\n"
+                  SLO_A EVENTS,
+                  "t.yaml:1:64: global.prometheus.retries.max_attempts: expected a number, got "
+                  "string \"3\"");
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {attempts: 3}}}\n"
+                  SLO_A EVENTS,
+                  "t.yaml:1:50: global.prometheus.retries: unknown field \"attempts\"");
+    assert_errors("global: {prometheus: {url: 'http://p', retries: 3}}\n" SLO_A EVENTS,
+                  "t.yaml:1:49: global.prometheus.retries: expected a mapping, got \"3\"");
 }
 
 static void test_prometheus_url_rules(void **state)
@@ -1738,6 +1780,7 @@ int main(void)
         cmocka_unit_test(test_load_reads_a_file_and_names_it_in_messages),
         cmocka_unit_test(test_interval_rules),
         cmocka_unit_test(test_prometheus_url_rules),
+        cmocka_unit_test(test_prometheus_retries_rules),
         cmocka_unit_test(test_prometheus_mode_and_read_path_rules),
         cmocka_unit_test(test_headers_refuse_authorization_and_bad_names),
         cmocka_unit_test(test_auth_options_are_exclusive_and_complete),

@@ -113,6 +113,7 @@ static void test_metrics_exact_lines_and_absent_series(void **state)
     assert_int_equal(snapshot_take(snap, &s), 0);
     snap->stats.backend_up = 1;
     snap->stats.eval_failure = 3;
+    snap->stats.backend_retries = 7;
     buf_init(&b, 1 << 20);
     assert_int_equal(metrics_render(snap, &b), 0);
     assert_non_null(strstr(b.data, "# TYPE slo_sli_ratio gauge\n"));
@@ -134,6 +135,8 @@ static void test_metrics_exact_lines_and_absent_series(void **state)
     assert_non_null(strstr(b.data, "description=\"Checkout \\\"requests\\\"\""));
     assert_non_null(strstr(b.data, "slo_sidecar_evaluations_total{result=\"failure\"} 3\n"));
     assert_non_null(strstr(b.data, "slo_sidecar_backend_up 1\n"));
+    assert_non_null(strstr(b.data, "# TYPE slo_sidecar_backend_retries_total counter\n"
+                                   "slo_sidecar_backend_retries_total 7\n"));
     assert_null(strstr(b.data, "NaN"));
     buf_free(&b);
     snapshot_free(snap);

@@ -1,7 +1,9 @@
 /*
  * Unit tests for the HTTP endpoints, against a live libmicrohttpd server on
  * 127.0.0.1 and a hand-built snapshot: status codes, content types, methods,
- * readiness, reload hook, API JSON.
+ * readiness, reload hook, API JSON; with a web config: basic auth on every
+ * path, extra headers, the cache of successful checks, http_update.
+ * (TLS is tested end to end in tests/integration/test_web_config.sh.)
  */
 #include "testutil.h"
 
@@ -11,11 +13,19 @@
 
 #include "http.h"
 #include "snapshot.h"
+#include "util.h"
+#include "webconfig.h"
+
+/* bcrypt hashes of "s3cret" (cost 4), "new pw" (cost 4), "slow pw" (cost 10). */
+#define HASH_S3CRET "$2b$04$YXYjWXUFc41Dt/lsK0HmzOYTF7J9jG3mGHYwC3lLP9D45XzXFeuP2"
+#define HASH_NEW_PW "$2b$04$dj036mAKhmIFgUx4IDTR1.8eQyc/yj8VCM2ujfEBXX9rLogv8vMSK"
+#define HASH_SLOW_PW "$2b$10$9NJRu4cYG4xWsJUt3N.Vauyb5neK1lKxE7Cgdlc20WguGqVPbssBq"
 
 struct reply {
     long status;
     char ctype[128];
     struct buf body;
+    struct buf headers;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -25,7 +35,22 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return buf_append(&r->body, p, size * n) == 0 ? size * n : 0;
 }
 
-static void request(unsigned port, const char *method, const char *path, struct reply *r)
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct reply *r = ud;
+
+    return buf_append(&r->headers, p, size * n) == 0 ? size * n : 0;
+}
+
+static void reply_free(struct reply *r)
+{
+    buf_free(&r->body);
+    buf_free(&r->headers);
+}
+
+/* A request with basic auth credentials "user:password" (NULL: none). */
+static void request_as(unsigned port, const char *method, const char *path, const char *userpwd,
+                       struct reply *r)
 {
     CURL *c = curl_easy_init();
     char url[256];
@@ -33,7 +58,14 @@ static void request(unsigned port, const char *method, const char *path, struct 
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
     buf_init(&r->body, 1 << 20);
+    buf_init(&r->headers, 1 << 16);
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    if (userpwd != NULL) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    }
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
@@ -45,6 +77,11 @@ static void request(unsigned port, const char *method, const char *path, struct 
     curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
     snprintf(r->ctype, sizeof(r->ctype), "%s", ct ? ct : "");
     curl_easy_cleanup(c);
+}
+
+static void request(unsigned port, const char *method, const char *path, struct reply *r)
+{
+    request_as(port, method, path, NULL, r);
 }
 
 static int reloads;
@@ -93,28 +130,28 @@ static void test_endpoints(void **state)
     (void)state;
     assert_int_equal(snapshot_holder_init(&h), 0);
     snapshot_holder_publish(&h, one_slo(0));
-    srv = http_start("127.0.0.1:0", &hooks, &e);
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
     assert_non_null(srv);
     port = http_port(srv);
     assert_true(port > 0);
 
     request(port, "GET", "/-/healthy", &r);
     assert_int_equal(r.status, 200);
-    buf_free(&r.body);
+    reply_free(&r);
     request(port, "GET", "/-/ready", &r);
     assert_int_equal(r.status, 503);
-    buf_free(&r.body);
+    reply_free(&r);
     snapshot_holder_publish(&h, one_slo(1));
     request(port, "GET", "/-/ready", &r);
     assert_int_equal(r.status, 200);
-    buf_free(&r.body);
+    reply_free(&r);
 
     request(port, "GET", "/metrics", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.ctype, "text/plain; version=0.0.4; charset=utf-8");
     assert_non_null(strstr(r.body.data, "slo_objective_ratio{service=\"shop\",slo=\"checkout\"} "
                                         "0.999\n"));
-    buf_free(&r.body);
+    reply_free(&r);
 
     request(port, "GET", "/api/v1/slos", &r);
     assert_int_equal(r.status, 200);
@@ -123,39 +160,243 @@ static void test_endpoints(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "status")), "success");
     assert_int_equal(json_array_size(json_object_get(j, "data")), 1);
     json_decref(j);
-    buf_free(&r.body);
+    reply_free(&r);
     request(port, "GET", "/api/v1/slos/checkout", &r);
     assert_int_equal(r.status, 200);
     j = json_loads(r.body.data, 0, NULL);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(j, "data"), "name")), "checkout");
     json_decref(j);
-    buf_free(&r.body);
+    reply_free(&r);
     request(port, "GET", "/api/v1/slos/nope", &r);
     assert_int_equal(r.status, 404);
-    buf_free(&r.body);
+    reply_free(&r);
 
     request(port, "GET", "/-/reload", &r);
     assert_int_equal(r.status, 405);
     assert_int_equal(reloads, 0);
-    buf_free(&r.body);
+    reply_free(&r);
     reload_ok = 0;
     request(port, "POST", "/-/reload", &r);
     assert_int_equal(r.status, 500);
     assert_non_null(strstr(r.body.data, "test.yaml:3:5: bad"));
-    buf_free(&r.body);
+    reply_free(&r);
     reload_ok = 1;
     request(port, "POST", "/-/reload", &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(reloads, 2);
-    buf_free(&r.body);
+    reply_free(&r);
     request(port, "POST", "/metrics", &r);
     assert_int_equal(r.status, 405);
-    buf_free(&r.body);
+    reply_free(&r);
     request(port, "GET", "/nowhere", &r);
     assert_int_equal(r.status, 404);
-    buf_free(&r.body);
+    reply_free(&r);
 
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/* The pages kept with a snapshot: the same bytes until the next snapshot. */
+static void test_pages_follow_snapshot(void **state)
+{
+    static const char *const paths[] = {"/metrics", "/api/v1/slos"};
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_server *srv;
+    struct err e;
+    unsigned port;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+    for (size_t i = 0; i < 2; i++) {
+        struct reply a, b, c;
+        struct snapshot *next = one_slo(1);
+
+        snapshot_holder_publish(&h, one_slo(1));
+        request(port, "GET", paths[i], &a);
+        request(port, "GET", paths[i], &b);
+        assert_int_equal(a.status, 200);
+        assert_string_equal(a.body.data, b.body.data);
+        /* A new snapshot with another objective: the new page shows it. */
+        next->slos[0].objective = 0.995;
+        snapshot_holder_publish(&h, next);
+        request(port, "GET", paths[i], &c);
+        assert_int_equal(c.status, 200);
+        assert_string_not_equal(a.body.data, c.body.data);
+        assert_non_null(strstr(c.body.data, "0.995"));
+        assert_null(strstr(c.body.data, "0.999"));
+        reply_free(&a);
+        reply_free(&b);
+        reply_free(&c);
+    }
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/* A web config from yaml (which must be valid); the caller frees. */
+static struct webconfig *web(const char *yaml)
+{
+    struct webconfig *w = NULL;
+    struct config_errors errs;
+
+    config_errors_init(&errs);
+    if (webconfig_parse("web.yml", yaml, strlen(yaml), &w, &errs) != 0) {
+        for (size_t i = 0; i < errs.n; i++)
+            print_message("  %s\n", errs.msg[i]);
+        config_errors_free(&errs);
+        fail_msg("the web config did not load");
+    }
+    return w;
+}
+
+static void test_basic_auth_on_every_path(void **state)
+{
+    static const char *const paths[] = {"/metrics", "/-/healthy", "/-/ready", "/api/v1/slos",
+                                        "/api/v1/slos/checkout", "/", "/nowhere"};
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct webconfig *w = web("basic_auth_users:\n  alice: " HASH_S3CRET "\n"
+                              "http_server_config:\n  headers: {X-Frame-Options: deny}\n");
+    struct http_server *srv;
+    struct err e;
+    struct reply r;
+    unsigned port;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    snapshot_holder_publish(&h, one_slo(1));
+    srv = http_start("127.0.0.1:0", &hooks, w, &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        request(port, "GET", paths[i], &r);
+        assert_int_equal(r.status, 401);
+        assert_non_null(strstr(r.headers.data, "WWW-Authenticate: Basic realm=\"slo-sidecar\""));
+        assert_non_null(strstr(r.headers.data, "X-Frame-Options: deny"));
+        assert_null(strstr(r.body.data, "slo_"));
+        reply_free(&r);
+        request_as(port, "GET", paths[i], "alice:wrong", &r);
+        assert_int_equal(r.status, 401);
+        reply_free(&r);
+        request_as(port, "GET", paths[i], "bob:s3cret", &r);
+        assert_int_equal(r.status, 401);
+        reply_free(&r);
+        request_as(port, "GET", paths[i], "alice:s3cret", &r);
+        assert_int_equal(r.status, strcmp(paths[i], "/nowhere") == 0 ? 404 : 200);
+        assert_null(strstr(r.headers.data, "WWW-Authenticate"));
+        assert_non_null(strstr(r.headers.data, "X-Frame-Options: deny"));
+        reply_free(&r);
+    }
+    /* Reload too: refused without the password, reaches the hook with it. */
+    reloads = 0;
+    reload_ok = 1;
+    request(port, "POST", "/-/reload", &r);
+    assert_int_equal(r.status, 401);
+    assert_int_equal(reloads, 0);
+    reply_free(&r);
+    request_as(port, "POST", "/-/reload", "alice:s3cret", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(reloads, 1);
+    reply_free(&r);
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/*
+ * http_update: new users take effect at the next request, a password that
+ * was cached under the old hash stops working, turning TLS on is refused
+ * and keeps the old users, and NULL removes auth.
+ */
+static void test_update_swaps_users(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_server *srv;
+    struct webconfig *w;
+    struct err e;
+    struct reply r;
+    unsigned port;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    snapshot_holder_publish(&h, one_slo(1));
+    srv = http_start("127.0.0.1:0", &hooks, web("basic_auth_users: {u: '" HASH_S3CRET "'}\n"), &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+    request_as(port, "GET", "/metrics", "u:s3cret", &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+
+    assert_int_equal(http_update(srv, web("basic_auth_users: {u: '" HASH_NEW_PW "'}\n"), &e), 0);
+    request_as(port, "GET", "/metrics", "u:s3cret", &r);
+    assert_int_equal(r.status, 401);
+    reply_free(&r);
+    request_as(port, "GET", "/metrics", "u:new pw", &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+
+    w = web("tls_server_config: {cert_file: /nonexistent.crt, key_file: /nonexistent.key}\n");
+    assert_int_equal(http_update(srv, w, &e), -1);
+    assert_string_equal(e.msg, "web.yml: turning on TLS needs a restart (this listener was "
+                               "started without TLS); the web config in force is kept");
+    webconfig_free(w);
+    request_as(port, "GET", "/metrics", "u:new pw", &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+
+    assert_int_equal(http_update(srv, NULL, &e), 0);
+    request(port, "GET", "/metrics", &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/*
+ * Successful checks are cached: with a cost-10 hash, 30 requests take far
+ * less than 30 bcrypt checks would (about 60 ms each, natively; the ratio
+ * holds under valgrind too).
+ */
+static void test_successful_checks_are_cached(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_server *srv;
+    struct err e;
+    struct reply r;
+    unsigned port;
+    int64_t t0, first, rest;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    snapshot_holder_publish(&h, one_slo(1));
+    srv = http_start("127.0.0.1:0", &hooks, web("basic_auth_users: {p: '" HASH_SLOW_PW "'}\n"),
+                     &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+    t0 = util_mono_ms();
+    request_as(port, "GET", "/-/healthy", "p:slow pw", &r);
+    assert_int_equal(r.status, 200);
+    reply_free(&r);
+    first = util_mono_ms() - t0;
+    t0 = util_mono_ms();
+    for (int i = 0; i < 30; i++) {
+        request_as(port, "GET", "/-/healthy", "p:slow pw", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+    }
+    rest = util_mono_ms() - t0;
+    print_message("  first check %lld ms, 30 cached ones %lld ms\n", (long long)first,
+                  (long long)rest);
+    assert_true(rest < 10 * first);
+    /* A wrong password is not served from the cache. */
+    request_as(port, "GET", "/-/healthy", "p:slow pW", &r);
+    assert_int_equal(r.status, 401);
+    reply_free(&r);
     http_stop(srv);
     snapshot_holder_destroy(&h);
 }
@@ -181,6 +422,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_addr),
         cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_pages_follow_snapshot),
+        cmocka_unit_test(test_basic_auth_on_every_path),
+        cmocka_unit_test(test_update_swaps_users),
+        cmocka_unit_test(test_successful_checks_are_cached),
     };
     int rc;
 

@@ -494,8 +494,12 @@ static void test_parse_success_json_with_error_status_is_unexpected(void **state
     (void)state;
     assert_int_equal(parse("{\"message\":\"no org id\"}", 401, &r, &e), -1);
     assert_string_equal(e.msg, "HTTP 401: unexpected response (starts with "
-                               "\"{\\\"message\\\":\\\"no org id\\\"}\")");
+                               "\"{\\\"message\\\":\\\"no org id\\\"}\") (authentication "
+                               "failed: check bearer_token_file / basic_auth)");
     assert_empty(&r);
+    assert_int_equal(parse("{\"message\":\"no org id\"}", 409, &r, &e), -1);
+    assert_string_equal(e.msg, "HTTP 409: unexpected response (starts with "
+                               "\"{\\\"message\\\":\\\"no org id\\\"}\")");
 }
 
 /* ---- client against an in-process server ---- */
@@ -510,6 +514,9 @@ struct server {
     const char *body;
     const char *content_type;
     const char *location;
+    const char *retry_after;    /* Retry-After header, when set */
+    unsigned first_status;      /* the first nfirst requests get this status instead */
+    int nfirst;
     int delay_ms;               /* sleep before answering, cut short by stop */
     uint64_t stream_bytes;      /* when > 0: answer with that many bytes instead of body */
     int stream_known_length;    /* Content-Length for the stream, else chunked */
@@ -527,6 +534,7 @@ struct server {
     int has_empty_header;
     int requests;
     int connections;
+    int64_t arrived_ms[8];      /* util_mono_ms() when requests 1..8 came in */
 };
 
 struct upload {
@@ -555,7 +563,7 @@ static ssize_t stream_cb(void *cls, uint64_t pos, char *out, size_t max)
     return (ssize_t)n;
 }
 
-static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn)
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn, unsigned status)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -578,7 +586,9 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn)
         MHD_add_response_header(resp, "Content-Type", s->content_type);
     if (s->location != NULL)
         MHD_add_response_header(resp, "Location", s->location);
-    ret = MHD_queue_response(conn, s->status, resp);
+    if (s->retry_after != NULL)
+        MHD_add_response_header(resp, "Retry-After", s->retry_after);
+    ret = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -590,6 +600,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 {
     struct server *s = cls;
     struct upload *u = *con_cls;
+    unsigned status;
 
     (void)version;
     if (u == NULL) {
@@ -613,6 +624,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     }
     pthread_mutex_lock(&s->mu);
     s->requests++;
+    if (s->requests <= 8)
+        s->arrived_ms[s->requests - 1] = util_mono_ms();
+    status = s->requests <= s->nfirst ? s->first_status : s->status;
     snprintf(s->method, sizeof(s->method), "%s", method);
     snprintf(s->url, sizeof(s->url), "%s", url);
     snprintf(s->form, sizeof(s->form), "%.*s", (int)u->len, u->data);
@@ -624,7 +638,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     s->has_empty_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Empty") != NULL;
     copy_header(conn, "X-Empty", s->empty_header, sizeof(s->empty_header));
     pthread_mutex_unlock(&s->mu);
-    return answer(s, conn);
+    return answer(s, conn, status);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -916,7 +930,241 @@ static void test_query_500_error_body_is_reported(void **state)
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
     snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 500: internal: boom", f->cfg.url);
     assert_string_equal(e.msg, want);
+    /* Prometheus' 500 is errorInternal: not retried. */
+    assert_int_equal(f->srv.requests, 1);
     assert_empty(&r);
+}
+
+/* ---- retries ---- */
+
+static void test_query_503_then_200_succeeds_with_two_requests(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+
+    f->srv.first_status = 503;
+    f->srv.nfirst = 1;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), 0);
+    assert_int_equal(r.n, 1);
+    promql_result_free(&r);
+    assert_int_equal(f->srv.requests, 2);
+    assert_int_equal(promql_client_requests(f->c), 1);
+    assert_int_equal(promql_client_failures(f->c), 0);
+    assert_int_equal(promql_client_retries(f->c), 1);
+    /* Backoff before the first retry: at most 200 ms (full jitter). */
+    /* The backoff before the first retry is at most 200 ms (full jitter); the
+     * rest is slack for loaded machines and sanitizers. */
+    assert_true(f->srv.arrived_ms[1] - f->srv.arrived_ms[0] <= 200 + 600);
+}
+
+static void test_query_503_forever_gives_up_after_max_attempts(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[256];
+    int64_t t0 = util_mono_ms();
+    int64_t took;
+
+    f->srv.status = 503;
+    f->srv.body = "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"busy\"}";
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    took = util_mono_ms() - t0;
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 503: unavailable: busy (after 3 "
+             "attempts)", f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 3);
+    assert_int_equal(promql_client_failures(f->c), 1);
+    assert_int_equal(promql_client_retries(f->c), 2);
+    /* Backoffs of at most 200 and 400 ms: done well within the 2 s timeout. */
+    print_message("503 forever: gave up after %lld ms\n", (long long)took);
+    assert_true(took < 2000);
+    assert_empty(&r);
+
+    /* The rest of the round makes one attempt per query... */
+    assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 503: unavailable: busy",
+             f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 4);
+    /* ...and the next round retries again. */
+    promql_client_new_round(f->c);
+    assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
+    assert_int_equal(f->srv.requests, 7);
+    assert_int_equal(promql_client_retries(f->c), 4);
+}
+
+/* However many attempts are allowed, they all fit in one timeout. */
+static void test_query_retries_stay_within_the_timeout(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    int64_t t0 = util_mono_ms();
+    int64_t took;
+
+    f->srv.status = 502;
+    f->srv.body = "";
+    f->cfg.timeout_ms = 700;
+    f->cfg.max_attempts = 10;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    took = util_mono_ms() - t0;
+    print_message("502 forever, 10 attempts allowed, timeout 700ms: %d requests in %lld ms: "
+                  "%s\n", f->srv.requests, (long long)took, e.msg);
+    assert_true(took <= 700 + 300);
+    assert_true(f->srv.requests >= 2 && f->srv.requests < 10);
+    assert_non_null(strstr(e.msg, "HTTP 502: response is not JSON (empty body) (after "));
+}
+
+/* A server that answers only after the timeout the first time: one timeout, no more. */
+static void test_query_timeout_is_not_retried(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[256];
+
+    f->srv.delay_ms = 5000;
+    f->cfg.timeout_ms = 300;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: timed out after 300ms", f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(promql_client_retries(f->c), 0);
+}
+
+static void test_query_max_attempts_one_disables_retries(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+
+    f->srv.first_status = 503;
+    f->srv.nfirst = 1;
+    f->cfg.max_attempts = 1;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    assert_int_equal(f->srv.requests, 1);
+    assert_null(strstr(e.msg, "attempts"));
+}
+
+static void test_query_retry_after_is_honoured(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    int64_t gap;
+
+    f->srv.first_status = 429;
+    f->srv.nfirst = 1;
+    f->srv.retry_after = "1";
+    f->cfg.timeout_ms = 3000;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), 0);
+    promql_result_free(&r);
+    gap = f->srv.arrived_ms[1] - f->srv.arrived_ms[0];
+    print_message("429 with Retry-After: 1: retried after %lld ms\n", (long long)gap);
+    assert_int_equal(f->srv.requests, 2);
+    assert_true(gap >= 990 && gap < 2500);
+}
+
+/* A Retry-After past the deadline is not waited for, and the message says so. */
+static void test_query_retry_after_past_timeout_gives_up(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[512];
+    int64_t t0 = util_mono_ms();
+
+    f->srv.status = 429;
+    f->srv.body = "too many outstanding requests";
+    f->srv.content_type = "text/plain";
+    f->srv.retry_after = "7";
+    f->cfg.timeout_ms = 1000;
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    assert_true(util_mono_ms() - t0 < 1000);    /* not 7 s */
+    assert_int_equal(f->srv.requests, 1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 429: response is not JSON "
+             "(Content-Type \"text/plain\", starts with \"too many outstanding requests\") "
+             "(rate limited: the server refuses more queries for now) (not retried: "
+             "Retry-After 7s is past the 1s timeout)", f->cfg.url);
+    assert_string_equal(e.msg, want);
+
+    /* After a 502 (whose Retry-After does not count), the 429's stops the retries. */
+    promql_client_new_round(f->c);
+    f->srv.requests = 0;
+    f->srv.first_status = 502;
+    f->srv.nfirst = 1;
+    assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
+    assert_int_equal(f->srv.requests, 2);
+    assert_non_null(strstr(e.msg, "(after 2 attempts; Retry-After 7s is past the 1s timeout)"));
+}
+
+static void test_query_400_is_not_retried(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[256];
+
+    f->srv.status = 400;
+    f->srv.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}";
+    assert_int_equal(promql_query(client(f), "up{", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 400: bad_data: parse error",
+             f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 1);
+    assert_int_equal(promql_client_retries(f->c), 0);
+
+    /* Nor a 200 whose body does not parse: it would read the same bytes again. */
+    f->srv.status = 200;
+    f->srv.body = "{\"status\":\"success\"";
+    assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
+    assert_int_equal(f->srv.requests, 2);
+}
+
+/* After a 503, the 400 that follows is final and names both attempts. */
+static void test_query_retry_ends_on_a_final_error(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[256];
+
+    f->srv.first_status = 503;
+    f->srv.nfirst = 1;
+    f->srv.status = 400;
+    f->srv.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}";
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 400: bad_data: x (after 2 "
+             "attempts)", f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 2);
+}
+
+static void test_query_401_and_403_say_what_to_check(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[512];
+
+    f->srv.status = 401;
+    f->srv.body = "bad or missing token\n";
+    f->srv.content_type = "text/plain";
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 401: response is not JSON "
+             "(Content-Type \"text/plain\", starts with \"bad or missing token\\n\") "
+             "(authentication failed: check bearer_token_file / basic_auth)", f->cfg.url);
+    assert_string_equal(e.msg, want);
+    f->srv.status = 403;
+    f->srv.body = "{\"status\":\"error\",\"errorType\":\"forbidden\",\"error\":\"no\"}";
+    f->srv.content_type = "application/json";
+    assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 403: forbidden: no (access denied: "
+             "check the credentials' permissions and tenant headers (e.g. X-Scope-OrgID))",
+             f->cfg.url);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 2);
 }
 
 static void test_query_html_answer_names_content_type(void **state)
@@ -938,8 +1186,10 @@ static void test_query_html_answer_names_content_type(void **state)
     f->srv.content_type = "text/plain";
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
     snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 502: response is not JSON "
-             "(Content-Type \"text/plain\", starts with \"Bad Gateway\")", f->cfg.url);
+             "(Content-Type \"text/plain\", starts with \"Bad Gateway\") (after 3 attempts)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
+    assert_int_equal(f->srv.requests, 4);
     assert_empty(&r);
 }
 
@@ -986,9 +1236,13 @@ static void test_query_closed_port_is_connection_refused(void **state)
     f->cfg.url = util_asprintf("http://127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
     assert_non_null(f->cfg.url);
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: connection refused", f->cfg.url);
+    /* Refused connections are retried: the server may be restarting. */
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: connection refused (after 3 attempts)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_int_equal(promql_client_failures(f->c), 1);
+    assert_int_equal(promql_client_retries(f->c), 2);
+    assert_int_equal(promql_client_unreachable(f->c), 1);
 }
 
 static void test_query_connect_that_hangs_obeys_timeout(void **state)
@@ -1227,6 +1481,16 @@ int main(void)
         SERVER_TEST(test_query_oversized_secret_file_fails),
         SERVER_TEST(test_query_redirect_is_an_error),
         SERVER_TEST(test_query_500_error_body_is_reported),
+        SERVER_TEST(test_query_503_then_200_succeeds_with_two_requests),
+        SERVER_TEST(test_query_503_forever_gives_up_after_max_attempts),
+        SERVER_TEST(test_query_retries_stay_within_the_timeout),
+        SERVER_TEST(test_query_timeout_is_not_retried),
+        SERVER_TEST(test_query_max_attempts_one_disables_retries),
+        SERVER_TEST(test_query_retry_after_is_honoured),
+        SERVER_TEST(test_query_retry_after_past_timeout_gives_up),
+        SERVER_TEST(test_query_400_is_not_retried),
+        SERVER_TEST(test_query_retry_ends_on_a_final_error),
+        SERVER_TEST(test_query_401_and_403_say_what_to_check),
         SERVER_TEST(test_query_html_answer_names_content_type),
         SERVER_TEST(test_query_slow_server_times_out),
         SERVER_TEST(test_query_closed_port_is_connection_refused),

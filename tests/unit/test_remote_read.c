@@ -1009,12 +1009,16 @@ static void test_500_text_body_is_reported(void **state)
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
 
+    assert_int_equal(f->srv.requests, 1);
+
+    /* 503 is retried (see the retry tests below). */
     f->srv.status = 503;
     bytes_free(&f->srv.body);
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503 with an empty body",
-             f->cfg.url);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503 with an empty body (after 3 "
+             "attempts)", f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
+    assert_int_equal(f->srv.requests, 4);
 }
 
 static void test_html_answer_is_an_error(void **state)
@@ -1043,7 +1047,7 @@ static void test_html_answer_is_an_error(void **state)
     f->srv.status = 502;
     f->srv.content_type = "text/html";
     snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 502 (Content-Type \"text/html\"): "
-             "\"<html><body>Please log in</body></html>\"", f->cfg.url);
+             "\"<html><body>Please log in</body></html>\" (after 3 attempts)", f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
 }
@@ -1076,11 +1080,217 @@ static void test_connection_refused_is_unreachable(void **state)
     free(f->cfg.url);
     f->cfg.url = util_asprintf("http://127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
     assert_non_null(f->cfg.url);
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: connection refused", f->cfg.url);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: connection refused (after 3 attempts)",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
     assert_int_equal(remote_read_client_unreachable(f->c), 1);
+    assert_int_equal(remote_read_client_retries(f->c), 2);
     assert_int_equal(f->st.bytes, 0);
+}
+
+/* ---- retries ---- */
+
+/*
+ * A respond hook: the first nfail requests get status (an empty body, or
+ * the good answer cut at cut_at when cut_at > 0, with status 200), the
+ * others the good answer: streamed frames. Records when requests came in.
+ */
+struct flaky {
+    int nfail;
+    unsigned status;
+    size_t cut_at;
+    struct bytes good;
+    int seen;
+    int64_t arrived_ms[8];
+};
+
+static void flaky_respond(void *arg, struct fakerr_server *s)
+{
+    struct flaky *fl = arg;
+    int failing = fl->seen < fl->nfail;
+
+    if (fl->seen < 8)
+        fl->arrived_ms[fl->seen] = util_mono_ms();
+    fl->seen++;
+    s->content_type = STREAMED_CT;
+    s->cut_at = 0;
+    s->body.n = 0;
+    s->status = 200;
+    if (failing && fl->cut_at == 0) {
+        s->status = fl->status;
+        s->content_type = "text/plain; charset=utf-8";
+        bytes_add(&s->body, "try later\n", 10);
+        return;
+    }
+    bytes_add(&s->body, fl->good.p, fl->good.n);
+    if (failing)
+        s->cut_at = fl->cut_at;
+}
+
+/* Three series, one frame each: each is delivered when the next one starts. */
+static void flaky_setup(struct fixture *f, struct flaky *fl)
+{
+    struct tchunk ch = ramp(1000, 1000, 1, 3);
+    struct tseries s[] = {
+        {{"__name__", "x", "i", "1", NULL}, 1, &ch},
+        {{"__name__", "x", "i", "2", NULL}, 1, &ch},
+        {{"__name__", "x", "i", "3", NULL}, 1, &ch},
+    };
+
+    for (int i = 0; i < 3; i++)
+        frame(&fl->good, 0, s + i, 1);
+    f->srv.respond = flaky_respond;
+    f->srv.respond_arg = fl;
+}
+
+static void test_retry_503_then_200_succeeds_with_two_requests(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 1, .status = 503};
+
+    flaky_setup(f, &fl);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.v[0].labels, "{__name__=\"x\",i=\"1\"}");
+    assert_string_equal(f->got.v[2].labels, "{__name__=\"x\",i=\"3\"}");
+    assert_int_equal(f->srv.requests, 2);
+    assert_int_equal(remote_read_client_retries(f->c), 1);
+    /* At most 200 ms of backoff, and slack for loaded machines. */
+    assert_true(fl.arrived_ms[1] - fl.arrived_ms[0] <= 200 + 600);
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
+}
+
+static void test_retry_503_forever_gives_up_within_the_deadline(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 1000, .status = 503};
+    int64_t t0 = util_mono_ms();
+    int64_t took;
+    char want[256];
+
+    flaky_setup(f, &fl);
+    f->cfg.timeout_ms = 2000;
+    assert_int_equal(run(f, 1), -1);
+    took = util_mono_ms() - t0;
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503: \"try later\" (after 3 "
+             "attempts)", f->cfg.url);
+    assert_string_equal(f->e.msg, want);
+    assert_int_equal(f->srv.requests, 3);
+    assert_int_equal(f->got.n, 0);
+    print_message("503 forever: gave up after %lld ms\n", (long long)took);
+    assert_true(took < 2000);
+    /* One attempt for the rest of the round, three again in the next. */
+    assert_int_equal(run(f, 1), -1);
+    assert_int_equal(f->srv.requests, 4);
+    remote_read_client_new_round(f->c);
+    assert_int_equal(run(f, 1), -1);
+    assert_int_equal(f->srv.requests, 7);
+
+    /* A short timeout bounds the attempts, however many are allowed. */
+    f->cfg.timeout_ms = 500;
+    f->cfg.max_attempts = 10;
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    f->srv.requests = 0;
+    t0 = util_mono_ms();
+    assert_int_equal(run(f, 1), -1);
+    took = util_mono_ms() - t0;
+    print_message("503 forever, 10 attempts, timeout 500ms: %d requests in %lld ms\n",
+                  f->srv.requests, (long long)took);
+    assert_true(took <= 500 + 300);
+    assert_true(f->srv.requests >= 2 && f->srv.requests < 10);
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
+}
+
+static void test_retry_after_is_honoured(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 1, .status = 429};
+    int64_t gap;
+
+    flaky_setup(f, &fl);
+    f->srv.retry_after = "1";
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 3);
+    gap = fl.arrived_ms[1] - fl.arrived_ms[0];
+    print_message("429 with Retry-After: 1: retried after %lld ms\n", (long long)gap);
+    assert_true(gap >= 990 && gap < 2500);
+
+    /* Longer than the timeout: not waited for, and said so. */
+    fl.seen = 0;
+    f->srv.retry_after = "9";
+    f->srv.requests = 0;
+    assert_int_equal(run(f, 1), -1);
+    assert_int_equal(f->srv.requests, 1);
+    assert_non_null(strstr(f->e.msg, "HTTP 429: \"try later\" (rate limited: the server "
+                                     "refuses more queries for now) (not retried: "
+                                     "Retry-After 9s is past the 5s timeout)"));
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
+}
+
+static void test_400_and_500_are_not_retried(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 1, .status = 400};
+
+    flaky_setup(f, &fl);
+    run_fails_with(f, 1, "HTTP 400: \"try later\"");
+    assert_int_equal(f->srv.requests, 1);
+    fl.seen = 0;
+    fl.status = 500;
+    run_fails_with(f, 1, "HTTP 500: \"try later\"");
+    assert_int_equal(f->srv.requests, 2);
+    assert_null(strstr(f->e.msg, "attempts"));
+    assert_int_equal(remote_read_client_retries(f->c), 0);
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
+}
+
+/*
+ * The stream breaks after the first series reached the callback: the run
+ * fails and is not retried, though the server would answer well the second
+ * time, so the callback sees each series once.
+ */
+static void test_stream_cut_after_a_series_is_not_retried(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 1};
+
+    flaky_setup(f, &fl);
+    fl.cut_at = fl.good.n - 5;          /* inside the third frame */
+    assert_int_equal(run(f, 1), -1);
+    print_message("cut after a series: %s\n", f->e.msg);
+    assert_int_equal(f->got.n, 1);
+    assert_string_equal(f->got.v[0].labels, "{__name__=\"x\",i=\"1\"}");
+    assert_int_equal(f->srv.requests, 1);
+    assert_null(strstr(f->e.msg, "attempts"));
+    /* The next run reads it all. */
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 3);
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
+}
+
+static void test_401_and_403_say_what_to_check(void **state)
+{
+    struct fixture *f = *state;
+    struct flaky fl = {.nfail = 2, .status = 401};
+    char want[512];
+
+    flaky_setup(f, &fl);
+    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 401: \"try later\" "
+             "(authentication failed: check bearer_token_file / basic_auth)", f->cfg.url);
+    assert_int_equal(run(f, 1), -1);
+    assert_string_equal(f->e.msg, want);
+    fl.status = 403;
+    run_fails_with(f, 1, "HTTP 403: \"try later\" (access denied: check the credentials' "
+                         "permissions and tenant headers (e.g. X-Scope-OrgID))");
+    assert_int_equal(f->srv.requests, 2);
+    f->srv.respond = NULL;
+    bytes_free(&fl.good);
 }
 
 static void test_callback_error_aborts_the_read(void **state)
@@ -1214,6 +1424,12 @@ int main(void)
         SERVER_TEST(test_html_answer_is_an_error),
         SERVER_TEST(test_redirect_is_an_error),
         SERVER_TEST(test_connection_refused_is_unreachable),
+        SERVER_TEST(test_retry_503_then_200_succeeds_with_two_requests),
+        SERVER_TEST(test_retry_503_forever_gives_up_within_the_deadline),
+        SERVER_TEST(test_retry_after_is_honoured),
+        SERVER_TEST(test_400_and_500_are_not_retried),
+        SERVER_TEST(test_stream_cut_after_a_series_is_not_retried),
+        SERVER_TEST(test_401_and_403_say_what_to_check),
         SERVER_TEST(test_callback_error_aborts_the_read),
         SERVER_TEST(test_client_reuses_one_connection),
         SERVER_TEST(test_client_rejects_bad_config),

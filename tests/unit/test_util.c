@@ -3,6 +3,11 @@
 
 #include "util.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static void test_duration_parse_units(void **state)
 {
     int64_t ms;
@@ -94,6 +99,65 @@ static void test_parse_double_strict(void **state)
     assert_int_equal(util_parse_double("infinity", &v), -1);
 }
 
+/* The plain search util_fmt_double's bisection must agree with. */
+static void fmt_double_linear(double v, char *buf, size_t len)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        char e[40];
+        int x;
+        const char *ep;
+
+        snprintf(e, sizeof(e), "%.*e", prec - 1, v);
+        if (strtod(e, NULL) != v)
+            continue;
+        ep = strchr(e, 'e');
+        x = ep ? (int)strtol(ep + 1, NULL, 10) : 0;
+        if (x < -4 || x >= 6)
+            snprintf(buf, len, "%s", e);
+        else
+            snprintf(buf, len, "%.*f", prec - 1 - x > 0 ? prec - 1 - x : 0, v);
+        return;
+    }
+}
+
+/* Random bit patterns, ratios and whole numbers: same text as the linear search. */
+static void test_fmt_double_matches_linear(void **state)
+{
+    uint64_t x = 0x9E3779B97F4A7C15u;
+
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        char got[64], want[64];
+        double v;
+        uint64_t bits;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        switch (i % 4) {
+        case 0:
+            bits = x;
+            memcpy(&v, &bits, sizeof(v));
+            if (isnan(v) || isinf(v))
+                continue;
+            break;
+        case 1:
+            v = (double)(x % 100000) / (double)(1 + (x >> 40) % 100000);
+            break;
+        case 2:
+            v = (double)(int64_t)(x % 4000000) - 2000000.0;
+            break;
+        default:
+            v = (double)(x % 1000) * 1e-7 + 0.999;
+            break;
+        }
+        util_fmt_double(v, got, sizeof(got));
+        fmt_double_linear(v, want, sizeof(want));
+        if (strcmp(got, want) != 0)
+            fail_msg("%.17g: got %s, want %s", v, got, want);
+    }
+}
+
 static void test_fmt_double_shortest(void **state)
 {
     char b[32];
@@ -156,6 +220,20 @@ static void test_labels_sorted_and_replaced(void **state)
     labels_free(&c);
 }
 
+/* cap SIZE_MAX means no cap (it once wrapped to a zero-size realloc). */
+static void test_buf_uncapped(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, SIZE_MAX);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(buf_append(&b, "0123456789", 10), 0);
+    assert_int_equal(b.len, 10000);
+    assert_int_equal(memcmp(b.data + 9990, "0123456789", 10), 0);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +243,8 @@ int main(void)
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_parse_double_strict),
         cmocka_unit_test(test_fmt_double_shortest),
+        cmocka_unit_test(test_fmt_double_matches_linear),
+        cmocka_unit_test(test_buf_uncapped),
         cmocka_unit_test(test_buf_cap_is_hard),
         cmocka_unit_test(test_labels_sorted_and_replaced),
     };

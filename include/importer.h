@@ -1,0 +1,76 @@
+/*
+ * importer: converts other tools' SLO specs into this project's config YAML
+ * (`slo-sidecar import`): Sloth `prometheus/v1` files and OpenSLO v1
+ * documents. Every SLO that can be expressed faithfully is written; every
+ * part that cannot is reported as "FILE:LINE:COL: SLO NAME: FIELD: ..."
+ * with the position in the input, like the config loader's messages. Each
+ * converted SLO is loaded with config_parse() before it is written, so the
+ * output always passes `slo-sidecar check` once the placeholder Prometheus
+ * URL of its global skeleton is filled in.
+ * Pure: bytes in, text and messages out; no I/O, no globals.
+ * Depends on config, selector, util and libyaml.
+ */
+#ifndef SLO_IMPORTER_H
+#define SLO_IMPORTER_H
+
+#include <stddef.h>
+
+/* The placeholder for global.prometheus.url; `check` refuses it on purpose. */
+#define IMPORTER_URL_PLACEHOLDER "FILL_IN_PROMETHEUS_URL"
+
+/* Upper bound on the config text written, against alias bombs. */
+#define IMPORTER_MAX_OUTPUT (64u * 1024u * 1024u)
+
+enum importer_format {
+    IMPORTER_SLOTH,  /* Sloth prometheus/v1, one spec per YAML document */
+    IMPORTER_OPENSLO /* OpenSLO v1: SLO, SLI, Service, DataSource, ... documents */
+};
+
+enum importer_level {
+    IMPORTER_NOTE,    /* for information; nothing was lost */
+    IMPORTER_DROPPED, /* one part of an SLO was not converted; the SLO was */
+    IMPORTER_SKIPPED, /* an SLO (or a whole document) was not converted */
+    IMPORTER_ERROR    /* the input cannot be converted at all */
+};
+
+struct importer_msg {
+    enum importer_level level;
+    char *text; /* "FILE:LINE:COL: ..." or "FILE: ..." */
+};
+
+struct importer_result {
+    char *output;     /* the config, NUL-terminated; NULL when nothing was converted */
+    size_t nslos_in;  /* SLOs in the input (OpenSLO: one per objective) */
+    size_t nslos_out; /* SLOs written */
+    size_t n;         /* messages, in input order */
+    struct importer_msg *msg;
+    size_t ndropped; /* messages of level IMPORTER_DROPPED */
+    size_t nskipped; /* messages of level IMPORTER_SKIPPED */
+};
+
+/* "sloth" or "openslo" into *out. Returns 0, or -1 for anything else. */
+int importer_format_parse(const char *s, enum importer_format *out);
+
+/* "sloth" / "openslo" */
+const char *importer_format_str(enum importer_format f);
+
+/* An empty result (what importer_result_free leaves, too). */
+void importer_result_init(struct importer_result *r);
+
+/*
+ * Converts the len bytes at data (no NUL needed), read from the file called
+ * name (used in messages and in the output's header comment), from format f.
+ * r must be initialised; it is filled anew. Returns 0 when at least one SLO
+ * was converted: r->output holds the config, and r->ndropped/r->nskipped
+ * count what was left out. Returns -1 when nothing could be converted (not
+ * YAML, not the format, no convertible SLO, out of memory): r->output is
+ * NULL and the messages say why. Either way the caller frees r with
+ * importer_result_free().
+ */
+int importer_convert(enum importer_format f, const char *name, const char *data, size_t len,
+                     struct importer_result *r);
+
+/* Frees everything r holds and makes it empty again; accepts NULL. */
+void importer_result_free(struct importer_result *r);
+
+#endif
