@@ -99,6 +99,8 @@ integration-san:
 test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all unit
+	@echo "clang: building everything with clang -Werror too"
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all $(UNIT_BINS:build/%=build/clang/%)
 	@$(MAKE) --no-print-directory deploy-test
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=20
@@ -163,12 +165,12 @@ FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
 FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.c src/log.c \
                           $(PROTOS:proto/%.proto=build/gen/%.pb-c.c) -Ibuild/gen \
                           $(PKG_CFLAGS) $(PKG_LIBS) -lsnappy -lpthread
-FUZZ_EXTRA_config      := src/selector.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
+FUZZ_EXTRA_config      := src/selector.c src/tzinfo.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 FUZZ_EXTRA_promql      := src/httpc.c src/log.c \
                           $(shell pkg-config --cflags --libs jansson libcurl 2>/dev/null)
-FUZZ_EXTRA_importer    := src/config.c src/selector.c \
+FUZZ_EXTRA_importer    := src/config.c src/selector.c src/tzinfo.c \
                           $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
-FUZZ_EXTRA_webconfig   := src/config.c src/selector.c -lcrypt \
+FUZZ_EXTRA_webconfig   := src/config.c src/selector.c src/tzinfo.c -lcrypt \
                           $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \

@@ -3,7 +3,8 @@
  * validates it. Every problem found is reported as "FILE:LINE:COL: message",
  * and loading goes on after an error so `check` can print them all.
  * A loaded config is immutable; the daemon swaps it whole on reload.
- * Depends on util, selector, libyaml.
+ * Depends on util, selector, tzinfo (reads the zone files a config names),
+ * libyaml.
  */
 #ifndef SLO_CONFIG_H
 #define SLO_CONFIG_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include "util.h"
 #include "selector.h"
+#include "tzinfo.h"
 
 /* Upper bound on the config file size, against mistakes and hostile input. */
 #define CONFIG_MAX_BYTES (16u * 1024u * 1024u)
@@ -23,7 +25,7 @@ enum config_mode {
 
 enum config_period {
     CONFIG_PERIOD_ROLLING,
-    CONFIG_PERIOD_CALENDAR_WEEK,     /* ISO week, Monday 00:00 UTC */
+    CONFIG_PERIOD_CALENDAR_WEEK,     /* ISO week, Monday 00:00 (UTC or timezone) */
     CONFIG_PERIOD_CALENDAR_MONTH,
     CONFIG_PERIOD_CALENDAR_QUARTER
 };
@@ -98,6 +100,8 @@ struct config_slo {
     char *period_name;          /* as written: "30d", "calendar_month" */
     enum config_period period_kind;
     int64_t period_ms;          /* rolling: the duration; calendar: 0 */
+    char *timezone;             /* calendar periods: IANA name as written; NULL: UTC */
+    struct tzinfo *tz;          /* the loaded zone; NULL: UTC */
     struct labels labels;
     size_t ngroup_by;
     char **group_by;

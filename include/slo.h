@@ -4,7 +4,7 @@
  * rates, error budget, time to exhaustion, status, compliance and the
  * multi-window multi-burn-rate alerts. A window with zero total events has no
  * ratio: "absent" is an explicit flag, never NaN or 0.
- * Depends on util, config.
+ * Depends on util, config, tzinfo (lookups in an already loaded zone only).
  */
 #ifndef SLO_SLO_H
 #define SLO_SLO_H
@@ -64,11 +64,19 @@ struct slo_alert {
 
 /*
  * Start of the period that contains at_ms and its full length. Rolling: the
- * window (at - period, at]. Calendar periods start at 00:00 UTC on Monday
- * (ISO week), the 1st of the month or of the quarter.
+ * window (at - period, at]. Calendar periods start at local midnight in
+ * slo->tz (UTC when NULL) on Monday (ISO week), the 1st of the month or of
+ * the quarter, and end at the next such midnight: across a DST change the
+ * length is not a whole number of days (March in Europe/Berlin: 31d - 1h).
  */
 void slo_period_bounds(const struct config_slo *slo, int64_t at_ms, int64_t *start_ms,
                        int64_t *length_ms);
+
+/*
+ * Share of the period elapsed at at_ms, (at - start) / length clamped to
+ * [0, 1]: 1 for a rolling period, whose window is always full.
+ */
+double slo_period_elapsed(int64_t at_ms, int64_t start_ms, int64_t length_ms);
 
 /*
  * Fills out[] with the windows of slo at at_ms, in this order: the standard

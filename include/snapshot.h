@@ -26,6 +26,7 @@ struct snapshot_slo {
     double objective;            /* ratio */
     int64_t period_ms;           /* full period length */
     int64_t period_start_ms;
+    double period_elapsed;       /* share of the period elapsed; 1 for rolling periods */
     size_t nwin;
     struct slo_window_result *win;
     struct slo_budget budget;

@@ -9,7 +9,7 @@ PKGS=(
     libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
     libcmocka-dev valgrind cppcheck clang-tidy
     prometheus prometheus-alertmanager curl python3 jq unzip
-    nginx openssl wrk
+    nginx openssl wrk tzdata
 )
 # Node.js may come from elsewhere than Debian (this image has its own).
 command -v npm > /dev/null || PKGS+=(nodejs npm)

@@ -1172,6 +1172,30 @@ static void parse_period(struct ctx *c, yaml_node_t *n, const char *path, struct
     }
 }
 
+/*
+ * timezone: the IANA zone whose local midnight starts a calendar period,
+ * loaded here (once per config load) so evaluations never read files.
+ */
+static void parse_timezone(struct ctx *c, yaml_node_t *n, const char *path,
+                           struct config_slo *slo)
+{
+    char p[PATHLEN];
+    struct err e = {{0}};
+
+    if (get_str(c, n, path, "timezone", F_NONEMPTY, &slo->timezone) != 0 ||
+        slo->timezone == NULL)
+        return;
+    join(p, sizeof(p), path, "timezone");
+    if (slo->period_name != NULL && slo->period_kind == CONFIG_PERIOD_ROLLING) {
+        err(c, get(c, n, "timezone"), p,
+            "only calendar periods have a time zone (period is %s)", slo->period_name);
+        return;
+    }
+    slo->tz = tzinfo_load(slo->timezone, &e);
+    if (slo->tz == NULL)
+        err(c, get(c, n, "timezone"), p, "%s", e.msg);
+}
+
 static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
     yaml_node_t *v = get_opt(c, n, "group_by");
@@ -1292,8 +1316,9 @@ static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
 
 static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
-    static const char *const keys[] = {"name",   "service",  "description", "objective", "period",
-                                       "labels", "group_by", "sli",         "alerting"};
+    static const char *const keys[] = {"name",     "service", "description", "objective",
+                                       "period",   "timezone", "labels",     "group_by",
+                                       "sli",      "alerting"};
     const char *text = NULL;
     char p[PATHLEN];
     yaml_node_t *v;
@@ -1317,6 +1342,7 @@ static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct co
             slo->objective = percent_to_ratio(text, slo->objective_percent);
     }
     parse_period(c, n, path, slo);
+    parse_timezone(c, n, path, slo);
     get_map(c, n, path, "labels", MAP_SERIES_LABELS, &slo->labels);
     parse_group_by(c, n, path, slo);
     v = get(c, n, "sli");
@@ -1828,6 +1854,8 @@ static void slo_free(struct config_slo *s)
     free(s->service);
     free(s->description);
     free(s->period_name);
+    free(s->timezone);
+    tzinfo_free(s->tz);
     labels_free(&s->labels);
     for (size_t i = 0; i < s->ngroup_by; i++)
         free(s->group_by[i]);

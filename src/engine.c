@@ -39,6 +39,7 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
     slo_period_bounds(slo, at_ms, &start, &len);
     out->period_ms = len;
     out->period_start_ms = start;
+    out->period_elapsed = slo_period_elapsed(at_ms, start, len);
     out->nwin = nw;
     for (size_t i = 0; i < nw; i++) {
         struct slo_window_result *r = &out->win[i];

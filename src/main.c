@@ -1,7 +1,7 @@
 /*
  * main: flags, subcommands and wiring only. Flags follow Prometheus
  * (--config.file=F or --config.file F); subcommands are run (default),
- * check, eval, rules and import.
+ * check, eval, rules, import, status and explain.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "clifetch.h"
+#include "cliview.h"
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
@@ -46,6 +48,10 @@ struct opts {
     const char *from;        /* import */
     const char *output;      /* import */
     const char *import_file; /* import: the positional FILE */
+    const char *url;         /* status, explain: the sidecar's base URL */
+    const char *color;       /* status, explain: auto, always or never */
+    const char *timeout;     /* status, explain */
+    const char *slo_name;    /* explain: the positional NAME */
     const char *rules_name;
     const char *rules_namespace;
     /* --rules.label may be repeated */
@@ -70,6 +76,12 @@ static const char usage[] =
     "           OpenSLO v1 SLOs into this config (stdout); what cannot be\n"
     "           converted goes to stderr as FILE:LINE:COL: lines. Exit 0 when all\n"
     "           was converted, 3 when some parts were not, 1 when nothing was\n"
+    "  status   print a table of every SLO from a running sidecar (--url); exit 2\n"
+    "           when it cannot be reached or answers an error\n"
+    "  explain  explain NAME [--config.file=F]: one SLO of a running sidecar in\n"
+    "           words: what it measures, the queries it runs (with the config),\n"
+    "           its budget in time, burn rates, when it runs out, its alerts and\n"
+    "           why; exit 1 for an unknown NAME, 2 as status\n"
     "\n"
     "Flags:\n"
     "  --config.file=PATH           configuration file (required)\n"
@@ -95,6 +107,11 @@ static const char usage[] =
     "                               the one the Prometheus' ruleSelector wants; repeatable\n"
     "  --from=FORMAT                import: sloth or openslo (FILE \"-\" is stdin)\n"
     "  --output=PATH                import: write the config to PATH, not stdout\n"
+    "  --url=URL                    status, explain: the sidecar's base URL (default\n"
+    "                               http://127.0.0.1:9099)\n"
+    "  --color=WHEN                 status, explain: auto (on a terminal, unless\n"
+    "                               NO_COLOR is set), always or never (default auto)\n"
+    "  --timeout=DURATION           status, explain: request timeout (default 5s)\n"
     "  --version                    print the version and exit\n"
     "  -h, --help                   print this help and exit\n";
 
@@ -114,6 +131,9 @@ static const struct {
     {"rules.namespace", offsetof(struct opts, rules_namespace)},
     {"from", offsetof(struct opts, from)},
     {"output", offsetof(struct opts, output)},
+    {"url", offsetof(struct opts, url)},
+    {"color", offsetof(struct opts, color)},
+    {"timeout", offsetof(struct opts, timeout)},
     {"rules.label", 0}, /* repeatable: collected in rules_labels */
 };
 
@@ -137,6 +157,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
         if (strncmp(a, "--", 2) != 0) {
             if (o->cmd != NULL && strcmp(o->cmd, "import") == 0 && o->import_file == NULL) {
                 o->import_file = a;
+                continue;
+            }
+            if (o->cmd != NULL && strcmp(o->cmd, "explain") == 0 && o->slo_name == NULL) {
+                o->slo_name = a;
                 continue;
             }
             if (o->cmd != NULL) {
@@ -503,6 +527,104 @@ out:
     return rc;
 }
 
+/*
+ * status and explain: fetch the running sidecar's /api/v1/slos into *slos.
+ * Returns 0, or 2 (printed) when it cannot be reached or answers an error,
+ * 1 for bad flags.
+ */
+static int fetch_api(const struct opts *o, json_t **slos, struct cliview_opts *v)
+{
+    const char *url = o->url != NULL ? o->url : "http://127.0.0.1:9099";
+    const char *nc = getenv("NO_COLOR");
+    int64_t timeout_ms = 5000;
+    struct err e = {{0}};
+    struct buf body;
+    int rc = 2;
+
+    if (o->color == NULL || strcmp(o->color, "auto") == 0) {
+        v->color = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+    } else if (strcmp(o->color, "always") == 0 || strcmp(o->color, "never") == 0) {
+        v->color = strcmp(o->color, "always") == 0;
+    } else {
+        fprintf(stderr, "slo-sidecar: --color must be auto, always or never\n");
+        return 1;
+    }
+    if (o->timeout != NULL && util_duration_parse(o->timeout, &timeout_ms, 0, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --timeout: %s\n", e.msg);
+        return 1;
+    }
+    v->now_ms = util_now_ms();
+    buf_init(&body, CLIFETCH_MAX_BYTES);
+    if (clifetch_slos(url, timeout_ms, &body, &e) != 0 ||
+        cliview_parse(body.data ? body.data : "", body.len, slos, &e) != 0)
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+    else
+        rc = 0;
+    buf_free(&body);
+    return rc;
+}
+
+static int cmd_status(const struct opts *o)
+{
+    struct cliview_opts v;
+    json_t *slos = NULL;
+    struct err e = {{0}};
+    struct buf out;
+    int rc = fetch_api(o, &slos, &v);
+
+    if (rc != 0)
+        return rc;
+    buf_init(&out, CLIFETCH_MAX_BYTES);
+    if (cliview_status(slos, &v, &out, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        rc = 2;
+    } else {
+        fputs(out.data, stdout);
+    }
+    buf_free(&out);
+    json_decref(slos);
+    return rc;
+}
+
+static int cmd_explain(const struct opts *o)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    struct cliview_opts v;
+    json_t *slos = NULL;
+    struct err e = {{0}};
+    struct buf out;
+    int rc;
+
+    if (o->slo_name == NULL) {
+        fprintf(stderr, "slo-sidecar: explain needs the NAME of an SLO\n");
+        return 1;
+    }
+    config_errors_init(&errs);
+    buf_init(&out, CLIFETCH_MAX_BYTES);
+    if (o->config_file != NULL && config_load(o->config_file, &cfg, &errs) != 0) {
+        print_errors(&errs);
+        rc = 1;
+        goto out;
+    }
+    rc = fetch_api(o, &slos, &v);
+    if (rc != 0)
+        goto out;
+    rc = cliview_explain(slos, o->slo_name, cfg, &v, &out, &e);
+    if (rc != 0) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        rc = rc == CLIVIEW_NOT_FOUND ? 1 : 2;
+        goto out;
+    }
+    fputs(out.data, stdout);
+out:
+    json_decref(slos);
+    buf_free(&out);
+    config_free(cfg);
+    config_errors_free(&errs);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
@@ -528,13 +650,24 @@ int main(int argc, char **argv)
     log_setup(level, format);
     if (strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "check") != 0 &&
         strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0 &&
-        strcmp(o.cmd, "import") != 0) {
+        strcmp(o.cmd, "import") != 0 && strcmp(o.cmd, "status") != 0 &&
+        strcmp(o.cmd, "explain") != 0) {
         fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
         return 1;
     }
     /* import reads no config and talks to no backend. */
     if (strcmp(o.cmd, "import") == 0)
         return cmd_import(&o);
+    /* status and explain talk to a running sidecar; the config is optional. */
+    if (strcmp(o.cmd, "status") == 0 || strcmp(o.cmd, "explain") == 0) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+            fprintf(stderr, "slo-sidecar: cannot initialise libcurl\n");
+            return 1;
+        }
+        rc = strcmp(o.cmd, "status") == 0 ? cmd_status(&o) : cmd_explain(&o);
+        curl_global_cleanup();
+        return rc;
+    }
     if (o.config_file == NULL &&
         !(strcmp(o.cmd, "check") == 0 && o.web_config_file != NULL)) {
         fprintf(stderr, "slo-sidecar: --config.file is required\n");

@@ -52,6 +52,11 @@ static int f_period(struct buf *b, const struct snapshot_slo *s, const struct la
     return one(b, "slo_period_seconds", l, (double)s->period_ms / 1000.0);
 }
 
+static int f_elapsed(struct buf *b, const struct snapshot_slo *s, const struct labels *l)
+{
+    return one(b, "slo_period_elapsed_ratio", l, s->period_elapsed);
+}
+
 static int per_window(struct buf *b, const struct snapshot_slo *s, const struct labels *l,
                       const char *name, int which)
 {
@@ -173,6 +178,8 @@ static const struct {
 } families[] = {
     {"slo_objective_ratio", "Objective of the SLO as a ratio (0..1).", f_objective},
     {"slo_period_seconds", "Length of the SLO period in seconds.", f_period},
+    {"slo_period_elapsed_ratio",
+     "Share of the calendar period elapsed (0..1); 1 for rolling periods.", f_elapsed},
     {"slo_sli_ratio", "Good events over total events in the window.", f_sli},
     {"slo_error_ratio", "Bad events over total events in the window.", f_error},
     {"slo_burn_rate", "Error ratio over the error budget (1 - objective) in the window.",

@@ -33,19 +33,31 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/*
+ * Local midnight (in tz) of local day number day, as unix milliseconds. A
+ * midnight that occurs twice counts from its first occurrence; one skipped by
+ * a DST jump from the jump.
+ */
+static int64_t local_midnight_ms(const struct tzinfo *tz, int64_t day)
+{
+    return tzinfo_local_to_utc(tz, day * (DAY_MS / 1000)) * 1000;
+}
+
 void slo_period_bounds(const struct config_slo *slo, int64_t at_ms, int64_t *start_ms,
                        int64_t *length_ms)
 {
-    int64_t day = util_floor_div(at_ms, DAY_MS);
-    int64_t y, ny;
+    int64_t at_s = util_floor_div(at_ms, 1000);
+    /* The local calendar day that contains at_ms. */
+    int64_t day = util_floor_div(at_s + tzinfo_offset(slo->tz, at_s), DAY_MS / 1000);
+    int64_t y, ny, first, next;
     int m, d, nm;
 
     switch (slo->period_kind) {
     case CONFIG_PERIOD_CALENDAR_WEEK:
         /* 1970-01-01 was a Thursday: day 0 has weekday 3 counting from Monday. */
-        *start_ms = (day - ((day + 3) % 7 + 7) % 7) * DAY_MS;
-        *length_ms = 7 * DAY_MS;
-        return;
+        first = day - ((day + 3) % 7 + 7) % 7;
+        next = first + 7;
+        break;
     case CONFIG_PERIOD_CALENDAR_MONTH:
     case CONFIG_PERIOD_CALENDAR_QUARTER:
         civil_from_days(day, &y, &m, &d);
@@ -57,15 +69,28 @@ void slo_period_bounds(const struct config_slo *slo, int64_t at_ms, int64_t *sta
             nm -= 12;
             ny++;
         }
-        *start_ms = util_days_from_civil(y, m, 1) * DAY_MS;
-        *length_ms = util_days_from_civil(ny, nm, 1) * DAY_MS - *start_ms;
-        return;
+        first = util_days_from_civil(y, m, 1);
+        next = util_days_from_civil(ny, nm, 1);
+        break;
     case CONFIG_PERIOD_ROLLING:
     default:
         *start_ms = at_ms - slo->period_ms;
         *length_ms = slo->period_ms;
         return;
     }
+    /* Local midnights: with DST a period is not a whole number of days. */
+    *start_ms = local_midnight_ms(slo->tz, first);
+    *length_ms = local_midnight_ms(slo->tz, next) - *start_ms;
+}
+
+double slo_period_elapsed(int64_t at_ms, int64_t start_ms, int64_t length_ms)
+{
+    double r;
+
+    if (length_ms <= 0)
+        return 1.0;
+    r = (double)(at_ms - start_ms) / (double)length_ms;
+    return r < 0 ? 0 : r > 1 ? 1 : r;
 }
 
 static int add_window(struct slo_window *out, size_t *n, size_t max, int64_t ms,

@@ -95,11 +95,12 @@ json_t *slojson_slo(const struct snapshot_slo *s)
     put(o, "evaluated_at", num((double)s->evaluated_ms / 1000.0), &ok);
     put(o, "windows", wins, &ok);
     put(o, "error_budget",
-        json_pack("{s:o, s:o, s:o, s:o}", "consumed_ratio",
+        json_pack("{s:o, s:o, s:o, s:o, s:o}", "consumed_ratio",
                   opt(s->budget.has, s->budget.consumed), "remaining_ratio",
                   opt(s->budget.has, s->budget.remaining), "remaining_seconds",
                   opt(s->budget.has, s->budget.remaining_seconds),
-                  "time_to_exhaustion_seconds", opt(s->budget.has_tte, s->budget.tte_seconds)),
+                  "time_to_exhaustion_seconds", opt(s->budget.has_tte, s->budget.tte_seconds),
+                  "period_elapsed_ratio", num(s->period_elapsed)),
         &ok);
     put(o, "status",
         s->status == SLO_STATUS_NONE ? json_null() : json_string(slo_status_str(s->status)), &ok);

@@ -295,7 +295,13 @@ def check_exact(ev, exp):
 def check_budget(T, s, obj, psec):
     name = s["name"]
     period = s["windows"].get(s["period"], {})
-    b = s.get("error_budget", {})
+    b = dict(s.get("error_budget", {}))
+    # The elapsed share of the period is a matter of time, not data: always there.
+    elapsed = b.pop("period_elapsed_ratio", None)
+    want_elapsed = 1.0 if s["period"] in s["windows"] else \
+        min(1.0, max(0.0, (T - s["period_start"]) / s["period_seconds"]))
+    if not close(elapsed, want_elapsed):
+        fail("%d %s: period_elapsed_ratio %s, want %s" % (T, name, elapsed, want_elapsed))
     er = period.get("error_ratio")
     if er is None:
         if any(b.get(k) is not None for k in b) or s.get("status") not in (None, "unknown") \

@@ -16,7 +16,8 @@ import math
 import re
 import sys
 
-FAMILIES = ["slo_objective_ratio", "slo_period_seconds", "slo_sli_ratio", "slo_error_ratio",
+FAMILIES = ["slo_objective_ratio", "slo_period_seconds", "slo_period_elapsed_ratio",
+            "slo_sli_ratio", "slo_error_ratio",
             "slo_burn_rate", "slo_events", "slo_error_budget_consumed_ratio",
             "slo_error_budget_remaining_ratio", "slo_error_budget_remaining_seconds",
             "slo_status", "slo_compliant", "slo_alert_firing", "slo_info",
@@ -183,6 +184,7 @@ def healthy(samples, types, api, ev):
         for metric, key in (("slo_error_budget_consumed_ratio", "consumed_ratio"),
                             ("slo_error_budget_remaining_ratio", "remaining_ratio"),
                             ("slo_error_budget_remaining_seconds", "remaining_seconds"),
+                            ("slo_period_elapsed_ratio", "period_elapsed_ratio"),
                             ("slo_time_to_exhaustion_seconds", "time_to_exhaustion_seconds")):
             got = one(samples, metric, slo=name)
             if metric == "slo_time_to_exhaustion_seconds" and got is None:

@@ -39,90 +39,7 @@
     "        error: 'errors_total'\n"                                                             \
     "        total: 'requests_total'\n"
 
-/*
- * A failing allocator: malloc, calloc and realloc defined here take the
- * place of libc's for the whole process (libyaml included) and pass on to
- * the next definition, which is ASan's under gcc's ASan and libc's otherwise,
- * so leak checking still sees everything. When armed, the allocation numbered
- * fail_at fails; alloc_count counts the allocations seen while armed.
- *
- * clang links its ASan runtime into the executable, where these definitions
- * would replace ASan's own; valgrind replaces them with its own. In both
- * cases nothing is counted and the test that needs it skips itself.
- */
-static long fail_at = -1; /* -1: not armed */
-static long alloc_count;
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_ALLOC_INJECTION 1
-#endif
-#endif
-
-#ifndef NO_ALLOC_INJECTION
-
-static void *(*next_malloc)(size_t);
-static void *(*next_calloc)(size_t, size_t);
-static void *(*next_realloc)(void *, size_t);
-
-static int alloc_fails(void)
-{
-    if (fail_at < 0)
-        return 0;
-    return alloc_count++ == fail_at;
-}
-
-/* dlsym() may allocate while it looks up calloc; serve it from here. */
-static unsigned char boot_arena[4096];
-static size_t boot_used;
-static int resolving;
-
-static void resolve(void)
-{
-    if (next_malloc != NULL || resolving)
-        return;
-    resolving = 1;
-    next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
-    next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
-    next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-    resolving = 0;
-}
-
-void *malloc(size_t n)
-{
-    resolve();
-    if (alloc_fails())
-        return NULL;
-    return next_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    resolve();
-    if (next_calloc == NULL) {
-        size_t want = n * size; /* tiny requests from dlsym only */
-
-        if (size != 0 && want / size != n)
-            return NULL;
-        want = (want + 15) & ~(size_t)15;
-        if (want > sizeof(boot_arena) - boot_used)
-            return NULL;
-        boot_used += want;
-        return boot_arena + boot_used - want; /* zeroed: static storage */
-    }
-    if (alloc_fails())
-        return NULL;
-    return next_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    resolve();
-    if (alloc_fails())
-        return NULL;
-    return next_realloc(p, n);
-}
-#endif /* NO_ALLOC_INJECTION */
+#include "failalloc.h"
 
 /* tests/data/config/NAME, found from this file's path so any cwd works. */
 static char *data_path(const char *name)
@@ -1062,6 +979,46 @@ static void test_calendar_periods_are_accepted(void **state)
     config_free(cfg);
 }
 
+static void test_timezone_loads_the_zone(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok(GLOBAL "slos:\n"
+                          "  - {name: m, service: s, objective: 99, period: calendar_month,\n"
+                          "     timezone: Europe/Berlin, sli: {events: {error: e, total: t}}}\n"
+                          "  - {name: u, service: s, objective: 99, period: calendar_week,\n"
+                          "     sli: {events: {error: e, total: t}}}\n");
+    assert_string_equal(cfg->slos[0].timezone, "Europe/Berlin");
+    assert_non_null(cfg->slos[0].tz);
+    /* 2026-07-01T00:00Z: CEST */
+    assert_int_equal(tzinfo_offset(cfg->slos[0].tz, 1782864000), 7200);
+    assert_null(cfg->slos[1].timezone);
+    assert_null(cfg->slos[1].tz);
+    config_free(cfg);
+}
+
+static void test_timezone_errors(void **state)
+{
+    (void)state;
+    assert_errors(GLOBAL "slos:\n"
+                         "  - {name: a, service: s, objective: 99, period: calendar_month,\n"
+                         "     timezone: Europe/Atlantis, sli: {events: {error: e, total: t}}}\n"
+                         "  - {name: b, service: s, objective: 99, period: 30d,\n"
+                         "     timezone: Europe/Berlin, sli: {events: {error: e, total: t}}}\n"
+                         "  - {name: c, service: s, objective: 99, period: calendar_week,\n"
+                         "     timezone: ../../etc/passwd, sli: {events: {error: e, total: t}}}\n"
+                         "  - {name: d, service: s, objective: 99, period: calendar_week,\n"
+                         "     timezone: '', sli: {events: {error: e, total: t}}}\n",
+                  "t.yaml:6:16: slos[0].timezone: unknown time zone \"Europe/Atlantis\" (no "
+                  "file /usr/share/zoneinfo/Europe/Atlantis; is tzdata installed?)",
+                  "t.yaml:8:16: slos[1].timezone: only calendar periods have a time zone "
+                  "(period is 30d)",
+                  "t.yaml:10:16: slos[2].timezone: invalid time zone name \"../../etc/passwd\": "
+                  "expected an IANA name like Europe/Berlin",
+                  "t.yaml:12:16: slos[3].timezone: must not be empty");
+}
+
 static void test_period_rules(void **state)
 {
     (void)state;
@@ -1678,11 +1635,11 @@ static void check_every_allocation_failure(const char *yaml, size_t len)
         struct config_errors errs;
 
         config_errors_init(&errs);
-        alloc_count = 0;
-        fail_at = LONG_MAX;
+        failalloc_count = 0;
+        failalloc_at = LONG_MAX;
         assert_int_equal(config_parse("t.yaml", yaml, len, &cfg, &errs), 0);
-        fail_at = -1;
-        total = alloc_count;
+        failalloc_at = -1;
+        total = failalloc_count;
         config_free(cfg);
     }
     /* valgrind replaces malloc everywhere, this one too: nothing to inject. */
@@ -1695,10 +1652,10 @@ static void check_every_allocation_failure(const char *yaml, size_t len)
         int rc;
 
         config_errors_init(&errs);
-        alloc_count = 0;
-        fail_at = i;
+        failalloc_count = 0;
+        failalloc_at = i;
         rc = config_parse("t.yaml", yaml, len, &cfg, &errs);
-        fail_at = -1;
+        failalloc_at = -1;
         if (rc != -1 || cfg != NULL)
             fail_msg("allocation %ld of %ld failed but the load succeeded", i, total);
         config_errors_free(&errs);
@@ -1728,6 +1685,19 @@ static void test_allocation_failures_with_links_are_reported_without_leaks(void 
                                "  prometheus: {url: http://prom:9090}\n"
                                "  dashboard_url: https://grafana/d/slo\n" SLO_A EVENTS
                                "    alerting: {runbook_url: https://wiki/a}\n";
+
+    (void)state;
+    check_every_allocation_failure(yaml, sizeof(yaml) - 1);
+}
+
+/* The same for a calendar period with a time zone (the zone file is read and parsed). */
+static void test_allocation_failures_with_timezone_are_reported_without_leaks(void **state)
+{
+    static const char yaml[] = GLOBAL "slos:\n"
+                                      "  - {name: m, service: s, objective: 99, "
+                                      "period: calendar_month,\n"
+                                      "     timezone: Europe/Berlin, "
+                                      "sli: {events: {error: e, total: t}}}\n";
 
     (void)state;
     check_every_allocation_failure(yaml, sizeof(yaml) - 1);
@@ -1792,6 +1762,8 @@ int main(void)
         cmocka_unit_test(test_slo_name_and_service_rules),
         cmocka_unit_test(test_nul_escape_in_a_string_is_rejected),
         cmocka_unit_test(test_calendar_periods_are_accepted),
+        cmocka_unit_test(test_timezone_loads_the_zone),
+        cmocka_unit_test(test_timezone_errors),
         cmocka_unit_test(test_period_rules),
         cmocka_unit_test(test_period_shorter_than_default_windows_is_accepted),
         cmocka_unit_test(test_short_period_is_fine_with_fitting_windows),
@@ -1821,6 +1793,7 @@ int main(void)
         cmocka_unit_test(test_errors_append_and_null_errs_is_allowed),
         cmocka_unit_test(test_every_allocation_failure_is_reported_without_leaks),
         cmocka_unit_test(test_allocation_failures_with_links_are_reported_without_leaks),
+        cmocka_unit_test(test_allocation_failures_with_timezone_are_reported_without_leaks),
         cmocka_unit_test(test_enum_names),
     };
 

@@ -170,6 +170,56 @@ static void test_json_nulls_for_absent(void **state)
     config_free(cfg);
 }
 
+/*
+ * A calendar month in Europe/Berlin at 2026-03-15T12:00Z: the period runs
+ * from 2026-02-28T23:00Z (local midnight) and lasts 31 days less an hour;
+ * remaining seconds are against that whole length, and the elapsed share is
+ * exported as slo_period_elapsed_ratio and error_budget.period_elapsed_ratio.
+ */
+static void test_calendar_entry_in_a_time_zone(void **state)
+{
+    static const char cal[] = "global:\n"
+                              "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+                              "slos:\n"
+                              "  - {name: m, service: s, objective: 99.9, period: calendar_month,\n"
+                              "     timezone: Europe/Berlin,\n"
+                              "     sli: {events: {error: e, total: t}}}\n";
+    const int64_t at = 1773576000000LL;
+    const double len_s = 31 * 86400.0 - 3600, elapsed = (14 * 86400.0 + 13 * 3600) / len_s;
+    struct config *cfg = NULL;
+    struct snapshot *snap = snapshot_new(at);
+    struct snapshot_slo s;
+    struct buf b;
+    json_t *j, *eb;
+
+    (void)state;
+    assert_int_equal(config_parse("cal.yaml", cal, sizeof(cal) - 1, &cfg, NULL), 0);
+    entry(cfg, 0, at, &s);
+    assert_int_equal(s.period_start_ms, 1772319600000LL);
+    assert_int_equal(s.period_ms, (int64_t)len_s * 1000);
+    assert_string_equal(s.win[s.nwin - 1].w.name, "period");
+    assert_int_equal(s.win[s.nwin - 1].w.ms, at - 1772319600000LL);
+    assert_close(s.period_elapsed, elapsed);
+    assert_close(s.budget.consumed, (900.0 / 1200900.0) / 0.001);
+    assert_close(s.budget.remaining_seconds, s.budget.remaining * 0.001 * len_s);
+    j = slojson_slo(&s);
+    assert_non_null(j);
+    eb = json_object_get(j, "error_budget");
+    assert_close(json_real_value(json_object_get(eb, "period_elapsed_ratio")), elapsed);
+    assert_int_equal(json_integer_value(json_object_get(j, "period_seconds")), (json_int_t)len_s);
+    assert_non_null(json_object_get(json_object_get(j, "windows"), "period"));
+    json_decref(j);
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    assert_non_null(strstr(b.data, "# TYPE slo_period_elapsed_ratio gauge\n"
+                                   "slo_period_elapsed_ratio{service=\"s\",slo=\"m\"} 0.4697"));
+    assert_non_null(strstr(b.data, "slo_period_seconds{service=\"s\",slo=\"m\"} 2.6748e+06\n"));
+    buf_free(&b);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
 /* A run where SLO "other" failed and checkout succeeded. */
 static void run_with_failure(const struct config *cfg, int64_t at, struct engine_run *run)
 {
@@ -224,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_entry_figures),
         cmocka_unit_test(test_metrics_exact_lines_and_absent_series),
         cmocka_unit_test(test_json_nulls_for_absent),
+        cmocka_unit_test(test_calendar_entry_in_a_time_zone),
         cmocka_unit_test(test_merge_keeps_failed_slo_for_five_intervals_only),
     };
 

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "slo.h"
+#include "tzinfo.h"
 
 #define MIN 60000LL
 #define HOUR (60 * MIN)
@@ -287,6 +288,141 @@ static void test_calendar_bounds(void **state)
     assert_int_equal(len, 29 * DAY);
 }
 
+/* Bounds of slo with period kind k in zone name (NULL: UTC) at at_ms. */
+static void bounds(enum config_period k, const char *zone, int64_t at_ms, int64_t *start,
+                   int64_t *len)
+{
+    struct config_slo slo;
+    struct err e = {{0}};
+
+    memset(&slo, 0, sizeof(slo));
+    slo.period_kind = k;
+    if (zone != NULL) {
+        slo.tz = tzinfo_load(zone, &e);
+        if (slo.tz == NULL)
+            fail_msg("%s", e.msg);
+    }
+    slo_period_bounds(&slo, at_ms, start, len);
+    tzinfo_free(slo.tz);
+}
+
+static void test_calendar_bounds_exactly_at_midnight(void **state)
+{
+    int64_t start, len;
+
+    (void)state;
+    /* Monday 2026-11-16 00:00Z opens a week; a millisecond earlier is the last one. */
+    bounds(CONFIG_PERIOD_CALENDAR_WEEK, NULL, 1794787200000LL, &start, &len);
+    assert_int_equal(start, 1794787200000LL);
+    assert_int_equal(len, 7 * DAY);
+    bounds(CONFIG_PERIOD_CALENDAR_WEEK, NULL, 1794787200000LL - 1, &start, &len);
+    assert_int_equal(start, 1794787200000LL - 7 * DAY);
+    /* 2027-01-01 00:00Z opens a month and a quarter (Q1 2027: 90 days). */
+    bounds(CONFIG_PERIOD_CALENDAR_QUARTER, NULL, 1798761600000LL, &start, &len);
+    assert_int_equal(start, 1798761600000LL);
+    assert_int_equal(len, 90 * DAY);
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, NULL, 1798761600000LL - 1, &start, &len);
+    assert_int_equal(start, 1798761600000LL - 31 * DAY);
+    assert_int_equal(len, 31 * DAY);
+    /* In Berlin, April opens at 2026-03-31T22:00Z (CEST). */
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Europe/Berlin", 1774994400000LL, &start, &len);
+    assert_int_equal(start, 1774994400000LL);
+    assert_int_equal(len, 30 * DAY);
+    assert_close(slo_period_elapsed(1774994400000LL, start, len), 0.0);
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Europe/Berlin", 1774994400000LL - 1, &start, &len);
+    assert_int_equal(start, 1772319600000LL); /* 2026-02-28T23:00Z */
+    bounds(CONFIG_PERIOD_CALENDAR_QUARTER, "Europe/Berlin", 1774994400000LL, &start, &len);
+    assert_int_equal(start, 1774994400000LL);
+    assert_int_equal(len, 91 * DAY); /* Q2 2026, all of it in CEST */
+}
+
+static void test_calendar_bounds_across_dst(void **state)
+{
+    int64_t start, len;
+
+    (void)state;
+    /* Berlin, March 2026: 00:00 CET to 00:00 CEST, 31 days less an hour. */
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Europe/Berlin", 1773576000000LL, &start, &len);
+    assert_int_equal(start, 1772319600000LL);
+    assert_int_equal(len, 31 * DAY - HOUR);
+    /* Berlin, October 2026: 31 days and an hour. */
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Europe/Berlin", 1792065600000LL, &start, &len);
+    assert_int_equal(start, 1790805600000LL);
+    assert_int_equal(len, 31 * DAY + HOUR);
+    /* Berlin, the week of 2026-10-25 (clocks back on Sunday): 7 days and an hour. */
+    bounds(CONFIG_PERIOD_CALENDAR_WEEK, "Europe/Berlin", 1792929600000LL, &start, &len);
+    assert_int_equal(start, 1792360800000LL);
+    assert_int_equal(len, 7 * DAY + HOUR);
+    /* Berlin, 2026-03-29T00:30Z is 01:30 CET, still March 29 (Sunday). */
+    bounds(CONFIG_PERIOD_CALENDAR_WEEK, "Europe/Berlin", 1774744200000LL, &start, &len);
+    assert_int_equal(len, 7 * DAY - HOUR);
+    /* New York, the week of 2026-03-08 (clocks forward on Sunday). */
+    bounds(CONFIG_PERIOD_CALENDAR_WEEK, "America/New_York", 1772971200000LL, &start, &len);
+    assert_int_equal(start, 1772427600000LL); /* Monday 2026-03-02T05:00Z */
+    assert_int_equal(len, 7 * DAY - HOUR);
+    /* New York, 2026-03-01T03:00Z is still February 28 local (EST, -5h). */
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "America/New_York", 1772334000000LL, &start, &len);
+    assert_int_equal(start, 1772341200000LL - 28 * DAY);
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "America/New_York", 1772341200000LL, &start, &len);
+    assert_int_equal(start, 1772341200000LL);
+    assert_int_equal(len, 31 * DAY - HOUR);
+    /* Lord Howe turns its clocks back by 30 minutes on 2026-04-05. */
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Australia/Lord_Howe", 1775779200000LL, &start, &len);
+    assert_int_equal(start, 1774962000000LL); /* 2026-04-01 00:00 +11 */
+    assert_int_equal(len, 30 * DAY + 30 * MIN);
+    /* Tokyo has no DST: Q4 2026 starts 2026-09-30T15:00Z and lasts 92 days. */
+    bounds(CONFIG_PERIOD_CALENDAR_QUARTER, "Asia/Tokyo", 1795003200000LL, &start, &len);
+    assert_int_equal(start, 1790780400000LL);
+    assert_int_equal(len, 92 * DAY);
+}
+
+static void test_period_elapsed(void **state)
+{
+    struct config_slo slo;
+    struct slo_window w[SLO_MAX_WINDOWS];
+    int64_t start, len, at = 1773576000000LL; /* 2026-03-15T12:00Z */
+    size_t n;
+
+    (void)state;
+    bounds(CONFIG_PERIOD_CALENDAR_MONTH, "Europe/Berlin", at, &start, &len);
+    /* 14 days and 13 hours of 31 days less an hour. */
+    assert_close(slo_period_elapsed(at, start, len), (14.0 * 24 + 13) / (31.0 * 24 - 1));
+    assert_close(slo_period_elapsed(start, start, len), 0.0);
+    assert_close(slo_period_elapsed(start - 1, start, len), 0.0);
+    assert_close(slo_period_elapsed(start + len, start, len), 1.0);
+    assert_close(slo_period_elapsed(at, at - 30 * DAY, 30 * DAY), 1.0);
+    /* The calendar period window runs from the local start to T. */
+    memset(&slo, 0, sizeof(slo));
+    slo.period_kind = CONFIG_PERIOD_CALENDAR_MONTH;
+    n = slo_windows(&slo, at, w, SLO_MAX_WINDOWS);
+    assert_string_equal(w[n - 1].name, "period");
+    assert_int_equal(w[n - 1].ms, 14 * DAY + 12 * HOUR);
+}
+
+/*
+ * Proration: the budget is the events seen so far times (1 - objective); the
+ * seconds are against the whole calendar period. Half-way through a 30-day
+ * month at 99%, 1,000,000 events and 5,000 bad: half the budget of the events
+ * so far is spent, and half of the whole period's 7.2h of full outage is left.
+ */
+static void test_calendar_budget_proration(void **state)
+{
+    struct slo_window_result p = win(15 * DAY, 995000, 5000);
+    struct slo_window_result h = win(HOUR, 990, 10);
+    struct slo_budget b;
+
+    (void)state;
+    p.w.is_period = 1;
+    slo_window_compute(&p, 0.99);
+    slo_window_compute(&h, 0.99);
+    slo_budget_compute(0.99, 30 * 86400.0, &p, &h, &b);
+    assert_close(b.consumed, 0.5);
+    assert_close(b.remaining, 0.5);
+    assert_close(b.remaining_seconds, 0.5 * 0.01 * 30 * 86400.0); /* 12,960 s = 3.6h */
+    /* Burning at 1x: the remaining half lasts half of the period, 15 days. */
+    assert_close(b.tte_seconds, 15 * 86400.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +440,10 @@ int main(void)
         cmocka_unit_test(test_absent_burn_never_fires),
         cmocka_unit_test(test_windows_rolling_period_and_custom),
         cmocka_unit_test(test_calendar_bounds),
+        cmocka_unit_test(test_calendar_bounds_exactly_at_midnight),
+        cmocka_unit_test(test_calendar_bounds_across_dst),
+        cmocka_unit_test(test_period_elapsed),
+        cmocka_unit_test(test_calendar_budget_proration),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,85 +24,7 @@
 #define HASH_S3CRET_2A "$2a$04$YXYjWXUFc41Dt/lsK0HmzOYTF7J9jG3mGHYwC3lLP9D45XzXFeuP2"
 #define HASH_OTHER_PW "$2b$05$pbnu2EtGWCkFIX/2V1QeHO5.06.hjo6aU1mL0LbKOukLD9EbSRr56"
 
-/*
- * A failing allocator, as in test_config.c: malloc, calloc and realloc
- * defined here take libc's place for the whole process (libyaml included);
- * when armed, the allocation numbered fail_at fails. Under clang's ASan and
- * under valgrind nothing is counted and the test that needs it skips.
- */
-static long fail_at = -1; /* -1: not armed */
-static long alloc_count;
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define NO_ALLOC_INJECTION 1
-#endif
-#endif
-
-#ifndef NO_ALLOC_INJECTION
-
-static void *(*next_malloc)(size_t);
-static void *(*next_calloc)(size_t, size_t);
-static void *(*next_realloc)(void *, size_t);
-
-static int alloc_fails(void)
-{
-    if (fail_at < 0)
-        return 0;
-    return alloc_count++ == fail_at;
-}
-
-/* dlsym() may allocate while it looks up calloc; serve it from here. */
-static unsigned char boot_arena[4096];
-static size_t boot_used;
-static int resolving;
-
-static void resolve(void)
-{
-    if (next_malloc != NULL || resolving)
-        return;
-    resolving = 1;
-    next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
-    next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
-    next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-    resolving = 0;
-}
-
-void *malloc(size_t n)
-{
-    resolve();
-    if (alloc_fails())
-        return NULL;
-    return next_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    resolve();
-    if (next_calloc == NULL) {
-        size_t want = n * size;
-
-        if (size != 0 && want / size != n)
-            return NULL;
-        want = (want + 15) & ~(size_t)15;
-        if (want > sizeof(boot_arena) - boot_used)
-            return NULL;
-        boot_used += want;
-        return boot_arena + boot_used - want;
-    }
-    if (alloc_fails())
-        return NULL;
-    return next_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    resolve();
-    if (alloc_fails())
-        return NULL;
-    return next_realloc(p, n);
-}
-#endif /* NO_ALLOC_INJECTION */
+#include "failalloc.h"
 
 static void print_errors(const struct config_errors *errs)
 {
@@ -563,11 +485,11 @@ static void check_every_allocation_failure(const char *yaml)
         struct config_errors errs;
 
         config_errors_init(&errs);
-        alloc_count = 0;
-        fail_at = LONG_MAX;
+        failalloc_count = 0;
+        failalloc_at = LONG_MAX;
         assert_int_equal(webconfig_parse("/etc/w.yml", yaml, len, &cfg, &errs), 0);
-        fail_at = -1;
-        total = alloc_count;
+        failalloc_at = -1;
+        total = failalloc_count;
         webconfig_free(cfg);
     }
     if (total == 0)
@@ -579,10 +501,10 @@ static void check_every_allocation_failure(const char *yaml)
         int rc;
 
         config_errors_init(&errs);
-        alloc_count = 0;
-        fail_at = i;
+        failalloc_count = 0;
+        failalloc_at = i;
         rc = webconfig_parse("/etc/w.yml", yaml, len, &cfg, &errs);
-        fail_at = -1;
+        failalloc_at = -1;
         if (rc != -1 || cfg != NULL)
             fail_msg("allocation %ld of %ld failed but the load succeeded", i, total);
         config_errors_free(&errs);
