@@ -125,6 +125,7 @@ struct out_slo {
     char *objective;   /* percent, as number text */
     char *period;
     const char *period_note; /* a comment after period, or NULL */
+    char *timezone;          /* calendar periods: the IANA zone, NULL for UTC */
     struct labels labels;
     enum config_sli_kind kind;
     int good_based;
@@ -951,6 +952,7 @@ static void out_free(struct out_slo *o)
     free(o->description);
     free(o->objective);
     free(o->period);
+    free(o->timezone);
     labels_free(&o->labels);
     free(o->num);
     free(o->total);
@@ -997,6 +999,8 @@ static int render(const struct out_slo *o, struct buf *b)
     rc |= buf_printf(b, "    objective: %s\n", o->objective);
     rc |= buf_printf(b, "    period: %s%s%s\n", o->period, o->period_note ? "  # " : "",
                      o->period_note ? o->period_note : "");
+    if (o->timezone != NULL)
+        rc |= put_field(b, 4, "timezone", o->timezone);
     if (o->labels.n > 0)
         rc |= put_map(b, "labels", &o->labels, 4);
     rc |= buf_printf(b, "    sli:%s%s\n      %s:\n", o->sli_note ? "  # " : "",
@@ -1098,6 +1102,8 @@ static const char *differs(const struct config_slo *c, const struct out_slo *o)
         return "objective";
     if (!str_eq(c->period_name, o->period))
         return "period";
+    if ((c->timezone != NULL || o->timezone != NULL) && !str_eq(c->timezone, o->timezone))
+        return "timezone";
     if (labels_cmp(&c->labels, &o->labels) != 0)
         return "labels";
     if (c->kind != o->kind)
@@ -2486,12 +2492,12 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
         check_keys(m, cal, cp, slo, ckeys, NELEMS(ckeys));
         tz = get_str(m, cal, cp, "timeZone", slo, 0, IMPORTER_SKIPPED);
         start = get_str(m, cal, cp, "startTime", slo, 0, IMPORTER_SKIPPED);
+        /* Other zones become `timezone`; the config loader (run on every
+         * converted SLO) says when the system does not know the zone. */
         if (tz != NULL && !utc_zone(tz)) {
-            join(q, sizeof(q), cp, "timeZone");
-            report(m, get(m, cal, "timeZone"), IMPORTER_SKIPPED, slo, q,
-                   "time zone %s: the sidecar's calendar periods begin at 00:00 UTC",
-                   shorten(tz, s, sizeof(s)));
-            return -1;
+            set(m, &o->timezone, tz);
+            if (o->timezone == NULL)
+                return -1; /* out of memory (m->oom is set) */
         }
         if (tz == NULL)
             report(m, cal, IMPORTER_NOTE, slo, cp, "no timeZone; UTC assumed");

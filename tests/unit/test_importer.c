@@ -942,8 +942,9 @@ static void test_openslo_time_windows(void **state)
          "no timeZone; UTC assumed"},
         {"{duration: 3M, calendar: {startTime: 2024-02-01 00:00:00, timeZone: UTC}}", NULL,
          "the 1st of January, April, July and October"},
-        {"{duration: 1M, calendar: {timeZone: America/New_York}}", NULL,
-         "time zone America/New_York: the sidecar's calendar periods begin at 00:00 UTC"},
+        {"{duration: 1M, calendar: {timeZone: America/New_York}}", "calendar_month", NULL},
+        {"{duration: 1M, calendar: {timeZone: Europe/Atlantis}}", NULL,
+         "unknown time zone \"Europe/Atlantis\""},
         {"{duration: 1Y, calendar: {timeZone: UTC}}", NULL,
          "a calendar window of 1Y; the sidecar's calendar periods are a week"},
         {"{duration: 1M, calendar: {startTime: soon}}", NULL, "is not a date and time"},
@@ -964,6 +965,11 @@ static void test_openslo_time_windows(void **state)
             struct config *cfg = load(&r);
 
             assert_string_equal(cfg->slos[0].period_name, cases[i].period);
+            /* A zone other than UTC is carried over as timezone. */
+            if (strstr(cases[i].tw, "America/New_York") != NULL)
+                assert_string_equal(cfg->slos[0].timezone, "America/New_York");
+            else
+                assert_null(cfg->slos[0].timezone);
             config_free(cfg);
         }
         if (cases[i].msg != NULL)
@@ -1425,7 +1431,7 @@ static void test_example_files_convert_to_valid_configs(void **state)
         size_t in, out;
     } ex[] = {
         {"sloth-shop.yaml", SLOTH, 6, 4},
-        {"openslo-shop.yaml", OSLO, 10, 6},
+        {"openslo-shop.yaml", OSLO, 10, 7},
     };
 
     (void)state;
