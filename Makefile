@@ -96,16 +96,34 @@ integration-san:
 	@ONLY="$(SAN_TESTS)" ASAN_OPTIONS=detect_leaks=1 bash tests/integration/run.sh \
 	    build/san/slo-sidecar
 
+# Each step says when it starts, so a slow one shows in CI logs.
+STEP = @echo "== make test: $(1) at $$(date -u +%T)"
+# Builds use every core; the tests themselves choose their own parallelism.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
+	$(call STEP,lint)
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory all unit
-	@echo "clang: building everything with clang -Werror too"
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all $(UNIT_BINS:build/%=build/clang/%)
+	$(call STEP,build and unit tests)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory unit
+	$(call STEP,clang -Werror build)
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/clang CC=clang all \
+	    $(UNIT_BINS:build/%=build/clang/%)
+	$(call STEP,deploy-test)
 	@$(MAKE) --no-print-directory deploy-test
+	$(call STEP,check: unit tests under ASan+UBSan and valgrind)
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=address,undefined \
+	    $(UNIT_BINS:build/%=build/san/%)
 	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=20
+	$(call STEP,fuzz)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=30
+	$(call STEP,integration)
 	@$(MAKE) --no-print-directory integration
+	$(call STEP,integration-san)
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=address,undefined all
 	@$(MAKE) --no-print-directory integration-san
+	$(call STEP,done)
 
 # Unit tests under ASan+UBSan, and the unit tests under valgrind.
 check:
@@ -180,18 +198,7 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c src/util.c $(FUZZ_EXTRA_$*) -lm
 
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
-	@for t in $(FUZZ_NAMES); do \
-	    mkdir -p build/fuzz/corpus_$$t; \
-	    echo "fuzz: $$t for $(FUZZ_TIME)s"; \
-	    if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=$(FUZZ_UNIT_TIMEOUT) \
-	        -artifact_prefix=build/fuzz/$$t- -print_final_stats=1 \
-	        build/fuzz/corpus_$$t tests/data/fuzz/$$t \
-	        > build/fuzz/$$t.log 2>&1; then \
-	        grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log; \
-	    else \
-	        tail -n 40 build/fuzz/$$t.log; echo "fuzz: $$t FAILED"; exit 1; \
-	    fi; \
-	done; echo "fuzz: all targets ran $(FUZZ_TIME)s without a finding"
+	@bash scripts/fuzz.sh $(FUZZ_TIME) $(FUZZ_UNIT_TIMEOUT) $(FUZZ_NAMES)
 
 fmt:
 	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h
