@@ -140,6 +140,21 @@ struct config_prometheus {
     int insecure_skip_verify;
 };
 
+/* Event kinds a webhook receives (global.webhooks[].events). */
+#define CONFIG_WEBHOOK_STATUS 1u
+#define CONFIG_WEBHOOK_ALERT 2u
+/* global.webhooks: at most this many, each with at most this many attempts per batch. */
+#define CONFIG_MAX_WEBHOOKS 16
+#define CONFIG_WEBHOOK_MAX_ATTEMPTS 20
+
+struct config_webhook {
+    char *url;                  /* http(s) URL the events are POSTed to */
+    unsigned events;            /* CONFIG_WEBHOOK_*; default both */
+    int64_t timeout_ms;         /* per attempt; default 10s */
+    int max_attempts;           /* default 5 */
+    struct labels headers;      /* extra request headers */
+};
+
 struct config {
     char *path;
     int64_t interval_ms;        /* default 30s */
@@ -149,6 +164,8 @@ struct config {
     double status_critical;     /* default 0.8 */
     char *state_file;           /* NULL when not set */
     char *dashboard_url;        /* http(s) URL of the Grafana dashboard; NULL when not set */
+    size_t nwebhooks;
+    struct config_webhook *webhooks;
     size_t nslos;
     struct config_slo *slos;
 };

@@ -1,13 +1,14 @@
 /*
  * http: the sidecar's own HTTP endpoints on libmicrohttpd: /metrics,
- * /-/healthy, /-/ready, /-/reload (POST), /api/v1/slos[/NAME] and a small
- * index page. Handlers read only the published snapshot, so scrapes never
- * wait for the backend. Connection limits and timeouts keep slow or abusive
- * clients from starving scrapes.
+ * /-/healthy, /-/ready, /-/reload (POST), /api/v1/slos[/NAME] and the HTML
+ * status pages / and /slo/NAME (statuspage). Handlers read only the
+ * published snapshot, so scrapes never wait for the backend. Connection
+ * limits and timeouts keep slow or abusive clients from starving scrapes.
  * With a web config (--web.config.file): TLS (see httptls), basic auth on
  * every endpoint (bcrypt, with successful checks cached), and extra
  * response headers; http_update swaps them on reload.
- * Depends on snapshot, metrics, slojson, webconfig, httptls, libmicrohttpd.
+ * Depends on snapshot, metrics, slojson, statuspage, webconfig, httptls,
+ * libmicrohttpd.
  */
 #ifndef SLO_HTTP_H
 #define SLO_HTTP_H
@@ -21,8 +22,11 @@
  */
 typedef int (*http_reload_fn)(void *ctx, struct err *e);
 
+struct history;
+
 struct http_hooks {
     struct snapshot_holder *holder;
+    struct history *history;       /* may be NULL: no history endpoints or charts */
     http_reload_fn reload;
     void *ctx;
 };

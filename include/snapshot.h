@@ -50,6 +50,11 @@ struct snapshot_stats {
     uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */
     int backend_up;
     uint64_t backend_retries;    /* backend requests retried, across reloads */
+    uint64_t webhook_delivered;  /* webhook batches by outcome (webhook_stats) */
+    uint64_t webhook_failed;
+    uint64_t webhook_dropped;
+    uint64_t webhook_retries;
+    uint64_t history_points;     /* points the history keeps, over all instances */
     int config_reload_ok;
     double config_reload_ts;     /* unix seconds */
     int ready;                   /* a successful evaluation has happened */

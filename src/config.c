@@ -822,10 +822,99 @@ static void parse_status(struct ctx *c, yaml_node_t *v, struct config *cfg)
             cfg->status_critical);
 }
 
+/* One entry of global.webhooks. */
+static void parse_webhook(struct ctx *c, yaml_node_t *n, const char *path,
+                          struct config_webhook *w)
+{
+    static const char *const keys[] = {"url", "events", "timeout", "max_attempts", "headers"};
+    yaml_node_t *ev;
+    char p[PATHLEN];
+    const char *text = NULL;
+    double x;
+
+    w->events = CONFIG_WEBHOOK_STATUS | CONFIG_WEBHOOK_ALERT;
+    w->timeout_ms = 10 * SEC_MS;
+    w->max_attempts = 5;
+    if (want_map(c, n, path) != 0 || check_keys(c, n, path, keys, NELEMS(keys)) != 0)
+        return;
+    join(p, sizeof(p), path, "url");
+    if (get_str(c, n, path, "url", F_REQUIRED | F_NONEMPTY, &w->url) == 0)
+        http_url_ok(c, n, p, "url", w->url);
+    if (get_duration(c, n, path, "timeout", 0, &w->timeout_ms) == 0 && w->timeout_ms < 100) {
+        join(p, sizeof(p), path, "timeout");
+        err(c, get(c, n, "timeout"), p, "must be at least 100ms");
+    }
+    if (get_num(c, n, path, "max_attempts", 0, &x, &text) == 0) {
+        join(p, sizeof(p), path, "max_attempts");
+        if (x < 1 || x > CONFIG_WEBHOOK_MAX_ATTEMPTS || x != floor(x))
+            err(c, get(c, n, "max_attempts"), p,
+                "must be a whole number from 1 (no retries) to %d, got %s",
+                CONFIG_WEBHOOK_MAX_ATTEMPTS, text);
+        else
+            w->max_attempts = (int)x;
+    }
+    get_map(c, n, path, "headers", MAP_HEADERS, &w->headers);
+    ev = get_opt(c, n, "events");
+    if (ev == NULL)
+        return;
+    join(p, sizeof(p), path, "events");
+    if (want_seq(c, ev, p) != 0)
+        return;
+    w->events = 0;
+    for (yaml_node_item_t *it = ev->data.sequence.items.start; it < ev->data.sequence.items.top;
+         it++) {
+        yaml_node_t *item = node(c, *it);
+        char ip[PATHLEN];
+        const char *v;
+
+        join_index(ip, sizeof(ip), p, (size_t)(it - ev->data.sequence.items.start));
+        v = want_scalar(c, item, ip, "an event kind");
+        if (v == NULL)
+            continue;
+        if (strcmp(v, "status") == 0)
+            w->events |= CONFIG_WEBHOOK_STATUS;
+        else if (strcmp(v, "alert") == 0)
+            w->events |= CONFIG_WEBHOOK_ALERT;
+        else
+            err(c, item, ip, "unknown event kind \"%s\"; expected status or alert", v);
+    }
+    if (w->events == 0 && ev->data.sequence.items.top == ev->data.sequence.items.start)
+        err(c, ev, p, "must list at least one of status and alert");
+}
+
+static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
+{
+    const char *path = "global.webhooks";
+    size_t cnt;
+
+    if (v == NULL || want_seq(c, v, path) != 0)
+        return;
+    cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (cnt > CONFIG_MAX_WEBHOOKS) {
+        err(c, v, path, "has %zu webhooks; at most %d are allowed", cnt, CONFIG_MAX_WEBHOOKS);
+        return;
+    }
+    if (cnt == 0)
+        return;
+    cfg->webhooks = calloc(cnt, sizeof(*cfg->webhooks));
+    if (cfg->webhooks == NULL) {
+        c->oom = 1;
+        return;
+    }
+    cfg->nwebhooks = cnt;
+    for (size_t i = 0; i < cnt; i++) {
+        char ip[PATHLEN];
+
+        labels_init(&cfg->webhooks[i].headers);
+        join_index(ip, sizeof(ip), path, i);
+        parse_webhook(c, node(c, v->data.sequence.items.start[i]), ip, &cfg->webhooks[i]);
+    }
+}
+
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
-    static const char *const keys[] = {"interval", "prometheus", "labels",
-                                       "status",   "state_file", "dashboard_url"};
+    static const char *const keys[] = {"interval",   "prometheus",    "labels",  "status",
+                                       "state_file", "dashboard_url", "webhooks"};
     yaml_node_t *v;
 
     if (check_keys(c, n, "global", keys, NELEMS(keys)) != 0)
@@ -845,6 +934,7 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     get_str(c, n, "global", "state_file", F_NONEMPTY, &cfg->state_file);
     if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
         http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
+    parse_webhooks(c, get_opt(c, n, "webhooks"), cfg);
 }
 
 /*
@@ -1903,6 +1993,11 @@ void config_free(struct config *cfg)
     labels_free(&cfg->labels);
     free(cfg->state_file);
     free(cfg->dashboard_url);
+    for (size_t i = 0; i < cfg->nwebhooks; i++) {
+        free(cfg->webhooks[i].url);
+        labels_free(&cfg->webhooks[i].headers);
+    }
+    free(cfg->webhooks);
     free(cfg->path);
     free(cfg);
 }

@@ -22,13 +22,18 @@
 #include "backend.h"
 #include "config.h"
 #include "engine.h"
+#include "histfile.h"
+#include "history.h"
 #include "http.h"
 #include "log.h"
 #include "snapshot.h"
 #include "util.h"
 #include "webconfig.h"
+#include "webhook.h"
 
 #define KEEP_INTERVALS 5
+/* The history file is written at most this often (and at shutdown). */
+#define HISTORY_SAVE_MS (5 * 60 * 1000)
 
 struct lasterr {
     char *slo;
@@ -52,6 +57,10 @@ struct daemon {
     int reload_rc;
     struct err reload_err;
     int state_failing;             /* the last state file write failed */
+    struct history *hist;
+    struct webhooks *wh;
+    int64_t hist_saved_ms;         /* monotonic time of the last history file write */
+    int hist_failing;              /* the last history file write failed */
     struct http_server *srv;       /* set once listening; http_update on reload */
 };
 
@@ -164,6 +173,17 @@ static void free_lasterrs(struct daemon *d)
 
 static void publish(struct daemon *d, struct snapshot *snap)
 {
+    struct webhook_stats ws;
+    size_t ninst = 0, npts = 0;
+
+    webhook_get_stats(d->wh, &ws);
+    d->stats.webhook_delivered = ws.delivered;
+    d->stats.webhook_failed = ws.failed;
+    d->stats.webhook_dropped = ws.dropped;
+    d->stats.webhook_retries = ws.retries;
+    if (d->hist != NULL)
+        history_sizes(d->hist, &ninst, &npts);
+    d->stats.history_points = npts;
     snap->stats = d->stats;
     snapshot_holder_publish(&d->holder, snap);
 }
@@ -202,6 +222,85 @@ static void save_state(struct daemon *d)
             log_info("state file written again", "file", d->cfg->state_file);
         d->state_failing = 0;
     }
+}
+
+/* Writes the history file when due (force: now). Failures are logged when they change. */
+static void save_history(struct daemon *d, int force)
+{
+    struct err e = {{0}};
+    int64_t now = util_mono_ms();
+
+    if (d->cfg->state_file == NULL || d->hist == NULL ||
+        (!force && d->hist_saved_ms != 0 && now - d->hist_saved_ms < HISTORY_SAVE_MS))
+        return;
+    d->hist_saved_ms = now;
+    if (histfile_write(d->hist, d->cfg->state_file, &e) != 0) {
+        if (!d->hist_failing)
+            log_warn("cannot write the history file", "err", e.msg);
+        d->hist_failing = 1;
+    } else {
+        if (d->hist_failing)
+            log_info("history file written again", "file", d->cfg->state_file);
+        d->hist_failing = 0;
+    }
+}
+
+static void load_history(struct daemon *d)
+{
+    struct err e = {{0}};
+    char n[32];
+    int rc;
+
+    if (d->cfg->state_file == NULL)
+        return;
+    rc = histfile_read(d->hist, d->cfg->state_file, &e);
+    if (rc < 0) {
+        log_warn("history file ignored; starting a new history", "err", e.msg);
+        return;
+    }
+    snprintf(n, sizeof(n), "%d", rc);
+    if (rc > 0)
+        log_info("history restored", "file", d->cfg->state_file, "instances", n);
+}
+
+/* Logs one event for people reading the log. */
+static void log_event(const struct history_event *ev)
+{
+    char grp[256] = "";
+    size_t at = 0;
+
+    for (size_t i = 0; i < ev->group.n && at < sizeof(grp); i++) {
+        int w = snprintf(grp + at, sizeof(grp) - at, "%s%s=%s", i ? "," : "",
+                         ev->group.v[i].name, ev->group.v[i].value);
+
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+    if (ev->kind == HISTORY_EVENT_STATUS)
+        log_info("SLO status changed", "slo", ev->slo, "group", grp, "from",
+                 ev->has_from ? slo_status_str(ev->from) : "unknown", "to",
+                 slo_status_str(ev->to));
+    else
+        log_info(ev->firing ? "SLO alert firing" : "SLO alert resolved", "slo", ev->slo, "group",
+                 grp, "severity", config_severity_str(ev->severity));
+}
+
+/* Adds the published snapshot to the history and passes its events on. */
+static void record_history(struct daemon *d, const struct snapshot *snap)
+{
+    struct history_event *ev = NULL;
+    size_t nev = 0;
+
+    if (d->hist == NULL)
+        return;
+    if (history_record(d->hist, d->cfg, snap, &ev, &nev) != 0)
+        log_warn("history incomplete", "err", "out of memory");
+    for (size_t i = 0; i < nev; i++)
+        log_event(&ev[i]);
+    webhook_notify(d->wh, ev, nev);
+    history_events_free(ev, nev);
+    save_history(d, 0);
 }
 
 static void evaluate(struct daemon *d, int64_t at_ms)
@@ -246,6 +345,8 @@ static void evaluate(struct daemon *d, int64_t at_ms)
         return;
     }
     publish(d, snap);
+    /* The holder keeps snap alive: only this thread publishes. */
+    record_history(d, snap);
     save_state(d);
     {
         char ts[40], n[32], nf[32];
@@ -372,6 +473,10 @@ static int reload(struct daemon *d, struct err *e)
             log_info("state carried over the reload", "slos", ns);
         }
     }
+    if (webhook_update(d->wh, cfg, e) != 0)
+        log_warn("webhooks not updated; the old ones stay", "err", e->msg);
+    if (d->hist != NULL)
+        history_config_changed(d->hist);
     backend_free(d->be);
     config_free(d->cfg);
     d->be = be;
@@ -524,6 +629,17 @@ int daemon_run(const struct daemon_opts *opts)
         goto out;
     }
     load_state(&d);
+    d.hist = history_new();
+    if (d.hist == NULL) {
+        log_error("cannot start", "err", "out of memory");
+        goto out;
+    }
+    load_history(&d);
+    d.wh = webhook_start(d.cfg, &e);
+    if (d.wh == NULL) {
+        log_error("cannot start", "err", e.msg);
+        goto out;
+    }
     d.stats.config_reload_ok = 1;
     d.stats.config_reload_ts = (double)util_now_ms() / 1000.0;
     d.stats.backend_up = 1;
@@ -543,6 +659,7 @@ int daemon_run(const struct daemon_opts *opts)
         goto out;
     publish(&d, snap);
     hooks.holder = &d.holder;
+    hooks.history = d.hist;
     hooks.reload = http_reload;
     hooks.ctx = &d;
     srv = http_start(opts->listen_addr, &hooks, web, &e);
@@ -565,9 +682,12 @@ int daemon_run(const struct daemon_opts *opts)
     warn_insecure(d.cfg);
     loop(&d);
     log_info("shutting down");
+    save_history(&d, 1);
     rc = 0;
 out:
     http_stop(srv);
+    webhook_stop(d.wh);
+    history_free(d.hist);
     webconfig_free(web);
     wake_fd = -1;
     if (d.wake[0] >= 0)

@@ -33,10 +33,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "history.h"
 #include "httptls.h"
 #include "log.h"
 #include "metrics.h"
 #include "slojson.h"
+#include "statuspage.h"
 #include "webconfig.h"
 
 /*
@@ -327,6 +329,112 @@ static enum MHD_Result h_api(struct http_server *s, const struct req *q, const c
     return send_json(q, 200, json_pack("{s:s, s:o}", "status", "success", "data", data));
 }
 
+/* A query argument, or NULL. */
+static const char *arg(const struct req *q, const char *key)
+{
+    return MHD_lookup_connection_value(q->c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* 1 when the current snapshot has an SLO of that name. */
+static int slo_known(struct http_server *s, const char *name)
+{
+    struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
+    int known = snap != NULL && snapshot_find(snap, name) != NULL;
+
+    snapshot_release(s->hooks.holder, snap);
+    return known;
+}
+
+/* The history series of every group of one SLO. NULL when out of memory. */
+static json_t *history_series(struct history *hist, const char *name, int64_t since_ms)
+{
+    json_t *series = json_array();
+    struct labels *groups = NULL;
+    size_t ng = 0;
+
+    if (series == NULL || history_groups(hist, name, &groups, &ng) != 0) {
+        json_decref(series);
+        return NULL;
+    }
+    for (size_t i = 0; i < ng; i++) {
+        struct history_point *p = NULL;
+        size_t n = 0;
+
+        if (history_points(hist, name, &groups[i], since_ms, &p, &n) != 0 ||
+            json_array_append_new(series, slojson_history_series(&groups[i], p, n)) != 0) {
+            free(p);
+            json_decref(series);
+            series = NULL;
+            break;
+        }
+        free(p);
+    }
+    history_groups_free(groups, ng);
+    return series;
+}
+
+/* GET /api/v1/slos/NAME/history?window=7d */
+static enum MHD_Result h_history(struct http_server *s, const struct req *q, const char *name)
+{
+    const char *w = arg(q, "window");
+    int64_t win_ms = 0;
+    struct err e = {{0}};
+    json_t *series;
+
+    if (s->hooks.history == NULL)
+        return send_json(q, 503, api_error("unavailable", "this server keeps no history"));
+    if (w != NULL && util_duration_parse(w, &win_ms, 0, &e) != 0) {
+        char msg[UTIL_ERRLEN + 32];
+
+        snprintf(msg, sizeof(msg), "window: %s", e.msg);
+        return send_json(q, 400, api_error("bad_data", msg));
+    }
+    series = history_series(s->hooks.history, name,
+                            w != NULL ? util_now_ms() - win_ms : INT64_MIN);
+    if (series == NULL)
+        return send_json(q, 500, api_error("internal", "out of memory"));
+    if (json_array_size(series) == 0 && !slo_known(s, name)) {
+        json_decref(series);
+        return send_json(q, 404, api_error("not_found", "no SLO with that name"));
+    }
+    return send_json(q, 200,
+                     json_pack("{s:s, s:{s:s, s:o*, s:o}}", "status", "success", "data", "slo",
+                               name, "window", w != NULL ? json_string(w) : NULL, "series",
+                               series));
+}
+
+/* Reads an optional non-negative integer argument; -1 when malformed. */
+static int uint_arg(const struct req *q, const char *key, int64_t *out)
+{
+    const char *v = arg(q, key);
+
+    if (v == NULL)
+        return 0;
+    return util_parse_int64(v, out) == 0 && *out >= 0 ? 0 : -1;
+}
+
+/* GET /api/v1/events?after=ID&slo=NAME&limit=N */
+static enum MHD_Result h_events(struct http_server *s, const struct req *q)
+{
+    int64_t after = 0, limit = HISTORY_MAX_EVENTS;
+    struct history_event *ev = NULL;
+    size_t n = 0;
+    json_t *data;
+
+    if (s->hooks.history == NULL)
+        return send_json(q, 503, api_error("unavailable", "this server keeps no history"));
+    if (uint_arg(q, "after", &after) != 0 || uint_arg(q, "limit", &limit) != 0)
+        return send_json(q, 400, api_error("bad_data", "after and limit must be whole numbers"));
+    if (history_events(s->hooks.history, (uint64_t)after, arg(q, "slo"), (size_t)limit, &ev,
+                       &n) != 0)
+        return send_json(q, 500, api_error("internal", "out of memory"));
+    data = slojson_events(ev, n);
+    history_events_free(ev, n);
+    if (data == NULL)
+        return send_json(q, 500, api_error("internal", "out of memory"));
+    return send_json(q, 200, json_pack("{s:s, s:o}", "status", "success", "data", data));
+}
+
 static enum MHD_Result h_ready(struct http_server *s, const struct req *q)
 {
     struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
@@ -352,15 +460,6 @@ static enum MHD_Result h_reload(struct http_server *s, const struct req *q)
         return MHD_NO;
     return send_buf(q, 500, "text/plain; charset=utf-8", msg, strlen(msg));
 }
-
-static const char index_html[] =
-    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    "<title>slo-sidecar</title></head><body><h1>slo-sidecar</h1><ul>"
-    "<li><a href=\"/metrics\">/metrics</a></li>"
-    "<li><a href=\"/api/v1/slos\">/api/v1/slos</a></li>"
-    "<li><a href=\"/-/healthy\">/-/healthy</a></li>"
-    "<li><a href=\"/-/ready\">/-/ready</a></li></ul></body></html>\n";
 
 /* Takes a reference on the web state in force. Any thread. */
 static struct webstate *web_acquire(struct http_server *s)
@@ -531,6 +630,127 @@ static int authorized(struct http_server *s, const struct webconfig *cfg, struct
     return ok;
 }
 
+/* Sends the HTML page in b (taken over) with the status pages' Content-Security-Policy. */
+static enum MHD_Result send_html(const struct req *q, unsigned status, struct buf *b)
+{
+    size_t len = b->len;
+    char *body = buf_steal(b);
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (body == NULL)
+        return send_text(q, 500, "out of memory\n");
+    r = make_response(q, "text/html; charset=utf-8", body, len);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Security-Policy", STATUSPAGE_CSP);
+    ret = MHD_queue_response(q->c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_page_failed(const struct req *q, struct buf *b)
+{
+    buf_free(b);
+    return send_text(q, 500, "rendering the status page failed (out of memory or too large)\n");
+}
+
+/*
+ * GET /: the status page, rendered per request (not kept with the
+ * snapshot like /metrics) so that the age of each evaluation is right
+ * when the page is loaded; 503 before the first evaluation.
+ */
+static enum MHD_Result h_index(struct http_server *s, const struct req *q)
+{
+    struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
+    unsigned status = snap != NULL ? 200 : 503;
+    struct buf b;
+    int rc;
+
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    rc = statuspage_index(snap, util_now_ms(), &b);
+    snapshot_release(s->hooks.holder, snap);
+    if (rc != 0)
+        return send_page_failed(q, &b);
+    return send_html(q, status, &b);
+}
+
+/*
+ * Fills in[i].points from the history for the entries that get charts.
+ * Returns 0 or -1 (out of memory); what was loaded is freed by the caller.
+ */
+static int load_points(struct history *hist, struct statuspage_instance *in, size_t n,
+                       int64_t now_ms)
+{
+    for (size_t i = 0; i < n && i < STATUSPAGE_MAX_CHART_GROUPS; i++) {
+        struct history_point *p = NULL;
+        size_t np = 0;
+
+        if (history_points(hist, in[i].slo->name, &in[i].slo->group,
+                           statuspage_since(in[i].slo, now_ms), &p, &np) != 0)
+            return -1;
+        in[i].points = p;
+        in[i].npoints = np;
+    }
+    return 0;
+}
+
+/* The detail page of SLO name from snap: its entries, history and events, into b. */
+static int render_detail(struct http_server *s, const struct snapshot *snap, const char *name,
+                         struct buf *b)
+{
+    struct history *hist = s->hooks.history;
+    struct statuspage_instance *in;
+    struct history_event *ev = NULL;
+    int64_t now = util_now_ms();
+    size_t n = 0, nev = 0;
+    int rc = -1;
+
+    if (snap->n == 0)
+        return -1;
+    in = calloc(snap->n, sizeof(*in));
+    if (in == NULL)
+        return -1;
+    for (size_t i = 0; i < snap->n; i++)
+        if (strcmp(snap->slos[i].name, name) == 0)
+            in[n++].slo = &snap->slos[i];
+    if (n == 0 ||
+        (hist != NULL && (load_points(hist, in, n, now) != 0 ||
+                          history_events(hist, 0, name, STATUSPAGE_MAX_EVENTS, &ev, &nev) != 0)))
+        goto out;
+    rc = statuspage_detail(in, n, hist != NULL, ev, nev, now, b);
+out:
+    history_events_free(ev, nev);
+    for (size_t i = 0; i < n; i++)
+        free((void *)in[i].points);
+    free(in);
+    return rc;
+}
+
+/* GET /slo/NAME: one SLO's page with its charts; 404 page for an unknown name. */
+static enum MHD_Result h_slo_page(struct http_server *s, const struct req *q, const char *name)
+{
+    struct snapshot *snap = snapshot_holder_acquire(s->hooks.holder);
+    unsigned status = 200;
+    struct buf b;
+    int rc;
+
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    if (snap == NULL) {
+        status = 503;
+        rc = statuspage_index(NULL, util_now_ms(), &b);
+    } else if (snapshot_find(snap, name) == NULL) {
+        status = 404;
+        rc = statuspage_not_found(name, snap, &b);
+    } else {
+        rc = render_detail(s, snap, name, &b);
+    }
+    snapshot_release(s->hooks.holder, snap);
+    if (rc != 0)
+        return send_page_failed(q, &b);
+    return send_html(q, status, &b);
+}
+
 static enum MHD_Result route(struct http_server *s, const struct req *q, const char *url,
                              const char *method)
 {
@@ -555,13 +775,27 @@ static enum MHD_Result route(struct http_server *s, const struct req *q, const c
         return h_api(s, q, NULL);
     if (strncmp(url, "/api/v1/slos/", 13) == 0 && url[13] != '\0' && strchr(url + 13, '/') == NULL)
         return h_api(s, q, url + 13);
-    if (strcmp(url, "/") == 0) {
-        char *body = util_strdup(index_html);
+    if (strcmp(url, "/api/v1/events") == 0)
+        return h_events(s, q);
+    if (strncmp(url, "/api/v1/slos/", 13) == 0 && url[13] != '\0') {
+        const char *slash = strchr(url + 13, '/');
 
-        if (body == NULL)
-            return MHD_NO;
-        return send_buf(q, 200, "text/html; charset=utf-8", body, strlen(body));
+        if (slash != NULL && slash > url + 13 && strcmp(slash, "/history") == 0) {
+            char name[512];
+            size_t len = (size_t)(slash - (url + 13));
+
+            if (len >= sizeof(name))
+                return send_json(q, 404, api_error("not_found", "no SLO with that name"));
+            memcpy(name, url + 13, len);
+            name[len] = '\0';
+            return h_history(s, q, name);
+        }
     }
+    if (strcmp(url, "/") == 0)
+        return h_index(s, q);
+    /* libmicrohttpd has already percent-decoded the path. */
+    if (strncmp(url, "/slo/", 5) == 0 && url[5] != '\0' && strchr(url + 5, '/') == NULL)
+        return h_slo_page(s, q, url + 5);
     return send_text(q, 404, "not found\n");
 }
 

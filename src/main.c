@@ -1,7 +1,7 @@
 /*
  * main: flags, subcommands and wiring only. Flags follow Prometheus
  * (--config.file=F or --config.file F); subcommands are run (default),
- * check, eval, rules, import, status and explain.
+ * check, eval, rules, import, status, explain and report.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -17,11 +17,15 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "history.h"
 #include "httptls.h"
 #include "importer.h"
 #include "log.h"
+#include "report.h"
+#include "reportfetch.h"
 #include "rules.h"
 #include "slojson.h"
+#include "statefile.h"
 #include "table.h"
 #include "util.h"
 #include "webconfig.h"
@@ -44,6 +48,8 @@ struct opts {
     const char *log_format;
     const char *at;
     const char *until;
+    const char *step;        /* eval --until: the grid step */
+    const char *history_out; /* eval --until: write the history file here */
     const char *format;
     const char *from;        /* import */
     const char *output;      /* import */
@@ -52,6 +58,8 @@ struct opts {
     const char *color;       /* status, explain: auto, always or never */
     const char *timeout;     /* status, explain */
     const char *slo_name;    /* explain: the positional NAME */
+    const char *period;      /* report */
+    const char *report_step; /* report, promql mode */
     const char *rules_name;
     const char *rules_namespace;
     /* --rules.label may be repeated */
@@ -82,6 +90,10 @@ static const char usage[] =
     "           words: what it measures, the queries it runs (with the config),\n"
     "           its budget in time, burn rates, when it runs out, its alerts and\n"
     "           why; exit 1 for an unknown NAME, 2 as status\n"
+    "  report   report --period=P: compliance of every SLO over a past calendar\n"
+    "           period (SLI, met or missed, budget consumed, worst day, bad\n"
+    "           minutes) from the backend; exit 1 for bad flags or config, 2 for a\n"
+    "           backend error\n"
     "\n"
     "Flags:\n"
     "  --config.file=PATH           configuration file (required)\n"
@@ -96,7 +108,18 @@ static const char usage[] =
     "  --until=TIME                 eval: also evaluate at every multiple of the interval\n"
     "                               after --at up to TIME, as the daemon would (remote_read:\n"
     "                               incrementally); prints one JSON document per line\n"
-    "  --format=FORMAT              eval: json or table (default json); rules: prometheus\n"
+    "  --step=DURATION              eval --until: evaluate every DURATION instead of every\n"
+    "                               interval (a multiple of it)\n"
+    "  --history.out=PATH           eval --until: also record the figures as the daemon's\n"
+    "                               history and write it to PATH; to seed a daemon's\n"
+    "                               history, PATH is <state_file>.history\n"
+    "  --period=PERIOD              report: 2026-10 (month), 2026-Q3 (quarter) or\n"
+    "                               2026-W44 (ISO week), in each SLO's timezone; it\n"
+    "                               must have ended\n"
+    "  --report.step=DURATION       report, promql mode: the step whose SLI decides a\n"
+    "                               bad minute (whole minutes dividing 1d; default 1m)\n"
+    "  --format=FORMAT              eval: json or table (default json); report: table\n"
+    "                               (default), markdown or json; rules: prometheus\n"
     "                               (a rule file, default) or prometheusrule (a\n"
     "                               prometheus-operator PrometheusRule object)\n"
     "  --rules.name=NAME            rules --format=prometheusrule: metadata.name\n"
@@ -126,6 +149,8 @@ static const struct {
     {"log.format", offsetof(struct opts, log_format)},
     {"at", offsetof(struct opts, at)},
     {"until", offsetof(struct opts, until)},
+    {"step", offsetof(struct opts, step)},
+    {"history.out", offsetof(struct opts, history_out)},
     {"format", offsetof(struct opts, format)},
     {"rules.name", offsetof(struct opts, rules_name)},
     {"rules.namespace", offsetof(struct opts, rules_namespace)},
@@ -134,6 +159,8 @@ static const struct {
     {"url", offsetof(struct opts, url)},
     {"color", offsetof(struct opts, color)},
     {"timeout", offsetof(struct opts, timeout)},
+    {"period", offsetof(struct opts, period)},
+    {"report.step", offsetof(struct opts, report_step)},
     {"rules.label", 0}, /* repeatable: collected in rules_labels */
 };
 
@@ -292,13 +319,15 @@ static int print_run(const struct engine_run *run, int table, int pretty, struct
  * Returns 0, 2 on a backend error, -1 when out of memory.
  */
 static int eval_once(const struct config *cfg, struct backend *be, int64_t at_ms, int table,
-                     int pretty, struct buf *out)
+                     int pretty, struct history *hist, struct buf *out)
 {
     struct engine_run run;
     int rc = 0;
 
     if (engine_eval(cfg, be, at_ms, &run) != 0)
         return -1;
+    if (hist != NULL && history_record(hist, cfg, run.snap, NULL, NULL) != 0)
+        rc = -1;
     if (run.nfail > 0) {
         /* All or nothing: figures from a partly failed evaluation are not printed. */
         for (size_t i = 0; i < run.nfail; i++)
@@ -316,8 +345,9 @@ static int cmd_eval(const struct opts *o)
     struct config *cfg = NULL;
     struct config_errors errs;
     struct backend *be = NULL;
+    struct history *hist = NULL;
     struct err e = {{0}};
-    int64_t at, until = 0;
+    int64_t at, until = 0, step = 0;
     int rc = 1;
     int table;
     struct buf out;
@@ -347,9 +377,24 @@ static int cmd_eval(const struct opts *o)
                             "--format=json\n");
             goto out;
         }
+    } else if (o->step != NULL || o->history_out != NULL) {
+        fprintf(stderr, "slo-sidecar: --step and --history.out need --until\n");
+        goto out;
+    }
+    if (o->step != NULL && util_duration_parse(o->step, &step, 0, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --step: %s\n", e.msg);
+        goto out;
     }
     if (config_load(o->config_file, &cfg, &errs) != 0) {
         print_errors(&errs);
+        goto out;
+    }
+    if (step != 0 && step % cfg->interval_ms != 0) {
+        fprintf(stderr, "slo-sidecar: --step must be a multiple of global.interval\n");
+        goto out;
+    }
+    if (o->history_out != NULL && (hist = history_new()) == NULL) {
+        fprintf(stderr, "slo-sidecar: out of memory\n");
         goto out;
     }
     be = backend_new(cfg, &e);
@@ -358,14 +403,14 @@ static int cmd_eval(const struct opts *o)
         goto out;
     }
     if (o->until == NULL) {
-        rc = eval_once(cfg, be, at, table, 1, &out);
+        rc = eval_once(cfg, be, at, table, 1, NULL, &out);
     } else {
-        /* The daemon's grid: multiples of the interval. */
-        int64_t g = cfg->interval_ms;
+        /* The daemon's grid: multiples of the interval (or of the step). */
+        int64_t g = step != 0 ? step : cfg->interval_ms;
 
         rc = 0;
         for (int64_t t = -util_floor_div(-at, g) * g; t <= until && rc >= 0; t += g) {
-            int r = eval_once(cfg, be, t, 0, 0, &out);
+            int r = eval_once(cfg, be, t, 0, 0, hist, &out);
 
             if (r != 0)
                 rc = r;
@@ -375,9 +420,96 @@ static int cmd_eval(const struct opts *o)
         fprintf(stderr, "slo-sidecar: out of memory\n");
         rc = 2;
     }
+    if (rc == 0 && hist != NULL) {
+        struct buf img;
+
+        buf_init(&img, STATEFILE_MAX);
+        if (history_save(hist, &img) != 0 || statefile_write(o->history_out, img.data, img.len,
+                                                            &e) != 0) {
+            fprintf(stderr, "slo-sidecar: --history.out: %s\n",
+                    e.msg[0] ? e.msg : "out of memory");
+            rc = 2;
+        }
+        buf_free(&img);
+    }
 out:
+    history_free(hist);
     buf_free(&out);
     backend_free(be);
+    config_free(cfg);
+    config_errors_free(&errs);
+    return rc;
+}
+
+/*
+ * report --period=P: the figures of a past period for every SLO. 0, 1 for
+ * bad flags, a period not over yet or a bad config, 2 for a backend error.
+ */
+static int cmd_report(const struct opts *o)
+{
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    struct report rep;
+    enum report_format fmt;
+    int64_t step = 60 * 1000, now = util_now_ms();
+    struct err e = {{0}};
+    struct buf out;
+    int rc = 1;
+
+    memset(&rep, 0, sizeof(rep));
+    config_errors_init(&errs);
+    buf_init(&out, 1024u * 1024u * 1024u);
+    if (report_format_parse(o->format, &fmt) != 0) {
+        fprintf(stderr, "slo-sidecar: report: --format must be table, markdown or json\n");
+        goto out;
+    }
+    if (o->period == NULL) {
+        fprintf(stderr, "slo-sidecar: report needs --period (2026-10, 2026-Q3 or 2026-W44)\n");
+        goto out;
+    }
+    if (report_period_parse(o->period, &rep.period, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --period: %s\n", e.msg);
+        goto out;
+    }
+    if (o->report_step != NULL &&
+        (util_duration_parse(o->report_step, &step, 0, &e) != 0 || step % 60000 != 0 ||
+         86400000 % step != 0)) {
+        fprintf(stderr, "slo-sidecar: --report.step: %s\n",
+                e.msg[0] ? e.msg : "must be whole minutes that divide 1d (1m, 5m, 1h)");
+        goto out;
+    }
+    if (config_load(o->config_file, &cfg, &errs) != 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    for (size_t i = 0; i < cfg->nslos; i++) {
+        int64_t start, end;
+        char t[40];
+
+        report_period_bounds(&rep.period, cfg->slos[i].tz, &start, &end);
+        if (end > now) {
+            util_time_format(end, t, sizeof(t));
+            fprintf(stderr, "slo-sidecar: --period: %s has not ended yet (SLO %s: it ends at "
+                            "%s); reports cover whole past periods only\n",
+                    rep.period.text, cfg->slos[i].name, t);
+            goto out;
+        }
+    }
+    if (reportfetch_run(cfg, step, &rep, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        rc = 2;
+        goto out;
+    }
+    if (report_render(&rep, fmt, &out) != 0) {
+        fprintf(stderr, "slo-sidecar: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    fputs(out.data, stdout);
+    rc = 0;
+out:
+    report_free(&rep);
+    buf_free(&out);
     config_free(cfg);
     config_errors_free(&errs);
     return rc;
@@ -651,7 +783,7 @@ int main(int argc, char **argv)
     if (strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "check") != 0 &&
         strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0 &&
         strcmp(o.cmd, "import") != 0 && strcmp(o.cmd, "status") != 0 &&
-        strcmp(o.cmd, "explain") != 0) {
+        strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "report") != 0) {
         fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
         return 1;
     }
@@ -683,6 +815,8 @@ int main(int argc, char **argv)
         rc = cmd_eval(&o);
     } else if (strcmp(o.cmd, "rules") == 0) {
         rc = cmd_rules(&o);
+    } else if (strcmp(o.cmd, "report") == 0) {
+        rc = cmd_report(&o);
     } else {
         struct daemon_opts d = {.config_path = o.config_file,
                                 .listen_addr = o.listen,

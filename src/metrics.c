@@ -249,6 +249,26 @@ static int render_self(const struct snapshot *snap, struct buf *b)
                             "refused or reset, HTTP 429, 502, 503, 504).");
     rc |= exposition_sample(b, "slo_sidecar_backend_retries_total", NULL, NULL, 0,
                             (double)st->backend_retries);
+    {
+        static const char wb[] = "slo_sidecar_webhook_batches_total";
+        const struct exposition_label res[3] = {
+            {"result", "delivered"}, {"result", "failed"}, {"result", "dropped"}};
+        const uint64_t v[3] = {st->webhook_delivered, st->webhook_failed, st->webhook_dropped};
+
+        rc |= exposition_family(b, wb, "counter",
+                                "Webhook batches of events: delivered (2xx), failed after "
+                                "their attempts, or dropped unsent (queue full, shutdown).");
+        for (int i = 0; i < 3; i++)
+            rc |= exposition_sample(b, wb, NULL, &res[i], 1, (double)v[i]);
+    }
+    rc |= exposition_family(b, "slo_sidecar_webhook_retries_total", "counter",
+                            "Webhook requests retried after a transient failure.");
+    rc |= exposition_sample(b, "slo_sidecar_webhook_retries_total", NULL, NULL, 0,
+                            (double)st->webhook_retries);
+    rc |= exposition_family(b, "slo_sidecar_history_points", "gauge",
+                            "Points the history keeps over all SLO instances.");
+    rc |= exposition_sample(b, "slo_sidecar_history_points", NULL, NULL, 0,
+                            (double)st->history_points);
     rc |= exposition_family(b, "slo_sidecar_config_last_reload_successful", "gauge",
                             "1 when the last configuration load succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_config_last_reload_successful", NULL, NULL, 0,

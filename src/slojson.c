@@ -6,6 +6,7 @@
 #include "slojson.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,97 @@ json_t *slojson_eval(const struct snapshot *snap)
 {
     return json_pack("{s:o, s:o}", "at", num((double)snap->at_ms / 1000.0), "slos",
                      slojson_slos(snap, NULL));
+}
+
+/* A figure kept as a float, printed without float noise (0.999, not 0.99900001). */
+static json_t *fnum(int has, double v)
+{
+    char t[32];
+
+    if (!has)
+        return json_null();
+    snprintf(t, sizeof(t), "%.7g", v);
+    return num(strtod(t, NULL));
+}
+
+static json_t *status_json(int has, enum slo_status s)
+{
+    return has && s != SLO_STATUS_NONE ? json_string(slo_status_str(s)) : json_null();
+}
+
+json_t *slojson_event(const struct history_event *e)
+{
+    json_t *o = json_object();
+    int ok = o != NULL;
+    int st = e->kind == HISTORY_EVENT_STATUS;
+
+    put(o, "id", json_integer((json_int_t)e->id), &ok);
+    put(o, "time", num((double)e->t_ms / 1000.0), &ok);
+    put(o, "type", json_string(st ? "status" : "alert"), &ok);
+    put(o, "slo", json_string(e->slo), &ok);
+    if (e->group.n > 0)
+        put(o, "group", labels_obj(&e->group), &ok);
+    if (st) {
+        put(o, "from", status_json(e->has_from, e->from), &ok);
+        put(o, "to", status_json(1, e->to), &ok);
+    } else {
+        put(o, "severity", json_string(config_severity_str(e->severity)), &ok);
+        put(o, "firing", json_boolean(e->firing), &ok);
+    }
+    put(o, "sli", fnum((e->flags & HISTORY_HAS_SLI) != 0, e->sli), &ok);
+    put(o, "budget_remaining", fnum((e->flags & HISTORY_HAS_BUDGET) != 0, e->remaining), &ok);
+    put(o, "burn_rate_1h", fnum((e->flags & HISTORY_HAS_BURN) != 0, e->burn), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *slojson_events(const struct history_event *ev, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        if (json_array_append_new(a, slojson_event(&ev[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+json_t *slojson_history_series(const struct labels *g, const struct history_point *p, size_t n)
+{
+    json_t *o = json_object();
+    json_t *pts = json_array();
+    int ok = o != NULL;
+
+    for (size_t i = 0; pts != NULL && ok && i < n; i++) {
+        json_t *pt = json_object();
+        int pok = pt != NULL;
+
+        put(pt, "time", num((double)p[i].t_ms / 1000.0), &pok);
+        put(pt, "sli", fnum((p[i].flags & HISTORY_HAS_SLI) != 0, p[i].sli), &pok);
+        put(pt, "budget_remaining", fnum((p[i].flags & HISTORY_HAS_BUDGET) != 0, p[i].remaining),
+            &pok);
+        put(pt, "burn_rate_1h", fnum((p[i].flags & HISTORY_HAS_BURN) != 0, p[i].burn), &pok);
+        put(pt, "status", status_json(1, (enum slo_status)p[i].status), &pok);
+        if (!pok) {
+            json_decref(pt);
+            ok = 0;
+        } else if (json_array_append_new(pts, pt) != 0) {
+            ok = 0;
+        }
+    }
+    if (g != NULL && g->n > 0)
+        put(o, "group", labels_obj(g), &ok);
+    put(o, "points", pts, &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 char *slojson_dump(const json_t *j, int pretty)

@@ -728,6 +728,57 @@ static void test_interval_rules(void **state)
                   "or 7d, got a mapping");
 }
 
+static void test_webhooks(void **state)
+{
+    struct config *cfg;
+    const struct config_webhook *w;
+
+    (void)state;
+    cfg = parse_ok("global:\n"
+                   "  prometheus: {url: 'http://p'}\n"
+                   "  webhooks:\n"
+                   "    - url: 'https://hooks.example/slo'\n"
+                   "    - url: 'http://h:8080/x'\n"
+                   "      events: [alert]\n"
+                   "      timeout: 3s\n"
+                   "      max_attempts: 2\n"
+                   "      headers: {X-Token: abc}\n" SLO_A EVENTS);
+    assert_int_equal(cfg->nwebhooks, 2);
+    w = &cfg->webhooks[0];
+    assert_string_equal(w->url, "https://hooks.example/slo");
+    assert_int_equal(w->events, CONFIG_WEBHOOK_STATUS | CONFIG_WEBHOOK_ALERT);
+    assert_int_equal(w->timeout_ms, 10000);
+    assert_int_equal(w->max_attempts, 5);
+    w = &cfg->webhooks[1];
+    assert_int_equal(w->events, CONFIG_WEBHOOK_ALERT);
+    assert_int_equal(w->timeout_ms, 3000);
+    assert_int_equal(w->max_attempts, 2);
+    assert_string_equal(labels_get(&w->headers, "X-Token"), "abc");
+    config_free(cfg);
+    assert_errors("global:\n"
+                  "  prometheus: {url: 'http://p'}\n"
+                  "  webhooks:\n"
+                  "    - url: 'ftp://h/x'\n"
+                  "      events: [status, page]\n"
+                  "      max_attempts: 0\n"
+                  "      colour: red\n"
+                  "    - events: []\n" SLO_A EVENTS,
+                  "t.yaml:4:12: global.webhooks[0].url: must start with http:// or https://, "
+                  "got \"ftp://h/x\"",
+                  "t.yaml:5:24: global.webhooks[0].events[1]: unknown event kind \"page\"; "
+                  "expected status or alert",
+                  "t.yaml:6:21: global.webhooks[0].max_attempts: must be a whole number from 1 "
+                  "(no retries) to 20, got 0",
+                  "t.yaml:7:7: global.webhooks[0]: unknown field \"colour\"",
+                  "t.yaml:8:7: global.webhooks[1]: missing required field \"url\"",
+                  "t.yaml:8:15: global.webhooks[1].events: must list at least one of status "
+                  "and alert");
+    assert_errors("global:\n"
+                  "  prometheus: {url: 'http://p'}\n"
+                  "  webhooks: [{url: 'http://h', timeout: 10ms}]\n" SLO_A EVENTS,
+                  "t.yaml:3:41: global.webhooks[0].timeout: must be at least 100ms");
+}
+
 static void test_prometheus_retries_rules(void **state)
 {
     struct config *cfg;
@@ -1751,6 +1802,7 @@ int main(void)
         cmocka_unit_test(test_interval_rules),
         cmocka_unit_test(test_prometheus_url_rules),
         cmocka_unit_test(test_prometheus_retries_rules),
+        cmocka_unit_test(test_webhooks),
         cmocka_unit_test(test_prometheus_mode_and_read_path_rules),
         cmocka_unit_test(test_headers_refuse_authorization_and_bad_names),
         cmocka_unit_test(test_auth_options_are_exclusive_and_complete),

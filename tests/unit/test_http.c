@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "history.h"
 #include "http.h"
 #include "snapshot.h"
 #include "util.h"
@@ -120,7 +121,7 @@ static struct snapshot *one_slo(int ready)
 static void test_endpoints(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct http_server *srv;
     struct err e;
     struct reply r;
@@ -192,9 +193,89 @@ static void test_endpoints(void **state)
     request(port, "GET", "/nowhere", &r);
     assert_int_equal(r.status, 404);
     reply_free(&r);
+    /* Without a history: the history endpoints say so. */
+    request(port, "GET", "/api/v1/events", &r);
+    assert_int_equal(r.status, 503);
+    reply_free(&r);
 
     http_stop(srv);
     snapshot_holder_destroy(&h);
+}
+
+/* /api/v1/events and /api/v1/slos/NAME/history from a history. */
+static void test_history_endpoints(void **state)
+{
+    struct snapshot_holder h;
+    struct history *hist = history_new();
+    struct http_hooks hooks = {&h, hist, fake_reload, NULL};
+    struct snapshot *s1 = one_slo(1), *s2 = one_slo(1);
+    struct http_server *srv;
+    struct err e;
+    struct reply r;
+    unsigned port;
+    json_t *j, *d;
+
+    (void)state;
+    s1->slos[0].status = SLO_STATUS_HEALTHY;
+    s2->slos[0].status = SLO_STATUS_CRITICAL;
+    s2->at_ms = s2->slos[0].evaluated_ms = s1->at_ms + 60000;
+    assert_int_equal(history_record(hist, NULL, s1, NULL, NULL), 0);
+    assert_int_equal(history_record(hist, NULL, s2, NULL, NULL), 0);
+    snapshot_free(s1);
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    snapshot_holder_publish(&h, s2);
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+
+    request(port, "GET", "/api/v1/events", &r);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body.data, 0, NULL);
+    d = json_object_get(j, "data");
+    assert_int_equal(json_array_size(d), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "to")),
+                        "critical");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "from")),
+                        "healthy");
+    json_decref(j);
+    reply_free(&r);
+    request(port, "GET", "/api/v1/events?after=1", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "\"data\":[]"));
+    reply_free(&r);
+    request(port, "GET", "/api/v1/events?limit=-1", &r);
+    assert_int_equal(r.status, 400);
+    reply_free(&r);
+
+    request(port, "GET", "/api/v1/slos/checkout/history?window=1h", &r);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body.data, 0, NULL);
+    d = json_object_get(json_object_get(j, "data"), "series");
+    assert_int_equal(json_array_size(d), 1);
+    /* The points are from 2026-11-01, more than an hour before now. */
+    assert_int_equal(json_array_size(json_object_get(json_array_get(d, 0), "points")), 0);
+    json_decref(j);
+    reply_free(&r);
+    request(port, "GET", "/api/v1/slos/checkout/history", &r);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body.data, 0, NULL);
+    d = json_object_get(json_object_get(j, "data"), "series");
+    assert_int_equal(json_array_size(json_object_get(json_array_get(d, 0), "points")), 2);
+    json_decref(j);
+    reply_free(&r);
+    request(port, "GET", "/api/v1/slos/checkout/history?window=later", &r);
+    assert_int_equal(r.status, 400);
+    reply_free(&r);
+    request(port, "GET", "/api/v1/slos/nope/history", &r);
+    assert_int_equal(r.status, 404);
+    reply_free(&r);
+    request(port, "GET", "/api/v1/slos/checkout/other", &r);
+    assert_int_equal(r.status, 404);
+    reply_free(&r);
+
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+    history_free(hist);
 }
 
 /* The pages kept with a snapshot: the same bytes until the next snapshot. */
@@ -202,7 +283,7 @@ static void test_pages_follow_snapshot(void **state)
 {
     static const char *const paths[] = {"/metrics", "/api/v1/slos"};
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct http_server *srv;
     struct err e;
     unsigned port;
@@ -258,7 +339,7 @@ static void test_basic_auth_on_every_path(void **state)
     static const char *const paths[] = {"/metrics", "/-/healthy", "/-/ready", "/api/v1/slos",
                                         "/api/v1/slos/checkout", "/", "/nowhere"};
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct webconfig *w = web("basic_auth_users:\n  alice: " HASH_S3CRET "\n"
                               "http_server_config:\n  headers: {X-Frame-Options: deny}\n");
     struct http_server *srv;
@@ -314,7 +395,7 @@ static void test_basic_auth_on_every_path(void **state)
 static void test_update_swaps_users(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct http_server *srv;
     struct webconfig *w;
     struct err e;
@@ -364,7 +445,7 @@ static void test_update_swaps_users(void **state)
 static void test_successful_checks_are_cached(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct http_server *srv;
     struct err e;
     struct reply r;
@@ -422,6 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_addr),
         cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_history_endpoints),
         cmocka_unit_test(test_pages_follow_snapshot),
         cmocka_unit_test(test_basic_auth_on_every_path),
         cmocka_unit_test(test_update_swaps_users),

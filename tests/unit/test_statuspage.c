@@ -1,0 +1,657 @@
+/*
+ * Unit tests of statuspage: HTML escaping, every figure of the index in
+ * its cell, absent figures as "no data", a grouped SLO, the SVG paths of
+ * the detail page built from known history points (hand-computed
+ * coordinates), a gap in the history breaking the line, no history at all,
+ * events newest first, the page for an unknown name.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "statuspage.h"
+
+#define MIN 60000LL
+#define HOUR 3600000LL
+#define DAY 86400000LL
+/* 2026-11-01T00:00:00Z */
+#define T0 1793491200000LL
+
+static struct slo_window_result win(const char *name, int64_t ms, double good, double bad,
+                                    double objective)
+{
+    struct slo_window_result r;
+
+    memset(&r, 0, sizeof(r));
+    snprintf(r.w.name, sizeof(r.w.name), "%s", name);
+    r.w.ms = ms;
+    r.has_counts = 1;
+    r.good = good;
+    r.bad = bad;
+    r.total = good + bad;
+    slo_window_compute(&r, objective);
+    return r;
+}
+
+/* Windows of the entries below: 1h, 6h, 1d and a 30d rolling period. */
+static struct slo_window_result wins[4];
+static struct slo_window_result empty_wins[4];
+
+/* checkout-availability: 99.9% over 30d, warning, page firing. */
+static void fill_entry(struct snapshot_slo *s)
+{
+    memset(s, 0, sizeof(*s));
+    wins[0] = win("1h", HOUR, 1000, 15, 0.999);
+    wins[1] = win("6h", 6 * HOUR, 1000, 2, 0.999);
+    wins[2] = win("1d", DAY, 1999, 1, 0.999);
+    wins[3] = win("30d", 30 * DAY, 1200000, 900, 0.999);
+    wins[3].w.is_period = 1;
+    s->name = "checkout-availability";
+    s->service = "checkout";
+    s->description = "Checkout requests that do not fail";
+    s->period_name = "30d";
+    s->sli_kind = "events";
+    s->objective = 0.999;
+    s->period_ms = 30 * DAY;
+    s->period_start_ms = T0 - 30 * DAY;
+    s->period_elapsed = 1;
+    s->nwin = 4;
+    s->win = wins;
+    s->budget.has = 1;
+    s->budget.consumed = 0.75;
+    s->budget.remaining = 0.25;
+    s->budget.remaining_seconds = 648;
+    s->budget.has_tte = 1;
+    s->budget.tte_seconds = 42631;
+    s->status = SLO_STATUS_WARNING;
+    s->compliant = 1;
+    s->nalerts = 2;
+    s->alerts[0].severity = CONFIG_SEVERITY_PAGE;
+    s->alerts[0].firing = 1;
+    s->alerts[1].severity = CONFIG_SEVERITY_TICKET;
+    s->evaluated_ms = T0;
+}
+
+/* An entry that has seen no events at all. */
+static void fill_empty(struct snapshot_slo *s)
+{
+    memset(s, 0, sizeof(*s));
+    memset(empty_wins, 0, sizeof(empty_wins));
+    snprintf(empty_wins[0].w.name, sizeof(empty_wins[0].w.name), "1h");
+    empty_wins[0].w.ms = HOUR;
+    snprintf(empty_wins[1].w.name, sizeof(empty_wins[1].w.name), "7d");
+    empty_wins[1].w.ms = 7 * DAY;
+    empty_wins[1].w.is_period = 1;
+    s->name = "quiet";
+    s->service = "q";
+    s->description = "";
+    s->period_name = "7d";
+    s->sli_kind = "events";
+    s->objective = 0.99;
+    s->period_ms = 7 * DAY;
+    s->period_elapsed = 1;
+    s->nwin = 2;
+    s->win = empty_wins;
+    s->status = SLO_STATUS_NONE;
+    s->compliant = -1;
+}
+
+static void snap_of(struct snapshot *snap, struct snapshot_slo *s, size_t n)
+{
+    memset(snap, 0, sizeof(*snap));
+    snap->at_ms = T0;
+    snap->n = n;
+    snap->slos = s;
+}
+
+/* Fails when needle is not in hay, printing the page. */
+static void has(const char *hay, const char *needle)
+{
+    if (strstr(hay, needle) != NULL)
+        return;
+    /* cmocka cuts long messages: the page 200 bytes at a time. */
+    for (const char *l = hay; *l != '\0'; l += strnlen(l, 200))
+        print_message("%.200s", l);
+    fail_msg("missing %s", needle);
+}
+
+static void lacks(const char *hay, const char *needle)
+{
+    if (strstr(hay, needle) != NULL)
+        fail_msg("unexpected %s in:\n%s", needle, hay);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* No script, no URL leaving the sidecar, no NaN or inf. */
+static void self_contained(const char *page)
+{
+    lacks(page, "<script");
+    lacks(page, "http:");
+    lacks(page, "https:");
+    lacks(page, "//");
+    lacks(page, "nan");
+    lacks(page, "inf%");
+    has(page, "<meta name=\"viewport\"");
+    has(page, "<html lang=\"en\">");
+    assert_int_equal(count(page, "<style>"), 1);
+}
+
+static void test_escape_html_specials(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 1024);
+    assert_int_equal(statuspage_escape(&b, "<script>alert('x')</script> \"a\" & b"), 0);
+    assert_string_equal(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;a&quot; "
+                                "&amp; b");
+    buf_reset(&b);
+    assert_int_equal(statuspage_escape(&b, "plain"), 0);
+    assert_string_equal(b.data, "plain");
+    buf_reset(&b);
+    assert_int_equal(statuspage_escape(&b, "&amp;"), 0);
+    assert_string_equal(b.data, "&amp;amp;");
+    buf_free(&b);
+    /* Past the cap: fails. */
+    buf_init(&b, 8);
+    assert_int_equal(statuspage_escape(&b, "<<<<"), -1);
+    buf_free(&b);
+}
+
+static void test_url_escape_path_segment(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, 1024);
+    assert_int_equal(statuspage_url_escape(&b, "api-latency_v1.2~x"), 0);
+    assert_string_equal(b.data, "api-latency_v1.2~x");
+    buf_reset(&b);
+    assert_int_equal(statuspage_url_escape(&b, "a b/c?d\"<"), 0);
+    assert_string_equal(b.data, "a%20b%2Fc%3Fd%22%3C");
+    buf_free(&b);
+}
+
+static void test_index_every_field(void **state)
+{
+    struct snapshot_slo s;
+    struct snapshot snap;
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    snap_of(&snap, &s, 1);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(&snap, T0 + 42000, &b), 0);
+    self_contained(b.data);
+    has(b.data, "<tr data-slo=\"checkout-availability\" data-group=\"\">"
+                "<th scope=\"row\"><a href=\"slo/checkout-availability\">"
+                "checkout-availability</a>");
+    has(b.data, "Checkout requests that do not fail");
+    has(b.data, "<td data-label=\"Objective\" class=\"num\">99.9%</td>");
+    has(b.data, "<td data-label=\"SLI\" class=\"num\">99.925%</td>");
+    has(b.data, "<td data-label=\"Budget left\" class=\"num\"><span class=\"nowrap\">"
+                "<span class=\"bar\" aria-hidden=\"true\"><span class=\"bg-warning\" "
+                "style=\"width:25.0%\"></span></span>25.0%</span></td>");
+    has(b.data, "<td data-label=\"Status\"><span class=\"st st-warning\">warning</span></td>");
+    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">14.8</td>");
+    has(b.data, "<td data-label=\"Burn 6h\" class=\"num\">2.00</td>");
+    has(b.data, "<td data-label=\"Burn 1d\" class=\"num\">0.50</td>");
+    has(b.data, "<td data-label=\"Alerts firing\"><span class=\"firing\">page</span></td>");
+    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">11h50m</td>");
+    has(b.data, "<td data-label=\"Last evaluation\"><time datetime=\"2026-11-01T00:00:00Z\" "
+                "title=\"2026-11-01 00:00:00 UTC\">42s ago</time></td>");
+    has(b.data, "Evaluated at <span><time datetime=\"2026-11-01T00:00:00Z\">2026-11-01 "
+                "00:00:00 UTC</time> <span class=\"muted\">(42s ago)</span></span>.</p>");
+    has(b.data, "<p>1 SLO: 1 warning. Evaluated at");
+    has(b.data, "<th scope=\"col\">Budget left</th>");
+    has(b.data, "<caption id=\"slos-caption\">Every SLO, one row per group of a grouped "
+                "SLO</caption>");
+    buf_free(&b);
+}
+
+static void test_index_absent_figures_say_no_data(void **state)
+{
+    struct snapshot_slo s;
+    struct snapshot snap;
+    struct buf b;
+
+    (void)state;
+    fill_empty(&s);
+    snap_of(&snap, &s, 1);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
+    self_contained(b.data);
+    has(b.data, "<td data-label=\"SLI\" class=\"num\">no data</td>");
+    has(b.data, "<td data-label=\"Budget left\" class=\"num\">no data</td>");
+    has(b.data, "<span class=\"st st-none\">no data</span>");
+    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">no data</td>");
+    has(b.data, "<td data-label=\"Burn 6h\" class=\"num\">no data</td>");
+    has(b.data, "<td data-label=\"Alerts firing\">none</td>");
+    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">no data</td>");
+    has(b.data, "<td data-label=\"Last evaluation\">no data</td>");
+    lacks(b.data, "0.000%");
+    lacks(b.data, ">0<");
+    buf_free(&b);
+}
+
+static void test_index_zero_burn_is_not_burning(void **state)
+{
+    struct snapshot_slo s;
+    struct snapshot snap;
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    wins[0] = win("1h", HOUR, 1000, 0, 0.999);
+    s.budget.has_tte = 0;
+    snap_of(&snap, &s, 1);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
+    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">0.00</td>");
+    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">not burning</td>");
+    buf_free(&b);
+}
+
+static void test_index_escapes_config_text(void **state)
+{
+    struct snapshot_slo s;
+    struct snapshot snap;
+    struct labels g = {0, NULL};
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    s.description = "<script>alert(\"x\")</script> & 'quotes'";
+    assert_int_equal(labels_set(&g, "ns", "a\"><script>"), 0);
+    s.group = g;
+    snap_of(&snap, &s, 1);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
+    self_contained(b.data);
+    has(b.data, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;");
+    has(b.data, "data-group=\"ns=a&quot;&gt;&lt;script&gt;\"");
+    has(b.data, "{ns=&quot;a&quot;&gt;&lt;script&gt;&quot;}");
+    labels_free(&g);
+    buf_free(&b);
+}
+
+static void test_index_grouped(void **state)
+{
+    struct snapshot_slo s[3];
+    struct snapshot snap;
+    struct labels ga = {0, NULL}, gb = {0, NULL};
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s[0]);
+    s[0].name = "api-latency";
+    s[0].status = SLO_STATUS_EXHAUSTED;
+    assert_int_equal(labels_set(&ga, "namespace", "a"), 0);
+    assert_int_equal(labels_set(&ga, "zone", "z1"), 0);
+    s[0].group = ga;
+    fill_entry(&s[1]);
+    s[1].name = "api-latency";
+    assert_int_equal(labels_set(&gb, "namespace", "b"), 0);
+    s[1].group = gb;
+    fill_empty(&s[2]);
+    snap_of(&snap, s, 3);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
+    has(b.data, "<tr data-slo=\"api-latency\" data-group=\"namespace=a,zone=z1\">");
+    has(b.data, "<tr data-slo=\"api-latency\" data-group=\"namespace=b\">");
+    has(b.data, "{namespace=&quot;a&quot;, zone=&quot;z1&quot;}");
+    has(b.data, "<p>3 SLOs: 1 exhausted, 1 warning, 1 no data.");
+    has(b.data, "<span class=\"st st-exhausted\">exhausted</span>");
+    s[1].alerts[1].firing = 1;
+    buf_reset(&b);
+    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
+    has(b.data, "<td data-label=\"Alerts firing\"><span class=\"firing\">page, ticket</span>");
+    assert_int_equal(count(b.data, "<tr data-slo="), 3);
+    buf_free(&b);
+    labels_free(&ga);
+    labels_free(&gb);
+}
+
+static void test_index_without_snapshot(void **state)
+{
+    struct buf b;
+
+    (void)state;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(NULL, T0, &b), 0);
+    self_contained(b.data);
+    has(b.data, "No evaluation yet");
+    lacks(b.data, "<table");
+    buf_free(&b);
+}
+
+static struct history_point pt(int64_t t, double remaining, double burn, unsigned flags)
+{
+    struct history_point p;
+
+    memset(&p, 0, sizeof(p));
+    p.t_ms = t;
+    p.remaining = (float)remaining;
+    p.burn = (float)burn;
+    p.sli = 0.999F;
+    p.flags = (uint8_t)(flags | HISTORY_HAS_SLI);
+    return p;
+}
+
+/*
+ * A rolling 4h period ending at now: x = 52 + (t - (now - 4h)) / 4h * 502,
+ * budget y = 14 + (1 - v) * 194; burn over [first point, now] with y from 0
+ * to 16: y = 14 + (16 - v) / 16 * 194.
+ */
+static void test_detail_paths_from_known_points(void **state)
+{
+    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
+    struct history_point p[3];
+    struct snapshot_slo s;
+    struct statuspage_instance in;
+    struct buf b;
+    int64_t now = T0;
+
+    (void)state;
+    fill_entry(&s);
+    s.period_ms = 4 * HOUR;
+    wins[3].w.ms = 4 * HOUR;
+    p[0] = pt(now - 3 * HOUR, 1, 0, both);
+    p[1] = pt(now - 2 * HOUR, 0.5, 8, both);
+    p[2] = pt(now, 0.25, 4, both);
+    in.slo = &s;
+    in.points = p;
+    in.npoints = 3;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
+    self_contained(b.data);
+    has(b.data, "d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"");
+    /* burn: x over [now - 3h, now]: 52, 219.3, 554; y 208.0, 111.0, 159.5 */
+    has(b.data, "d=\"M52.0,208.0L219.3,111.0L554.0,159.5\"");
+    has(b.data, "<svg class=\"chart\" id=\"burndown-0\" viewBox=\"0 0 600 250\" role=\"img\" "
+                "aria-label=\"Error budget left from 2026-10-31 20:00:00 UTC to 2026-11-01 "
+                "00:00:00 UTC: 3 points, lowest 25.0%, highest 100.0%\"><title>");
+    has(b.data, "id=\"burn-0\"");
+    has(b.data, ">14.4x</text>");
+    has(b.data, ">6x</text>");
+    has(b.data, ">1x</text>");
+    has(b.data, ">time (UTC)</text>");
+    has(b.data, ">budget left</text>");
+    has(b.data, ">burn rate</text>");
+    /* rolling: no ideal line */
+    lacks(b.data, "class=\"ideal\"");
+    /* figures and windows */
+    has(b.data, "<h1>checkout-availability</h1>");
+    has(b.data, "<tr><th scope=\"row\">30d</th><td class=\"num\">1200000</td>"
+                "<td class=\"num\">900</td><td class=\"num\">1200900</td>"
+                "<td class=\"num\">99.925%</td><td class=\"num\">0.075%</td>"
+                "<td class=\"num\">0.75</td></tr>");
+    has(b.data, "<tr><th scope=\"row\">Budget left as full outage</th><td>10m48s</td></tr>");
+    has(b.data, "<tr><th scope=\"row\">Objective met</th><td>yes</td></tr>");
+    has(b.data, "No status changes or alerts recorded.");
+    buf_free(&b);
+}
+
+static void test_detail_calendar_has_ideal_line(void **state)
+{
+    struct history_point p[2];
+    struct snapshot_slo s;
+    struct statuspage_instance in;
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    snprintf(wins[3].w.name, sizeof(wins[3].w.name), "period");
+    s.period_name = "month";
+    s.period_start_ms = T0;
+    s.period_ms = 30 * DAY;
+    s.period_elapsed = 0.5;
+    /* half-way: 15 days in; lowest -1.0 puts 0% at 14 + 194 / 2 */
+    p[0] = pt(T0, 1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    p[1] = pt(T0 + 15 * DAY, -1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    in.slo = &s;
+    in.points = p;
+    in.npoints = 2;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0 + 15 * DAY, &b), 0);
+    has(b.data, "class=\"ideal\" x1=\"52.0\" y1=\"14.0\" x2=\"554.0\" y2=\"111.0\"");
+    has(b.data, "d=\"M52.0,14.0L303.0,208.0\"");
+    has(b.data, ">-100%</text>");
+    has(b.data, "month (calendar: 2026-11-01 00:00:00 UTC to 2026-12-01 00:00:00 UTC, 50% "
+                "elapsed)");
+    has(b.data, ">11-01</text>");
+    has(b.data, ">12-01</text>");
+    buf_free(&b);
+}
+
+static void test_detail_missing_point_breaks_line(void **state)
+{
+    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
+    struct history_point p[5];
+    struct snapshot_slo s;
+    struct statuspage_instance in;
+    struct buf b;
+    int64_t now = T0;
+
+    (void)state;
+    fill_entry(&s);
+    s.period_ms = 4 * HOUR;
+    wins[3].w.ms = 4 * HOUR;
+    p[0] = pt(now - 5 * HOUR, 1, 1, both); /* before the period: left out */
+    p[1] = pt(now - 3 * HOUR, 1, 1, both);
+    p[2] = pt(now - 2 * HOUR, 0, 0, 0);    /* no figures: a gap, not 0 */
+    p[3] = pt(now - HOUR, 0.5, 1, HISTORY_HAS_BUDGET);
+    p[4] = pt(now, 0.25, 1, both);
+    in.slo = &s;
+    in.points = p;
+    in.npoints = 5;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
+    has(b.data, "d=\"M177.5,14.0h0M428.5,111.0L554.0,159.5\"");
+    /* burn over [now - 5h, now]: p0, p1, then gaps at p2 and p3 */
+    has(b.data, "d=\"M52.0,195.9L252.8,195.9M554.0,195.9h0\"");
+    buf_free(&b);
+}
+
+static void test_detail_without_history(void **state)
+{
+    struct history_point p[1];
+    struct snapshot_slo s;
+    struct statuspage_instance in;
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    in.slo = &s;
+    in.points = NULL;
+    in.npoints = 0;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 0, NULL, 0, T0, &b), 0);
+    self_contained(b.data);
+    assert_int_equal(count(b.data, "No chart: this sidecar keeps no history."), 2);
+    has(b.data, "No events: this sidecar keeps no history.");
+    lacks(b.data, "<svg");
+    buf_reset(&b);
+    /* History on, one point: not enough for a line. */
+    p[0] = pt(T0, 0.5, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    in.points = p;
+    in.npoints = 1;
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), 0);
+    assert_int_equal(count(b.data, "the history has 1 point in this range and a line needs 2"),
+                     2);
+    lacks(b.data, "<svg");
+    buf_free(&b);
+}
+
+static void test_detail_absent_figures_say_no_data(void **state)
+{
+    struct snapshot_slo s;
+    struct statuspage_instance in = {&s, NULL, 0};
+    struct buf b;
+
+    (void)state;
+    fill_empty(&s);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), 0);
+    self_contained(b.data);
+    has(b.data, "<tr><th scope=\"row\">1h</th><td class=\"num\">no data</td>"
+                "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
+                "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
+                "<td class=\"num\">no data</td></tr>");
+    has(b.data, "<tr><th scope=\"row\">SLI over the period</th><td>no data</td></tr>");
+    has(b.data, "<tr><th scope=\"row\">Error budget left</th><td>no data</td></tr>");
+    has(b.data, "<tr><th scope=\"row\">Objective met</th><td>no data</td></tr>");
+    lacks(b.data, "Budget left as full outage");
+    has(b.data, "the history has 0 points");
+    buf_free(&b);
+}
+
+static void test_detail_grouped_caps_charts(void **state)
+{
+    enum { N = STATUSPAGE_MAX_CHART_GROUPS + 2 };
+    struct snapshot_slo s[N];
+    struct statuspage_instance in[N];
+    struct labels g[N];
+    struct history_point p[2];
+    struct buf b;
+    char v[16];
+
+    (void)state;
+    p[0] = pt(T0 - HOUR, 1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    p[1] = pt(T0, 0.9, 2, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    for (size_t i = 0; i < N; i++) {
+        fill_entry(&s[i]);
+        labels_init(&g[i]);
+        snprintf(v, sizeof(v), "ns%zu", i);
+        assert_int_equal(labels_set(&g[i], "namespace", v), 0);
+        s[i].group = g[i];
+        in[i].slo = &s[i];
+        in[i].points = p;
+        in[i].npoints = 2;
+    }
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(in, N, 1, NULL, 0, T0, &b), 0);
+    has(b.data, "<h2 id=\"inst-0\">Group namespace=&quot;ns0&quot;</h2>");
+    has(b.data, "<h2 id=\"inst-13\">Group namespace=&quot;ns13&quot;</h2>");
+    assert_int_equal(count(b.data, "<svg"), 2 * STATUSPAGE_MAX_CHART_GROUPS);
+    assert_int_equal(count(b.data, "Charts are drawn for the first 12 groups only."), 1);
+    assert_int_equal(count(b.data, "<caption id=\"windows-"), N);
+    for (size_t i = 0; i < N; i++)
+        labels_free(&g[i]);
+    buf_free(&b);
+}
+
+static void test_detail_events_newest_first(void **state)
+{
+    struct snapshot_slo s;
+    struct statuspage_instance in = {&s, NULL, 0};
+    struct history_event ev[2];
+    struct buf b;
+    const char *a, *c;
+
+    (void)state;
+    fill_entry(&s);
+    memset(ev, 0, sizeof(ev));
+    ev[0].id = 1;
+    ev[0].t_ms = T0 - HOUR;
+    ev[0].kind = HISTORY_EVENT_STATUS;
+    ev[0].slo = "checkout-availability";
+    ev[0].has_from = 1;
+    ev[0].from = SLO_STATUS_HEALTHY;
+    ev[0].to = SLO_STATUS_WARNING;
+    ev[0].flags = HISTORY_HAS_SLI | HISTORY_HAS_BUDGET;
+    ev[0].sli = 0.9995;
+    ev[0].remaining = 0.5;
+    ev[1].id = 2;
+    ev[1].t_ms = T0;
+    ev[1].kind = HISTORY_EVENT_ALERT;
+    ev[1].slo = "checkout-availability";
+    ev[1].severity = CONFIG_SEVERITY_PAGE;
+    ev[1].firing = 1;
+    ev[1].flags = HISTORY_HAS_BURN;
+    ev[1].burn = 15.2;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, ev, 2, T0, &b), 0);
+    a = strstr(b.data, "<span class=\"firing\">page</span> alert started firing</td>"
+                       "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
+                       "<td class=\"num\">15.2</td>");
+    c = strstr(b.data, "status healthy &rarr; warning</td><td class=\"num\">99.950%</td>"
+                       "<td class=\"num\">50.0%</td><td class=\"num\">no data</td>");
+    assert_non_null(a);
+    assert_non_null(c);
+    assert_true(a < c);
+    has(b.data, "<td class=\"nowrap\">2026-10-31 23:00:00 UTC</td>");
+    buf_free(&b);
+}
+
+static void test_not_found_escapes_name(void **state)
+{
+    struct snapshot_slo s[2];
+    struct snapshot snap;
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s[0]);
+    fill_empty(&s[1]);
+    snap_of(&snap, s, 2);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_not_found("<img src=x>", &snap, &b), 0);
+    self_contained(b.data);
+    has(b.data, "No SLO is named &ldquo;&lt;img src=x&gt;&rdquo;.");
+    has(b.data, "<li><a href=\"../slo/checkout-availability\">checkout-availability</a></li>");
+    has(b.data, "<li><a href=\"../slo/quiet\">quiet</a></li>");
+    lacks(b.data, "<img");
+    buf_free(&b);
+}
+
+static void test_pages_fail_past_cap(void **state)
+{
+    struct snapshot_slo s;
+    struct snapshot snap;
+    struct statuspage_instance in = {&s, NULL, 0};
+    struct buf b;
+
+    (void)state;
+    fill_entry(&s);
+    snap_of(&snap, &s, 1);
+    buf_init(&b, 2000);
+    assert_int_equal(statuspage_index(&snap, T0, &b), -1);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), -1);
+    assert_int_equal(statuspage_detail(&in, 0, 1, NULL, 0, T0, &b), -1);
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape_html_specials),
+        cmocka_unit_test(test_url_escape_path_segment),
+        cmocka_unit_test(test_index_every_field),
+        cmocka_unit_test(test_index_absent_figures_say_no_data),
+        cmocka_unit_test(test_index_zero_burn_is_not_burning),
+        cmocka_unit_test(test_index_escapes_config_text),
+        cmocka_unit_test(test_index_grouped),
+        cmocka_unit_test(test_index_without_snapshot),
+        cmocka_unit_test(test_detail_paths_from_known_points),
+        cmocka_unit_test(test_detail_calendar_has_ideal_line),
+        cmocka_unit_test(test_detail_missing_point_breaks_line),
+        cmocka_unit_test(test_detail_without_history),
+        cmocka_unit_test(test_detail_absent_figures_say_no_data),
+        cmocka_unit_test(test_detail_grouped_caps_charts),
+        cmocka_unit_test(test_detail_events_newest_first),
+        cmocka_unit_test(test_not_found_escapes_name),
+        cmocka_unit_test(test_pages_fail_past_cap),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
