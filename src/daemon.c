@@ -277,13 +277,14 @@ static void log_event(const struct history_event *ev)
             break;
         at += (size_t)w;
     }
+    /* "group" only for grouped SLOs: a NULL key ends log_kv's list. */
     if (ev->kind == HISTORY_EVENT_STATUS)
-        log_info("SLO status changed", "slo", ev->slo, "group", grp, "from",
+        log_info("SLO status changed", "slo", ev->slo, "from",
                  ev->has_from ? slo_status_str(ev->from) : "unknown", "to",
-                 slo_status_str(ev->to));
+                 slo_status_str(ev->to), grp[0] ? "group" : NULL, grp);
     else
-        log_info(ev->firing ? "SLO alert firing" : "SLO alert resolved", "slo", ev->slo, "group",
-                 grp, "severity", config_severity_str(ev->severity));
+        log_info(ev->firing ? "SLO alert firing" : "SLO alert resolved", "slo", ev->slo,
+                 "severity", config_severity_str(ev->severity), grp[0] ? "group" : NULL, grp);
 }
 
 /* Adds the published snapshot to the history and passes its events on. */

@@ -436,24 +436,30 @@ void webhook_get_stats(struct webhooks *w, struct webhook_stats *out)
 
 void webhook_stop(struct webhooks *w)
 {
+    uint64_t dropped;
+
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->mu);
+    dropped = w->st.dropped;
     w->stopping = 1;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
     if (w->running)
         pthread_join(w->thread, NULL);
-    if (w->qn > 0) {
+    /* The batch being sent or waiting for its retry, and the queued ones. */
+    dropped = w->st.dropped - dropped + w->qn;
+    if (dropped > 0) {
         char n[32];
 
-        snprintf(n, sizeof(n), "%zu", w->qn);
+        snprintf(n, sizeof(n), "%llu", (unsigned long long)dropped);
         log_warn("webhook batches not delivered at shutdown", "batches", n);
     }
     while (w->qn > 0) {
         batch_clear(&w->q[w->qfirst]);
         w->qfirst = (w->qfirst + 1) % WEBHOOK_MAX_PENDING;
         w->qn--;
+        w->st.dropped++;
     }
     for (size_t i = 0; i < w->ntargets; i++)
         target_unref(w->targets[i]);

@@ -237,5 +237,6 @@ for c in "none.yaml|--from=sloth|none.yaml: no SLO could be converted" \
         bad "import $flag ${f:-(no FILE)}: exit $rc, want 1 and \"$want\": $(head -c 300 "$err")"
     fi
 done
-"$BIN" --help | grep -q '^  import ' && ok "--help lists import" || bad "--help lacks import"
+help=$("$BIN" --help)
+grep -q '^  import ' <<< "$help" && ok "--help lists import" || bad "--help lacks import"
 exit $FAILED

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The daemon under valgrind for a short run: remote_read mode with a state
 # file (an events and a timeslice SLO over the test data), several
-# evaluations, scrapes of /metrics and /api/v1/slos, a SIGHUP reload, then
-# SIGTERM. valgrind must report no error and no definite or indirect leak
+# evaluations, scrapes of /metrics, /api/v1/slos, the status pages, history
+# and events, a webhook to a closed port (its sender thread is retrying when
+# the daemon stops), a SIGHUP reload, then SIGTERM (the history is saved). valgrind must report no error and no definite or indirect leak
 # (--error-exitcode), and the daemon must exit 0.
 set -uo pipefail
 . "$HERE/lib.sh"
@@ -13,6 +14,7 @@ global:
   interval: 1s
   state_file: $WORK/vg.state
   prometheus: {url: '$PROM_URL', mode: remote_read, timeout: 60s}
+  webhooks: [{url: 'http://127.0.0.1:$(free_port)/hook', max_attempts: 20, timeout: 1s}]
 slos:
   - name: checkout-availability
     service: checkout
@@ -45,6 +47,10 @@ fi
 for i in 1 2 3 4 5; do
     curl -s -m 30 "$base/metrics" > /dev/null || bad "scrape $i of /metrics failed"
     curl -s -m 30 "$base/api/v1/slos" > /dev/null || bad "scrape $i of /api/v1/slos failed"
+    for u in / /slo/checkout-availability /api/v1/events \
+            /api/v1/slos/checkout-availability/history?window=1h; do
+        curl -s -m 30 -o /dev/null "$base$u" || bad "GET $u failed"
+    done
     sleep 1
 done
 kill -HUP $pid
@@ -63,4 +69,8 @@ else
     bad "exit $rc (99: valgrind found errors or leaks)"
     head -60 "$WORK/vg.valgrind"
 fi
+[ -s "$WORK/vg.state.history" ] && ok "history saved at shutdown" || bad "no history file"
+grep -q 'msg="webhook batches not delivered at shutdown"' "$WORK/vg.log" \
+    && ok "the webhook sender was stopped while retrying" \
+    || bad "the webhook was not retrying at shutdown: $(grep -c webhook "$WORK/vg.log") log lines"
 exit $FAILED
