@@ -183,14 +183,14 @@ FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
 FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.c src/log.c \
                           $(PROTOS:proto/%.proto=build/gen/%.pb-c.c) -Ibuild/gen \
                           $(PKG_CFLAGS) $(PKG_LIBS) -lsnappy -lpthread
-FUZZ_EXTRA_history     := src/binio.c src/slo.c src/config.c src/selector.c src/tzinfo.c \
+FUZZ_EXTRA_history     := src/binio.c src/slo.c src/config.c src/selector.c src/tzinfo.c src/shard.c \
                           $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null) -lpthread
-FUZZ_EXTRA_config      := src/selector.c src/tzinfo.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
+FUZZ_EXTRA_config      := src/selector.c src/tzinfo.c src/shard.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 FUZZ_EXTRA_promql      := src/httpc.c src/log.c \
                           $(shell pkg-config --cflags --libs jansson libcurl 2>/dev/null)
-FUZZ_EXTRA_importer    := src/config.c src/selector.c src/tzinfo.c \
+FUZZ_EXTRA_importer    := src/config.c src/selector.c src/tzinfo.c src/shard.c \
                           $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
-FUZZ_EXTRA_webconfig   := src/config.c src/selector.c src/tzinfo.c -lcrypt \
+FUZZ_EXTRA_webconfig   := src/config.c src/selector.c src/tzinfo.c src/shard.c -lcrypt \
                           $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "util.h"
 #include "selector.h"
+#include "shard.h"
 #include "tzinfo.h"
 
 /* Upper bound on the config file size, against mistakes and hostile input. */
@@ -105,6 +106,8 @@ struct config_slo {
     struct labels labels;
     size_t ngroup_by;
     char **group_by;
+    size_t max_groups;          /* group_by: groups evaluated at most; default 1000 */
+    int64_t group_ttl_ms;       /* group_by: drop a group without events this long; 0: never */
     enum config_sli_kind kind;
     struct config_sli_events events;
     struct config_sli_latency latency;
@@ -117,6 +120,10 @@ struct config_slo {
     struct config_alert_window *windows;
     int line;                   /* where the SLO starts, for messages */
 };
+
+/* slos[].max_groups: the default, and the most allowed. */
+#define CONFIG_DEFAULT_MAX_GROUPS 1000
+#define CONFIG_MAX_MAX_GROUPS 100000
 
 /* prometheus.retries.max_attempts: the default, and the most allowed. */
 #define CONFIG_DEFAULT_ATTEMPTS 3
@@ -166,8 +173,11 @@ struct config {
     char *dashboard_url;        /* http(s) URL of the Grafana dashboard; NULL when not set */
     size_t nwebhooks;
     struct config_webhook *webhooks;
+    struct shard shard;         /* global.shard (index may be SHARD_AUTO); 0/1 when not set;
+                                   after config_shard: the resolved shard applied */
     size_t nslos;
     struct config_slo *slos;
+    size_t nslos_all;           /* SLOs in the file; nslos is fewer after config_shard */
 };
 
 /*
@@ -202,6 +212,17 @@ int config_parse(const char *name, const char *data, size_t len,
 
 /* Frees cfg and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);
+
+/*
+ * Keeps only the SLOs of one shard (see shard.h), in place, for a freshly
+ * loaded cfg before anything else sees it: the shard is *over when not NULL
+ * (--shard), else cfg->shard (global.shard); "auto/N" is resolved from
+ * hostname (may be NULL). The other SLOs are freed; cfg->shard becomes the
+ * resolved shard; nslos may become 0. Returns 0, or -1 with a message in e
+ * (cfg unchanged).
+ */
+int config_shard(struct config *cfg, const struct shard *over, const char *hostname,
+                 struct err *e);
 
 /* "page" / "ticket" */
 const char *config_severity_str(enum config_severity s);

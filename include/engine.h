@@ -19,16 +19,27 @@ struct engine_failure {
     char *msg;
 };
 
+/* A grouped SLO whose backend answer had more groups than its max_groups. */
+struct engine_over {
+    char *slo;
+    size_t groups;                 /* groups answered */
+    size_t kept;                   /* max_groups: the first ones in label order */
+};
+
 struct engine_run {
     struct snapshot *snap;         /* entries of the SLOs that succeeded */
     size_t nok;                    /* SLOs (not groups) that succeeded */
     size_t nfail;
     struct engine_failure *fail;
+    size_t nover;
+    struct engine_over *over;
 };
 
 /*
  * Evaluates every SLO of cfg at at_ms, as one round of backend requests
- * (backend_new_round). Returns 0 with out filled (free with
+ * (backend_new_round). A grouped SLO with more groups than its max_groups
+ * keeps the first max_groups in label order (the same on every replica)
+ * and is listed in out->over. Returns 0 with out filled (free with
  * engine_run_free) even when SLOs failed; -1 only when memory ran out.
  */
 int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
@@ -49,7 +60,9 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
  * SLOs that succeeded (moved out of run), and for those that failed the
  * entries of prev (may be NULL) evaluated at or after keep_after_ms; older
  * ones are dropped so stale figures vanish instead of lingering. SLOs no
- * longer in cfg are dropped. Returns a new snapshot or NULL (out of memory).
+ * longer in cfg are dropped. Groups of an SLO with group_ttl that have had
+ * no events in their shortest window for longer than group_ttl (counted
+ * from their first evaluation when prev does not know them) are dropped. Returns a new snapshot or NULL (out of memory).
  */
 struct snapshot *engine_merge(const struct config *cfg, struct engine_run *run,
                               const struct snapshot *prev, int64_t keep_after_ms);

@@ -35,6 +35,8 @@ struct snapshot_slo {
     size_t nalerts;
     struct slo_alert alerts[2];
     int64_t evaluated_ms;        /* the evaluation time T these figures are for */
+    int64_t last_active_ms;      /* grouped: last T with events in the shortest window
+                                    (engine_merge carries it over; for group_ttl) */
 };
 
 /* Bounds of slo_sidecar_evaluation_duration_seconds. */
@@ -55,6 +57,11 @@ struct snapshot_stats {
     uint64_t webhook_dropped;
     uint64_t webhook_retries;
     uint64_t history_points;     /* points the history keeps, over all instances */
+    uint64_t groups_dropped;     /* groups left out by max_groups, summed over evaluations */
+    uint64_t slos_over_groups;   /* SLOs over their max_groups at the last evaluation */
+    int shard_index;             /* this replica's shard, 0..shard_count-1 (--shard) */
+    int shard_count;             /* 1 when not sharded */
+    size_t slos;                 /* SLOs this replica evaluates (of its shard) */
     int config_reload_ok;
     double config_reload_ts;     /* unix seconds */
     int ready;                   /* a successful evaluation has happened */

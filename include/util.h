@@ -121,6 +121,15 @@ int labels_copy(struct labels *dst, const struct labels *src);
 /* Sorted-order comparison, like strcmp. */
 int labels_cmp(const struct labels *a, const struct labels *b);
 
+/* The n decimal digits at s as a number, or -1 when they are not all digits (n <= 9). */
+int util_digits(const char *s, int n);
+
+/*
+ * SplitMix64: the next of a sequence of well-mixed 64-bit values from
+ * *state, for backoff jitter (not for secrets).
+ */
+uint64_t util_splitmix64(uint64_t *state);
+
 /* a / b rounded toward negative infinity (b > 0), for times before the epoch. */
 int64_t util_floor_div(int64_t a, int64_t b);
 

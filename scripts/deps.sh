@@ -10,6 +10,7 @@ PKGS=(
     libcmocka-dev valgrind cppcheck clang-tidy
     prometheus prometheus-alertmanager curl python3 jq unzip
     nginx openssl wrk tzdata
+    victoria-metrics  # a second store for promql mode (tests/integration/test_victoriametrics.sh)
     chromium  # the status page's browser test (tests/integration/test_status_page.sh)
 )
 # Node.js may come from elsewhere than Debian (this image has its own).

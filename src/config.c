@@ -914,8 +914,9 @@ static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
     static const char *const keys[] = {"interval",   "prometheus",    "labels",  "status",
-                                       "state_file", "dashboard_url", "webhooks"};
+                                       "state_file", "dashboard_url", "webhooks", "shard"};
     yaml_node_t *v;
+    char *shard = NULL;
 
     if (check_keys(c, n, "global", keys, NELEMS(keys)) != 0)
         return;
@@ -935,6 +936,13 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
         http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
     parse_webhooks(c, get_opt(c, n, "webhooks"), cfg);
+    if (get_str(c, n, "global", "shard", 0, &shard) == 0) {
+        struct err e = {{0}};
+
+        if (shard_parse(shard, &cfg->shard, &e) != 0)
+            err(c, get(c, n, "shard"), "global.shard", "%s", e.msg);
+    }
+    free(shard);
 }
 
 /*
@@ -1341,6 +1349,34 @@ static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, stru
     }
 }
 
+/* max_groups and group_ttl: only with group_by. */
+static void parse_group_limits(struct ctx *c, yaml_node_t *n, const char *path,
+                               struct config_slo *slo)
+{
+    const char *text = NULL;
+    char p[PATHLEN];
+    double x;
+
+    slo->max_groups = CONFIG_DEFAULT_MAX_GROUPS;
+    if (get_num(c, n, path, "max_groups", 0, &x, &text) == 0) {
+        join(p, sizeof(p), path, "max_groups");
+        if (slo->ngroup_by == 0)
+            err(c, get(c, n, "max_groups"), p, "needs group_by");
+        else if (x < 1 || x > CONFIG_MAX_MAX_GROUPS || x != floor(x))
+            err(c, get(c, n, "max_groups"), p, "must be a whole number from 1 to %d, got %s",
+                CONFIG_MAX_MAX_GROUPS, text);
+        else
+            slo->max_groups = (size_t)x;
+    }
+    if (get_duration(c, n, path, "group_ttl", 0, &slo->group_ttl_ms) == 0) {
+        join(p, sizeof(p), path, "group_ttl");
+        if (slo->ngroup_by == 0)
+            err(c, get(c, n, "group_ttl"), p, "needs group_by");
+        else if (slo->group_ttl_ms < 60 * SEC_MS)
+            err(c, get(c, n, "group_ttl"), p, "must be at least 1m");
+    }
+}
+
 static void parse_alerting(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
     static const char *const keys[] = {"page", "ticket", "windows", "runbook_url"};
@@ -1406,9 +1442,9 @@ static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
 
 static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
-    static const char *const keys[] = {"name",     "service", "description", "objective",
-                                       "period",   "timezone", "labels",     "group_by",
-                                       "sli",      "alerting"};
+    static const char *const keys[] = {"name",     "service",  "description", "objective",
+                                       "period",   "timezone", "labels",      "group_by",
+                                       "sli",      "alerting", "max_groups",  "group_ttl"};
     const char *text = NULL;
     char p[PATHLEN];
     yaml_node_t *v;
@@ -1435,6 +1471,7 @@ static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct co
     parse_timezone(c, n, path, slo);
     get_map(c, n, path, "labels", MAP_SERIES_LABELS, &slo->labels);
     parse_group_by(c, n, path, slo);
+    parse_group_limits(c, n, path, slo);
     v = get(c, n, "sli");
     join(p, sizeof(p), path, "sli");
     if (v == NULL)
@@ -1775,6 +1812,8 @@ static struct config *config_new(const char *name)
     cfg->prometheus.read_path = util_strdup("/api/v1/read");
     cfg->status_warning = 0.5;
     cfg->status_critical = 0.8;
+    cfg->shard.index = 0;
+    cfg->shard.count = 1;
     if (cfg->path == NULL || cfg->prometheus.read_path == NULL)
         goto fail;
     return cfg;
@@ -1867,6 +1906,8 @@ done:
         return -1;
     }
     free(c.errs);
+    if (cfg != NULL)
+        cfg->nslos_all = cfg->nslos;
     *out = cfg;
     return 0;
 }
@@ -2000,6 +2041,29 @@ void config_free(struct config *cfg)
     free(cfg->webhooks);
     free(cfg->path);
     free(cfg);
+}
+
+int config_shard(struct config *cfg, const struct shard *over, const char *hostname,
+                 struct err *e)
+{
+    struct shard s = over != NULL ? *over : cfg->shard;
+    size_t keep = 0;
+
+    if (shard_resolve(&s, hostname, e) != 0)
+        return -1;
+    for (size_t i = 0; i < cfg->nslos; i++) {
+        if (!shard_owns(&s, cfg->slos[i].name)) {
+            slo_free(&cfg->slos[i]);
+            continue;
+        }
+        if (keep != i)
+            cfg->slos[keep] = cfg->slos[i];
+        keep++;
+    }
+    /* The array keeps its size; config_free frees only the first nslos. */
+    cfg->nslos = keep;
+    cfg->shard = s;
+    return 0;
 }
 
 const char *config_severity_str(enum config_severity s)

@@ -61,6 +61,8 @@ struct daemon {
     struct webhooks *wh;
     int64_t hist_saved_ms;         /* monotonic time of the last history file write */
     int hist_failing;              /* the last history file write failed */
+    char **over;                   /* SLOs over their max_groups at the last evaluation */
+    size_t nover;
     struct http_server *srv;       /* set once listening; http_update on reload */
 };
 
@@ -184,6 +186,9 @@ static void publish(struct daemon *d, struct snapshot *snap)
     if (d->hist != NULL)
         history_sizes(d->hist, &ninst, &npts);
     d->stats.history_points = npts;
+    d->stats.shard_index = d->cfg->shard.index;
+    d->stats.shard_count = d->cfg->shard.count;
+    d->stats.slos = d->cfg->nslos;
     snap->stats = d->stats;
     snapshot_holder_publish(&d->holder, snap);
 }
@@ -304,6 +309,58 @@ static void record_history(struct daemon *d, const struct snapshot *snap)
     save_history(d, 0);
 }
 
+static int was_over(const struct daemon *d, const char *slo)
+{
+    for (size_t i = 0; i < d->nover; i++)
+        if (strcmp(d->over[i], slo) == 0)
+            return 1;
+    return 0;
+}
+
+static void free_over(struct daemon *d)
+{
+    for (size_t i = 0; i < d->nover; i++)
+        free(d->over[i]);
+    free(d->over);
+    d->over = NULL;
+    d->nover = 0;
+}
+
+/* max_groups: counts what was left out; logs when an SLO goes over or back under. */
+static void note_over(struct daemon *d, const struct engine_run *run)
+{
+    char **now = run->nover > 0 ? calloc(run->nover, sizeof(char *)) : NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < run->nover; i++) {
+        const struct engine_over *o = &run->over[i];
+
+        d->stats.groups_dropped += o->groups - o->kept;
+        if (!was_over(d, o->slo)) {
+            char g[32], k[32];
+
+            snprintf(g, sizeof(g), "%zu", o->groups);
+            snprintf(k, sizeof(k), "%zu", o->kept);
+            log_error("SLO has more groups than max_groups; only the first in label order are "
+                      "evaluated", "slo", o->slo, "groups", g, "max_groups", k);
+        }
+        if (now != NULL && (now[n] = util_strdup(o->slo)) != NULL)
+            n++;
+    }
+    for (size_t i = 0; i < d->nover; i++) {
+        int still = 0;
+
+        for (size_t k = 0; k < run->nover; k++)
+            still |= strcmp(run->over[k].slo, d->over[i]) == 0;
+        if (!still)
+            log_info("SLO back within max_groups", "slo", d->over[i]);
+    }
+    free_over(d);
+    d->over = now;
+    d->nover = n;
+    d->stats.slos_over_groups = run->nover;
+}
+
 static void evaluate(struct daemon *d, int64_t at_ms)
 {
     struct engine_run run;
@@ -328,10 +385,12 @@ static void evaluate(struct daemon *d, int64_t at_ms)
                 msg = run.fail[f].msg;
         note_result(d, d->cfg->slos[i].name, msg);
     }
+    note_over(d, &run);
     d->stats.eval_success += run.nok;
     d->stats.eval_failure += run.nfail;
     d->stats.backend_up = backend_up(d->be);
-    if (run.nok > 0)
+    /* A shard may own no SLO at all: it is ready once it has run. */
+    if (run.nok > 0 || d->cfg->nslos == 0)
         d->stats.ready = 1;
     snapshot_stats_observe(&d->stats, (double)(util_mono_ms() - t0) / 1000.0);
     {
@@ -397,6 +456,28 @@ static void log_web(const struct webconfig *w, const char *msg)
              "basic_auth_users", n);
 }
 
+/*
+ * Keeps only this replica's SLOs of a freshly loaded cfg (--shard, else
+ * global.shard; auto/N from HOSTNAME). Returns 0, or -1 logged and in e.
+ */
+static int apply_shard(const struct daemon *d, struct config *cfg, struct err *e)
+{
+    char sh[32], n[32], all[32];
+
+    if (config_shard(cfg, d->opts->shard, getenv("HOSTNAME"), e) != 0) {
+        log_error("invalid config", "err", e->msg);
+        return -1;
+    }
+    if (cfg->shard.count > 1) {
+        snprintf(sh, sizeof(sh), "%d/%d", cfg->shard.index, cfg->shard.count);
+        snprintf(n, sizeof(n), "%zu", cfg->nslos);
+        snprintf(all, sizeof(all), "%zu", cfg->nslos_all);
+        log_info("sharded: evaluating this shard's SLOs only", "shard", sh, "slos", n,
+                 "slos_in_config", all);
+    }
+    return 0;
+}
+
 /* Said at every load: skipping verification should not go unnoticed. */
 static void warn_insecure(const struct config *cfg)
 {
@@ -429,6 +510,11 @@ static int reload(struct daemon *d, struct err *e)
         return -1;
     }
     config_errors_free(&errs);
+    if (apply_shard(d, cfg, e) != 0) {
+        config_free(cfg);
+        d->stats.config_reload_ok = 0;
+        return -1;
+    }
     if (load_web(d, &web, e) != 0) {
         config_free(cfg);
         d->stats.config_reload_ok = 0;
@@ -618,6 +704,8 @@ int daemon_run(const struct daemon_opts *opts)
             log_error("invalid config", "err", errs.msg[i]);
         goto out;
     }
+    if (apply_shard(&d, d.cfg, &e) != 0)
+        goto out;
     if (load_web(&d, &web, &e) != 0)
         goto out;
     d.be = backend_new(d.cfg, &e);
@@ -699,6 +787,7 @@ out:
     config_free(d.cfg);
     config_errors_free(&errs);
     free_lasterrs(&d);
+    free_over(&d);
     snapshot_holder_destroy(&d.holder);
     pthread_cond_destroy(&d.cv);
     pthread_mutex_destroy(&d.mu);

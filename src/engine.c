@@ -59,6 +59,15 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
     out->compliant = slo_compliant(pi >= 0 ? &out->win[pi] : NULL, slo->objective);
     out->nalerts = slo_alerts(slo->windows, slo->nwindows, out->win, nw, out->alerts);
     out->evaluated_ms = at_ms;
+    {
+        /* The shortest window (the period aside) tells whether the group is active. */
+        int s = -1;
+
+        for (size_t i = 0; i < nw; i++)
+            if (!w[i].is_period && (s < 0 || w[i].ms < w[s].ms))
+                s = (int)i;
+        out->last_active_ms = s >= 0 && c[s].has && c[s].total > 0 ? at_ms : 0;
+    }
     return 0;
 fail:
     snapshot_slo_clear(out);
@@ -80,6 +89,38 @@ static int add_failure(struct engine_run *r, const char *slo, const char *msg)
         return -1;
     }
     r->nfail++;
+    return 0;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    return labels_cmp(&((const struct backend_group *)a)->group,
+                      &((const struct backend_group *)b)->group);
+}
+
+/* Cuts a to slo's max_groups (the first in label order); records it in r. 0 or -1. */
+static int limit_groups(struct engine_run *r, const struct config_slo *slo,
+                        struct backend_answer *a)
+{
+    size_t max = slo->max_groups ? slo->max_groups : CONFIG_DEFAULT_MAX_GROUPS;
+    struct engine_over *o;
+
+    if (slo->ngroup_by == 0 || a->n <= max)
+        return 0;
+    qsort(a->g, a->n, sizeof(a->g[0]), group_cmp);
+    o = realloc(r->over, (r->nover + 1) * sizeof(*o));
+    if (o == NULL)
+        return -1;
+    r->over = o;
+    o[r->nover].slo = util_strdup(slo->name);
+    if (o[r->nover].slo == NULL)
+        return -1;
+    o[r->nover].groups = a->n;
+    o[r->nover].kept = max;
+    r->nover++;
+    for (size_t i = max; i < a->n; i++)
+        labels_free(&a->g[i].group);
+    a->n = max;
     return 0;
 }
 
@@ -114,6 +155,10 @@ int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
                 snprintf(down, sizeof(down), "not evaluated: %s", e.msg);
             continue;
         }
+        if (limit_groups(out, slo, &a) != 0) {
+            backend_answer_free(&a);
+            goto fail;
+        }
         for (size_t k = 0; k < a.n; k++) {
             struct snapshot_slo s;
 
@@ -143,6 +188,9 @@ void engine_run_free(struct engine_run *r)
         free(r->fail[i].msg);
     }
     free(r->fail);
+    for (size_t i = 0; i < r->nover; i++)
+        free(r->over[i].slo);
+    free(r->over);
     memset(r, 0, sizeof(*r));
 }
 
@@ -151,6 +199,56 @@ static int failed(const struct engine_run *run, const char *name)
     for (size_t f = 0; f < run->nfail; f++)
         if (strcmp(run->fail[f].slo, name) == 0)
             return 1;
+    return 0;
+}
+
+static int entry_group_cmp(const void *a, const void *b)
+{
+    return labels_cmp(&(*(const struct snapshot_slo *const *)a)->group,
+                      &(*(const struct snapshot_slo *const *)b)->group);
+}
+
+/*
+ * group_ttl: sets each fresh entry's last_active_ms from prev's entry of the
+ * same group when it had no events now (a group prev does not know starts
+ * fresh: active now), and marks expired entries by clearing them. 0 or -1.
+ */
+static int apply_ttl(const struct config_slo *slo, struct engine_run *run,
+                     const struct snapshot *prev)
+{
+    const struct snapshot_slo **idx = NULL;
+    size_t n = 0;
+    int64_t at = run->snap->at_ms;
+
+    if (slo->ngroup_by == 0 || slo->group_ttl_ms <= 0)
+        return 0;
+    if (prev != NULL && prev->n > 0) {
+        idx = malloc(prev->n * sizeof(const struct snapshot_slo *));
+        if (idx == NULL)
+            return -1;
+        for (size_t k = 0; k < prev->n; k++)
+            if (strcmp(prev->slos[k].name, slo->name) == 0)
+                idx[n++] = &prev->slos[k];
+        qsort(idx, n, sizeof(const struct snapshot_slo *), entry_group_cmp);
+    }
+    for (size_t k = 0; k < run->snap->n; k++) {
+        struct snapshot_slo *e = &run->snap->slos[k];
+
+        if (e->name == NULL || strcmp(e->name, slo->name) != 0 || e->last_active_ms != 0)
+            continue;
+        e->last_active_ms = at;
+        if (n > 0) {
+            const struct snapshot_slo *key = e;
+            const struct snapshot_slo **p =
+                bsearch(&key, idx, n, sizeof(const struct snapshot_slo *), entry_group_cmp);
+
+            if (p != NULL && (*p)->last_active_ms != 0)
+                e->last_active_ms = (*p)->last_active_ms;
+        }
+        if (at - e->last_active_ms > slo->group_ttl_ms)
+            snapshot_slo_clear(e);
+    }
+    free(idx);
     return 0;
 }
 
@@ -165,7 +263,9 @@ struct snapshot *engine_merge(const struct config *cfg, struct engine_run *run,
         const char *name = cfg->slos[i].name;
 
         if (!failed(run, name)) {
-            /* Entries already moved out are zeroed (name NULL). */
+            if (apply_ttl(&cfg->slos[i], run, prev) != 0)
+                goto fail;
+            /* Entries already moved out, or expired, are zeroed (name NULL). */
             for (size_t k = 0; k < run->snap->n; k++)
                 if (run->snap->slos[k].name != NULL &&
                     strcmp(run->snap->slos[k].name, name) == 0 &&

@@ -124,16 +124,6 @@ static int header_value_ok(const char *s)
         }                                                                                   \
     } while (0)
 
-/* splitmix64: one step of the jitter generator (and of its seeding). */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /*
  * A seed that differs between clients and between processes, so replicas
  * that failed together do not retry in step: both clocks in nanoseconds,
@@ -151,7 +141,7 @@ static uint64_t random_seed(const struct httpc *h)
     s ^= ((uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec) << 17;
     s ^= (uint64_t)getpid() << 40;
     s ^= (uint64_t)(uintptr_t)h;
-    return next_random(&s);
+    return util_splitmix64(&s);
 }
 
 int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char *path,
@@ -702,7 +692,7 @@ int httpc_retry(struct httpc *h, CURLcode cc, long status)
             left = 0;
     }
     wait = httpc_retry_wait(h->attempts, h->max_attempts, left,
-                            httpc_backoff_ms(h->attempts, next_random(&h->rng)), ra);
+                            httpc_backoff_ms(h->attempts, util_splitmix64(&h->rng)), ra);
     if (wait < 0) {
         /* The backend keeps failing (or asks for a pause): the rest of the
          * round makes one attempt per request. */

@@ -2339,31 +2339,18 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
     openslo_threshold(m, tm, p, slo, d);
 }
 
-/* The n decimal digits at s as a number, or -1 when they are not all digits. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* "YYYY-MM-DD HH:MM:SS" (or with T) into its parts. Returns 0 or -1. */
 static int parse_start(const char *s, int64_t *y, int *mo, int *d, int *hh, int *mm, int *ss)
 {
     if (strlen(s) != 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
         s[13] != ':' || s[16] != ':')
         return -1;
-    *y = digits(s, 4);
-    *mo = digits(s + 5, 2);
-    *d = digits(s + 8, 2);
-    *hh = digits(s + 11, 2);
-    *mm = digits(s + 14, 2);
-    *ss = digits(s + 17, 2);
+    *y = util_digits(s, 4);
+    *mo = util_digits(s + 5, 2);
+    *d = util_digits(s + 8, 2);
+    *hh = util_digits(s + 11, 2);
+    *mm = util_digits(s + 14, 2);
+    *ss = util_digits(s + 17, 2);
     if (*y < 0 || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *hh < 0 || *hh > 23 || *mm < 0 ||
         *mm > 59 || *ss < 0 || *ss > 60)
         return -1;
@@ -2429,7 +2416,7 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
     /* A number (at most 9 digits) and one unit letter. */
     n = strspn(dur, "0123456789");
     if (n >= 1 && n <= 9)
-        cnt = digits(dur, (int)n);
+        cnt = util_digits(dur, (int)n);
     if (n == 0 || n > 9 || cnt <= 0 || dur[n] == '\0' || dur[n + 1] != '\0' ||
         strchr("mhdwMQY", dur[n]) == NULL) {
         report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q,

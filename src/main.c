@@ -24,6 +24,7 @@
 #include "report.h"
 #include "reportfetch.h"
 #include "rules.h"
+#include "shard.h"
 #include "slojson.h"
 #include "statefile.h"
 #include "table.h"
@@ -60,6 +61,8 @@ struct opts {
     const char *slo_name;    /* explain: the positional NAME */
     const char *period;      /* report */
     const char *report_step; /* report, promql mode */
+    const char *shard_text;  /* run, eval: --shard, I/N or auto/N */
+    struct shard shard;      /* --shard parsed (when shard_text is set) */
     const char *rules_name;
     const char *rules_namespace;
     /* --rules.label may be repeated */
@@ -104,6 +107,10 @@ static const char usage[] =
     "                               reload\n"
     "  --log.level=LEVEL            debug, info, warn or error (default info)\n"
     "  --log.format=FORMAT          logfmt or json (default logfmt)\n"
+    "  --shard=I/N                  run, eval: evaluate only the SLOs of shard I of N\n"
+    "                               (FNV-1a 64 of the SLO name mod N); auto/N takes I\n"
+    "                               from HOSTNAME's trailing -ORDINAL (a StatefulSet\n"
+    "                               pod); overrides global.shard\n"
     "  --at=TIME                    eval: unix seconds or RFC 3339 (default now)\n"
     "  --until=TIME                 eval: also evaluate at every multiple of the interval\n"
     "                               after --at up to TIME, as the daemon would (remote_read:\n"
@@ -161,6 +168,7 @@ static const struct {
     {"timeout", offsetof(struct opts, timeout)},
     {"period", offsetof(struct opts, period)},
     {"report.step", offsetof(struct opts, report_step)},
+    {"shard", offsetof(struct opts, shard_text)},
     {"rules.label", 0}, /* repeatable: collected in rules_labels */
 };
 
@@ -328,6 +336,11 @@ static int eval_once(const struct config *cfg, struct backend *be, int64_t at_ms
         return -1;
     if (hist != NULL && history_record(hist, cfg, run.snap, NULL, NULL) != 0)
         rc = -1;
+    for (size_t i = 0; i < run.nover; i++)
+        fprintf(stderr,
+                "slo-sidecar: SLO %s: %zu groups, more than max_groups (%zu); only the first "
+                "%zu in label order are evaluated\n",
+                run.over[i].slo, run.over[i].groups, run.over[i].kept, run.over[i].kept);
     if (run.nfail > 0) {
         /* All or nothing: figures from a partly failed evaluation are not printed. */
         for (size_t i = 0; i < run.nfail; i++)
@@ -387,6 +400,11 @@ static int cmd_eval(const struct opts *o)
     }
     if (config_load(o->config_file, &cfg, &errs) != 0) {
         print_errors(&errs);
+        goto out;
+    }
+    if (config_shard(cfg, o->shard_text != NULL ? &o->shard : NULL, getenv("HOSTNAME"), &e) !=
+        0) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
         goto out;
     }
     if (step != 0 && step % cfg->interval_ms != 0) {
@@ -760,6 +778,7 @@ out:
 int main(int argc, char **argv)
 {
     struct opts o;
+    struct err se = {{0}};
     enum log_level level = LOG_INFO;
     enum log_format format = LOG_FORMAT_LOGFMT;
     int rc;
@@ -785,6 +804,16 @@ int main(int argc, char **argv)
         strcmp(o.cmd, "import") != 0 && strcmp(o.cmd, "status") != 0 &&
         strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "report") != 0) {
         fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
+        return 1;
+    }
+    /* rules, report and check always cover every SLO: alerts, reports and
+     * validation are about the whole config, whichever replica runs them. */
+    if (o.shard_text != NULL && strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "eval") != 0) {
+        fprintf(stderr, "slo-sidecar: --shard applies to run and eval only\n");
+        return 1;
+    }
+    if (o.shard_text != NULL && shard_parse(o.shard_text, &o.shard, &se) != 0) {
+        fprintf(stderr, "slo-sidecar: --shard: %s\n", se.msg);
         return 1;
     }
     /* import reads no config and talks to no backend. */
@@ -820,7 +849,8 @@ int main(int argc, char **argv)
     } else {
         struct daemon_opts d = {.config_path = o.config_file,
                                 .listen_addr = o.listen,
-                                .web_config_path = o.web_config_file};
+                                .web_config_path = o.web_config_file,
+                                .shard = o.shard_text != NULL ? &o.shard : NULL};
 
         rc = daemon_run(&d);
     }

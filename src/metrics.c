@@ -265,10 +265,36 @@ static int render_self(const struct snapshot *snap, struct buf *b)
                             "Webhook requests retried after a transient failure.");
     rc |= exposition_sample(b, "slo_sidecar_webhook_retries_total", NULL, NULL, 0,
                             (double)st->webhook_retries);
+    rc |= exposition_family(b, "slo_sidecar_groups_dropped_total", "counter",
+                            "Groups of grouped SLOs left out because the SLO had more than "
+                            "its max_groups, summed over evaluations.");
+    rc |= exposition_sample(b, "slo_sidecar_groups_dropped_total", NULL, NULL, 0,
+                            (double)st->groups_dropped);
+    rc |= exposition_family(b, "slo_sidecar_slos_over_group_limit", "gauge",
+                            "Grouped SLOs that had more groups than their max_groups at the "
+                            "last evaluation.");
+    rc |= exposition_sample(b, "slo_sidecar_slos_over_group_limit", NULL, NULL, 0,
+                            (double)st->slos_over_groups);
     rc |= exposition_family(b, "slo_sidecar_history_points", "gauge",
                             "Points the history keeps over all SLO instances.");
     rc |= exposition_sample(b, "slo_sidecar_history_points", NULL, NULL, 0,
                             (double)st->history_points);
+    {
+        /* Snapshots not made by the daemon carry zeroed stats: one shard. */
+        int count = st->shard_count > 0 ? st->shard_count : 1;
+        char si[16], sn[16];
+        struct exposition_label sh[2] = {{"shard", si}, {"shards", sn}};
+
+        snprintf(si, sizeof(si), "%d", count > 1 ? st->shard_index : 0);
+        snprintf(sn, sizeof(sn), "%d", count);
+        rc |= exposition_family(b, "slo_sidecar_shard_info", "gauge",
+                                "This replica's shard (--shard=I/N) and the number of shards; "
+                                "always 1.");
+        rc |= exposition_sample(b, "slo_sidecar_shard_info", NULL, sh, 2, 1);
+        rc |= exposition_family(b, "slo_sidecar_slos", "gauge",
+                                "SLOs this replica evaluates (those of its shard).");
+        rc |= exposition_sample(b, "slo_sidecar_slos", NULL, NULL, 0, (double)st->slos);
+    }
     rc |= exposition_family(b, "slo_sidecar_config_last_reload_successful", "gauge",
                             "1 when the last configuration load succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_config_last_reload_successful", NULL, NULL, 0,

@@ -1058,6 +1058,21 @@ void remote_read_client_new_round(struct remote_read_client *c)
     httpc_new_round(&c->http);
 }
 
+/* VictoriaMetrics' words for a path it does not serve (with HTTP 400). */
+#define UNSUPPORTED_PATH "unsupported path requested"
+
+/* Whether the n bytes at p (not NUL-terminated) contain the string s. */
+static int contains(const char *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+
+    for (size_t i = 0; k <= n && i <= n - k; i++) {
+        if (memcmp(p + i, s, k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * The message for a status other than 2xx, with the server's words, and
  * what to check for the statuses that have a usual cause (httpc_status_hint).
@@ -1069,13 +1084,18 @@ static void status_error(struct remote_read_client *c, char *msg, size_t len)
     char *ct = NULL;
     const char *hint = httpc_status_hint(c->status);
 
-    if (c->status == 404) {
-        say(msg, len, "remote_read is not supported by %s (HTTP 404); use mode: promql",
-                 c->http.shown_url);
-        return;
-    }
     while (n > 0 && isspace((unsigned char)c->body.data[n - 1]))
         n--;
+    /*
+     * Stores without a remote-read endpoint: Thanos answers 404, servers that
+     * route by method 405, VictoriaMetrics 1.79 400 "unsupported path requested".
+     */
+    if (c->status == 404 || c->status == 405 ||
+        (c->status == 400 && contains(c->body.data, n, UNSUPPORTED_PATH))) {
+        say(msg, len, "remote_read is not supported by %s (HTTP %ld); use mode: promql",
+            c->http.shown_url, c->status);
+        return;
+    }
     if (n == 0) {
         say(msg, len, "POST %s: HTTP %ld with an empty body", c->http.shown_url,
                  c->status);

@@ -42,23 +42,10 @@ int report_iso_weeks(int y)
     return (int)((iso_week1_monday(y + 1) - iso_week1_monday(y)) / 7);
 }
 
-/* Exactly n decimal digits at s; their value. -1 when not. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 int report_period_parse(const char *s, struct report_period *p, struct err *e)
 {
     size_t len = s != NULL ? strlen(s) : 0;
-    int y = len >= 5 ? digits(s, 4) : -1;
+    int y = len >= 5 ? util_digits(s, 4) : -1;
     int n = -1;
 
     memset(p, 0, sizeof(*p));
@@ -66,22 +53,22 @@ int report_period_parse(const char *s, struct report_period *p, struct err *e)
         return util_err(e, "period \"%s\": %s", s ? s : "", accepted);
     if (y < 1970)
         return util_err(e, "period \"%s\": the year must be 1970 or later", s);
-    if (len == 7 && (n = digits(s + 5, 2)) >= 0) {
+    if (len == 7 && (n = util_digits(s + 5, 2)) >= 0) {
         if (n < 1 || n > 12)
             return util_err(e, "period \"%s\": month %d does not exist (01..12)", s, n);
         p->kind = REPORT_MONTH;
-        snprintf(p->text, sizeof(p->text), "%04d-%02d", y, n);
-    } else if (len == 7 && s[5] == 'Q' && (n = digits(s + 6, 1)) >= 0) {
+        snprintf(p->text, sizeof(p->text), "%s", s); /* validated: canonical */
+    } else if (len == 7 && s[5] == 'Q' && (n = util_digits(s + 6, 1)) >= 0) {
         if (n < 1 || n > 4)
             return util_err(e, "period \"%s\": quarter %d does not exist (Q1..Q4)", s, n);
         p->kind = REPORT_QUARTER;
-        snprintf(p->text, sizeof(p->text), "%04d-Q%d", y, n);
-    } else if (len == 8 && s[5] == 'W' && (n = digits(s + 6, 2)) >= 0) {
+        snprintf(p->text, sizeof(p->text), "%s", s); /* validated: canonical */
+    } else if (len == 8 && s[5] == 'W' && (n = util_digits(s + 6, 2)) >= 0) {
         if (n < 1 || n > report_iso_weeks(y))
             return util_err(e, "period \"%s\": %d has ISO weeks W01..W%02d", s, y,
                             report_iso_weeks(y));
         p->kind = REPORT_WEEK;
-        snprintf(p->text, sizeof(p->text), "%04d-W%02d", y, n);
+        snprintf(p->text, sizeof(p->text), "%s", s); /* validated: canonical */
     } else {
         return util_err(e, "period \"%s\": %s", s, accepted);
     }

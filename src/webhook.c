@@ -1,8 +1,12 @@
 /*
- * webhook: the queue and the sender thread. See include/webhook.h.
+ * webhook: one queue and one sender thread per webhook. See include/webhook.h.
  *
- * A batch carries its own copy of its target, so a reload can change the
- * webhooks without touching what is already queued.
+ * Each webhook has its own worker, so a receiver that is down (retrying
+ * with backoff for minutes) never delays the others. A batch holds a
+ * reference to the target it was queued for, so a reload changes the
+ * settings of new batches without touching queued ones. One mutex guards
+ * every worker's queue, flags and the counters; each worker waits on its
+ * own condition variable.
  */
 #include "webhook.h"
 
@@ -41,28 +45,26 @@ struct batch {
     size_t nevents;
 };
 
-struct webhooks {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+struct webhooks;
+
+struct worker {
+    struct webhooks *w;
+    struct target *t;             /* for new batches; a reload may replace it */
     pthread_t thread;
+    pthread_cond_t cv;
     int running;
-    int stopping;                 /* guarded by mu; read by the transfer's progress callback */
-    struct target **targets;
-    size_t ntargets;
+    int stopping;                 /* read by the transfer's progress callback */
     struct batch q[WEBHOOK_MAX_PENDING];
     size_t qfirst, qn;
-    struct webhook_stats st;
     uint64_t rng;
 };
 
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+struct webhooks {
+    pthread_mutex_t mu;           /* guards everything below and in the workers */
+    struct worker **wk;
+    size_t nwk;
+    struct webhook_stats st;
+};
 
 int webhook_retryable(long status)
 {
@@ -157,33 +159,6 @@ fail:
     return NULL;
 }
 
-/* Replaces the targets by cfg's. Caller holds mu. 0 or -1. */
-static int set_targets(struct webhooks *w, const struct config *cfg)
-{
-    struct target **v = NULL;
-
-    if (cfg->nwebhooks > 0) {
-        v = calloc(cfg->nwebhooks, sizeof(struct target *));
-        if (v == NULL)
-            return -1;
-    }
-    for (size_t i = 0; i < cfg->nwebhooks; i++) {
-        v[i] = target_new(&cfg->webhooks[i]);
-        if (v[i] == NULL) {
-            for (size_t k = 0; k < i; k++)
-                target_unref(v[k]);
-            free(v);
-            return -1;
-        }
-    }
-    for (size_t i = 0; i < w->ntargets; i++)
-        target_unref(w->targets[i]);
-    free(w->targets);
-    w->targets = v;
-    w->ntargets = cfg->nwebhooks;
-    return 0;
-}
-
 static void batch_clear(struct batch *b)
 {
     target_unref(b->t);
@@ -202,21 +177,22 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 
 static int abort_if_stopping(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
-    struct webhooks *w = ctx;
+    struct worker *k = ctx;
     int stop;
 
     (void)a, (void)b, (void)c, (void)d;
-    pthread_mutex_lock(&w->mu);
-    stop = w->stopping;
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_lock(&k->w->mu);
+    stop = k->stopping;
+    pthread_mutex_unlock(&k->w->mu);
     return stop;
 }
 
 /*
  * One attempt. Returns the HTTP status (0 when none arrived) and the
- * Retry-After in ms (-1 when none) in *retry_after; msg describes a failure.
+ * Retry-After in ms (-1 when none) in *retry_after; msg describes a failure
+ * and is empty on success.
  */
-static long attempt(struct webhooks *w, CURL *h, const struct batch *b, int64_t *retry_after,
+static long attempt(struct worker *k, CURL *h, const struct batch *b, int64_t *retry_after,
                     char *msg, size_t len)
 {
     size_t got = 0;
@@ -237,7 +213,7 @@ static long attempt(struct webhooks *w, CURL *h, const struct batch *b, int64_t 
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_if_stopping);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, w);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, k);
     cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     *retry_after = -1;
@@ -254,8 +230,8 @@ static long attempt(struct webhooks *w, CURL *h, const struct batch *b, int64_t 
     return status;
 }
 
-/* Waits ms unless stopping. Caller holds mu. Returns 1 when stopping. */
-static int wait_ms(struct webhooks *w, int64_t ms)
+/* Waits ms unless the worker is stopped. Caller holds mu. Returns 1 when stopping. */
+static int wait_ms(struct worker *k, int64_t ms)
 {
     struct timespec until;
 
@@ -266,49 +242,51 @@ static int wait_ms(struct webhooks *w, int64_t ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
-    while (!w->stopping) {
-        if (pthread_cond_timedwait(&w->cv, &w->mu, &until) != 0)
+    while (!k->stopping) {
+        if (pthread_cond_timedwait(&k->cv, &k->w->mu, &until) != 0)
             break;
     }
-    return w->stopping;
+    return k->stopping;
 }
 
 /* Delivers one batch with its retries. Called with mu held; drops it while sending. */
-static void deliver(struct webhooks *w, CURL *h, const struct batch *b)
+static void deliver(struct worker *k, CURL *h, const struct batch *b)
 {
+    struct webhooks *w = k->w;
     char msg[CURL_ERROR_SIZE + 64];
 
-    for (int k = 1;; k++) {
+    for (int n = 1;; n++) {
         int64_t ra = -1;
-        long status;
+        long status = 0;
         int64_t wait;
 
         pthread_mutex_unlock(&w->mu);
-        status = h != NULL ? attempt(w, h, b, &ra, msg, sizeof(msg)) : 0;
-        if (h == NULL)
+        if (h != NULL)
+            status = attempt(k, h, b, &ra, msg, sizeof(msg));
+        else
             snprintf(msg, sizeof(msg), "cannot create a libcurl handle");
         pthread_mutex_lock(&w->mu);
         if (msg[0] == '\0') {
             w->st.delivered++;
             return;
         }
-        if (w->stopping) {
+        if (k->stopping) {
             w->st.dropped++;
             return;
         }
-        if (k >= b->t->max_attempts || !webhook_retryable(status) || h == NULL) {
+        if (n >= b->t->max_attempts || !webhook_retryable(status) || h == NULL) {
             char att[32];
 
             w->st.failed++;
-            snprintf(att, sizeof(att), "%d", k);
+            snprintf(att, sizeof(att), "%d", n);
             log_warn("webhook not delivered", "url", b->t->url, "err", msg, "attempts", att);
             return;
         }
         w->st.retries++;
-        wait = webhook_backoff_ms(k, next_random(&w->rng));
+        wait = webhook_backoff_ms(n, util_splitmix64(&k->rng));
         if (ra > wait)
             wait = ra;
-        if (wait_ms(w, wait)) {
+        if (wait_ms(k, wait)) {
             w->st.dropped++;
             return;
         }
@@ -317,74 +295,216 @@ static void deliver(struct webhooks *w, CURL *h, const struct batch *b)
 
 static void *sender(void *arg)
 {
-    struct webhooks *w = arg;
+    struct worker *k = arg;
     CURL *h = curl_easy_init();
 
-    pthread_mutex_lock(&w->mu);
+    pthread_mutex_lock(&k->w->mu);
     for (;;) {
         struct batch b;
 
-        while (w->qn == 0 && !w->stopping)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (w->stopping)
+        while (k->qn == 0 && !k->stopping)
+            pthread_cond_wait(&k->cv, &k->w->mu);
+        if (k->stopping)
             break;
-        b = w->q[w->qfirst];
-        memset(&w->q[w->qfirst], 0, sizeof(b));
-        w->qfirst = (w->qfirst + 1) % WEBHOOK_MAX_PENDING;
-        w->qn--;
-        deliver(w, h, &b);
+        b = k->q[k->qfirst];
+        memset(&k->q[k->qfirst], 0, sizeof(b));
+        k->qfirst = (k->qfirst + 1) % WEBHOOK_MAX_PENDING;
+        k->qn--;
+        deliver(k, h, &b);
         batch_clear(&b);
     }
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&k->w->mu);
     curl_easy_cleanup(h);
     return NULL;
+}
+
+/* A worker for c with its thread running, or NULL. Caller holds mu. */
+static struct worker *worker_start(struct webhooks *w, const struct config_webhook *c)
+{
+    struct worker *k = calloc(1, sizeof(*k));
+    pthread_condattr_t ca;
+    struct timespec ts = {0, 0};
+
+    if (k == NULL)
+        return NULL;
+    k->w = w;
+    k->t = target_new(c);
+    if (k->t == NULL) {
+        free(k);
+        return NULL;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    k->rng = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid() << 40 ^
+             (uint64_t)(uintptr_t)k;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&k->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&k->thread, NULL, sender, k) != 0) {
+        pthread_cond_destroy(&k->cv);
+        target_unref(k->t);
+        free(k);
+        return NULL;
+    }
+    k->running = 1;
+    return k;
+}
+
+/*
+ * Stops the workers ks[0..n) (already out of w's list): their transfers are
+ * abandoned and their queues dropped, counted. Takes and releases mu; the
+ * caller must not hold it. Frees them and ks.
+ */
+static void workers_stop(struct webhooks *w, struct worker **ks, size_t n)
+{
+    uint64_t before;
+
+    pthread_mutex_lock(&w->mu);
+    before = w->st.dropped;
+    for (size_t i = 0; i < n; i++) {
+        ks[i]->stopping = 1;
+        pthread_cond_broadcast(&ks[i]->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < n; i++)
+        if (ks[i]->running)
+            pthread_join(ks[i]->thread, NULL);
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = 0; i < n; i++) {
+        struct worker *k = ks[i];
+
+        while (k->qn > 0) {
+            batch_clear(&k->q[k->qfirst]);
+            k->qfirst = (k->qfirst + 1) % WEBHOOK_MAX_PENDING;
+            k->qn--;
+            w->st.dropped++;
+        }
+        target_unref(k->t);
+        pthread_cond_destroy(&k->cv);
+        free(k);
+    }
+    /* The batches in flight or waiting for a retry, and the queued ones. */
+    before = w->st.dropped - before;
+    pthread_mutex_unlock(&w->mu);
+    free(ks);
+    if (before > 0) {
+        char nb[32];
+
+        snprintf(nb, sizeof(nb), "%llu", (unsigned long long)before);
+        log_warn("webhook batches not delivered at shutdown or reload", "batches", nb);
+    }
+}
+
+/*
+ * Puts cfg's webhooks in force: a webhook whose URL stays keeps its worker
+ * and queue (new batches use the new settings), new URLs get a worker, and
+ * the workers of URLs no longer configured are returned in *gone (count
+ * *ngone) for workers_stop. Caller holds mu. 0, or -1 (memory; nothing changed).
+ */
+static int set_workers(struct webhooks *w, const struct config *cfg, struct worker ***gone,
+                       size_t *ngone)
+{
+    /* One more than needed, so none is a zero-size allocation. */
+    struct worker **nw = calloc(cfg->nwebhooks + 1, sizeof(struct worker *));
+    struct target **nt = calloc(cfg->nwebhooks + 1, sizeof(struct target *));
+    struct worker **old = calloc(w->nwk + 1, sizeof(struct worker *));
+    size_t nold = 0;
+
+    *gone = NULL;
+    *ngone = 0;
+    if (nw == NULL || nt == NULL || old == NULL)
+        goto fail;
+    for (size_t i = 0; i < cfg->nwebhooks; i++)
+        if ((nt[i] = target_new(&cfg->webhooks[i])) == NULL)
+            goto fail;
+    /* Reuse the workers of URLs that stay. */
+    for (size_t i = 0; i < cfg->nwebhooks; i++)
+        for (size_t j = 0; j < w->nwk; j++)
+            if (w->wk[j] != NULL && strcmp(w->wk[j]->t->url, nt[i]->url) == 0) {
+                nw[i] = w->wk[j];
+                w->wk[j] = NULL;
+                break;
+            }
+    for (size_t i = 0; i < cfg->nwebhooks; i++) {
+        if (nw[i] != NULL) {
+            target_unref(nw[i]->t);
+            nw[i]->t = nt[i];
+            nt[i] = NULL;
+        } else if ((nw[i] = worker_start(w, &cfg->webhooks[i])) == NULL) {
+            log_warn("webhook not started", "url", cfg->webhooks[i].url, "err",
+                     "out of memory or no thread");
+        }
+    }
+    for (size_t j = 0; j < w->nwk; j++)
+        if (w->wk[j] != NULL)
+            old[nold++] = w->wk[j];
+    /* Workers that could not start leave a hole; close it. */
+    {
+        size_t n = 0;
+
+        for (size_t i = 0; i < cfg->nwebhooks; i++)
+            if (nw[i] != NULL)
+                nw[n++] = nw[i];
+        free(w->wk);
+        w->wk = nw;
+        w->nwk = n;
+    }
+    for (size_t i = 0; i < cfg->nwebhooks; i++)
+        target_unref(nt[i]);
+    free(nt);
+    *gone = old;
+    *ngone = nold;
+    return 0;
+fail:
+    for (size_t i = 0; nt != NULL && i < cfg->nwebhooks; i++)
+        target_unref(nt[i]);
+    free(nt);
+    free(nw);
+    free(old);
+    return -1;
 }
 
 struct webhooks *webhook_start(const struct config *cfg, struct err *e)
 {
     struct webhooks *w = calloc(1, sizeof(*w));
-    pthread_condattr_t ca;
-    struct timespec ts = {0, 0};
+    struct worker **gone;
+    size_t ngone;
+    int rc;
 
     if (w == NULL) {
         util_err(e, "out of memory");
         return NULL;
     }
-    clock_gettime(CLOCK_REALTIME, &ts);
-    w->rng = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid() << 40;
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (set_targets(w, cfg) != 0) {
-        util_err(e, "out of memory");
-        goto fail;
+    pthread_mutex_lock(&w->mu);
+    rc = set_workers(w, cfg, &gone, &ngone);
+    pthread_mutex_unlock(&w->mu);
+    if (rc != 0) {
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        util_err(e, "out of memory starting the webhooks");
+        return NULL;
     }
-    if (pthread_create(&w->thread, NULL, sender, w) != 0) {
-        util_err(e, "cannot start the webhook thread");
-        goto fail;
-    }
-    w->running = 1;
+    free(gone);
     return w;
-fail:
-    for (size_t i = 0; i < w->ntargets; i++)
-        target_unref(w->targets[i]);
-    free(w->targets);
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    free(w);
-    return NULL;
 }
 
 int webhook_update(struct webhooks *w, const struct config *cfg, struct err *e)
 {
+    struct worker **gone;
+    size_t ngone;
     int rc;
 
     pthread_mutex_lock(&w->mu);
-    rc = set_targets(w, cfg);
+    rc = set_workers(w, cfg, &gone, &ngone);
     pthread_mutex_unlock(&w->mu);
-    return rc == 0 ? 0 : util_err(e, "out of memory updating the webhooks");
+    if (rc != 0)
+        return util_err(e, "out of memory updating the webhooks");
+    if (ngone > 0)
+        workers_stop(w, gone, ngone);
+    else
+        free(gone);
+    return 0;
 }
 
 void webhook_notify(struct webhooks *w, const struct history_event *ev, size_t n)
@@ -392,34 +512,34 @@ void webhook_notify(struct webhooks *w, const struct history_event *ev, size_t n
     if (w == NULL || n == 0)
         return;
     pthread_mutex_lock(&w->mu);
-    for (size_t i = 0; i < w->ntargets; i++) {
-        struct target *t = w->targets[i];
+    for (size_t i = 0; i < w->nwk; i++) {
+        struct worker *k = w->wk[i];
         struct batch *slot;
         int none;
-        char *body = webhook_body(ev, n, t->events, &none);
+        char *body = webhook_body(ev, n, k->t->events, &none);
 
         if (body == NULL) {
             if (!none) {
                 w->st.dropped++;
-                log_warn("webhook batch dropped", "url", t->url, "err", "out of memory");
+                log_warn("webhook batch dropped", "url", k->t->url, "err", "out of memory");
             }
             continue;
         }
-        if (w->qn == WEBHOOK_MAX_PENDING) {
-            batch_clear(&w->q[w->qfirst]);
-            w->qfirst = (w->qfirst + 1) % WEBHOOK_MAX_PENDING;
-            w->qn--;
+        if (k->qn == WEBHOOK_MAX_PENDING) {
+            batch_clear(&k->q[k->qfirst]);
+            k->qfirst = (k->qfirst + 1) % WEBHOOK_MAX_PENDING;
+            k->qn--;
             w->st.dropped++;
-            log_warn("webhook queue full; oldest batch dropped", "url", t->url);
+            log_warn("webhook queue full; oldest batch dropped", "url", k->t->url);
         }
-        slot = &w->q[(w->qfirst + w->qn) % WEBHOOK_MAX_PENDING];
-        slot->t = t;
-        t->refs++;
+        slot = &k->q[(k->qfirst + k->qn) % WEBHOOK_MAX_PENDING];
+        slot->t = k->t;
+        k->t->refs++;
         slot->body = body;
         slot->nevents = n;
-        w->qn++;
+        k->qn++;
+        pthread_cond_broadcast(&k->cv);
     }
-    pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -436,35 +556,21 @@ void webhook_get_stats(struct webhooks *w, struct webhook_stats *out)
 
 void webhook_stop(struct webhooks *w)
 {
-    uint64_t dropped;
+    struct worker **ks;
+    size_t n;
 
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->mu);
-    dropped = w->st.dropped;
-    w->stopping = 1;
-    pthread_cond_broadcast(&w->cv);
+    ks = w->wk;
+    n = w->nwk;
+    w->wk = NULL;
+    w->nwk = 0;
     pthread_mutex_unlock(&w->mu);
-    if (w->running)
-        pthread_join(w->thread, NULL);
-    /* The batch being sent or waiting for its retry, and the queued ones. */
-    dropped = w->st.dropped - dropped + w->qn;
-    if (dropped > 0) {
-        char n[32];
-
-        snprintf(n, sizeof(n), "%llu", (unsigned long long)dropped);
-        log_warn("webhook batches not delivered at shutdown", "batches", n);
-    }
-    while (w->qn > 0) {
-        batch_clear(&w->q[w->qfirst]);
-        w->qfirst = (w->qfirst + 1) % WEBHOOK_MAX_PENDING;
-        w->qn--;
-        w->st.dropped++;
-    }
-    for (size_t i = 0; i < w->ntargets; i++)
-        target_unref(w->targets[i]);
-    free(w->targets);
-    pthread_cond_destroy(&w->cv);
+    if (n > 0)
+        workers_stop(w, ks, n);
+    else
+        free(ks);
     pthread_mutex_destroy(&w->mu);
     free(w);
 }

@@ -92,7 +92,9 @@ if (expect.existingConfigMap) {
 // that NOTES tell the user to add to the Prometheus pod (validated as a
 // Prometheus resource's spec, which is where kube-prometheus-stack puts them).
 let pod = null;
-const deps = byKind("Deployment");
+// Sharding (expect.shards = N): a StatefulSet in place of the Deployment.
+const workload = expect.shards ? "StatefulSet" : "Deployment";
+const deps = byKind(workload);
 if (expect.sidecar) {
     ok(deps.length === 0, "sidecar mode: no Deployment");
     if (args.notes) {
@@ -107,11 +109,23 @@ if (expect.sidecar) {
             pod = { spec: { containers: spec.containers, volumes: spec.volumes } };
         }
     }
-} else if (ok(deps.length === 1, "one Deployment")) {
+} else if (ok(deps.length === 1, `one ${workload}`)) {
     const d = deps[0];
     pod = d.spec.template;
     const sel = d.spec.selector.matchLabels;
-    ok(Object.entries(sel).every(([k, v]) => pod.metadata.labels[k] === v), "Deployment selector matches its pod labels");
+    ok(Object.entries(sel).every(([k, v]) => pod.metadata.labels[k] === v), `${workload} selector matches its pod labels`);
+    if (expect.shards) {
+        ok(byKind("Deployment").length === 0, "sharding: no Deployment");
+        ok(d.spec.replicas === expect.shards, `sharding: ${expect.shards} replicas`, `got ${d.spec.replicas}`);
+        ok(d.spec.podManagementPolicy === "Parallel", "sharding: pods start in parallel");
+        ok(d.spec.strategy === undefined, "sharding: no Deployment strategy");
+        const svc = byKind("Service")[0];
+        ok(svc && d.spec.serviceName === svc.metadata.name, "sharding: serviceName is the chart's Service");
+        // Every pod carries the selector labels, so the one Service and its
+        // ServiceMonitor scrape every shard.
+        ok(svc && !Object.keys(svc.spec.selector).some((k) => k.startsWith("statefulset.kubernetes.io/")
+            || k.startsWith("apps.kubernetes.io/")), "sharding: the Service selects every shard's pod");
+    }
     const psc = pod.spec.securityContext ?? {};
     ok(psc.runAsNonRoot === true && psc.runAsUser === 65532 && psc.runAsGroup === 65532 && psc.fsGroup === 65532,
         "pod securityContext: runAsNonRoot, uid/gid/fsGroup 65532");
@@ -202,6 +216,9 @@ if (pod) {
             ok(!Object.values(volumes).some((v) => v.name === "slo-sidecar-state"), "no state volume");
         }
         for (const a of expect.args ?? []) ok(main.args.includes(a), `arg ${a}`);
+        const shardArgs = main.args.filter((a) => a.startsWith("--shard"));
+        if (expect.shards) ok(eq(shardArgs, [`--shard=auto/${expect.shards}`]), `arg --shard=auto/${expect.shards}`, `got ${shardArgs}`);
+        else ok(shardArgs.length === 0, "no --shard (every replica evaluates every SLO)");
         for (const [k, v] of Object.entries(expect.env ?? {}))
             ok((main.env ?? []).some((e) => e.name === k && e.value === v), `env ${k}=${v}`);
     }

@@ -4,7 +4,7 @@
 # Needs build/tools/helm and tests/deploy/node_modules (scripts/deps-npm.sh),
 # the slo-sidecar binary (default build/slo-sidecar), promtool and amtool.
 #
-# For each scenario (defaults; every optional part on; basic auth with the
+# For each scenario (defaults; every optional part on; sharding; basic auth with the
 # config reloader; an existing ConfigMap; sidecar mode; the example config):
 # helm lint --strict, helm template, every manifest validated against the
 # Kubernetes / prometheus-operator schemas (unknown fields too), the chart's
@@ -206,6 +206,39 @@ if render sidecar -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/de
     config_checks sidecar
 fi
 
+section "scenario sharding: a StatefulSet of 3 shards, --shard=auto/3, one Service and ServiceMonitor over all"
+if render sharding -f "$HERE/values/sharding.yaml"; then
+    node_check sharding "" '{"kinds":["ConfigMap","PodDisruptionBudget","Service","ServiceAccount","ServiceMonitor","StatefulSet"],
+        "checksum":true,"shards":3,"serviceMonitor":true,"PodDisruptionBudget":1,
+        "sloNames":["prometheus-query-api-availability"]}'
+    config_checks sharding
+    # Each pod's name (HOSTNAME, NAME-I) gives its shard: the binary as in the
+    # pod, against a closed port. A shard without the SLO evaluates nothing
+    # (exit 0), the one with it fails on the backend (exit 2); none may fail on
+    # the host name (exit 1), and NAME-3 must.
+    sts=$(sed -n '/^kind: StatefulSet/,/^---/s/^  name: //p' "$WORK/sharding/manifest.yaml" | head -n 1)
+    sed 's#url: .*#url: http://127.0.0.1:1#' "$WORK/sharding/slos.yaml" > "$WORK/sharding/closed.yaml"
+    want=$(python3 -c '
+import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode(): h = ((h ^ b) * 0x100000001b3) & (2 ** 64 - 1)
+print(h % 3)' prometheus-query-api-availability)
+    codes=""
+    for i in 0 1 2 3; do
+        HOSTNAME="$sts-$i" "$BIN" eval --config.file="$WORK/sharding/closed.yaml" --shard=auto/3 \
+            > /dev/null 2> "$WORK/sharding/eval-$i.err"
+        codes="$codes$?"
+    done
+    expect_codes=""
+    for i in 0 1 2; do [ "$i" = "$want" ] && expect_codes="${expect_codes}2" || expect_codes="${expect_codes}0"; done
+    if [ "$codes" = "${expect_codes}1" ] && grep -q 'not below 3' "$WORK/sharding/eval-3.err"; then
+        ok "pods $sts-0..2 resolve --shard=auto/3; only $sts-$want evaluates the SLO; $sts-3 is refused"
+    else
+        bad "eval --shard=auto/3 as pods $sts-0..3 exited $codes, expected ${expect_codes}1 (SLO on shard $want)"
+        cat "$WORK"/sharding/eval-*.err | sed 's/^/       /'
+    fi
+fi
+
 section "checksum/config rolls the pod on config changes only"
 sum() { "$HELM" template slo "$CHART" "$@" 2>/dev/null | sed -n 's/.*checksum\/config: //p'; }
 s0=$(sum)
@@ -254,6 +287,11 @@ must_fail "configYaml that is not YAML" "not valid YAML" --set 'configYaml=a: [b
 must_fail "a misspelt value (schema)" "additional properties 'servicemonitor'" --set servicemonitor.enabled=true
 must_fail "an unknown mode (schema)" "/prometheus/mode" --set prometheus.mode=remote
 must_fail "a bad scrape interval (schema)" "/serviceMonitor/interval" --set serviceMonitor.interval=30
+must_fail "sharding in sidecar mode" "sharding.enabled needs deployment.enabled" \
+    --set sharding.enabled=true --set deployment.enabled=false --set service.selector.a=b
+must_fail "sharding with one shared state volume" "must not be one persistentVolumeClaim" \
+    --set sharding.enabled=true --set stateFile.volume.persistentVolumeClaim.claimName=x
+must_fail "0 shards (schema)" "/sharding/shards" --set sharding.enabled=true --set sharding.shards=0
 
 section "chart metadata"
 app=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$CHART/Chart.yaml")

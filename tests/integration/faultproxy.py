@@ -60,6 +60,19 @@ restarting server would, so each fault starts on a fresh connection):
                 processing would load too many samples into memory in query
                 execution"}
 
+  mimir         Grafana Mimir's front: the Prometheus API only under /prometheus
+                (/prometheus/api/v1/query, /prometheus/api/v1/read; any other
+                path 404 "404 page not found"), and only with an
+                X-Scope-OrgID header (without: 401 text/plain "no org id", as
+                Mimir and Cortex answer); the prefix is stripped and the
+                request passed to the upstream, streamed answers included
+  cortex        as mimir, and remote read as Cortex answers it: SAMPLES whatever
+                the client accepts (the proxy rewrites the ReadRequest to ask
+                the upstream for SAMPLES only), snappy-compressed, without
+                Content-Encoding and with the type Go's sniffing gives,
+                application/octet-stream (Cortex's SerializeProtoResponse sets
+                no header)
+
 badcrc and cutframe need a streamed answer; for any other answer they reply
 500 "faultproxy: ... needs a streamed remote-read answer", which the test
 would notice as the wrong cause.
@@ -80,7 +93,7 @@ import urllib.parse
 
 MODES = ["pass", "refused", "reset", "slow", "slowbody", "http500", "http429", "truncated",
          "html200", "redirect", "ctype", "ctype-header", "badcrc", "cutframe", "samplelimit",
-         "blip503"]
+         "blip503", "mimir", "cortex"]
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
        "upgrade", "host", "content-length"}
 STREAMED = "application/x-streamed-protobuf"
@@ -111,6 +124,86 @@ def uvarint(b, i):
         if c < 0x80:
             return x, i
         s += 7
+
+
+def uvarint_bytes(x):
+    out = bytearray()
+    while x >= 0x80:
+        out.append(x & 0x7F | 0x80)
+        x >>= 7
+    out.append(x)
+    return bytes(out)
+
+
+def snappy_decode(b):
+    """A snappy block (the format remote read uses), decompressed."""
+    n, i = uvarint(b, 0)
+    out = bytearray()
+    while i < len(b):
+        tag = b[i]
+        i += 1
+        kind = tag & 3
+        if kind == 0:                       # literal
+            ln = tag >> 2
+            if ln >= 60:
+                ln = int.from_bytes(b[i:i + ln - 59], "little")
+                i += (tag >> 2) - 59
+            ln += 1
+            out += b[i:i + ln]
+            i += ln
+            continue
+        if kind == 1:                       # copy, 1-byte offset
+            ln, off = ((tag >> 2) & 7) + 4, ((tag >> 5) << 8) | b[i]
+            i += 1
+        elif kind == 2:                     # copy, 2-byte offset
+            ln, off = (tag >> 2) + 1, int.from_bytes(b[i:i + 2], "little")
+            i += 2
+        else:                               # copy, 4-byte offset
+            ln, off = (tag >> 2) + 1, int.from_bytes(b[i:i + 4], "little")
+            i += 4
+        for _ in range(ln):
+            out.append(out[-off])
+    if len(out) != n:
+        raise ValueError("snappy: %d bytes decoded, %d announced" % (len(out), n))
+    return bytes(out)
+
+
+def snappy_encode(b):
+    """A valid snappy block of literals only (no compression: enough here)."""
+    out = bytearray(uvarint_bytes(len(b)))
+    for i in range(0, len(b), 65536):
+        part = b[i:i + 65536]
+        n = len(part) - 1
+        if n < 60:
+            out.append(n << 2)
+        elif n < 256:
+            out += bytes([60 << 2, n])
+        else:
+            out += bytes([61 << 2]) + n.to_bytes(2, "little")
+        out += part
+    return bytes(out)
+
+
+def samples_only(body):
+    """The snappy ReadRequest body with accepted_response_types (field 2)
+    replaced by SAMPLES (0) alone: the queries (field 1) are kept as they are."""
+    msg = snappy_decode(body)
+    out = bytearray()
+    i = 0
+    while i < len(msg):
+        start = i
+        key, i = uvarint(msg, i)
+        if key & 7 == 0:
+            _, i = uvarint(msg, i)
+        elif key & 7 == 2:
+            n, i = uvarint(msg, i)
+            i += n
+        else:
+            raise ValueError("ReadRequest: wire type %d" % (key & 7))
+        if key >> 3 != 2:
+            out += msg[start:i]
+    out += b"\x10\x00"
+    return snappy_encode(bytes(out))
 
 
 def split_frames(body):
@@ -363,6 +456,8 @@ class Proxy:
     def serve_mode(self, c, req, mode):
         read = req.path.split("?")[0].endswith("/read")
         close = (req.header("connection") or "").lower() == "close"
+        if mode in ("mimir", "cortex"):
+            return self.serve_tenant(c, req, mode, read, close)
         if mode == "pass":
             try:
                 a = self.fetch(req)
@@ -483,6 +578,32 @@ class Proxy:
         self.reply(c, 500, "Internal Server Error", [("Content-Type", "text/plain")],
                    b"faultproxy: unknown mode\n")
         return 500
+
+
+    def serve_tenant(self, c, req, mode, read, close):
+        """Mimir's or Cortex's front (see the modes in the docstring)."""
+        text = [("Content-Type", "text/plain; charset=utf-8")]
+        if not req.path.startswith("/prometheus/"):
+            self.reply(c, 404, "Not Found", text, b"404 page not found\n")
+            return 404
+        tenant = req.header("x-scope-orgid")
+        if not tenant:
+            self.reply(c, 401, "Unauthorized", text, b"no org id\n")
+            return 401
+        with self.lock:
+            k = "tenant " + tenant
+            self.stats[k] = self.stats.get(k, 0) + 1
+        req.path = req.path[len("/prometheus"):]
+        if mode == "cortex" and read:
+            req.body = samples_only(req.body)
+        a = self.fetch(req)
+        if mode == "cortex" and read and a.status == 200:
+            hs = [(k, v) for k, v in a.headers
+                  if k.lower() not in ("content-type", "content-encoding")]
+            hs.append(("Content-Type", "application/octet-stream"))
+            self.reply(c, 200, "OK", hs, a.body, close)
+            return "200 SAMPLES" if close else ("200 SAMPLES",)
+        return (a.status,) if self.forward(c, a, close) else a.status
 
 
 def control_handler(proxy):

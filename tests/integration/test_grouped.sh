@@ -118,4 +118,44 @@ then
 else
     bad "remote_read incremental groups differ from a one-shot eval"
 fi
+
+# max_groups: 1 keeps the first group in label order (instance="a"), in eval
+# (with a warning) and in the daemon (logged once, counted on /metrics).
+sed 's/    group_by: \[instance\]/    group_by: [instance]\n    max_groups: 1/' "$cfg" > "$WORK/grouped-max.yaml"
+if "$BIN" eval --config.file="$WORK/grouped-max.yaml" --at="$END" > "$WORK/gmax.json" \
+        2> "$WORK/gmax.err"; then
+    got=$(python3 -c 'import json,sys; print(",".join(s["group"]["instance"] for s in json.load(open(sys.argv[1]))["slos"]))' "$WORK/gmax.json")
+    [ "$got" = a ] && ok "max_groups 1: eval keeps instance a only" || bad "max_groups 1: groups $got"
+    grep -q 'SLO checkout-by-instance: 2 groups, more than max_groups (1)' "$WORK/gmax.err" \
+        && ok "eval warns: $(cat "$WORK/gmax.err")" || bad "no warning: $(cat "$WORK/gmax.err")"
+else
+    bad "eval with max_groups failed: $(cat "$WORK/gmax.err")"
+fi
+sed 's/^  interval: 2s$/  interval: 1s/' "$WORK/grouped-max.yaml" > "$WORK/grouped-max-d.yaml"
+port=$(free_port)
+"$BIN" --config.file="$WORK/grouped-max-d.yaml" --web.listen-address="127.0.0.1:$port" \
+    > "$WORK/gmax-daemon.log" 2>&1 &
+gpid=$!
+if wait_http "http://127.0.0.1:$port/-/ready" 30 $gpid; then
+    sleep 2.5
+    curl -s "http://127.0.0.1:$port/metrics" > "$WORK/gmax.metrics"
+    python3 - "$WORK/gmax.metrics" <<'PY' || FAILED=1
+import re, sys
+text = open(sys.argv[1]).read()
+bad = 0
+dropped = float(re.search(r"^slo_sidecar_groups_dropped_total (\S+)$", text, re.M).group(1))
+over = float(re.search(r"^slo_sidecar_slos_over_group_limit (\S+)$", text, re.M).group(1))
+inst = set(re.findall(r'^slo_\w+\{[^}]*instance="(\w+)"', text, re.M))
+if dropped < 2 or over != 1 or inst != {"a"}:
+    print("  FAIL: dropped %s, over %s, instances %s" % (dropped, over, inst)); bad = 1
+else:
+    print("  ok: daemon: only instance a published; groups dropped %g, SLOs over 1" % dropped)
+sys.exit(bad)
+PY
+    n=$(grep -c 'msg="SLO has more groups than max_groups' "$WORK/gmax-daemon.log")
+    [ "$n" = 1 ] && ok "the daemon logs it once" || bad "logged $n times"
+else
+    bad "daemon with max_groups not ready: $(tail -3 "$WORK/gmax-daemon.log")"
+fi
+stop_pid $gpid 5
 exit $FAILED

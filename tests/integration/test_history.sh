@@ -199,7 +199,14 @@ print("  %s: %d status events delivered to /all after 2 retried 503s; /alerts go
       % ("FAIL" if bad else "ok", len(want)))
 sys.exit(bad)
 EOF
-curl -s "$base/metrics" > "$WORK/hist-metrics.txt"
+# The counters reach /metrics with the next evaluation's snapshot.
+for _ in $(seq 1 40); do
+    curl -s "$base/metrics" > "$WORK/hist-metrics.txt"
+    grep -q '^slo_sidecar_webhook_batches_total{result="delivered"} [1-9]' "$WORK/hist-metrics.txt" \
+        && grep -q '^slo_sidecar_webhook_batches_total{result="failed"} [1-9]' "$WORK/hist-metrics.txt" \
+        && break
+    sleep 0.25
+done
 python3 - "$WORK/hist-metrics.txt" <<'EOF' || FAILED=1
 import re, sys
 m = {}

@@ -70,7 +70,7 @@ else
     head -60 "$WORK/vg.valgrind"
 fi
 [ -s "$WORK/vg.state.history" ] && ok "history saved at shutdown" || bad "no history file"
-grep -q 'msg="webhook batches not delivered at shutdown"' "$WORK/vg.log" \
+grep -q 'msg="webhook batches not delivered at shutdown or reload"' "$WORK/vg.log" \
     && ok "the webhook sender was stopped while retrying" \
     || bad "the webhook was not retrying at shutdown: $(grep -c webhook "$WORK/vg.log") log lines"
 exit $FAILED

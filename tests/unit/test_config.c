@@ -728,6 +728,30 @@ static void test_interval_rules(void **state)
                   "or 7d, got a mapping");
 }
 
+static void test_group_limits(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok("global: {prometheus: {url: 'http://p'}}\n" SLO_A EVENTS);
+    assert_int_equal(cfg->slos[0].max_groups, 1000);
+    assert_int_equal(cfg->slos[0].group_ttl_ms, 0);
+    config_free(cfg);
+    assert_errors("global: {prometheus: {url: 'http://p'}}\n"
+                  "slos:\n"
+                  "  - {name: a, service: s, objective: 99, period: 7d, max_groups: 5,\n"
+                  "     group_ttl: 1h, sli: {events: {error: e, total: t}}}\n",
+                  "t.yaml:3:66: slos[0].max_groups: needs group_by",
+                  "t.yaml:4:17: slos[0].group_ttl: needs group_by");
+    assert_errors("global: {prometheus: {url: 'http://p'}}\n"
+                  "slos:\n"
+                  "  - {name: a, service: s, objective: 99, period: 7d, group_by: [ns],\n"
+                  "     max_groups: 0, group_ttl: 30s, sli: {events: {error: e, total: t}}}\n",
+                  "t.yaml:4:18: slos[0].max_groups: must be a whole number from 1 to 100000, "
+                  "got 0",
+                  "t.yaml:4:32: slos[0].group_ttl: must be at least 1m");
+}
+
 static void test_webhooks(void **state)
 {
     struct config *cfg;
@@ -1803,6 +1827,7 @@ int main(void)
         cmocka_unit_test(test_prometheus_url_rules),
         cmocka_unit_test(test_prometheus_retries_rules),
         cmocka_unit_test(test_webhooks),
+        cmocka_unit_test(test_group_limits),
         cmocka_unit_test(test_prometheus_mode_and_read_path_rules),
         cmocka_unit_test(test_headers_refuse_authorization_and_bad_names),
         cmocka_unit_test(test_auth_options_are_exclusive_and_complete),

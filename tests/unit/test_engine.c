@@ -268,10 +268,102 @@ static void test_merge_keeps_failed_slo_for_five_intervals_only(void **state)
     config_free(cfg);
 }
 
+static const char grouped_yaml[] =
+    "global:\n"
+    "  prometheus: {url: 'http://p'}\n"
+    "slos:\n"
+    "  - name: g\n"
+    "    service: s\n"
+    "    objective: 99\n"
+    "    period: 7d\n"
+    "    group_by: [ns]\n"
+    "    group_ttl: 10m\n"
+    "    max_groups: 5\n"
+    "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
+
+/* A group entry of SLO g at at: events in the 5m window when active. */
+static void group_entry(const struct config *cfg, const char *ns, int64_t at, int active,
+                        struct snapshot *into)
+{
+    struct slo_window w[SLO_MAX_WINDOWS];
+    struct backend_counts c[SLO_MAX_WINDOWS];
+    struct labels g;
+    struct snapshot_slo s;
+    size_t nw = slo_windows(&cfg->slos[0], at, w, SLO_MAX_WINDOWS);
+
+    memset(c, 0, sizeof(c));
+    c[0].has = 1;
+    c[0].total = active ? 10 : 0;
+    c[0].good = c[0].total;
+    c[nw - 1].has = 1;
+    c[nw - 1].total = c[nw - 1].good = 1000;
+    labels_init(&g);
+    assert_int_equal(labels_set(&g, "ns", ns), 0);
+    assert_int_equal(engine_build_entry(cfg, &cfg->slos[0], at, w, nw, c, &g, &s), 0);
+    assert_int_equal(s.last_active_ms, active ? at : 0);
+    labels_free(&g);
+    assert_int_equal(snapshot_take(into, &s), 0);
+}
+
+static int has_group(const struct snapshot *snap, const char *ns)
+{
+    for (size_t i = 0; i < snap->n; i++)
+        if (strcmp(labels_get(&snap->slos[i].group, "ns"), ns) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_group_ttl_drops_idle_groups(void **state)
+{
+    struct config *cfg = NULL;
+    struct engine_run run;
+    struct snapshot *s1, *s2, *s3;
+    const int64_t min = 60000;
+
+    (void)state;
+    assert_int_equal(config_parse("g.yaml", grouped_yaml, sizeof(grouped_yaml) - 1, &cfg, NULL),
+                     0);
+    assert_int_equal(cfg->slos[0].max_groups, 5);
+    assert_int_equal(cfg->slos[0].group_ttl_ms, 10 * min);
+    /* T: a active, b idle (seen for the first time: it starts fresh). */
+    memset(&run, 0, sizeof(run));
+    run.snap = snapshot_new(AT);
+    group_entry(cfg, "a", AT, 1, run.snap);
+    group_entry(cfg, "b", AT, 0, run.snap);
+    s1 = engine_merge(cfg, &run, NULL, 0);
+    engine_run_free(&run);
+    assert_int_equal(s1->n, 2);
+    assert_int_equal(s1->slos[1].last_active_ms, AT);
+    /* T+10m: both idle, within the TTL; c new and idle. */
+    run.snap = snapshot_new(AT + 10 * min);
+    group_entry(cfg, "a", AT + 10 * min, 0, run.snap);
+    group_entry(cfg, "b", AT + 10 * min, 0, run.snap);
+    group_entry(cfg, "c", AT + 10 * min, 0, run.snap);
+    s2 = engine_merge(cfg, &run, s1, 0);
+    engine_run_free(&run);
+    assert_int_equal(s2->n, 3);
+    /* T+11m: a active again; b idle for 11m: dropped; c idle for 1m: kept. */
+    run.snap = snapshot_new(AT + 11 * min);
+    group_entry(cfg, "a", AT + 11 * min, 1, run.snap);
+    group_entry(cfg, "b", AT + 11 * min, 0, run.snap);
+    group_entry(cfg, "c", AT + 11 * min, 0, run.snap);
+    s3 = engine_merge(cfg, &run, s2, 0);
+    engine_run_free(&run);
+    assert_int_equal(s3->n, 2);
+    assert_true(has_group(s3, "a"));
+    assert_false(has_group(s3, "b"));
+    assert_true(has_group(s3, "c"));
+    snapshot_free(s1);
+    snapshot_free(s2);
+    snapshot_free(s3);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry_figures),
+        cmocka_unit_test(test_group_ttl_drops_idle_groups),
         cmocka_unit_test(test_metrics_exact_lines_and_absent_series),
         cmocka_unit_test(test_json_nulls_for_absent),
         cmocka_unit_test(test_calendar_entry_in_a_time_zone),

@@ -993,6 +993,47 @@ static void test_404_says_remote_read_is_not_supported(void **state)
     assert_int_equal(remote_read_client_unreachable(f->c), 0);
 }
 
+/* A store that answers status with body: the "not supported" message or not. */
+static void unsupported_case(struct fixture *f, long status, const char *body, int unsupported)
+{
+    struct bytes b = {0};
+    char want[256];
+
+    bytes_add(&b, body, strlen(body));
+    set_body(f, &b);
+    bytes_free(&b);
+    f->srv.status = (int)status;
+    f->srv.content_type = "text/plain; charset=utf-8";
+    snprintf(want, sizeof(want), "remote_read is not supported by "
+             "%s/api/v1/read (HTTP %ld); use mode: promql", f->cfg.url, status);
+    assert_int_equal(run(f, 1), -1);
+    if (unsupported)
+        assert_string_equal(f->e.msg, want);
+    else
+        assert_null(strstr(f->e.msg, "not supported"));
+}
+
+static void test_405_says_remote_read_is_not_supported(void **state)
+{
+    unsupported_case(*state, 405, "Method Not Allowed\n", 1);
+}
+
+/* VictoriaMetrics 1.79's exact answer to POST /api/v1/read. */
+static void test_victoriametrics_400_says_remote_read_is_not_supported(void **state)
+{
+    unsupported_case(*state, 400, "remoteAddr: \"127.0.0.1:50220\"; requestURI: /api/v1/read; "
+                     "unsupported path requested: \"/api/v1/read\"\n", 1);
+}
+
+/* Any other 400 is the store's own complaint, reported with its words. */
+static void test_other_400_is_not_taken_for_unsupported(void **state)
+{
+    struct fixture *f = *state;
+
+    unsupported_case(f, 400, "bad request: invalid matcher\n", 0);
+    assert_non_null(strstr(f->e.msg, "HTTP 400: \"bad request: invalid matcher\""));
+}
+
 static void test_500_text_body_is_reported(void **state)
 {
     struct fixture *f = *state;
@@ -1420,6 +1461,9 @@ int main(void)
         SERVER_TEST(test_samples_body_over_cap_is_an_error),
         SERVER_TEST(test_samples_decoded_memory_cap_is_an_error),
         SERVER_TEST(test_404_says_remote_read_is_not_supported),
+        SERVER_TEST(test_405_says_remote_read_is_not_supported),
+        SERVER_TEST(test_victoriametrics_400_says_remote_read_is_not_supported),
+        SERVER_TEST(test_other_400_is_not_taken_for_unsupported),
         SERVER_TEST(test_500_text_body_is_reported),
         SERVER_TEST(test_html_answer_is_an_error),
         SERVER_TEST(test_redirect_is_an_error),

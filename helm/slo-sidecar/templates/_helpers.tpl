@@ -188,6 +188,10 @@ args:
   - --web.listen-address=:{{ $v.containerPort }}
   - --log.level={{ $v.log.level }}
   - --log.format={{ $v.log.format }}
+  {{- if and $v.sharding.enabled (not .sidecar) }}
+  {{- /* The ordinal comes from HOSTNAME (the StatefulSet pod's name, NAME-I). */}}
+  - --shard=auto/{{ $v.sharding.shards }}
+  {{- end }}
   {{- range $v.extraArgs }}
   - {{ . | quote }}
   {{- end }}
