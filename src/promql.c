@@ -460,7 +460,11 @@ void promql_client_new_round(struct promql_client *c)
     httpc_new_round(&c->http);
 }
 
-/* "query=<escaped>&time=<seconds>.<millis>"; caller frees. */
+/*
+ * "query=<escaped>&time=<seconds>.<millis>&partial_response=false"; caller
+ * frees. Thanos answers an error instead of a partial result with the
+ * last; Prometheus and the other stores ignore it.
+ */
 static char *form_body(CURL *curl, const char *query, int64_t at_ms)
 {
     char *q = curl_easy_escape(curl, query, 0);
@@ -469,7 +473,8 @@ static char *form_body(CURL *curl, const char *query, int64_t at_ms)
 
     if (q == NULL)
         return NULL;
-    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64, q, at_ms < 0 ? "-" : "",
+    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64 "&partial_response=false", q,
+                      at_ms < 0 ? "-" : "",
                       mag / 1000, mag % 1000);
     curl_free(q);
     return s;
@@ -516,6 +521,20 @@ static int attempt(struct promql_client *c, struct promql_result *r, char *msg, 
     curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
     if (parse_body(c->body.data, c->body.len, *code, ct, r, &sub) != 0) {
         snprintf(msg, len, "%s", sub.msg);
+        return -1;
+    }
+    /*
+     * Warnings mean the store may have answered from part of its data (a
+     * Thanos store or a Prometheus remote-read source that failed): counts
+     * from it could be too low, so they are not used.
+     */
+    if (r->nwarnings > 0) {
+        snprintf(msg, len,
+                 "the store answered with a warning, so its data may be partial; not used: "
+                 "\"%.200s\"%s",
+                 r->warnings[0], r->nwarnings > 1 ? " (and more)" : "");
+        promql_result_free(r);
+        promql_result_init(r);
         return -1;
     }
     return 0;

@@ -73,6 +73,20 @@ restarting server would, so each fault starts on a fresh connection):
                 application/octet-stream (Cortex's SerializeProtoResponse sets
                 no header)
 
+  thanos        a Thanos querier: the query API passed through, no remote-read
+                endpoint (/api/v1/read: 404 "404 page not found"); counts the
+                queries that carried partial_response=false in the stats
+  thanos-down   as thanos, with one of its stores down: a query with
+                partial_response=false gets what Thanos answers then, 422
+                {"status":"error","errorType":"execution","error":"expanding
+                series: proxy Series(): rpc error: code = Aborted desc = No
+                StoreAPIs matched for this query"}; one without (a querier
+                that allows partial responses) gets the upstream answer with
+                "warnings": ["No StoreAPIs matched for this query"] added
+  thanos-partial  as thanos-down, but partial responses whatever the request
+                asks (a querier run with --query.partial-response and a client
+                that does not opt out): the answer with the warning
+
 badcrc and cutframe need a streamed answer; for any other answer they reply
 500 "faultproxy: ... needs a streamed remote-read answer", which the test
 would notice as the wrong cause.
@@ -93,7 +107,7 @@ import urllib.parse
 
 MODES = ["pass", "refused", "reset", "slow", "slowbody", "http500", "http429", "truncated",
          "html200", "redirect", "ctype", "ctype-header", "badcrc", "cutframe", "samplelimit",
-         "blip503", "mimir", "cortex"]
+         "blip503", "mimir", "cortex", "thanos", "thanos-down", "thanos-partial"]
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
        "upgrade", "host", "content-length"}
 STREAMED = "application/x-streamed-protobuf"
@@ -109,6 +123,8 @@ BLIP = 2            # 503s answered after a switch to blip503
 PROM422 = (b'{"status":"error","errorType":"execution","error":"query processing would load '
            b'too many samples into memory in query execution"}')
 LIMIT400 = b"exceeded sample limit (50000000)\n"
+THANOS422 = (b'{"status":"error","errorType":"execution","error":"expanding series: proxy '
+             b'Series(): rpc error: code = Aborted desc = No StoreAPIs matched for this query"}')
 QUERY_JSON = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
 # A snappy framed-stream header and a few protobuf-looking bytes.
 PROTO_BYTES = b"\xff\x06\x00\x00sNaPpY\x01\x0a\x00\x00\x08\x12\x06\x0a\x04\x08\x01\x10\x02"
@@ -458,6 +474,8 @@ class Proxy:
         close = (req.header("connection") or "").lower() == "close"
         if mode in ("mimir", "cortex"):
             return self.serve_tenant(c, req, mode, read, close)
+        if mode.startswith("thanos"):
+            return self.serve_thanos(c, req, mode, read, close)
         if mode == "pass":
             try:
                 a = self.fetch(req)
@@ -604,6 +622,35 @@ class Proxy:
             self.reply(c, 200, "OK", hs, a.body, close)
             return "200 SAMPLES" if close else ("200 SAMPLES",)
         return (a.status,) if self.forward(c, a, close) else a.status
+
+
+    def serve_thanos(self, c, req, mode, read, close):
+        """A Thanos querier (see the modes in the docstring)."""
+        if read:
+            self.reply(c, 404, "Not Found", [("Content-Type", "text/plain; charset=utf-8")],
+                       b"404 page not found\n")
+            return 404
+        form = urllib.parse.parse_qs(req.body.decode("utf-8", "replace"))
+        strict = form.get("partial_response", [""])[0] == "false"
+        if strict:
+            with self.lock:
+                self.stats["partial_response=false"] = self.stats.get(
+                    "partial_response=false", 0) + 1
+        if mode == "thanos":
+            return (lambda a: (a.status,) if self.forward(c, a, close) else a.status)(
+                self.fetch(req))
+        if mode == "thanos-down" and strict:
+            self.reply(c, 422, "Unprocessable Entity", [("Content-Type", "application/json")],
+                       THANOS422)
+            return 422
+        # The answer is rewritten: ask the upstream for it uncompressed.
+        req.headers = [(k, v) for k, v in req.headers if k.lower() != "accept-encoding"]
+        a = self.fetch(req)
+        doc = json.loads(a.body)
+        doc["warnings"] = ["No StoreAPIs matched for this query"]
+        self.reply(c, 200, "OK", [("Content-Type", "application/json")],
+                   json.dumps(doc).encode(), close)
+        return "200 partial" if close else ("200 partial",)
 
 
 def control_handler(proxy):

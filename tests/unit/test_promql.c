@@ -782,7 +782,8 @@ static void test_query_posts_form_to_api_v1_query(void **state)
     assert_string_equal(f->srv.method, "POST");
     assert_string_equal(f->srv.url, "/api/v1/query");
     assert_string_equal(f->srv.form, "query=sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B5m%5D%29%29"
-                                     "%20%2F%202%20%2B%201&time=1793491200.123");
+                                     "%20%2F%202%20%2B%201&time=1793491200.123"
+                                     "&partial_response=false");
     assert_string_equal(f->srv.content_type_in, "application/x-www-form-urlencoded");
     assert_string_equal(f->srv.accept, "application/json");
     assert_string_equal(f->srv.user_agent, "slo-sidecar/" SLO_VERSION);
@@ -797,10 +798,10 @@ static void test_query_time_keeps_three_decimals(void **state)
 
     assert_int_equal(promql_query(client(f), "up", 1793491200005LL, &r, &e), 0);
     promql_result_free(&r);
-    assert_string_equal(f->srv.form, "query=up&time=1793491200.005");
+    assert_string_equal(f->srv.form, "query=up&time=1793491200.005&partial_response=false");
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), 0);
     promql_result_free(&r);
-    assert_string_equal(f->srv.form, "query=up&time=1.000");
+    assert_string_equal(f->srv.form, "query=up&time=1.000&partial_response=false");
 }
 
 static void test_query_sends_configured_headers(void **state)
@@ -931,6 +932,28 @@ static void test_query_500_error_body_is_reported(void **state)
     snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 500: internal: boom", f->cfg.url);
     assert_string_equal(e.msg, want);
     /* Prometheus' 500 is errorInternal: not retried. */
+    assert_int_equal(f->srv.requests, 1);
+    assert_empty(&r);
+}
+
+/* A partial answer (Thanos with a store down, say) is an error, not a figure. */
+static void test_query_with_warnings_is_not_used(void **state)
+{
+    struct fixture *f = *state;
+    struct promql_result r;
+    struct err e;
+    char want[320];
+
+    f->srv.status = 200;
+    f->srv.body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                  "[{\"metric\":{},\"value\":[1,\"5\"]}]},\"warnings\":[\"No StoreAPIs "
+                  "matched for this query\",\"x\"]}";
+    assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: the store answered with a warning, so its data may be "
+             "partial; not used: \"No StoreAPIs matched for this query\" (and more)",
+             f->cfg.url);
+    assert_string_equal(e.msg, want);
     assert_int_equal(f->srv.requests, 1);
     assert_empty(&r);
 }
@@ -1481,6 +1504,7 @@ int main(void)
         SERVER_TEST(test_query_oversized_secret_file_fails),
         SERVER_TEST(test_query_redirect_is_an_error),
         SERVER_TEST(test_query_500_error_body_is_reported),
+        SERVER_TEST(test_query_with_warnings_is_not_used),
         SERVER_TEST(test_query_503_then_200_succeeds_with_two_requests),
         SERVER_TEST(test_query_503_forever_gives_up_after_max_attempts),
         SERVER_TEST(test_query_retries_stay_within_the_timeout),
