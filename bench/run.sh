@@ -7,11 +7,17 @@
 #  2. remote_read, over bench/gen_many.py's data (many counter series) in a
 #     second Prometheus: memory per SLO (bench_memory.py), decode throughput
 #     (bench_decode) and Prometheus CPU per evaluation at steady state,
-#     remote_read incremental versus promql (bench_steady.py).
+#     remote_read incremental versus promql (bench_steady.py);
+#  3. capacity: one sidecar with CAP_SLOS (1,000) SLOs (events, latency, grouped)
+#     over gen_many.py --histogram's data in a third Prometheus, both modes, then
+#     CAP_SHARDS (2) sharded replicas (bench_capacity.py).
 # Knobs (environment): ROUNDS (batching), MANY_PODS, MANY_DAYS, MANY_STEP (the
 # data: 4 series per pod), MEM_SLOS, MEM_EVALS, DECODE_ROUNDS, STEADY_STEPS,
 # STEADY_ROUNDS; LOAD_TIME, LOAD_CONNS, LOAD_THREADS, LOAD_SLOS (see
-# bench_load.py). ONLY=load runs only the HTTP load benchmark.
+# bench_load.py); CAP_PODS, CAP_DAYS, CAP_STEP (the capacity data: 9 series per
+# pod), CAP_SLOS, CAP_PERIOD, CAP_STEPS, CAP_PROMQL_EVALS, CAP_SHARDS (see
+# bench_capacity.py). ONLY=load runs only the HTTP load benchmark, ONLY=capacity
+# only the capacity one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$root/build}
@@ -52,6 +58,64 @@ stop_prometheus() {
     kill "$PROM_PID" 2>/dev/null || true
     wait "$PROM_PID" 2>/dev/null || true
 }
+# wait_compacted URL: until Prometheus has run its first compaction (a minute
+# after start, over the backfilled 2h blocks) and is idle again.
+wait_compacted() {
+    local i trig c0 c1
+    for i in $(seq 240); do
+        trig=$(curl -s "$1/metrics" |
+            awk '/^prometheus_tsdb_compactions_triggered_total /{print int($2)}')
+        if [ "${trig:-0}" -ge 1 ]; then
+            c0=$(ticks "$PROM_PID"); sleep 2; c1=$(ticks "$PROM_PID")
+            [ $((c1 - c0)) -le 5 ] && return 0
+        else
+            sleep 1
+        fi
+    done
+    echo "bench: warning: Prometheus still compacting; figures may be noisy"
+}
+
+# 3. Capacity: 1,000 SLOs over many counter and histogram series, both modes,
+# one sidecar and sharded replicas. The SLOs' period (CAP_PERIOD, 7d) fits in
+# the data (CAP_DAYS, 8); the measured instants end 30 min before its end.
+capacity() {
+    local pods=${CAP_PODS:-250} days=${CAP_DAYS:-8} step=${CAP_STEP:-600}
+    local end t0 t1 nsamples nseries first last port url a
+    end=$(( $(date +%s) / 60 * 60 - 120 ))
+    echo
+    echo "== capacity: data"
+    t0=$(date +%s)
+    read -r _ nsamples _ nseries _ first _ last < <(python3 "$root/bench/gen_many.py" \
+        --end "$end" --days "$days" --step "$step" --pods "$pods" --histogram --out "$WORK/cap-om")
+    mkdir "$WORK/tsdb-cap"
+    ls "$WORK"/cap-om/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} \
+        "$WORK/tsdb-cap" > /dev/null
+    rm -rf "$WORK/cap-om"
+    [ -n "${nsamples:-}" ] || { echo "bench: gen_many.py failed" >&2; exit 1; }
+    t1=$(date +%s)
+    echo "http_requests_total{job=\"bench\",pod,code} and http_request_duration_seconds{job=\"bench\",pod}:" \
+         "$nseries series ($pods pods x 9), one sample per ${step}s over $days days: $nsamples" \
+         "samples, $(date -u -d "@$first" +%FT%TZ) .. $(date -u -d "@$last" +%FT%TZ);" \
+         "generated and backfilled (2h blocks) in $((t1 - t0)) s"
+    port=$(free_port)
+    url=http://127.0.0.1:$port
+    start_prometheus "$WORK/tsdb-cap" "$port" "$WORK/prometheus-cap.log"
+    wait_compacted "$url"
+    a=$(( (end - 1800 - ${CAP_STEPS:-20} * 30) / 30 * 30 ))
+    echo
+    echo "== capacity: one sidecar, ${CAP_SLOS:-1000} SLOs, promql and remote_read; then" \
+         "${CAP_SHARDS:-2} sharded replicas (Prometheus with" \
+         "$(curl -s "$url/metrics" | awk '/^prometheus_tsdb_blocks_loaded /{print int($2)}') blocks)"
+    python3 "$root/bench/bench_capacity.py" "$BIN" "$PROM_PID" "$url" "$WORK" "$a" "$pods"
+    stop_prometheus
+    rm -rf "$WORK/tsdb-cap"
+}
+if [ "${ONLY:-}" = capacity ]; then
+    t0=$(date +%s)
+    capacity
+    echo "capacity benchmark: $(( $(date +%s) - t0 )) s in all"
+    exit 0
+fi
 
 # 1. Query batching, promql mode.
 port=$(free_port)
@@ -152,3 +216,7 @@ A=$(( (END - 1800 - steps * 30) / 30 * 30 ))
 python3 "$root/bench/bench_steady.py" "$BIN" "$PROM_PID" "$A" "$steps" "${STEADY_ROUNDS:-3}" \
     "promql=$WORK/promql.yaml" "rr-chunks=$WORK/rr-chunks.yaml" \
     "rr-samples=$WORK/rr-samples.yaml" --check-fresh
+stop_prometheus
+rm -rf "$WORK/tsdb-many"
+
+capacity
