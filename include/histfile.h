@@ -14,6 +14,9 @@
 /* The history file of state_file, newly allocated (caller frees), or NULL (memory). */
 char *histfile_path(const char *state_file);
 
+/* Writes h to path itself (statefile format). 0, or -1 with e set. */
+int histfile_save(struct history *h, const char *path, struct err *e);
+
 /* Writes h to the history file of state_file. 0, or -1 with e set. */
 int histfile_write(struct history *h, const char *state_file, struct err *e);
 

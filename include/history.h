@@ -88,9 +88,9 @@ int history_record(struct history *h, const struct config *cfg, const struct sna
                    struct history_event **ev, size_t *nev);
 
 /*
- * Tells h the config was replaced: the next history_record checks which
- * SLOs are gone (without this, it checks only when handed another config
- * pointer, and a new config may reuse a freed one's address).
+ * Tells h the config was replaced: the next history_record forgets the
+ * instances of SLOs the config it is given no longer has (checked once
+ * per config, not on every evaluation).
  */
 void history_config_changed(struct history *h);
 

@@ -19,23 +19,29 @@ char *histfile_path(const char *state_file)
     return p;
 }
 
+int histfile_save(struct history *h, const char *path, struct err *e)
+{
+    struct buf b;
+    int rc;
+
+    buf_init(&b, STATEFILE_MAX);
+    if (history_save(h, &b) != 0)
+        rc = util_err(e, "history file %s: out of memory or over %u bytes", path,
+                      STATEFILE_MAX);
+    else
+        rc = statefile_write(path, b.data, b.len, e);
+    buf_free(&b);
+    return rc;
+}
+
 int histfile_write(struct history *h, const char *state_file, struct err *e)
 {
     char *path = histfile_path(state_file);
-    struct buf b;
     int rc;
 
     if (path == NULL)
         return util_err(e, "out of memory");
-    buf_init(&b, STATEFILE_MAX);
-    if (history_save(h, &b) != 0) {
-        rc = util_err(e, "history file %s: out of memory or over %u bytes", path,
-                      STATEFILE_MAX);
-        goto out;
-    }
-    rc = statefile_write(path, b.data, b.len, e);
-out:
-    buf_free(&b);
+    rc = histfile_save(h, path, e);
     free(path);
     return rc;
 }

@@ -55,7 +55,7 @@ struct history {
     struct history_event ev[HISTORY_MAX_EVENTS];
     size_t ev_first, ev_n;         /* ring: oldest at ev_first */
     uint64_t next_id;
-    const struct config *seen_cfg; /* instances were checked against this config */
+    int check_cfg;                 /* the next record forgets SLOs its config lacks */
 };
 
 static int key_cmp(const char *slo, const struct labels *g, const struct inst *b)
@@ -159,6 +159,7 @@ struct history *history_new(void)
         return NULL;
     }
     h->next_id = 1;
+    h->check_cfg = 1;
     return h;
 }
 
@@ -390,12 +391,12 @@ static int slo_in_config(const struct config *cfg, const char *name)
     return 0;
 }
 
-/* Forgets instances of SLOs no longer configured; checked once per config. */
+/* Forgets instances of SLOs no longer configured, once per config (check_cfg). */
 static void forget_removed(struct history *h, const struct config *cfg)
 {
     size_t w = 0;
 
-    if (cfg == NULL || cfg == h->seen_cfg)
+    if (cfg == NULL || !h->check_cfg)
         return;
     for (size_t i = 0; i < h->nin; i++) {
         if (slo_in_config(cfg, h->in[i]->slo))
@@ -404,7 +405,7 @@ static void forget_removed(struct history *h, const struct config *cfg)
             inst_free(h->in[i]);
     }
     h->nin = w;
-    h->seen_cfg = cfg;
+    h->check_cfg = 0;
 }
 
 /* Forgets instances (vanished groups) with no point within their retention. */
@@ -460,7 +461,7 @@ int history_record(struct history *h, const struct config *cfg, const struct sna
 void history_config_changed(struct history *h)
 {
     pthread_mutex_lock(&h->mu);
-    h->seen_cfg = NULL;
+    h->check_cfg = 1;
     pthread_mutex_unlock(&h->mu);
 }
 
@@ -848,7 +849,7 @@ int history_load(struct history *h, const uint8_t *data, size_t len, struct err 
     h->ev_first = tmp->ev_first;
     h->ev_n = tmp->ev_n;
     h->next_id = next_id;
-    h->seen_cfg = NULL;
+    h->check_cfg = 1;
     restored = (int)h->nin;
     pthread_mutex_unlock(&h->mu);
     tmp->in = NULL;

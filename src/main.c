@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "histfile.h"
 #include "history.h"
 #include "httptls.h"
 #include "importer.h"
@@ -26,7 +27,6 @@
 #include "rules.h"
 #include "shard.h"
 #include "slojson.h"
-#include "statefile.h"
 #include "table.h"
 #include "util.h"
 #include "webconfig.h"
@@ -438,17 +438,9 @@ static int cmd_eval(const struct opts *o)
         fprintf(stderr, "slo-sidecar: out of memory\n");
         rc = 2;
     }
-    if (rc == 0 && hist != NULL) {
-        struct buf img;
-
-        buf_init(&img, STATEFILE_MAX);
-        if (history_save(hist, &img) != 0 || statefile_write(o->history_out, img.data, img.len,
-                                                            &e) != 0) {
-            fprintf(stderr, "slo-sidecar: --history.out: %s\n",
-                    e.msg[0] ? e.msg : "out of memory");
-            rc = 2;
-        }
-        buf_free(&img);
+    if (rc == 0 && hist != NULL && histfile_save(hist, o->history_out, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: --history.out: %s\n", e.msg);
+        rc = 2;
     }
 out:
     history_free(hist);
