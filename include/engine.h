@@ -62,7 +62,8 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
  * ones are dropped so stale figures vanish instead of lingering. SLOs no
  * longer in cfg are dropped. Groups of an SLO with group_ttl that have had
  * no events in their shortest window for longer than group_ttl (counted
- * from their first evaluation when prev does not know them) are dropped. Returns a new snapshot or NULL (out of memory).
+ * from their first evaluation when prev does not know them) are dropped.
+ * Returns a new snapshot or NULL (out of memory).
  */
 struct snapshot *engine_merge(const struct config *cfg, struct engine_run *run,
                               const struct snapshot *prev, int64_t keep_after_ms);

@@ -80,7 +80,9 @@ void history_free(struct history *h);
  * alert that starts or stops firing. An instance seen for the first time
  * gives an event only when its status is not healthy (from unknown) or an
  * alert fires. The new events are also returned in *ev (count *nev) when ev
- * is not NULL (caller frees with history_events_free), for notification. Instances whose SLO is not in cfg are forgotten.
+ * is not NULL (caller frees with history_events_free), for notification.
+ * On the first record after history_new, history_load or
+ * history_config_changed, instances whose SLO is not in cfg are forgotten.
  * Returns 0, or -1 when out of memory (the history stays consistent; a point
  * or event may be missing).
  */
