@@ -106,7 +106,7 @@ static double proc_cpu(long pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static int rr_series(void *arg, const struct remote_read_series *s, struct err *e)
+static int rr_series(void *arg, const struct rawsrc_series *s, struct err *e)
 {
     struct tally *t = arg;
 
@@ -120,7 +120,7 @@ static int rr_series(void *arg, const struct remote_read_series *s, struct err *
 /* (a) and (b): one remote-read request for the selector over [start, end]. */
 static int run_remote_read(struct ctx *c, int samples, struct tally *t)
 {
-    struct remote_read_query q = {.sel = c->sel, .start_ms = c->start * 1000,
+    struct rawsrc_query q = {.sel = c->sel, .start_ms = c->start * 1000,
                                   .end_ms = c->end * 1000};
     struct remote_read_stats st;
     struct err e;

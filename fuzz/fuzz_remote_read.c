@@ -19,11 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct remote_read_client *client;
 static struct selector *sel;
-static struct remote_read_query q[2];
+static struct rawsrc_query q[2];
 
-static int check(void *arg, const struct remote_read_series *s, struct err *e)
+static int check(void *arg, const struct rawsrc_series *s, struct err *e)
 {
-    const struct remote_read_query *qs = arg;
+    const struct rawsrc_query *qs = arg;
     uint64_t stale = 0x7ff0000000000002ull;
 
     (void)e;

@@ -21,7 +21,8 @@
 
 enum config_mode {
     CONFIG_MODE_PROMQL,
-    CONFIG_MODE_REMOTE_READ
+    CONFIG_MODE_REMOTE_READ,
+    CONFIG_MODE_API_READ
 };
 
 enum config_period {
@@ -125,6 +126,15 @@ struct config_slo {
 #define CONFIG_DEFAULT_MAX_GROUPS 1000
 #define CONFIG_MAX_MAX_GROUPS 100000
 
+/* prometheus.read_max_samples (api_read): the default, and the bounds allowed. */
+#define CONFIG_DEFAULT_READ_MAX_SAMPLES 100000
+#define CONFIG_MIN_READ_MAX_SAMPLES 1000
+#define CONFIG_MAX_READ_MAX_SAMPLES 10000000
+
+/* prometheus.concurrency: the default, and the most allowed. */
+#define CONFIG_DEFAULT_CONCURRENCY 4
+#define CONFIG_MAX_CONCURRENCY 64
+
 /* prometheus.retries.max_attempts: the default, and the most allowed. */
 #define CONFIG_DEFAULT_ATTEMPTS 3
 #define CONFIG_MAX_ATTEMPTS 10
@@ -137,6 +147,10 @@ struct config_prometheus {
     char *read_path;            /* default "/api/v1/read" */
     int read_samples;           /* read_response: samples (SAMPLES only); default chunks
                                    (STREAMED_XOR_CHUNKS, accepting SAMPLES) */
+    size_t read_max_samples;    /* api_read: samples one answer aims at (longer reads are
+                                   split); default CONFIG_DEFAULT_READ_MAX_SAMPLES */
+    int concurrency;            /* requests in flight at most (SLOs evaluated at once);
+                                   default CONFIG_DEFAULT_CONCURRENCY */
     struct labels headers;
     char *bearer_token_file;
     char *basic_username;
@@ -170,6 +184,7 @@ struct config {
     double status_warning;      /* default 0.5 */
     double status_critical;     /* default 0.8 */
     char *state_file;           /* NULL when not set */
+    int64_t checkpoint_ms;      /* state_checkpoint_interval; default 5m */
     char *dashboard_url;        /* http(s) URL of the Grafana dashboard; NULL when not set */
     size_t nwebhooks;
     struct config_webhook *webhooks;

@@ -24,6 +24,7 @@
 #ifndef SLO_HTTPC_H
 #define SLO_HTTPC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <curl/curl.h>
@@ -65,6 +66,7 @@ struct httpc {
     int64_t attempt_timeout_ms;   /* the last attempt's limits (0: none), for messages */
     int64_t attempt_connect_ms;
     char gave_up[128];       /* why a retryable failure was not retried, or "" */
+    const atomic_int *cancel;  /* non-zero: stop transfers and waits at once (or NULL) */
 };
 
 /*
@@ -76,6 +78,16 @@ struct httpc {
  */
 int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char *path,
                struct err *e);
+
+/*
+ * From now on, a transfer or a retry wait of h stops soon after *flag
+ * turns non-zero (another thread sets it: shutdown, reload), failing with
+ * "cancelled". flag must outlive h. 0, or -1 when libcurl refuses.
+ */
+int httpc_set_cancel(struct httpc *h, const atomic_int *flag);
+
+/* 1 when h's cancel flag is set. */
+int httpc_cancelled(const struct httpc *h);
 
 /* Releases what h holds; accepts a zeroed or half-initialised h. */
 void httpc_cleanup(struct httpc *h);

@@ -8,6 +8,7 @@
 #ifndef SLO_PROMQL_H
 #define SLO_PROMQL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "util.h"
@@ -23,10 +24,25 @@ struct promql_sample {
     double value;              /* "NaN", "+Inf", "-Inf" are parsed to their doubles */
 };
 
+/* One raw sample of a range vector. */
+struct promql_point {
+    int64_t t_ms;
+    double v;
+};
+
+/* One series of a range vector (resultType "matrix"). */
+struct promql_series {
+    struct labels labels;
+    size_t n;
+    struct promql_point *p;    /* in the order the store sent them */
+};
+
 struct promql_result {
     int is_scalar;             /* resultType "scalar": one sample, no labels */
     size_t n;
     struct promql_sample *v;
+    size_t nseries;            /* resultType "matrix" (promql_query_matrix only) */
+    struct promql_series *series;
     char **warnings;           /* copies of the "warnings" array, may be NULL */
     size_t nwarnings;
 };
@@ -45,6 +61,15 @@ void promql_result_free(struct promql_result *r);
  */
 int promql_parse_response(const char *body, size_t len, long http_status,
                           struct promql_result *r, struct err *e);
+
+/*
+ * Parses an /api/v1/query JSON body whose result is a range vector (the
+ * answer to a bare range selector): fills r->series. Errors as for
+ * promql_parse_response; any other resultType is an error. For tests and
+ * fuzzing; promql_query_matrix uses it.
+ */
+int promql_parse_matrix(const char *body, size_t len, long http_status, struct promql_result *r,
+                        struct err *e);
 
 struct promql_client;
 
@@ -72,6 +97,30 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
                  struct promql_result *r, struct err *e);
 
 /*
+ * Like promql_query, for a query that answers a range vector (a bare range
+ * selector such as rate_total[5m]): r->series is filled. extra_form (may be
+ * NULL) is appended to the form as it is ("name=value&...", escaped). An
+ * answer with warnings is an error, as for promql_query.
+ */
+int promql_query_matrix(struct promql_client *c, const char *query, int64_t at_ms,
+                        const char *extra_form, struct promql_result *r, struct err *e);
+
+/*
+ * About the last query's failure: the HTTP status (0 when none arrived),
+ * and 1 when the answer passed PROMQL_MAX_BODY. A store refusing a query for
+ * its size says so with 422 (Prometheus --query.max-samples, the
+ * VictoriaMetrics -search.max* limits).
+ */
+long promql_client_last_status(const struct promql_client *c);
+/*
+ * Whether answers may come compressed (Accept-Encoding; on by default).
+ * Compressing costs the store CPU, which api_read's large answers of raw
+ * samples on loopback are better off without. 0 or -1.
+ */
+int promql_client_set_compression(struct promql_client *c, int on);
+int promql_client_last_too_big(const struct promql_client *c);
+
+/*
  * Queries attempted by this client since it was created, failed ones included
  * (promql_client_requests), and those of them that failed for any reason:
  * transport, HTTP status, unreadable secret file or unparsable answer
@@ -82,6 +131,9 @@ uint64_t promql_client_failures(const struct promql_client *c);
 
 /* Retries made by this client since it was created (attempts after each query's first). */
 uint64_t promql_client_retries(const struct promql_client *c);
+
+/* Queries stop soon after *flag turns non-zero: see httpc_set_cancel. 0 or -1. */
+int promql_client_set_cancel(struct promql_client *c, const atomic_int *flag);
 
 /* Starts a round of queries (one evaluation): see httpc_new_round. */
 void promql_client_new_round(struct promql_client *c);

@@ -26,7 +26,9 @@
  * httpc.h) are retried within the configured timeout, but only while no
  * series has reached the callback: once one has, a failure is final for the
  * run, so retries never deliver a series twice.
- * Depends on util, config, selector, httpc, log, rrframe, xorchunk, libcurl,
+ * The client is also a struct rawsrc (remote_read_source), the transport the
+ * exact engine reads through in remote_read mode.
+ * Depends on util, config, rawsrc, selector, httpc, log, rrframe, xorchunk, libcurl,
  * snappy, protobuf-c (code generated from proto/ at build time).
  */
 #ifndef SLO_REMOTE_READ_H
@@ -35,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "rawsrc.h"
 #include "selector.h"
 #include "util.h"
 
@@ -71,43 +74,6 @@ enum remote_read_accept {
     REMOTE_READ_ACCEPT_SAMPLES       /* SAMPLES only */
 };
 
-/*
- * One query: the series matching sel (with suffix appended to the metric
- * name when not NULL, and one more matcher extra_name extra_op extra_value
- * when extra_name is not NULL, as in selector_format) between start_ms and
- * end_ms inclusive.
- */
-struct remote_read_query {
-    const struct selector *sel;
-    const char *suffix;
-    const char *extra_name;
-    enum selector_op extra_op;
-    const char *extra_value;
-    int64_t start_ms;
-    int64_t end_ms;
-};
-
-struct remote_read_sample {
-    int64_t t_ms;
-    double v;
-};
-
-/*
- * One series as delivered to the callback; everything is valid only during
- * the call. n may be 0: a series the server returned (its chunks overlap the
- * range) without a sample left in [start_ms, end_ms] once stale markers are
- * dropped.
- */
-struct remote_read_series {
-    size_t query;                            /* index into the queries asked */
-    const struct labels *labels;             /* all labels, __name__ included */
-    const struct remote_read_sample *s;
-    size_t n;
-};
-
-/* Returns 0 to go on, or -1 with e set to abort the read. */
-typedef int (*remote_read_cb)(void *arg, const struct remote_read_series *s, struct err *e);
-
 struct remote_read_stats {
     int streamed;                            /* 1: the server sent XOR chunks */
     uint64_t bytes;                          /* body bytes received */
@@ -137,8 +103,8 @@ void remote_read_client_free(struct remote_read_client *c);
  * cb is returned as cb wrote it. nq == 0 sends nothing and returns 0.
  * Not thread-safe: one client per thread. Needs curl_global_init.
  */
-int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
-                    remote_read_cb cb, void *arg, struct remote_read_stats *st, struct err *e);
+int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                    rawsrc_cb cb, void *arg, struct remote_read_stats *st, struct err *e);
 
 /*
  * Decodes a 200 response body as remote_read_run does, without a transfer:
@@ -146,15 +112,21 @@ int remote_read_run(struct remote_read_client *c, const struct remote_read_query
  * encoding is the Content-Encoding header ("" or NULL when absent). Same
  * callbacks, checks and errors as a run.
  */
-int remote_read_decode_body(struct remote_read_client *c, const struct remote_read_query *q,
+int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q,
                             size_t nq, int streamed, const char *encoding, const void *body,
-                            size_t len, remote_read_cb cb, void *arg, struct err *e);
+                            size_t len, rawsrc_cb cb, void *arg, struct err *e);
+
+/* The client as the exact engine's transport (rawsrc.h); freeing it frees the client. */
+struct rawsrc *remote_read_source(struct remote_read_client *c);
 
 /* 1 when the last run failed without any answer from the server. */
 int remote_read_client_unreachable(const struct remote_read_client *c);
 
 /* Retries made by this client since it was created (attempts after each run's first). */
 uint64_t remote_read_client_retries(const struct remote_read_client *c);
+
+/* Runs stop soon after *flag turns non-zero: see httpc_set_cancel. 0 or -1. */
+int remote_read_client_set_cancel(struct remote_read_client *c, const atomic_int *flag);
 
 /* Starts a round of runs (one evaluation): see httpc_new_round. */
 void remote_read_client_new_round(struct remote_read_client *c);

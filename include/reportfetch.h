@@ -2,12 +2,13 @@
  * reportfetch: the I/O half of `slo-sidecar report`: asks the backend for
  * the figures of a past period and fills report rows (see report.h for the
  * pure half). Whole period and each local day: backend_eval_slo with one
- * window ending there. Bad minutes of events and latency SLIs: remote_read
- * mode counts each minute exactly from the raw samples, read one local day
- * at a time; promql mode asks Prometheus to count the bad steps of
- * --report.step with one subquery per SLO.
- * Depends on util, config, slo, backend, report, promql, remote_read,
- * rrbackend, rrstate, counter, seriesmap, sliquery, selector.
+ * window ending there. Bad minutes of events and latency SLIs: the exact
+ * modes (remote_read, api_read) count each minute exactly from the raw
+ * samples, read one local day at a time through exactread; promql mode asks
+ * the store to count the bad steps of --report.step with one subquery per
+ * SLO.
+ * Depends on util, config, slo, backend, report, promql, rawsrc, exact,
+ * exactread, answer, selector.
  */
 #ifndef SLO_REPORTFETCH_H
 #define SLO_REPORTFETCH_H

@@ -57,6 +57,13 @@ char *selector_format(const struct selector *sel, const char *suffix,
                       const char *extra_name, enum selector_op extra_op,
                       const char *extra_value);
 
+/*
+ * The regex that matches the usual spellings of a histogram le bound equal
+ * to threshold ("1" and "1.0": Go clients write the first, Python and
+ * OpenMetrics ones the second), for an le=~ matcher. Cut to fit buf.
+ */
+void selector_le_regex(double threshold, char *buf, size_t len);
+
 /* Returns "=", "!=", "=~" or "!~". */
 const char *selector_op_str(enum selector_op op);
 

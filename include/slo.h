@@ -120,6 +120,12 @@ const char *slo_status_str(enum slo_status s);
 size_t slo_alerts(const struct config_alert_window *rows, size_t nrows,
                   const struct slo_window_result *w, size_t nw, struct slo_alert out[2]);
 
+/*
+ * Number of time slices (k*s, (k+1)*s] that lie wholly inside the window
+ * (at - window, at]: the total of a time-slice SLI.
+ */
+int64_t slo_slices(int64_t at_ms, int64_t window_ms, int64_t slice_ms);
+
 /* 1 when the period SLI >= objective, 0 when not, -1 when absent. */
 int slo_compliant(const struct slo_window_result *period, double objective);
 

@@ -47,7 +47,8 @@ extern const double snapshot_duration_buckets[SNAPSHOT_NBUCKETS];
 struct snapshot_stats {
     uint64_t eval_success;       /* SLO evaluations that succeeded */
     uint64_t eval_failure;
-    uint64_t duration_count;     /* evaluation cycles timed */
+    uint64_t eval_skipped;       /* SLO evaluations not started: the previous one still ran */
+    uint64_t duration_count;     /* SLO evaluations timed */
     double duration_sum;
     uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */
     int backend_up;

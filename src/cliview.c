@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rrstate.h"
+#include "exact.h"
+#include "exactread.h"
 #include "selector.h"
 #include "sliquery.h"
 #include "slo.h"
@@ -413,9 +414,9 @@ static int measures_detail(const struct config_slo *c, struct buf *b)
     return 0;
 }
 
-static const char *part_name(enum sliquery_part p)
+static const char *part_name(enum answer_part p)
 {
-    return p == SLIQUERY_GOOD ? "good" : p == SLIQUERY_BAD ? "bad" : "total";
+    return p == ANSWER_GOOD ? "good" : p == ANSWER_BAD ? "bad" : "total";
 }
 
 /* promql mode: each window's query parts, as sliquery builds them at at_ms. */
@@ -448,25 +449,31 @@ static int queries_promql(const struct config_slo *c, int64_t at_ms, struct buf 
     return rc;
 }
 
-/* remote_read mode: the selectors whose raw samples are read. */
-static int queries_remote_read(const struct config_slo *c, struct buf *b)
+/* The exact modes (and time slices in any mode): the selectors whose raw samples are read. */
+static int queries_exact(const struct config *cfg, const struct config_slo *c, struct buf *b)
 {
-    struct remote_read_query q[2];
-    int part[2];
+    struct rawsrc_query q[2];
+    enum answer_part part[2];
     char le[128];
-    size_t n = rrstate_queries(c, le, sizeof(le), q, part);
-    int rc = buf_puts(b, "\nQueries (remote_read mode: the raw samples of these selectors are "
-                         "read and counted by the sidecar)\n");
+    size_t n = exactread_queries(c, le, sizeof(le), q, part);
+    const char *mode = cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ ? "remote_read"
+                       : cfg->prometheus.mode == CONFIG_MODE_API_READ  ? "api_read"
+                                                                       : "promql";
+    int rc = buf_printf(b, "\nQueries (%s mode: the raw samples of these selectors are read "
+                           "%s and counted by the sidecar)\n", mode,
+                        cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ
+                            ? "through remote read"
+                            : "through /api/v1/query (bare range selectors)");
 
     if (n == 0)
-        rc |= buf_puts(b, "  none: a promql SLI cannot be served in remote_read mode\n");
+        rc |= buf_printf(b, "  none: a promql SLI cannot be served in %s mode\n", mode);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *sel = selector_format(q[i].sel, q[i].suffix, q[i].extra_name, q[i].extra_op,
                                     q[i].extra_value);
 
         if (sel == NULL)
             return -1;
-        rc |= buf_printf(b, "  %-5s %s\n", part_name((enum sliquery_part)part[i]), sel);
+        rc |= buf_printf(b, "  %-5s %s\n", part_name(part[i]), sel);
         free(sel);
     }
     return rc;
@@ -507,10 +514,10 @@ static int explain_head(const json_t *s, const struct config *cfg, const struct 
 
         if (rc != 0)
             return -1;
-        if (cfg->prometheus.mode == CONFIG_MODE_PROMQL) {
+        if (!exact_serves(cfg, c)) {
             if (queries_promql(c, at_ms, b, e) != 0)
                 return -1;
-        } else if (queries_remote_read(c, b) != 0) {
+        } else if (queries_exact(cfg, c, b) != 0) {
             return -1;
         }
     }

@@ -729,12 +729,37 @@ static void parse_retries(struct ctx *c, yaml_node_t *v, struct config_prometheu
         p->max_attempts = (int)x;
 }
 
+/* concurrency and read_max_samples: whole numbers within their bounds. */
+static void parse_counts(struct ctx *c, yaml_node_t *n, struct config_prometheus *p)
+{
+    const char *path = "global.prometheus";
+    const char *text = NULL;
+    double x;
+
+    if (get_num(c, n, path, "concurrency", 0, &x, &text) == 0) {
+        if (x < 1 || x > CONFIG_MAX_CONCURRENCY || x != floor(x))
+            err(c, get(c, n, "concurrency"), "global.prometheus.concurrency",
+                "must be a whole number from 1 to %d, got %s", CONFIG_MAX_CONCURRENCY, text);
+        else
+            p->concurrency = (int)x;
+    }
+    if (get_num(c, n, path, "read_max_samples", 0, &x, &text) == 0) {
+        if (x < CONFIG_MIN_READ_MAX_SAMPLES || x > CONFIG_MAX_READ_MAX_SAMPLES ||
+            x != floor(x))
+            err(c, get(c, n, "read_max_samples"), "global.prometheus.read_max_samples",
+                "must be a whole number from %d to %d, got %s", CONFIG_MIN_READ_MAX_SAMPLES,
+                CONFIG_MAX_READ_MAX_SAMPLES, text);
+        else
+            p->read_max_samples = (size_t)x;
+    }
+}
+
 static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_prometheus *p)
 {
-    static const char *const keys[] = {"url",        "mode",    "timeout",
-                                       "read_path",  "headers", "bearer_token_file",
-                                       "basic_auth", "tls",     "read_response",
-                                       "retries"};
+    static const char *const keys[] = {"url",        "mode",        "timeout",
+                                       "read_path",  "headers",     "bearer_token_file",
+                                       "basic_auth", "tls",         "read_response",
+                                       "retries",    "concurrency", "read_max_samples"};
     static const char *const ba_keys[] = {"username", "password_file"};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file",
                                            "insecure_skip_verify"};
@@ -750,9 +775,11 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
             p->mode = CONFIG_MODE_PROMQL;
         else if (strcmp(mode, "remote_read") == 0)
             p->mode = CONFIG_MODE_REMOTE_READ;
+        else if (strcmp(mode, "api_read") == 0)
+            p->mode = CONFIG_MODE_API_READ;
         else
             err(c, get(c, n, "mode"), "global.prometheus.mode",
-                "must be promql or remote_read, got \"%s\"", mode);
+                "must be promql, remote_read or api_read, got \"%s\"", mode);
     }
     free(mode);
     mode = NULL;
@@ -766,6 +793,7 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
     free(mode);
     get_duration(c, n, path, "timeout", 0, &p->timeout_ms);
     parse_retries(c, get_opt(c, n, "retries"), p);
+    parse_counts(c, n, p);
     if (get_str(c, n, path, "read_path", 0, &p->read_path) == 0 && p->read_path[0] != '/')
         err(c, get(c, n, "read_path"), "global.prometheus.read_path",
             "must start with \"/\", got \"%s\"", p->read_path);
@@ -914,7 +942,8 @@ static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
     static const char *const keys[] = {"interval",   "prometheus",    "labels",  "status",
-                                       "state_file", "dashboard_url", "webhooks", "shard"};
+                                       "state_file", "dashboard_url", "webhooks", "shard",
+                                       "state_checkpoint_interval"};
     yaml_node_t *v;
     char *shard = NULL;
 
@@ -933,6 +962,10 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     if (v != NULL)
         parse_status(c, v, cfg);
     get_str(c, n, "global", "state_file", F_NONEMPTY, &cfg->state_file);
+    if (get_duration(c, n, "global", "state_checkpoint_interval", 0, &cfg->checkpoint_ms) == 0 &&
+        cfg->checkpoint_ms < SEC_MS)
+        err(c, get(c, n, "state_checkpoint_interval"), "global.state_checkpoint_interval",
+            "must be at least 1s");
     if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
         http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
     parse_webhooks(c, get_opt(c, n, "webhooks"), cfg);
@@ -1066,11 +1099,11 @@ static void parse_promql(struct ctx *c, yaml_node_t *n, const char *path,
         get_str(c, n, path, "good_query", F_NONEMPTY, &q->good_query);
     }
     get_str(c, n, path, "total_query", F_REQUIRED | F_NONEMPTY, &q->total_query);
-    /* remote_read fetches raw samples; there is no query engine to run these. */
+    /* The exact modes count raw samples themselves; they run no free PromQL. */
     if (c->cfg->prometheus.mode != CONFIG_MODE_PROMQL)
         err(c, n, path,
-            "promql SLIs need mode: promql (global.prometheus.mode is "
-            "remote_read)");
+            "promql SLIs need mode: promql (global.prometheus.mode is %s)",
+            c->cfg->prometheus.mode == CONFIG_MODE_API_READ ? "api_read" : "remote_read");
 }
 
 static void parse_sli(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
@@ -1403,7 +1436,7 @@ static void parse_alerting(struct ctx *c, yaml_node_t *n, const char *path, stru
 
 /*
  * Checks that time slices tile the custom alert windows and a rolling period;
- * sliquery counts only whole slices, so a window that is not a multiple of
+ * only whole slices count (slo_slices), so a window that is not a multiple of
  * the slice would silently lose its partial slice.
  */
 static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
@@ -1806,9 +1839,12 @@ static struct config *config_new(const char *name)
         return NULL;
     cfg->path = util_strdup(name);
     cfg->interval_ms = 30 * SEC_MS;
+    cfg->checkpoint_ms = 5 * 60 * SEC_MS;
     cfg->prometheus.mode = CONFIG_MODE_PROMQL;
     cfg->prometheus.timeout_ms = 10 * SEC_MS;
     cfg->prometheus.max_attempts = CONFIG_DEFAULT_ATTEMPTS;
+    cfg->prometheus.read_max_samples = CONFIG_DEFAULT_READ_MAX_SAMPLES;
+    cfg->prometheus.concurrency = CONFIG_DEFAULT_CONCURRENCY;
     cfg->prometheus.read_path = util_strdup("/api/v1/read");
     cfg->status_warning = 0.5;
     cfg->status_critical = 0.8;

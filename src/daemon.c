@@ -1,10 +1,28 @@
 /*
- * daemon: poller loop, signals, reload. See include/daemon.h.
+ * daemon: poller loop, scheduling, signals, reload. See include/daemon.h.
  *
- * Failure rules (contract): an SLO whose evaluation fails keeps its last
- * published figures for at most 5 intervals, then its series disappear; no
- * value is ever made up. Each failure cause is logged when it changes, not
- * on every evaluation.
+ * Scheduling: at each tick T (a multiple of the interval) the poller hands
+ * every SLO to the worker pool as one job (at most prometheus.concurrency
+ * run at once, each on its worker's own connections). An SLO whose
+ * previous job still runs is skipped for that tick (counted), so a slow
+ * SLO delays only itself. Results come back through the wake pipe; the
+ * poller merges them into the published snapshot as they arrive, at most
+ * every PUBLISH_MS (and always at a tick or when the tick's jobs are all
+ * done). Within one tick, once a request got no answer at all, the jobs of
+ * that tick that have not started fail at once instead of each waiting for
+ * the same timeout.
+ *
+ * Failure rules (contract): an SLO whose evaluation fails, or has not
+ * finished, keeps its last published figures for at most 5 intervals,
+ * then its series disappear; no value is ever made up. Each failure cause
+ * is logged when it changes, not on every evaluation.
+ *
+ * Checkpoints: the exact state of an SLO belongs to the worker evaluating
+ * it, so the worker also writes its record (exact_state_record) when the
+ * tick asks for one: after the first evaluations, then every
+ * state_checkpoint_interval. The poller writes the newest record of each
+ * SLO as the state file once that tick's jobs are done, and writes the
+ * whole state itself at shutdown, when no job runs.
  */
 #include "daemon.h"
 
@@ -22,11 +40,13 @@
 #include "backend.h"
 #include "config.h"
 #include "engine.h"
+#include "pool.h"
 #include "histfile.h"
 #include "history.h"
 #include "http.h"
 #include "log.h"
 #include "snapshot.h"
+#include "statefile.h"
 #include "util.h"
 #include "webconfig.h"
 #include "webhook.h"
@@ -34,11 +54,39 @@
 #define KEEP_INTERVALS 5
 /* The history file is written at most this often (and at shutdown). */
 #define HISTORY_SAVE_MS (5 * 60 * 1000)
+/* Results arriving one after another are published at most this often. */
+#define PUBLISH_MS 200
 
 struct lasterr {
     char *slo;
     char *msg;
 };
+
+struct daemon;
+
+/* One SLO's evaluation at one tick, run on a worker. */
+struct djob {
+    struct pool_job link;          /* first: the pool's */
+    struct daemon *d;
+    const struct config *cfg;
+    struct backend *be;
+    size_t slo;
+    int64_t at;
+    int want_record;               /* append the state's checkpoint record */
+    struct buf record;
+    struct engine_result res;
+    int oom;
+};
+
+/* The poller's view of one SLO of the current config. */
+struct sched {
+    int inflight;                  /* a job of it runs */
+    int attempted;                 /* an evaluation finished since (re)load */
+    struct buf record;             /* newest checkpoint record; len 0: none */
+};
+
+/* While SLOs keep overrunning, the summary is logged at most this often. */
+#define SKIP_LOG_MS (60 * 1000)
 
 struct daemon {
     const struct daemon_opts *opts;
@@ -48,7 +96,8 @@ struct daemon {
     struct snapshot_stats stats;   /* poller-owned; copied into each snapshot */
     struct lasterr *errs;
     size_t nerrs;
-    int wake[2];
+    int wake[2];                   /* signals and reload requests */
+    int jobs[2];                   /* one byte per finished job (the pool writes) */
     /* Reload requests from HTTP threads, answered by the poller. */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -64,6 +113,25 @@ struct daemon {
     char **over;                   /* SLOs over their max_groups at the last evaluation */
     size_t nover;
     struct http_server *srv;       /* set once listening; http_update on reload */
+    /* scheduling */
+    struct pool *pool;
+    size_t nworkers;
+    int64_t *round_at;             /* per worker: tick of its round (that worker only) */
+    pthread_mutex_t down_mu;       /* guards down_at and down_msg (workers and poller) */
+    int64_t down_at;               /* tick at which a request got no answer at all */
+    char down_msg[UTIL_ERRLEN + 64];
+    struct sched *sched;           /* per SLO of cfg */
+    size_t inflight;               /* jobs running or queued */
+    int64_t tick;                  /* the newest tick */
+    struct engine_run pending;     /* results since the last publication */
+    int dirty;                     /* pending holds something to publish */
+    int64_t published_mono;
+    int ever_ok;                   /* some SLO evaluation succeeded */
+    /* checkpoints */
+    int64_t record_tick;           /* tick whose jobs write records; 0: none */
+    size_t records_due;            /* of those, jobs still running */
+    int64_t checkpoint_mono;       /* when the last checkpoint tick began; 0: never */
+    int64_t skip_logged_mono;      /* last overrun summary; 0: SLOs on schedule */
 };
 
 static int wake_fd = -1;
@@ -211,22 +279,49 @@ static void load_state(struct daemon *d)
     log_info("state restored", "file", d->cfg->state_file, "slos", n);
 }
 
-/* Writes the checkpoint after an evaluation; failures are logged when they change. */
-static void save_state(struct daemon *d)
+/* Writes the whole state (no job may be running); failures are logged when they change. */
+static void note_state_write(struct daemon *d, int rc, const struct err *e)
 {
-    struct err e = {{0}};
-
-    if (d->cfg->state_file == NULL)
-        return;
-    if (backend_save_state(d->be, d->cfg->state_file, &e) != 0) {
+    if (rc != 0) {
         if (!d->state_failing)
-            log_warn("cannot write the state file", "err", e.msg);
+            log_warn("cannot write the state file", "err", e->msg);
         d->state_failing = 1;
     } else {
         if (d->state_failing)
             log_info("state file written again", "file", d->cfg->state_file);
         d->state_failing = 0;
     }
+}
+
+static void save_state(struct daemon *d)
+{
+    struct err e = {{0}};
+
+    if (d->cfg->state_file == NULL)
+        return;
+    note_state_write(d, backend_save_state(d->be, d->cfg->state_file, &e), &e);
+}
+
+/* Writes the newest record of each SLO, once the checkpoint tick's jobs are done. */
+static void save_records(struct daemon *d)
+{
+    struct err e = {{0}};
+    struct buf *rec;
+    int rc;
+
+    if (d->cfg->state_file == NULL)
+        return;
+    rec = calloc(d->cfg->nslos ? d->cfg->nslos : 1, sizeof(*rec));
+    if (rec == NULL)
+        return;
+    /* Shallow views: the records stay the scheduler's. */
+    for (size_t i = 0; i < d->cfg->nslos; i++)
+        rec[i] = d->sched[i].record;
+    rc = backend_save_records(d->be, rec, d->cfg->nslos, d->cfg->state_file, &e);
+    free(rec);
+    note_state_write(d, rc, &e);
+    if (rc == 0)
+        log_debug("state file written", "file", d->cfg->state_file);
 }
 
 /* Writes the history file when due (force: now). Failures are logged when they change. */
@@ -326,96 +421,319 @@ static void free_over(struct daemon *d)
     d->nover = 0;
 }
 
-/* max_groups: counts what was left out; logs when an SLO goes over or back under. */
-static void note_over(struct daemon *d, const struct engine_run *run)
+/* max_groups of one result: counts what was left out; logs going over and back under. */
+static void note_over(struct daemon *d, const char *slo, const struct engine_result *r)
 {
-    char **now = run->nover > 0 ? calloc(run->nover, sizeof(char *)) : NULL;
-    size_t n = 0;
+    int over = r->ok && r->groups > r->kept;
+    int was = was_over(d, slo);
 
-    for (size_t i = 0; i < run->nover; i++) {
-        const struct engine_over *o = &run->over[i];
-
-        d->stats.groups_dropped += o->groups - o->kept;
-        if (!was_over(d, o->slo)) {
+    if (!r->ok)
+        return;
+    if (over) {
+        d->stats.groups_dropped += r->groups - r->kept;
+        if (!was) {
+            char **n = realloc(d->over, (d->nover + 1) * sizeof(*n));
             char g[32], k[32];
 
-            snprintf(g, sizeof(g), "%zu", o->groups);
-            snprintf(k, sizeof(k), "%zu", o->kept);
+            snprintf(g, sizeof(g), "%zu", r->groups);
+            snprintf(k, sizeof(k), "%zu", r->kept);
             log_error("SLO has more groups than max_groups; only the first in label order are "
-                      "evaluated", "slo", o->slo, "groups", g, "max_groups", k);
+                      "evaluated", "slo", slo, "groups", g, "max_groups", k);
+            if (n != NULL) {
+                d->over = n;
+                if ((n[d->nover] = util_strdup(slo)) != NULL)
+                    d->nover++;
+            }
         }
-        if (now != NULL && (now[n] = util_strdup(o->slo)) != NULL)
-            n++;
+    } else if (was) {
+        log_info("SLO back within max_groups", "slo", slo);
+        for (size_t i = 0; i < d->nover; i++)
+            if (strcmp(d->over[i], slo) == 0) {
+                free(d->over[i]);
+                d->over[i] = d->over[--d->nover];
+                break;
+            }
     }
-    for (size_t i = 0; i < d->nover; i++) {
-        int still = 0;
-
-        for (size_t k = 0; k < run->nover; k++)
-            still |= strcmp(run->over[k].slo, d->over[i]) == 0;
-        if (!still)
-            log_info("SLO back within max_groups", "slo", d->over[i]);
-    }
-    free_over(d);
-    d->over = now;
-    d->nover = n;
-    d->stats.slos_over_groups = run->nover;
+    d->stats.slos_over_groups = d->nover;
 }
 
-static void evaluate(struct daemon *d, int64_t at_ms)
+/* The tick's short cut: once a request got no answer, later jobs of the tick fail at once. */
+static int down_check(struct daemon *d, int64_t at, char *msg, size_t len)
 {
-    struct engine_run run;
-    int64_t t0 = util_mono_ms();
-    uint64_t retries = backend_retries(d->be);
-    struct snapshot *snap;
-    int rc;
+    int down;
 
-    rc = engine_eval(d->cfg, d->be, at_ms, &run);
-    /* Counted per evaluation, so a reload's new backend does not reset the counter. */
-    d->stats.backend_retries += backend_retries(d->be) - retries;
-    if (rc != 0) {
-        log_error("evaluation failed", "err", "out of memory");
-        d->stats.eval_failure += d->cfg->nslos;
+    pthread_mutex_lock(&d->down_mu);
+    down = d->down_at == at && d->down_msg[0] != '\0';
+    if (down)
+        snprintf(msg, len, "%s", d->down_msg);
+    pthread_mutex_unlock(&d->down_mu);
+    return down;
+}
+
+static void down_note(struct daemon *d, int64_t at, const char *msg)
+{
+    pthread_mutex_lock(&d->down_mu);
+    if (d->down_at != at || d->down_msg[0] == '\0') {
+        d->down_at = at;
+        snprintf(d->down_msg, sizeof(d->down_msg), "not evaluated: %s", msg);
+    }
+    pthread_mutex_unlock(&d->down_mu);
+}
+
+/* A worker's job: one SLO's evaluation, and its checkpoint record when asked. */
+static void run_job(void *ctx, size_t worker, struct pool_job *pj)
+{
+    struct daemon *d = ctx;
+    struct djob *j = (struct djob *)pj;
+    char down[sizeof(d->down_msg)];
+
+    if (down_check(d, j->at, down, sizeof(down))) {
+        j->res.slo = j->slo;
+        j->res.at_ms = j->at;
+        j->res.msg = util_strdup(down);
+        j->oom = j->res.msg == NULL;
         return;
     }
-    for (size_t i = 0; i < d->cfg->nslos; i++) {
-        const char *msg = NULL;
-
-        for (size_t f = 0; f < run.nfail; f++)
-            if (strcmp(run.fail[f].slo, d->cfg->slos[i].name) == 0)
-                msg = run.fail[f].msg;
-        note_result(d, d->cfg->slos[i].name, msg);
+    if (d->round_at[worker] != j->at) {
+        backend_new_round(j->be, worker);
+        d->round_at[worker] = j->at;
     }
-    note_over(d, &run);
-    d->stats.eval_success += run.nok;
-    d->stats.eval_failure += run.nfail;
-    d->stats.backend_up = backend_up(d->be);
-    /* A shard may own no SLO at all: it is ready once it has run. */
-    if (run.nok > 0 || d->cfg->nslos == 0)
-        d->stats.ready = 1;
-    snapshot_stats_observe(&d->stats, (double)(util_mono_ms() - t0) / 1000.0);
+    if (engine_eval_slo(j->cfg, j->be, worker, j->slo, j->at, &j->res) != 0) {
+        j->oom = 1;
+        return;
+    }
+    if (!j->res.ok && j->res.unreachable && !backend_cancelled(j->be))
+        down_note(d, j->at, j->res.msg);
+    if (j->want_record && j->res.ok && backend_state_record(j->be, j->slo, &j->record) < 0)
+        buf_reset(&j->record);
+}
+
+static void job_free(struct djob *j)
+{
+    engine_result_clear(&j->res);
+    buf_free(&j->record);
+    free(j);
+}
+
+/* Folds a finished job into the scheduler, the stats and the figures to publish. */
+static void finish(struct daemon *d, struct djob *j)
+{
+    const char *name;
+    struct sched *s;
+
+    d->inflight--;
+    if (j->cfg != d->cfg || backend_cancelled(j->be)) {
+        /* A job of a config just replaced, or cut short by a reload: nothing to say. */
+        job_free(j);
+        return;
+    }
+    name = d->cfg->slos[j->slo].name;
+    s = &d->sched[j->slo];
+    s->inflight = 0;
+    if (j->want_record) {
+        if (j->record.len > 0) {
+            buf_free(&s->record);
+            s->record = j->record;
+            buf_init(&j->record, 0);
+        }
+        if (d->records_due > 0 && --d->records_due == 0)
+            save_records(d);
+    }
+    if (j->oom) {
+        log_error("SLO evaluation failed", "slo", name, "err", "out of memory");
+        d->stats.eval_failure++;
+        job_free(j);
+        return;
+    }
+    s->attempted = 1;
+    d->stats.backend_retries += j->res.retries;
+    snapshot_stats_observe(&d->stats, j->res.seconds);
+    note_result(d, name, j->res.ok ? NULL : j->res.msg);
+    note_over(d, name, &j->res);
+    if (j->res.ok) {
+        d->stats.eval_success++;
+        d->ever_ok = 1;
+    } else {
+        d->stats.eval_failure++;
+    }
     {
-        struct snapshot *prev = snapshot_holder_acquire(&d->holder);
+        char ts[40], took[32];
 
-        snap = engine_merge(d->cfg, &run, prev, at_ms - KEEP_INTERVALS * d->cfg->interval_ms);
-        snapshot_release(&d->holder, prev);
+        util_time_format(j->at, ts, sizeof(ts));
+        snprintf(took, sizeof(took), "%.3fs", j->res.seconds);
+        log_debug("evaluation done", "slo", name, "at", ts, "result",
+                  j->res.ok ? "success" : "failure", "took", took);
     }
-    engine_run_free(&run);
+    if (engine_run_add(&d->pending, d->cfg, &j->res) != 0)
+        log_error("SLO evaluation failed", "slo", name, "err", "out of memory");
+    d->dirty = 1;
+    job_free(j);
+}
+
+/* Publishes the figures gathered since the last publication, with the kept ones. */
+static void publish_figures(struct daemon *d)
+{
+    struct snapshot *prev = snapshot_holder_acquire(&d->holder);
+    struct snapshot *snap;
+    int all = 1;
+
+    snap = engine_merge(d->cfg, &d->pending, prev,
+                        d->tick - KEEP_INTERVALS * d->cfg->interval_ms);
+    snapshot_release(&d->holder, prev);
+    engine_run_free(&d->pending);
+    if (engine_run_init(&d->pending, d->cfg, d->tick) != 0)
+        log_error("evaluation failed", "err", "out of memory");
+    d->dirty = 0;
+    d->published_mono = util_mono_ms();
     if (snap == NULL) {
         log_error("evaluation failed", "err", "out of memory building the snapshot");
         return;
     }
+    for (size_t i = 0; i < d->cfg->nslos; i++)
+        all &= d->sched[i].attempted;
+    /* Ready once every SLO has figures or a recorded failure, and one has
+     * succeeded; a shard may own no SLO at all. */
+    if ((all && d->ever_ok) || d->cfg->nslos == 0)
+        d->stats.ready = 1;
+    d->stats.backend_up = backend_up(d->be);
+    snap->at_ms = d->tick;
     publish(d, snap);
     /* The holder keeps snap alive: only this thread publishes. */
     record_history(d, snap);
-    save_state(d);
-    {
-        char ts[40], n[32], nf[32];
+}
 
-        util_time_format(at_ms, ts, sizeof(ts));
-        snprintf(n, sizeof(n), "%zu", d->cfg->nslos - run.nfail);
-        snprintf(nf, sizeof(nf), "%zu", run.nfail);
-        log_debug("evaluation done", "at", ts, "ok", n, "failed", nf);
+/* Takes every finished job; with block, waits until none is running. */
+static void drain(struct daemon *d, int block)
+{
+    struct pool_job *pj;
+
+    while ((pj = pool_take(d->pool, block)) != NULL)
+        finish(d, (struct djob *)pj);
+}
+
+/* Cancels what runs and waits for every job to come back (before a reload or exit). */
+static void stop_jobs(struct daemon *d)
+{
+    if (d->pool == NULL)
+        return;
+    backend_cancel(d->be, 1);
+    drain(d, 1);
+    backend_cancel(d->be, 0);
+    d->records_due = 0;
+}
+
+/*
+ * SLOs still running at a tick: one summary when it starts and at most every
+ * SKIP_LOG_MS while it goes on (1,000 slow SLOs make one line, not 1,000).
+ */
+static void note_skipped(struct daemon *d, size_t skipped, const char *first)
+{
+    int64_t now = util_mono_ms();
+    char n[32];
+
+    if (skipped == 0) {
+        if (d->skip_logged_mono != 0)
+            log_info("SLO evaluations back on schedule");
+        d->skip_logged_mono = 0;
+        return;
     }
+    if (d->skip_logged_mono != 0 && now - d->skip_logged_mono < SKIP_LOG_MS)
+        return;
+    d->skip_logged_mono = now;
+    snprintf(n, sizeof(n), "%zu", skipped);
+    log_warn("SLO evaluations still running at the next tick are skipped for it; the other "
+             "SLOs keep their schedule", "skipped", n, "first", first);
+}
+
+/* Starts the jobs of tick at: one per SLO whose previous job has finished. */
+static void tick(struct daemon *d, int64_t at)
+{
+    size_t skipped = 0;
+    const char *first = NULL;
+    int records = d->cfg->state_file != NULL &&
+                  (d->checkpoint_mono == 0 ||
+                   util_mono_ms() - d->checkpoint_mono >= d->cfg->checkpoint_ms);
+
+    /* Each publication holds at most one result per SLO. */
+    if (d->dirty)
+        publish_figures(d);
+    d->tick = at;
+    if (records) {
+        d->checkpoint_mono = util_mono_ms();
+        d->record_tick = at;
+        d->records_due = 0;
+    }
+    for (size_t i = 0; i < d->cfg->nslos; i++) {
+        struct sched *s = &d->sched[i];
+        struct djob *j;
+
+        if (s->inflight) {
+            d->stats.eval_skipped++;
+            if (skipped++ == 0)
+                first = d->cfg->slos[i].name;
+            continue;
+        }
+        j = calloc(1, sizeof(*j));
+        if (j == NULL) {
+            log_error("SLO evaluation failed", "slo", d->cfg->slos[i].name, "err",
+                      "out of memory");
+            continue;
+        }
+        j->d = d;
+        j->cfg = d->cfg;
+        j->be = d->be;
+        j->slo = i;
+        j->at = at;
+        j->want_record = records;
+        buf_init(&j->record, STATEFILE_MAX);
+        s->inflight = 1;
+        d->inflight++;
+        d->records_due += records;
+        pool_submit(d->pool, &j->link);
+    }
+    note_skipped(d, skipped, first);
+    /* Stale figures must vanish even when no result comes in. */
+    d->dirty = 1;
+}
+
+/* A pool and per-SLO schedule for the current config. 0, or -1 logged. */
+static int sched_start(struct daemon *d)
+{
+    struct err e = {{0}};
+
+    d->nworkers = backend_nworkers(d->be);
+    d->round_at = calloc(d->nworkers, sizeof(*d->round_at));
+    d->sched = calloc(d->cfg->nslos ? d->cfg->nslos : 1, sizeof(*d->sched));
+    if (d->round_at == NULL || d->sched == NULL ||
+        engine_run_init(&d->pending, d->cfg, d->tick) != 0) {
+        log_error("cannot start", "err", "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < d->cfg->nslos; i++)
+        buf_init(&d->sched[i].record, STATEFILE_MAX);
+    d->pool = pool_new(d->nworkers, run_job, d, d->jobs[1], &e);
+    if (d->pool == NULL) {
+        log_error("cannot start", "err", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees the pool and schedule; no job may be running. */
+static void sched_stop(struct daemon *d, size_t nslos)
+{
+    pool_free(d->pool);
+    d->pool = NULL;
+    for (size_t i = 0; d->sched != NULL && i < nslos; i++)
+        buf_free(&d->sched[i].record);
+    free(d->sched);
+    d->sched = NULL;
+    free(d->round_at);
+    d->round_at = NULL;
+    engine_run_free(&d->pending);
+    d->inflight = 0;
+    d->records_due = 0;
+    d->record_tick = 0;
 }
 
 /*
@@ -520,7 +838,7 @@ static int reload(struct daemon *d, struct err *e)
         d->stats.config_reload_ok = 0;
         return -1;
     }
-    be = backend_new(cfg, e);
+    be = backend_new(cfg, (size_t)cfg->prometheus.concurrency, e);
     if (be != NULL && backend_keep_state(be, e) != 0) {
         backend_free(be);
         be = NULL;
@@ -546,6 +864,12 @@ static int reload(struct daemon *d, struct err *e)
         /* web belongs to the server now; only the poller replaces it. */
         log_web(w, "web config reloaded");
     }
+    /* Nothing can fail from here: the old config's figures go out, its jobs
+     * stop, and its states (quiet now) pass to the new backend. */
+    if (d->dirty)
+        publish_figures(d);
+    stop_jobs(d);
+    sched_stop(d, d->cfg->nslos);
     {
         struct err te = {{0}};
         int n = backend_take_state(be, d->be, &te);
@@ -568,6 +892,8 @@ static int reload(struct daemon *d, struct err *e)
     config_free(d->cfg);
     d->be = be;
     d->cfg = cfg;
+    if (sched_start(d) != 0)
+        log_error("evaluations stopped", "err", "cannot restart the workers");
     d->stats.config_reload_ok = 1;
     d->stats.config_reload_ts = (double)util_now_ms() / 1000.0;
     log_info("config reloaded", "file", d->opts->config_path);
@@ -620,7 +946,7 @@ static void do_reload(struct daemon *d)
     pthread_mutex_unlock(&d->mu);
     if (rc == 0) {
         /* New SLO set: evaluate at once on the current grid point. */
-        evaluate(d, floor_to(util_now_ms(), d->cfg->interval_ms));
+        tick(d, floor_to(util_now_ms(), d->cfg->interval_ms));
         return;
     }
     /* Publish the reload failure without touching the figures. */
@@ -640,44 +966,63 @@ static void do_reload(struct daemon *d)
     }
 }
 
+/* Reads a non-blocking pipe empty; what it held, as flags of the bytes seen. */
+static void read_pipe(int fd, int *stop, int *hup)
+{
+    char cmd[256];
+    ssize_t n;
+
+    while ((n = read(fd, cmd, sizeof(cmd))) > 0)
+        for (ssize_t i = 0; i < n; i++) {
+            *stop |= cmd[i] == 'q';
+            *hup |= cmd[i] == 'h' || cmd[i] == 'r';
+        }
+}
+
 static void loop(struct daemon *d)
 {
     int64_t next = floor_to(util_now_ms(), d->cfg->interval_ms);
 
     for (;;) {
         int64_t now = util_now_ms();
-        struct pollfd pfd = {.fd = d->wake[0], .events = POLLIN};
-        int timeout = next > now ? (int)(next - now > 60000 ? 60000 : next - now) : 0;
+        int64_t wait = next > now ? next - now : 0;
+        struct pollfd pfd[2] = {{.fd = d->wake[0], .events = POLLIN},
+                                {.fd = d->jobs[0], .events = POLLIN}};
         int stop = 0, hup = 0;
 
-        if (poll(&pfd, 1, timeout) > 0) {
-            char cmd[64];
-            ssize_t n = read(d->wake[0], cmd, sizeof(cmd));
+        if (d->dirty) {
+            int64_t left = d->published_mono + PUBLISH_MS - util_mono_ms();
 
-            for (ssize_t i = 0; i < n; i++) {
-                stop |= cmd[i] == 'q';
-                hup |= cmd[i] == 'h' || cmd[i] == 'r';
-            }
+            if (left < wait)
+                wait = left > 0 ? left : 0;
         }
+        if (poll(pfd, 2, (int)(wait > 60000 ? 60000 : wait)) > 0) {
+            int ignore = 0;
+
+            if (pfd[0].revents & POLLIN)
+                read_pipe(d->wake[0], &stop, &hup);
+            if (pfd[1].revents & POLLIN)
+                read_pipe(d->jobs[0], &ignore, &ignore);
+        }
+        drain(d, 0);
         if (stop)
             return;
         if (hup)
             do_reload(d);
         now = util_now_ms();
         if (now >= next) {
-            int64_t t0 = util_now_ms();
-
-            evaluate(d, next);
+            tick(d, next);
             next += d->cfg->interval_ms;
-            now = util_now_ms();
-            /* Only an evaluation longer than the interval skips ticks; one that
-             * merely started late (the first one is for the tick before start)
-             * is followed at once by the tick it ran into. */
-            if (now >= next && now - t0 >= d->cfg->interval_ms) {
-                log_warn("evaluation took longer than the interval; skipping ticks");
-                next = floor_to(now, d->cfg->interval_ms) + d->cfg->interval_ms;
+            /* The poller itself fell behind (a slow reload): go on from now. */
+            if (util_now_ms() >= next) {
+                log_warn("the poller fell behind by more than an interval; skipping ticks");
+                next = floor_to(util_now_ms(), d->cfg->interval_ms) + d->cfg->interval_ms;
             }
         }
+        /* Coalesced: at most every PUBLISH_MS, at once when the tick's jobs are done. */
+        if (d->dirty &&
+            (d->inflight == 0 || util_mono_ms() - d->published_mono >= PUBLISH_MS))
+            publish_figures(d);
     }
 }
 
@@ -695,7 +1040,9 @@ int daemon_run(const struct daemon_opts *opts)
     memset(&d, 0, sizeof(d));
     d.opts = opts;
     d.wake[0] = d.wake[1] = -1;
+    d.jobs[0] = d.jobs[1] = -1;
     pthread_mutex_init(&d.mu, NULL);
+    pthread_mutex_init(&d.down_mu, NULL);
     pthread_cond_init(&d.cv, NULL);
     snapshot_holder_init(&d.holder);
     config_errors_init(&errs);
@@ -708,7 +1055,7 @@ int daemon_run(const struct daemon_opts *opts)
         goto out;
     if (load_web(&d, &web, &e) != 0)
         goto out;
-    d.be = backend_new(d.cfg, &e);
+    d.be = backend_new(d.cfg, (size_t)d.cfg->prometheus.concurrency, &e);
     if (d.be != NULL && backend_keep_state(d.be, &e) != 0) {
         backend_free(d.be);
         d.be = NULL;
@@ -732,13 +1079,18 @@ int daemon_run(const struct daemon_opts *opts)
     d.stats.config_reload_ok = 1;
     d.stats.config_reload_ts = (double)util_now_ms() / 1000.0;
     d.stats.backend_up = 1;
-    if (pipe(d.wake) != 0) {
+    if (pipe(d.wake) != 0 || pipe(d.jobs) != 0) {
         log_error("cannot start", "err", "pipe failed");
         goto out;
     }
-    fcntl(d.wake[0], F_SETFL, O_NONBLOCK);
-    fcntl(d.wake[1], F_SETFL, O_NONBLOCK);
+    for (int i = 0; i < 2; i++) {
+        fcntl(d.wake[i], F_SETFL, O_NONBLOCK);
+        fcntl(d.jobs[i], F_SETFL, O_NONBLOCK);
+    }
     wake_fd = d.wake[1];
+    d.tick = floor_to(util_now_ms(), d.cfg->interval_ms);
+    if (sched_start(&d) != 0)
+        goto out;
     if (setup_signals() != 0) {
         log_error("cannot start", "err", "sigaction failed");
         goto out;
@@ -771,10 +1123,14 @@ int daemon_run(const struct daemon_opts *opts)
     warn_insecure(d.cfg);
     loop(&d);
     log_info("shutting down");
+    stop_jobs(&d);
+    save_state(&d);
     save_history(&d, 1);
     rc = 0;
 out:
     http_stop(srv);
+    stop_jobs(&d);
+    sched_stop(&d, d.cfg != NULL ? d.cfg->nslos : 0);
     webhook_stop(d.wh);
     history_free(d.hist);
     webconfig_free(web);
@@ -783,6 +1139,9 @@ out:
         close(d.wake[0]);
     if (d.wake[1] >= 0)
         close(d.wake[1]);
+    for (int i = 0; i < 2; i++)
+        if (d.jobs[i] >= 0)
+            close(d.jobs[i]);
     backend_free(d.be);
     config_free(d.cfg);
     config_errors_free(&errs);
@@ -790,6 +1149,7 @@ out:
     free_over(&d);
     snapshot_holder_destroy(&d.holder);
     pthread_cond_destroy(&d.cv);
+    pthread_mutex_destroy(&d.down_mu);
     pthread_mutex_destroy(&d.mu);
     return rc;
 }

@@ -1,20 +1,23 @@
 /*
- * engine: evaluates all SLOs at one instant. See include/engine.h.
- * SLOs are evaluated one after another against the same T, so every window
- * of an evaluation sees the same instant and two replicas with the same
- * config and T produce identical figures.
+ * engine: evaluates SLOs at one instant. See include/engine.h.
+ * Every SLO of an evaluation sees the same instant, so two replicas with
+ * the same config and T produce identical figures, whatever order their
+ * workers finish in.
  */
 #include "engine.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
 #include "slo.h"
 #include "util.h"
 
 int engine_build_entry(const struct config *cfg, const struct config_slo *slo, int64_t at_ms,
-                       const struct slo_window *w, size_t nw, const struct backend_counts *c,
+                       const struct slo_window *w, size_t nw, const struct answer_counts *c,
                        const struct labels *g, struct snapshot_slo *out)
 {
     int64_t start, len;
@@ -74,6 +77,85 @@ fail:
     return -1;
 }
 
+static int group_cmp(const void *a, const void *b)
+{
+    return labels_cmp(&((const struct answer_group *)a)->group,
+                      &((const struct answer_group *)b)->group);
+}
+
+void engine_result_clear(struct engine_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->msg);
+    for (size_t i = 0; i < r->n; i++)
+        snapshot_slo_clear(&r->e[i]);
+    free(r->e);
+    memset(r, 0, sizeof(*r));
+}
+
+int engine_eval_slo(const struct config *cfg, struct backend *be, size_t worker, size_t i,
+                    int64_t at_ms, struct engine_result *out)
+{
+    const struct config_slo *slo = &cfg->slos[i];
+    struct slo_window w[SLO_MAX_WINDOWS];
+    size_t nw = slo_windows(slo, at_ms, w, SLO_MAX_WINDOWS);
+    size_t max = slo->max_groups ? slo->max_groups : CONFIG_DEFAULT_MAX_GROUPS;
+    uint64_t retries = backend_retries(be, worker);
+    int64_t t0 = util_mono_ms();
+    struct answer a = {0, NULL};
+    struct err e = {{0}};
+
+    memset(out, 0, sizeof(*out));
+    out->slo = i;
+    out->at_ms = at_ms;
+    if (backend_eval_slo(be, worker, slo, at_ms, w, nw, &a, &e) != 0) {
+        out->msg = util_strdup(e.msg);
+        out->unreachable = backend_unreachable(be, worker);
+        if (out->msg == NULL)
+            goto fail;
+        goto done;
+    }
+    out->groups = out->kept = a.n;
+    if (slo->ngroup_by > 0 && a.n > max) {
+        /* The first max_groups in label order: the same on every replica. */
+        qsort(a.g, a.n, sizeof(a.g[0]), group_cmp);
+        out->kept = max;
+    }
+    out->e = calloc(out->kept ? out->kept : 1, sizeof(*out->e));
+    if (out->e == NULL)
+        goto fail;
+    for (size_t k = 0; k < out->kept; k++) {
+        if (engine_build_entry(cfg, slo, at_ms, w, nw, a.g[k].w, &a.g[k].group, &out->e[k]) !=
+            0)
+            goto fail;
+        out->n++;
+    }
+    out->ok = 1;
+done:
+    answer_free(&a);
+    out->retries = backend_retries(be, worker) - retries;
+    out->seconds = (double)(util_mono_ms() - t0) / 1000.0;
+    return 0;
+fail:
+    answer_free(&a);
+    engine_result_clear(out);
+    return -1;
+}
+
+int engine_run_init(struct engine_run *run, const struct config *cfg, int64_t at_ms)
+{
+    memset(run, 0, sizeof(*run));
+    run->snap = snapshot_new(at_ms);
+    run->nslos = cfg->nslos;
+    run->done = calloc(cfg->nslos ? cfg->nslos : 1, 1);
+    if (run->snap == NULL || run->done == NULL) {
+        engine_run_free(run);
+        return -1;
+    }
+    return 0;
+}
+
 static int add_failure(struct engine_run *r, const char *slo, const char *msg)
 {
     struct engine_failure *f = realloc(r->fail, (r->nfail + 1) * sizeof(*f));
@@ -92,90 +174,45 @@ static int add_failure(struct engine_run *r, const char *slo, const char *msg)
     return 0;
 }
 
-static int group_cmp(const void *a, const void *b)
+static int add_over(struct engine_run *r, const char *slo, size_t groups, size_t kept)
 {
-    return labels_cmp(&((const struct backend_group *)a)->group,
-                      &((const struct backend_group *)b)->group);
-}
+    struct engine_over *o = realloc(r->over, (r->nover + 1) * sizeof(*o));
 
-/* Cuts a to slo's max_groups (the first in label order); records it in r. 0 or -1. */
-static int limit_groups(struct engine_run *r, const struct config_slo *slo,
-                        struct backend_answer *a)
-{
-    size_t max = slo->max_groups ? slo->max_groups : CONFIG_DEFAULT_MAX_GROUPS;
-    struct engine_over *o;
-
-    if (slo->ngroup_by == 0 || a->n <= max)
-        return 0;
-    qsort(a->g, a->n, sizeof(a->g[0]), group_cmp);
-    o = realloc(r->over, (r->nover + 1) * sizeof(*o));
     if (o == NULL)
         return -1;
     r->over = o;
-    o[r->nover].slo = util_strdup(slo->name);
+    o[r->nover].slo = util_strdup(slo);
     if (o[r->nover].slo == NULL)
         return -1;
-    o[r->nover].groups = a->n;
-    o[r->nover].kept = max;
+    o[r->nover].groups = groups;
+    o[r->nover].kept = kept;
     r->nover++;
-    for (size_t i = max; i < a->n; i++)
-        labels_free(&a->g[i].group);
-    a->n = max;
     return 0;
 }
 
-int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
-                struct engine_run *out)
+int engine_run_add(struct engine_run *run, const struct config *cfg, struct engine_result *r)
 {
-    char down[UTIL_ERRLEN + 64] = "";
+    const char *name = cfg->slos[r->slo].name;
+    int rc = 0;
 
-    memset(out, 0, sizeof(*out));
-    out->snap = snapshot_new(at_ms);
-    if (out->snap == NULL)
+    if (r->slo >= run->nslos) {
+        engine_result_clear(r);
         return -1;
-    backend_new_round(be);
-    for (size_t i = 0; i < cfg->nslos; i++) {
-        const struct config_slo *slo = &cfg->slos[i];
-        struct slo_window w[SLO_MAX_WINDOWS];
-        size_t nw = slo_windows(slo, at_ms, w, SLO_MAX_WINDOWS);
-        struct backend_answer a;
-        struct err e = {{0}};
-
-        /* Once the backend gave no answer at all, asking again for every
-         * other SLO would only multiply the wait by the number of SLOs. */
-        if (down[0] != '\0') {
-            if (add_failure(out, slo->name, down) != 0)
-                goto fail;
-            continue;
-        }
-        if (backend_eval_slo(be, slo, at_ms, w, nw, &a, &e) != 0) {
-            if (add_failure(out, slo->name, e.msg) != 0)
-                goto fail;
-            if (backend_unreachable(be))
-                snprintf(down, sizeof(down), "not evaluated: %s", e.msg);
-            continue;
-        }
-        if (limit_groups(out, slo, &a) != 0) {
-            backend_answer_free(&a);
-            goto fail;
-        }
-        for (size_t k = 0; k < a.n; k++) {
-            struct snapshot_slo s;
-
-            if (engine_build_entry(cfg, slo, at_ms, w, nw, a.g[k].w, &a.g[k].group, &s) != 0 ||
-                snapshot_take(out->snap, &s) != 0) {
-                snapshot_slo_clear(&s);
-                backend_answer_free(&a);
-                goto fail;
-            }
-        }
-        backend_answer_free(&a);
-        out->nok++;
     }
-    return 0;
-fail:
-    engine_run_free(out);
-    return -1;
+    run->done[r->slo] = 1;
+    if (!r->ok) {
+        rc = add_failure(run, name, r->msg ? r->msg : "failed");
+        engine_result_clear(r);
+        return rc;
+    }
+    if (r->groups > r->kept)
+        rc |= add_over(run, name, r->groups, r->kept);
+    for (size_t k = 0; k < r->n && rc == 0; k++)
+        rc |= snapshot_take(run->snap, &r->e[k]);
+    if (rc == 0)
+        run->nok++;
+    engine_result_clear(r);
+    return rc ? -1 : 0;
 }
 
 void engine_run_free(struct engine_run *r)
@@ -183,6 +220,7 @@ void engine_run_free(struct engine_run *r)
     if (r == NULL)
         return;
     snapshot_free(r->snap);
+    free(r->done);
     for (size_t i = 0; i < r->nfail; i++) {
         free(r->fail[i].slo);
         free(r->fail[i].msg);
@@ -193,6 +231,110 @@ void engine_run_free(struct engine_run *r)
     free(r->over);
     memset(r, 0, sizeof(*r));
 }
+
+/* ---- every SLO at once ---- */
+
+struct job {
+    struct pool_job link;          /* first: the pool's */
+    struct engine_result res;
+    int oom;
+};
+
+struct batch {
+    const struct config *cfg;
+    struct backend *be;
+    int64_t at_ms;
+    struct job *jobs;
+    unsigned char *round;          /* per worker: round started */
+    pthread_mutex_t mu;            /* guards down */
+    char down[UTIL_ERRLEN + 64];   /* set once a request got no answer at all */
+};
+
+static void run_job(void *ctx, size_t worker, struct pool_job *pj)
+{
+    struct batch *b = ctx;
+    struct job *j = (struct job *)pj;
+    size_t i = (size_t)(j - b->jobs);
+    char down[sizeof(b->down)];
+
+    pthread_mutex_lock(&b->mu);
+    snprintf(down, sizeof(down), "%s", b->down);
+    pthread_mutex_unlock(&b->mu);
+    /* Asking again for every other SLO would only multiply the wait. */
+    if (down[0] != '\0') {
+        memset(&j->res, 0, sizeof(j->res));
+        j->res.slo = i;
+        j->res.at_ms = b->at_ms;
+        j->res.msg = util_strdup(down);
+        j->oom = j->res.msg == NULL;
+        return;
+    }
+    if (!b->round[worker]) {
+        backend_new_round(b->be, worker);
+        b->round[worker] = 1;
+    }
+    if (engine_eval_slo(b->cfg, b->be, worker, i, b->at_ms, &j->res) != 0) {
+        j->oom = 1;
+        return;
+    }
+    if (!j->res.ok && j->res.unreachable) {
+        pthread_mutex_lock(&b->mu);
+        if (b->down[0] == '\0')
+            snprintf(b->down, sizeof(b->down), "not evaluated: %s", j->res.msg);
+        pthread_mutex_unlock(&b->mu);
+    }
+}
+
+int engine_eval(const struct config *cfg, struct backend *be, int64_t at_ms,
+                struct engine_run *out)
+{
+    struct batch b;
+    struct pool *p = NULL;
+    struct err e = {{0}};
+    size_t nw = backend_nworkers(be);
+    int rc = -1, oom = 0;
+
+    memset(&b, 0, sizeof(b));
+    if (engine_run_init(out, cfg, at_ms) != 0)
+        return -1;
+    b.cfg = cfg;
+    b.be = be;
+    b.at_ms = at_ms;
+    pthread_mutex_init(&b.mu, NULL);
+    b.jobs = calloc(cfg->nslos ? cfg->nslos : 1, sizeof(*b.jobs));
+    b.round = calloc(nw, 1);
+    if (b.jobs == NULL || b.round == NULL)
+        goto out;
+    if (cfg->nslos > 0) {
+        /* Never more workers than SLOs: a worker's round starts with its first job. */
+        p = pool_new(nw < cfg->nslos ? nw : cfg->nslos, run_job, &b, -1, &e);
+        if (p == NULL)
+            goto out;
+        for (size_t i = 0; i < cfg->nslos; i++)
+            pool_submit(p, &b.jobs[i].link);
+        while (pool_take(p, 1) != NULL)
+            ;
+        pool_free(p);
+    }
+    /* In config order, whatever order the workers finished in. */
+    for (size_t i = 0; i < cfg->nslos; i++) {
+        oom |= b.jobs[i].oom;
+        if (!b.jobs[i].oom && engine_run_add(out, cfg, &b.jobs[i].res) != 0)
+            oom = 1;
+    }
+    rc = oom ? -1 : 0;
+out:
+    for (size_t i = 0; b.jobs != NULL && i < cfg->nslos; i++)
+        engine_result_clear(&b.jobs[i].res);
+    free(b.jobs);
+    free(b.round);
+    pthread_mutex_destroy(&b.mu);
+    if (rc != 0)
+        engine_run_free(out);
+    return rc;
+}
+
+/* ---- the snapshot to publish ---- */
 
 static int failed(const struct engine_run *run, const char *name)
 {
@@ -218,7 +360,6 @@ static int apply_ttl(const struct config_slo *slo, struct engine_run *run,
 {
     const struct snapshot_slo **idx = NULL;
     size_t n = 0;
-    int64_t at = run->snap->at_ms;
 
     if (slo->ngroup_by == 0 || slo->group_ttl_ms <= 0)
         return 0;
@@ -233,9 +374,11 @@ static int apply_ttl(const struct config_slo *slo, struct engine_run *run,
     }
     for (size_t k = 0; k < run->snap->n; k++) {
         struct snapshot_slo *e = &run->snap->slos[k];
+        int64_t at;
 
         if (e->name == NULL || strcmp(e->name, slo->name) != 0 || e->last_active_ms != 0)
             continue;
+        at = e->evaluated_ms;
         e->last_active_ms = at;
         if (n > 0) {
             const struct snapshot_slo *key = e;
@@ -261,8 +404,9 @@ struct snapshot *engine_merge(const struct config *cfg, struct engine_run *run,
         return NULL;
     for (size_t i = 0; i < cfg->nslos; i++) {
         const char *name = cfg->slos[i].name;
+        int fresh = i < run->nslos && run->done[i] && !failed(run, name);
 
-        if (!failed(run, name)) {
+        if (fresh) {
             if (apply_ttl(&cfg->slos[i], run, prev) != 0)
                 goto fail;
             /* Entries already moved out, or expired, are zeroed (name NULL). */

@@ -465,6 +465,12 @@ void httpc_transfer_error(struct httpc *h, CURLcode cc, char *msg, size_t len)
     char dur[32];
 
     switch (cc) {
+    case CURLE_ABORTED_BY_CALLBACK:
+        if (httpc_cancelled(h)) {
+            snprintf(msg, len, "cancelled (the sidecar is stopping or reloading)");
+            return;
+        }
+        break;
     case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t pre = 0;
         int64_t limit = h->cfg->timeout_ms;
@@ -663,16 +669,46 @@ static int64_t retry_after(struct httpc *h)
     return ms;
 }
 
-/* Sleeps ms milliseconds on the monotonic clock, through interruptions. */
-static void sleep_ms(int64_t ms)
+/*
+ * Sleeps ms milliseconds on the monotonic clock, through interruptions, in
+ * slices short enough to notice a cancel soon.
+ */
+static void sleep_ms(const struct httpc *h, int64_t ms)
 {
     int64_t until = util_mono_ms() + ms;
 
-    for (int64_t left = ms; left > 0; left = until - util_mono_ms()) {
-        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+    for (int64_t left = ms; left > 0 && !httpc_cancelled(h); left = until - util_mono_ms()) {
+        int64_t step = left < 50 ? left : 50;
+        struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
 
         nanosleep(&ts, NULL);
     }
+}
+
+int httpc_cancelled(const struct httpc *h)
+{
+    return h->cancel != NULL && atomic_load(h->cancel) != 0;
+}
+
+/* libcurl's progress callback: a non-zero return aborts the transfer. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return httpc_cancelled(arg);
+}
+
+int httpc_set_cancel(struct httpc *h, const atomic_int *flag)
+{
+    h->cancel = flag;
+    if (curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+        curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h) != CURLE_OK ||
+        curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, flag != NULL ? 0L : 1L) != CURLE_OK)
+        return -1;
+    return 0;
 }
 
 int httpc_retry(struct httpc *h, CURLcode cc, long status)
@@ -682,7 +718,7 @@ int httpc_retry(struct httpc *h, CURLcode cc, long status)
     int64_t wait;
 
     h->gave_up[0] = '\0';
-    if (!httpc_retryable(cc, status) || h->paused)
+    if (!httpc_retryable(cc, status) || h->paused || httpc_cancelled(h))
         return 0;
     if (cc == CURLE_OK && (status == 429 || status == 503))
         ra = retry_after(h);
@@ -713,7 +749,9 @@ int httpc_retry(struct httpc *h, CURLcode cc, long status)
         }
         return 0;
     }
-    sleep_ms(wait);
+    sleep_ms(h, wait);
+    if (httpc_cancelled(h))
+        return 0;
     h->retries++;
     return 1;
 }

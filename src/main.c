@@ -415,7 +415,7 @@ static int cmd_eval(const struct opts *o)
         fprintf(stderr, "slo-sidecar: out of memory\n");
         goto out;
     }
-    be = backend_new(cfg, &e);
+    be = backend_new(cfg, (size_t)cfg->prometheus.concurrency, &e);
     if (be == NULL || (o->until != NULL && backend_keep_state(be, &e) != 0)) {
         fprintf(stderr, "slo-sidecar: %s\n", e.msg);
         goto out;

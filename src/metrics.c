@@ -221,7 +221,7 @@ static int render_self(const struct snapshot *snap, struct buf *b)
                             (double)st->eval_success);
     rc |= exposition_sample(b, "slo_sidecar_evaluations_total", NULL, &bad, 1,
                             (double)st->eval_failure);
-    rc |= exposition_family(b, dur, "histogram", "Duration of evaluation cycles over all SLOs.");
+    rc |= exposition_family(b, dur, "histogram", "Duration of one SLO's evaluation.");
     for (int i = 0; i < SNAPSHOT_NBUCKETS; i++) {
         struct exposition_label x = {"le", le};
         char name[80];
@@ -241,6 +241,11 @@ static int render_self(const struct snapshot *snap, struct buf *b)
         snprintf(name, sizeof(name), "%s_count", dur);
         rc |= exposition_sample(b, name, NULL, NULL, 0, (double)st->duration_count);
     }
+    rc |= exposition_family(b, "slo_sidecar_evaluations_skipped_total", "counter",
+                            "SLO evaluations not started at a tick because the SLO's previous "
+                            "evaluation was still running (each SLO runs on its own).");
+    rc |= exposition_sample(b, "slo_sidecar_evaluations_skipped_total", NULL, NULL, 0,
+                            (double)st->eval_skipped);
     rc |= exposition_family(b, "slo_sidecar_backend_up", "gauge",
                             "1 when the last request to the backend succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_backend_up", NULL, NULL, 0, st->backend_up);

@@ -37,6 +37,8 @@ struct promql_client {
     struct httpc http;      /* handle, URL <cfg->url>/api/v1/query, shown URL */
     struct buf body;        /* response body, reused between queries */
     int body_too_big;       /* set by the write callback when the cap stops it */
+    long last_status;       /* of the last query, 0 when none arrived */
+    int last_too_big;
     uint64_t requests;
     uint64_t failures;
 };
@@ -48,6 +50,8 @@ void promql_result_init(struct promql_result *r)
     r->v = NULL;
     r->warnings = NULL;
     r->nwarnings = 0;
+    r->nseries = 0;
+    r->series = NULL;
 }
 
 void promql_result_free(struct promql_result *r)
@@ -60,6 +64,11 @@ void promql_result_free(struct promql_result *r)
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
+    for (size_t i = 0; i < r->nseries; i++) {
+        labels_free(&r->series[i].labels);
+        free(r->series[i].p);
+    }
+    free(r->series);
     promql_result_init(r);
 }
 
@@ -138,8 +147,9 @@ static int api_error(json_t *root, const char *pfx, struct err *e)
     return util_err(e, "%sPrometheus answered \"status\":\"error\" without a message", pfx);
 }
 
-/* Parses [<unix seconds>, "<value>"] into s->t_ms and s->value. */
-static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, struct err *e)
+/* Parses [<unix seconds>, "<value>"] into *t_ms and *value. */
+static int parse_point(json_t *pair, const char *where, int64_t *t_ms, double *value,
+                       struct err *e)
 {
     json_t *t = json_array_get(pair, 0);
     json_t *v = json_array_get(pair, 1);
@@ -152,8 +162,8 @@ static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, 
     /* About ±300000 years; keeps the conversion to int64 ms defined. */
     if (!isfinite(secs) || fabs(secs) > 1e13)
         return util_err(e, "malformed response: %s has an out of range time", where);
-    s->t_ms = (int64_t)llround(secs * 1000.0);
-    if (util_parse_double(json_string_value(v), &s->value) != 0) {
+    *t_ms = (int64_t)llround(secs * 1000.0);
+    if (util_parse_double(json_string_value(v), value) != 0) {
         char ex[HTTPC_EXCERPT_SIZE];
         const char *str = json_string_value(v);
 
@@ -161,6 +171,11 @@ static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, 
         return util_err(e, "malformed response: %s holds %s, which is not a number", where, ex);
     }
     return 0;
+}
+
+static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, struct err *e)
+{
+    return parse_point(pair, where, &s->t_ms, &s->value, e);
 }
 
 static int cmp_label_name(const void *a, const void *b)
@@ -241,6 +256,57 @@ static int parse_vector(json_t *result, struct promql_result *r, struct err *e)
     return 0;
 }
 
+static int parse_matrix(json_t *result, struct promql_result *r, struct err *e)
+{
+    size_t n = json_array_size(result);
+
+    if (!json_is_array(result))
+        return util_err(e, "malformed response: data.result of a matrix must be an array");
+    if (n == 0)
+        return 0;
+    r->series = calloc(n, sizeof(*r->series));
+    if (r->series == NULL)
+        return util_err(e, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *el = json_array_get(result, i);
+        struct promql_series *s = &r->series[i];
+        json_t *values;
+        size_t nv;
+        char where[64];
+
+        /* Count the series first so promql_result_free frees what it holds. */
+        labels_init(&s->labels);
+        r->nseries = i + 1;
+        snprintf(where, sizeof(where), "data.result[%zu]", i);
+        if (!json_is_object(el))
+            return util_err(e, "malformed response: %s must be an object", where);
+        if (parse_metric(json_object_get(el, "metric"), where, &s->labels, e) != 0)
+            return -1;
+        values = json_object_get(el, "values");
+        if (json_object_get(el, "histograms") != NULL)
+            return util_err(e, "%s holds native histogram samples, which are not supported "
+                               "(use classic histogram buckets)", where);
+        if (values == NULL)
+            return util_err(e, "malformed response: %s.values is missing", where);
+        if (!json_is_array(values))
+            return util_err(e, "malformed response: %s.values must be an array", where);
+        nv = json_array_size(values);
+        if (nv == 0)
+            continue;
+        s->p = malloc(nv * sizeof(*s->p));
+        if (s->p == NULL)
+            return util_err(e, "out of memory");
+        for (size_t k = 0; k < nv; k++) {
+            snprintf(where, sizeof(where), "data.result[%zu].values[%zu]", i, k);
+            if (parse_point(json_array_get(values, k), where, &s->p[k].t_ms, &s->p[k].v, e) !=
+                0)
+                return -1;
+            s->n = k + 1;
+        }
+    }
+    return 0;
+}
+
 static int parse_warnings(json_t *w, struct promql_result *r, struct err *e)
 {
     size_t n = json_array_size(w);
@@ -267,8 +333,12 @@ static int parse_warnings(json_t *w, struct promql_result *r, struct err *e)
     return 0;
 }
 
-/* The "status":"success" part: data.resultType and data.result, then warnings. */
-static int parse_success(json_t *root, const char *pfx, struct promql_result *r, struct err *e)
+/*
+ * The "status":"success" part: data.resultType and data.result, then
+ * warnings. A matrix is what matrix asks for, and only then.
+ */
+static int parse_success(json_t *root, const char *pfx, int matrix, struct promql_result *r,
+                         struct err *e)
 {
     json_t *data = json_object_get(root, "data");
     const char *type;
@@ -283,7 +353,17 @@ static int parse_success(json_t *root, const char *pfx, struct promql_result *r,
         return util_err(e, "%smalformed response: data.resultType is missing", pfx);
     if (result == NULL)
         return util_err(e, "%smalformed response: data.result is missing", pfx);
-    if (strcmp(type, "vector") == 0) {
+    if (matrix) {
+        if (strcmp(type, "matrix") != 0) {
+            char ex[HTTPC_EXCERPT_SIZE];
+
+            excerpt(type, strlen(type), ex, sizeof(ex));
+            return util_err(e, "%sunexpected resultType %s for a range selector (a matrix "
+                               "of raw samples was expected)", pfx, ex);
+        }
+        if (parse_matrix(result, r, e) != 0)
+            return -1;
+    } else if (strcmp(type, "vector") == 0) {
         if (parse_vector(result, r, e) != 0)
             return -1;
     } else if (strcmp(type, "scalar") == 0) {
@@ -310,7 +390,7 @@ static int parse_success(json_t *root, const char *pfx, struct promql_result *r,
  * the client knows and names when a body turns out not to be JSON.
  */
 static int parse_body(const char *body, size_t len, long http_status, const char *content_type,
-                      struct promql_result *r, struct err *e)
+                      int matrix, struct promql_result *r, struct err *e)
 {
     json_error_t jerr;
     json_t *root = NULL;
@@ -356,7 +436,7 @@ static int parse_body(const char *body, size_t len, long http_status, const char
         util_err(e, "%smalformed response: \"status\" must be \"success\" or \"error\"", pfx);
         goto out;
     }
-    if (parse_success(root, pfx, &tmp, e) != 0)
+    if (parse_success(root, pfx, matrix, &tmp, e) != 0)
         goto out;
     *r = tmp;
     promql_result_init(&tmp);
@@ -376,7 +456,13 @@ out:
 int promql_parse_response(const char *body, size_t len, long http_status,
                           struct promql_result *r, struct err *e)
 {
-    return parse_body(body, len, http_status, NULL, r, e);
+    return parse_body(body, len, http_status, NULL, 0, r, e);
+}
+
+int promql_parse_matrix(const char *body, size_t len, long http_status, struct promql_result *r,
+                        struct err *e)
+{
+    return parse_body(body, len, http_status, NULL, 1, r, e);
 }
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
@@ -465,7 +551,7 @@ void promql_client_new_round(struct promql_client *c)
  * frees. Thanos answers an error instead of a partial result with the
  * last; Prometheus and the other stores ignore it.
  */
-static char *form_body(CURL *curl, const char *query, int64_t at_ms)
+static char *form_body(CURL *curl, const char *query, int64_t at_ms, const char *extra)
 {
     char *q = curl_easy_escape(curl, query, 0);
     uint64_t mag = at_ms < 0 ? (uint64_t)0 - (uint64_t)at_ms : (uint64_t)at_ms;
@@ -473,9 +559,9 @@ static char *form_body(CURL *curl, const char *query, int64_t at_ms)
 
     if (q == NULL)
         return NULL;
-    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64 "&partial_response=false", q,
-                      at_ms < 0 ? "-" : "",
-                      mag / 1000, mag % 1000);
+    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64 "&partial_response=false%s%s",
+                      q, at_ms < 0 ? "-" : "", mag / 1000, mag % 1000, extra ? "&" : "",
+                      extra ? extra : "");
     curl_free(q);
     return s;
 }
@@ -499,8 +585,8 @@ static void transfer_error(struct promql_client *c, CURLcode cc, char *msg, size
  * failure in msg and, for httpc_retry, curl's result in *cc and the HTTP
  * status in *code (0 when none arrived).
  */
-static int attempt(struct promql_client *c, struct promql_result *r, char *msg, size_t len,
-                   CURLcode *cc, long *code)
+static int attempt(struct promql_client *c, int matrix, struct promql_result *r, char *msg,
+                   size_t len, CURLcode *cc, long *code)
 {
     char *ct = NULL;
     struct err sub;
@@ -519,7 +605,7 @@ static int attempt(struct promql_client *c, struct promql_result *r, char *msg, 
         return -1;
     }
     curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
-    if (parse_body(c->body.data, c->body.len, *code, ct, r, &sub) != 0) {
+    if (parse_body(c->body.data, c->body.len, *code, ct, matrix, r, &sub) != 0) {
         snprintf(msg, len, "%s", sub.msg);
         return -1;
     }
@@ -551,14 +637,15 @@ static int attempt(struct promql_client *c, struct promql_result *r, char *msg, 
         }                                                                                   \
     } while (0)
 
-int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
-                 struct promql_result *r, struct err *e)
+/* promql_query and promql_query_matrix. */
+static int run_query(struct promql_client *c, const char *query, int64_t at_ms,
+                     const char *extra, int matrix, struct promql_result *r, struct err *e)
 {
     static const char *const defaults[] = {"Accept: application/json"};
     struct httpc_req req = {0};
     char *form = NULL;
     char msg[UTIL_ERRLEN];
-    CURLcode cc;
+    CURLcode cc = CURLE_OK;
     long code = 0;
     int64_t started = util_mono_ms();
     int rc = -1;
@@ -566,9 +653,11 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     promql_result_init(r);
     msg[0] = '\0';
     c->requests++;
+    c->last_status = 0;
+    c->last_too_big = 0;
     if (httpc_begin(&c->http, &req, defaults, 1, NULL, 0, msg, sizeof(msg)) != 0)
         goto fail;
-    form = form_body(c->http.curl, query, at_ms);
+    form = form_body(c->http.curl, query, at_ms, extra);
     if (form == NULL) {
         snprintf(msg, sizeof(msg), "out of memory");
         goto fail;
@@ -578,7 +667,7 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
 
     /* Attempts until one succeeds or httpc_retry says the failure is final. */
     for (;;) {
-        if (attempt(c, r, msg, sizeof(msg), &cc, &code) == 0) {
+        if (attempt(c, matrix, r, msg, sizeof(msg), &cc, &code) == 0) {
             rc = 0;
             goto out;
         }
@@ -588,6 +677,8 @@ int promql_query(struct promql_client *c, const char *query, int64_t at_ms,
     }
 fail:
     c->failures++;
+    c->last_status = code;
+    c->last_too_big = c->body_too_big || cc == CURLE_FILESIZE_EXCEEDED;
     util_err(e, "POST %s: %s", c->http.shown_url, msg);
     httpc_note_attempts(&c->http, e->msg, sizeof(e->msg));
 out:
@@ -597,11 +688,11 @@ out:
         char tries[16];
 
         snprintf(took, sizeof(took), "%" PRId64 "ms", util_mono_ms() - started);
-        snprintf(n, sizeof(n), "%zu", r->n);
         snprintf(tries, sizeof(tries), "%d", c->http.attempts);
+        snprintf(n, sizeof(n), "%zu", matrix ? r->nseries : r->n);
         if (rc == 0)
-            log_debug("promql query", "query", query, "took", took, "samples", n, "attempts",
-                      tries);
+            log_debug("promql query", "query", query, "took", took,
+                      matrix ? "series" : "samples", n, "attempts", tries);
         else
             log_debug("promql query failed", "query", query, "took", took, "attempts", tries,
                       "err", msg);
@@ -614,4 +705,39 @@ out:
         buf_init(&c->body, PROMQL_MAX_BODY);
     }
     return rc;
+}
+
+int promql_query(struct promql_client *c, const char *q, int64_t at_ms, struct promql_result *r,
+                 struct err *e)
+{
+    return run_query(c, q, at_ms, NULL, 0, r, e);
+}
+
+int promql_query_matrix(struct promql_client *c, const char *q, int64_t at_ms,
+                        const char *extra_form, struct promql_result *r, struct err *e)
+{
+    return run_query(c, q, at_ms, extra_form, 1, r, e);
+}
+
+long promql_client_last_status(const struct promql_client *c)
+{
+    return c->last_status;
+}
+
+int promql_client_last_too_big(const struct promql_client *c)
+{
+    return c->last_too_big;
+}
+
+int promql_client_set_compression(struct promql_client *c, int on)
+{
+    return curl_easy_setopt(c->http.curl, CURLOPT_ACCEPT_ENCODING, on ? "" : (char *)NULL) ==
+                   CURLE_OK
+               ? 0
+               : -1;
+}
+
+int promql_client_set_cancel(struct promql_client *c, const atomic_int *flag)
+{
+    return httpc_set_cancel(&c->http, flag);
 }

@@ -105,21 +105,22 @@ struct series {
     struct buf names;                   /* nlabels "name\0value\0" pairs, wire order */
     struct label *lv;                   /* sorted view into names, for the callback */
     size_t lvcap;
-    struct remote_read_sample *s;
+    struct rawsrc_sample *s;
     size_t n;
     size_t cap;
-    struct remote_read_sample *tmp;     /* merge sort scratch */
+    struct rawsrc_sample *tmp;     /* merge sort scratch */
     size_t tmpcap;
 };
 
 struct remote_read_client {
+    struct rawsrc src;                  /* first: the client is its own transport */
     struct httpc http;
     enum remote_read_accept accept;
     struct remote_read_limits lim;
     /* one run */
-    const struct remote_read_query *q;
+    const struct rawsrc_query *q;
     size_t nq;
-    remote_read_cb cb;
+    rawsrc_cb cb;
     void *arg;
     struct remote_read_stats st;
     enum body_kind kind;
@@ -369,13 +370,13 @@ static int is_stale(double v)
  * Stable bottom-up merge sort of a[0..n) by time, using tmp[0..n): of equal
  * timestamps the one that arrived first stays first.
  */
-static void sort_samples(struct remote_read_sample *a, struct remote_read_sample *tmp, size_t n)
+static void sort_samples(struct rawsrc_sample *a, struct rawsrc_sample *tmp, size_t n)
 {
-    struct remote_read_sample *src = a;
-    struct remote_read_sample *dst = tmp;
+    struct rawsrc_sample *src = a;
+    struct rawsrc_sample *dst = tmp;
 
     for (size_t w = 1; w < n; w *= 2) {
-        struct remote_read_sample *t;
+        struct rawsrc_sample *t;
 
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n;
@@ -441,8 +442,8 @@ static int tidy(struct remote_read_client *c, int64_t start, int64_t end, size_t
 static int flush(struct remote_read_client *c, struct err *e)
 {
     struct series *s = &c->cur;
-    const struct remote_read_query *q;
-    struct remote_read_series rs;
+    const struct rawsrc_query *q;
+    struct rawsrc_series rs;
     struct labels l;
     size_t n;
 
@@ -860,7 +861,7 @@ static void request_free(struct request *r)
 }
 
 /* Builds the snappy-compressed ReadRequest for q[0..nq) into r->body. */
-static int request_build(struct remote_read_client *c, const struct remote_read_query *q,
+static int request_build(struct remote_read_client *c, const struct rawsrc_query *q,
                          size_t nq, struct request *r, struct err *e)
 {
     static Prometheus__ReadRequest__ResponseType chunks_first[] = {
@@ -1247,8 +1248,8 @@ static void reset_attempt(struct remote_read_client *c)
 }
 
 /* Clears what one run leaves behind, before the next. */
-static void reset_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
-                      remote_read_cb cb, void *arg)
+static void reset_run(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                      rawsrc_cb cb, void *arg)
 {
     reset_attempt(c);
     c->q = q;
@@ -1259,9 +1260,9 @@ static void reset_run(struct remote_read_client *c, const struct remote_read_que
     c->http.attempts = 0;
 }
 
-int remote_read_decode_body(struct remote_read_client *c, const struct remote_read_query *q,
+int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q,
                             size_t nq, int streamed, const char *encoding, const void *body,
-                            size_t len, remote_read_cb cb, void *arg, struct err *e)
+                            size_t len, rawsrc_cb cb, void *arg, struct err *e)
 {
     char msg[UTIL_ERRLEN] = "";
     int rc = -1;
@@ -1310,8 +1311,8 @@ static int may_retry(struct remote_read_client *c, CURLcode cc)
     return httpc_retry(&c->http, c->stop == STOP_EXCERPT ? CURLE_OK : cc, c->status);
 }
 
-int remote_read_run(struct remote_read_client *c, const struct remote_read_query *q, size_t nq,
-                    remote_read_cb cb, void *arg, struct remote_read_stats *st, struct err *e)
+int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                    rawsrc_cb cb, void *arg, struct remote_read_stats *st, struct err *e)
 {
     static const char *const fixed[] = {
         "Content-Type: application/x-protobuf",
@@ -1413,4 +1414,53 @@ done:
     if (st != NULL)
         *st = c->st;
     return rc;
+}
+
+/* ---- the client as a rawsrc transport ---- */
+
+static int src_run(struct rawsrc *src, const struct rawsrc_query *q, size_t nq, rawsrc_cb cb,
+                   void *arg, struct err *e)
+{
+    return remote_read_run((struct remote_read_client *)src, q, nq, cb, arg, NULL, e);
+}
+
+static int src_unreachable(const struct rawsrc *src)
+{
+    return remote_read_client_unreachable((const struct remote_read_client *)src);
+}
+
+static uint64_t src_retries(const struct rawsrc *src)
+{
+    return remote_read_client_retries((const struct remote_read_client *)src);
+}
+
+static void src_new_round(struct rawsrc *src)
+{
+    remote_read_client_new_round((struct remote_read_client *)src);
+}
+
+int remote_read_client_set_cancel(struct remote_read_client *c, const atomic_int *flag)
+{
+    return httpc_set_cancel(&c->http, flag);
+}
+
+static int src_set_cancel(struct rawsrc *src, const atomic_int *flag)
+{
+    return remote_read_client_set_cancel((struct remote_read_client *)src, flag);
+}
+
+static void src_free(struct rawsrc *src)
+{
+    remote_read_client_free((struct remote_read_client *)src);
+}
+
+static const struct rawsrc_ops src_ops = {
+    "remote_read", src_run,    src_unreachable, src_retries,
+    src_new_round, src_set_cancel, src_free,
+};
+
+struct rawsrc *remote_read_source(struct remote_read_client *c)
+{
+    c->src.ops = &src_ops;
+    return &c->src;
 }

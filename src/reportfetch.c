@@ -2,11 +2,11 @@
  * reportfetch: asks the backend for the figures of `slo-sidecar report`.
  * See include/reportfetch.h.
  *
- * Bad minutes, remote_read mode: each local day is one read of the SLO's
- * selectors over (day start - RRBACKEND_LOOKBACK_MS, day end], counted by
- * the contract's rules (counter_next) into one-minute buckets (m, m + 1m]
- * per group; the day's buckets are judged and dropped, so memory stays at
- * one day of minutes per group.
+ * Bad minutes, remote_read and api_read modes: each local day is one read
+ * of the SLO's selectors over (day start - EXACTREAD_LOOKBACK_MS, day end]
+ * through exactread (the contract's counting rules), into one-minute buckets
+ * (m, m + 1m] per group; the day's buckets are judged and dropped, so memory
+ * stays at one day of minutes per group.
  * Bad minutes, promql mode: one instant query at the period end,
  *   sum_over_time((GOOD / (TOTAL > 0) < bool OBJ)[P - S + 1ms : S])
  * where GOOD and TOTAL are sum(increase(SEL[S])): the number of steps of
@@ -19,20 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "backend.h"
-#include "counter.h"
+#include "exact.h"
+#include "exactread.h"
 #include "promql.h"
-#include "remote_read.h"
-#include "rrbackend.h"
-#include "rrstate.h"
+#include "rawsrc.h"
 #include "selector.h"
-#include "seriesmap.h"
-#include "sliquery.h"
 #include "slo.h"
 
 #define MIN_MS 60000LL
-/* Upper bound on series per selector and day, as in rrbackend. */
-#define MAX_SERIES 1000000
 
 /* Bad minutes of one group over the period. */
 struct acc {
@@ -41,141 +37,73 @@ struct acc {
     double bad_minutes;
 };
 
-/* One group's minute buckets of one day. */
+/* One day's minute buckets of each exactread group. */
 struct mgroup {
-    struct labels group;
-    int has_total;
     double *num;            /* good or bad events per minute (the counted part) */
     double *tot;
 };
 
-struct rr_ctx {
-    const struct config_slo *slo;
+struct day {
+    struct exactread *rd;
     int64_t start_ms;
     size_t nmin;
-    int part[2];
-    struct seriesmap *map[2];
-    struct counter_series *st[2];
-    size_t *grp[2];
-    size_t cap[2];
-    struct mgroup *g;
+    struct mgroup *g;       /* indexed like rd's groups */
     size_t ng;
 };
 
-static void rr_ctx_free(struct rr_ctx *c)
+static void day_free(struct day *d)
 {
-    for (int q = 0; q < 2; q++) {
-        seriesmap_free(c->map[q]);
-        free(c->st[q]);
-        free(c->grp[q]);
+    for (size_t i = 0; i < d->ng; i++) {
+        free(d->g[i].num);
+        free(d->g[i].tot);
     }
-    for (size_t i = 0; i < c->ng; i++) {
-        labels_free(&c->g[i].group);
-        free(c->g[i].num);
-        free(c->g[i].tot);
-    }
-    free(c->g);
+    free(d->g);
+    exactread_free(d->rd);
 }
 
-static long mgroup_get(struct rr_ctx *c, const struct labels *l)
+static int on_group(void *arg, size_t gi, const struct labels *l, struct err *e)
 {
+    struct day *d = arg;
     struct mgroup *g;
 
-    for (size_t i = 0; i < c->ng; i++)
-        if (labels_cmp(&c->g[i].group, l) == 0)
-            return (long)i;
-    g = realloc(c->g, (c->ng + 1) * sizeof(*g));
+    (void)l;
+    if (gi != d->ng)
+        return util_err(e, "group %zu out of order", gi);
+    g = realloc(d->g, (d->ng + 1) * sizeof(*g));
     if (g == NULL)
-        return -1;
-    c->g = g;
-    g = &c->g[c->ng];
-    memset(g, 0, sizeof(*g));
-    g->num = calloc(c->nmin, sizeof(double));
-    g->tot = calloc(c->nmin, sizeof(double));
-    if (g->num == NULL || g->tot == NULL || labels_copy(&g->group, l) != 0) {
-        free(g->num);
-        free(g->tot);
-        labels_free(&g->group);
-        return -1;
-    }
-    return (long)c->ng++;
+        return util_err(e, "out of memory");
+    d->g = g;
+    g = &d->g[d->ng];
+    g->num = calloc(d->nmin ? d->nmin : 1, sizeof(double));
+    g->tot = calloc(d->nmin ? d->nmin : 1, sizeof(double));
+    d->ng++;
+    if (g->num == NULL || g->tot == NULL)
+        return util_err(e, "out of memory");
+    return 0;
 }
 
-/* The slot of series l of query q: its counter state and its group. */
-static int series_slot(struct rr_ctx *c, size_t q, const struct labels *l, size_t *slot,
-                       struct err *e)
+static int on_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t prev_t, double inc,
+                    struct err *e)
 {
-    int added = seriesmap_get(c->map[q], l, MAX_SERIES, slot);
-    struct labels g;
-    long gi;
+    struct day *d = arg;
+    int64_t m;
 
-    if (added < 0)
-        return util_err(e, "SLO %s: more than %d series for one selector (or out of memory)",
-                        c->slo->name, MAX_SERIES);
-    if (added == 0)
+    (void)prev_t;
+    (void)e;
+    if (t <= d->start_ms)
         return 0;
-    if (*slot >= c->cap[q]) {
-        size_t cap = c->cap[q] ? c->cap[q] * 2 : 64;
-        struct counter_series *st = realloc(c->st[q], cap * sizeof(*st));
-        size_t *gr;
-
-        if (st == NULL)
-            return util_err(e, "out of memory");
-        c->st[q] = st;
-        gr = realloc(c->grp[q], cap * sizeof(*gr));
-        if (gr == NULL)
-            return util_err(e, "out of memory");
-        c->grp[q] = gr;
-        c->cap[q] = cap;
-    }
-    memset(&c->st[q][*slot], 0, sizeof(c->st[q][*slot]));
-    if (backend_group_of(c->slo, l, &g) != 0)
-        return util_err(e, "out of memory");
-    gi = mgroup_get(c, &g);
-    labels_free(&g);
-    if (gi < 0)
-        return util_err(e, "out of memory");
-    c->grp[q][*slot] = (size_t)gi;
-    if (c->part[q] == SLIQUERY_TOTAL)
-        c->g[gi].has_total = 1;
+    /* Minute m is (start + m min, start + (m + 1) min]. */
+    m = (t - d->start_ms - 1) / MIN_MS;
+    if (m < 0 || (size_t)m >= d->nmin)
+        return 0;
+    if (exactread_part(d->rd, qi) == ANSWER_TOTAL)
+        d->g[gi].tot[m] += inc;
+    else
+        d->g[gi].num[m] += inc;
     return 0;
 }
 
-static int on_series(void *arg, const struct remote_read_series *s, struct err *e)
-{
-    struct rr_ctx *c = arg;
-    size_t slot;
-    struct counter_series *st;
-    struct mgroup *g;
-
-    if (s->query >= 2 || c->map[s->query] == NULL)
-        return util_err(e, "series for unknown query %zu", s->query);
-    if (series_slot(c, s->query, s->labels, &slot, e) != 0)
-        return -1;
-    st = &c->st[s->query][slot];
-    g = &c->g[c->grp[s->query][slot]];
-    for (size_t i = 0; i < s->n; i++) {
-        double inc;
-        int64_t m;
-        int r = counter_next(st, s->s[i].t_ms, s->s[i].v, &inc);
-
-        if (r < 0)
-            return util_err(e, "SLO %s: a counter sample is %g at %lld ms; a count must be "
-                               "finite and not negative", c->slo->name, s->s[i].v,
-                            (long long)s->s[i].t_ms);
-        if (r == 0 || s->s[i].t_ms <= c->start_ms)
-            continue;
-        /* Minute m is (start + m min, start + (m + 1) min]. */
-        m = (s->s[i].t_ms - c->start_ms - 1) / MIN_MS;
-        if (m < 0 || (size_t)m >= c->nmin)
-            continue;
-        if (c->part[s->query] == SLIQUERY_TOTAL)
-            g->tot[m] += inc;
-        else
-            g->num[m] += inc;
-    }
-    return 0;
-}
+static const struct exactread_sink day_sink = {on_group, NULL, on_event};
 
 static struct acc *acc_get(struct acc **a, size_t *n, const struct labels *l)
 {
@@ -202,59 +130,46 @@ static void accs_free(struct acc *a, size_t n)
 }
 
 /* Reads one day [from, to) of slo and adds each group's bad minutes to accs. */
-static int rr_day(struct remote_read_client *client, const struct config_slo *slo, int64_t from,
-                  int64_t to, struct acc **accs, size_t *nacc, struct err *e)
+static int rr_day(struct rawsrc *src, const struct config_slo *slo, int64_t from, int64_t to,
+                  struct acc **accs, size_t *nacc, struct err *e)
 {
-    struct remote_read_query q[2];
-    char le[128];
-    struct rr_ctx c;
-    size_t nq;
+    struct day d;
     double *good = NULL;
+    int good_based = answer_numerator(slo) == ANSWER_GOOD;
     int rc = -1;
 
-    memset(&c, 0, sizeof(c));
-    c.slo = slo;
-    c.start_ms = from;
-    c.nmin = (size_t)((to - from + MIN_MS - 1) / MIN_MS);
-    nq = rrstate_queries(slo, le, sizeof(le), q, c.part);
-    for (size_t i = 0; i < nq; i++) {
-        q[i].start_ms = from - RRBACKEND_LOOKBACK_MS;
-        q[i].end_ms = to;
-        c.map[i] = seriesmap_new();
-        if (c.map[i] == NULL) {
-            util_err(e, "out of memory");
-            goto out;
-        }
-    }
-    good = calloc(c.nmin ? c.nmin : 1, sizeof(*good));
-    if (good == NULL) {
+    memset(&d, 0, sizeof(d));
+    d.start_ms = from;
+    d.nmin = (size_t)((to - from + MIN_MS - 1) / MIN_MS);
+    d.rd = exactread_new(slo, NULL);
+    good = calloc(d.nmin ? d.nmin : 1, sizeof(*good));
+    if (d.rd == NULL || good == NULL) {
         util_err(e, "out of memory");
         goto out;
     }
-    if (remote_read_run(client, q, nq, on_series, &c, NULL, e) != 0)
+    if (exactread_counters(d.rd, src, from - EXACTREAD_LOOKBACK_MS, to, &day_sink, &d, e) != 0)
         goto out;
-    for (size_t i = 0; i < c.ng; i++) {
-        struct mgroup *g = &c.g[i];
+    for (size_t i = 0; i < d.ng; i++) {
+        struct mgroup *g = &d.g[i];
         struct acc *a;
-        int good_based = c.part[0] == SLIQUERY_GOOD;
 
         /* A group seen only in error (or good) series has no total: no data. */
-        if (!g->has_total)
+        if (exactread_group_nseries(d.rd, 1, i) == 0)
             continue;
-        for (size_t m = 0; m < c.nmin; m++)
+        for (size_t m = 0; m < d.nmin; m++)
             good[m] = good_based ? g->num[m] : g->tot[m] - g->num[m];
-        a = acc_get(accs, nacc, &g->group);
+        a = acc_get(accs, nacc, exactread_group_labels(d.rd, i));
         if (a == NULL) {
             util_err(e, "out of memory");
             goto out;
         }
         a->has = 1;
-        a->bad_minutes += (double)report_bad_minutes(good, g->tot, c.nmin, slo->objective);
+        a->bad_minutes += (double)report_bad_minutes(good, g->tot, d.nmin, slo->objective);
     }
     rc = 0;
 out:
     free(good);
-    rr_ctx_free(&c);
+    day_free(&d);
     return rc;
 }
 
@@ -294,7 +209,7 @@ static char *bad_steps_query(const struct config_slo *slo, int64_t start, int64_
     int64_t range = end - start - step_ms + 1;
 
     if (slo->kind == CONFIG_SLI_LATENCY) {
-        sliquery_le_regex(slo->latency.threshold, le, sizeof(le));
+        selector_le_regex(slo->latency.threshold, le, sizeof(le));
         num = step_increase(slo, slo->latency.histogram_sel, "_bucket", le, step_ms);
         tot = step_increase(slo, slo->latency.histogram_sel, "_count", NULL, step_ms);
     } else {
@@ -338,7 +253,7 @@ static int pq_bad_steps(struct promql_client *pc, const struct config_slo *slo, 
         struct labels g;
         struct acc *a;
 
-        if (backend_group_of(slo, &r.v[i].labels, &g) != 0) {
+        if (answer_group_of(slo, &r.v[i].labels, &g) != 0) {
             util_err(e, "out of memory");
             goto out;
         }
@@ -360,7 +275,7 @@ out:
 
 /* backend_eval_slo with the one window [from, to). */
 static int eval_range(struct backend *be, const struct config_slo *slo, int64_t from, int64_t to,
-                      const char *name, struct backend_answer *ans, struct err *e)
+                      const char *name, struct answer *ans, struct err *e)
 {
     struct slo_window w;
 
@@ -368,10 +283,10 @@ static int eval_range(struct backend *be, const struct config_slo *slo, int64_t 
     snprintf(w.name, sizeof(w.name), "%s", name);
     w.ms = to - from;
     w.is_period = 1;
-    return backend_eval_slo(be, slo, to, &w, 1, ans, e);
+    return backend_eval_slo(be, 0, slo, to, &w, 1, ans, e);
 }
 
-static const struct backend_counts *group_counts(const struct backend_answer *a,
+static const struct answer_counts *group_counts(const struct answer *a,
                                                  const struct labels *g)
 {
     for (size_t i = 0; i < a->n; i++)
@@ -381,9 +296,8 @@ static const struct backend_counts *group_counts(const struct backend_answer *a,
 }
 
 struct slo_io {
+    const struct config *cfg;
     struct backend *be;
-    struct promql_client *pc;
-    struct remote_read_client *rc;
     int64_t step_ms;
 };
 
@@ -391,8 +305,8 @@ struct slo_io {
 static int fetch_slo(struct slo_io *io, const struct config_slo *slo, struct report *rep,
                      struct err *e)
 {
-    struct backend_answer period = {0, NULL};
-    struct backend_answer *days = NULL;
+    struct answer period = {0, NULL};
+    struct answer *days = NULL;
     int64_t *bounds = NULL, *dates = NULL;
     size_t ndays = 0, nacc = 0, first = rep->n;
     struct acc *accs = NULL;
@@ -417,20 +331,22 @@ static int fetch_slo(struct slo_io *io, const struct config_slo *slo, struct rep
         if (eval_range(io->be, slo, bounds[i], bounds[i + 1], "day", &days[i], e) != 0)
             goto out;
     if (slo->kind == CONFIG_SLI_EVENTS || slo->kind == CONFIG_SLI_LATENCY) {
-        if (io->rc != NULL) {
+        if (exact_serves(io->cfg, slo)) {
             for (size_t i = 0; i < ndays; i++)
-                if (rr_day(io->rc, slo, bounds[i], bounds[i + 1], &accs, &nacc, e) != 0)
+                if (rr_day(backend_source(io->be, 0), slo, bounds[i], bounds[i + 1], &accs,
+                           &nacc, e) != 0)
                     goto out;
         } else if (start % io->step_ms != 0 || end % io->step_ms != 0) {
             util_err(e, "the period bounds %lld..%lld ms are not multiples of --report.step",
                      (long long)start, (long long)end);
             goto out;
-        } else if (pq_bad_steps(io->pc, slo, start, end, io->step_ms, &accs, &nacc, e) != 0) {
+        } else if (pq_bad_steps(backend_promql(io->be, 0), slo, start, end, io->step_ms, &accs,
+                                &nacc, e) != 0) {
             goto out;
         }
     }
     for (size_t gi = 0; gi < period.n; gi++) {
-        const struct backend_counts *c = &period.g[gi].w[0];
+        const struct answer_counts *c = &period.g[gi].w[0];
         struct report_row *r = report_add_row(rep, slo->name, &period.g[gi].group);
 
         if (r == NULL) {
@@ -446,7 +362,7 @@ static int fetch_slo(struct slo_io *io, const struct config_slo *slo, struct rep
         r->bad = c->bad;
         r->total = c->total;
         for (size_t i = 0; i < ndays; i++) {
-            const struct backend_counts *dc = group_counts(&days[i], &r->group);
+            const struct answer_counts *dc = group_counts(&days[i], &r->group);
 
             d[i].date = dates[i];
             d[i].has = dc != NULL && dc->has;
@@ -478,10 +394,10 @@ out:
         }
     }
     for (size_t i = 0; days != NULL && i < ndays; i++)
-        backend_answer_free(&days[i]);
+        answer_free(&days[i]);
     free(days);
     free(d);
-    backend_answer_free(&period);
+    answer_free(&period);
     accs_free(accs, nacc);
     free(bounds);
     free(dates);
@@ -496,22 +412,13 @@ int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *re
     int rc = -1;
 
     memset(&io, 0, sizeof(io));
+    io.cfg = cfg;
     io.step_ms = step_ms;
-    io.be = backend_new(cfg, e);
+    io.be = backend_new(cfg, 1, e);
     if (io.be == NULL)
         return -1;
-    if (cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ)
-        io.rc = remote_read_client_new(&cfg->prometheus,
-                                       cfg->prometheus.read_samples
-                                           ? REMOTE_READ_ACCEPT_SAMPLES
-                                           : REMOTE_READ_ACCEPT_CHUNKS,
-                                       e);
-    else
-        io.pc = promql_client_new(&cfg->prometheus, e);
-    if (io.rc == NULL && io.pc == NULL)
-        goto out;
     for (size_t i = 0; i < cfg->nslos; i++) {
-        backend_new_round(io.be);
+        backend_new_round(io.be, 0);
         if (fetch_slo(&io, &cfg->slos[i], rep, &le) != 0) {
             util_err(e, "SLO %s: %s", cfg->slos[i].name, le.msg);
             goto out;
@@ -519,8 +426,6 @@ int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *re
     }
     rc = 0;
 out:
-    promql_client_free(io.pc);
-    remote_read_client_free(io.rc);
     backend_free(io.be);
     return rc;
 }

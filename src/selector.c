@@ -535,3 +535,24 @@ fail:
     buf_free(&b);
     return NULL;
 }
+
+void selector_le_regex(double threshold, char *buf, size_t len)
+{
+    char num[40];
+    struct buf b;
+    int plain;
+
+    util_fmt_double(threshold, num, sizeof(num));
+    plain = strpbrk(num, ".eE") == NULL;
+    buf_init(&b, len > 0 ? len - 1 : 0);
+    for (const char *p = num; *p; p++) {
+        if (*p == '.' || *p == '+')
+            buf_puts(&b, "\\");
+        buf_append(&b, p, 1);
+    }
+    /* Go clients write "1", Python and OpenMetrics ones "1.0". */
+    if (plain)
+        buf_printf(&b, "|%s\\.0", num);
+    snprintf(buf, len, "%s", b.data ? b.data : "");
+    buf_free(&b);
+}

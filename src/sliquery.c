@@ -1,13 +1,10 @@
 /*
  * sliquery: PromQL for each SLI kind. See include/sliquery.h.
  *
- * Timeslice SLIs are a subquery with the slice as step. At each step t the
- * inner expression keeps the series whose newest sample lies in (t - s, t]
- * (timestamp(G) > time() - s) and whose condition holds, and min() takes the
- * worst series; sum_over_time over (T - W + s - 1ms, T] then counts good
- * slices, which are exactly the slices wholly inside (T - W, T] because the
- * subquery steps sit on multiples of s. The range is W - s + 1ms so that
- * Prometheus 2.x (closed ranges) and 3.x (left-open) pick the same steps.
+ * Time slices have no query here: a subquery [30d:1m] costs the store one
+ * evaluation per slice (43,200 steps, tens of seconds, and more points than
+ * VictoriaMetrics allows), so every mode judges them from raw samples in
+ * the exact engine instead.
  */
 #include "sliquery.h"
 
@@ -17,37 +14,6 @@
 
 #include "selector.h"
 #include "util.h"
-
-int64_t sliquery_slices(int64_t at_ms, int64_t window_ms, int64_t slice_ms)
-{
-    /* Slice ends e = k*s with at - window + s <= e <= at. */
-    int64_t last = util_floor_div(at_ms, slice_ms);
-    int64_t first = -util_floor_div(-(at_ms - window_ms + slice_ms), slice_ms);
-    int64_t n = last - first + 1;
-
-    return n > 0 ? n : 0;
-}
-
-void sliquery_le_regex(double threshold, char *buf, size_t len)
-{
-    char num[40];
-    struct buf b;
-    int plain;
-
-    util_fmt_double(threshold, num, sizeof(num));
-    plain = strpbrk(num, ".eE") == NULL;
-    buf_init(&b, len > 0 ? len - 1 : 0);
-    for (const char *p = num; *p; p++) {
-        if (*p == '.' || *p == '+')
-            buf_puts(&b, "\\");
-        buf_append(&b, p, 1);
-    }
-    /* Go clients write "1", Python and OpenMetrics ones "1.0". */
-    if (plain)
-        buf_printf(&b, "|%s\\.0", num);
-    snprintf(buf, len, "%s", b.data ? b.data : "");
-    buf_free(&b);
-}
 
 static char *by_clause(const struct config_slo *slo)
 {
@@ -99,54 +65,6 @@ static char *batched_increase(const struct config_slo *slo, const char *sel,
     return buf_steal(&b);
 }
 
-static char *timeslice_query(const struct config_slo *slo, const struct slo_window *w, size_t nw)
-{
-    const struct config_sli_timeslice *ts = &slo->timeslice;
-    char *sel = selector_format(ts->gauge_sel, NULL, NULL, SELECTOR_EQ, NULL);
-    char *by = by_clause(slo);
-    char val[40];
-    int64_t s = ts->slice_ms;
-    struct buf b;
-    int rc = 0;
-
-    buf_init(&b, 4 * 1024 * 1024);
-    if (sel == NULL || by == NULL)
-        goto fail;
-    util_fmt_double(ts->value, val, sizeof(val));
-    for (size_t i = 0; i < nw; i++) {
-        char *cond;
-        int64_t r = w[i].ms - s + 1;
-
-        if (w[i].ms < s) {
-            /* A window shorter than one slice holds no whole slice. */
-            continue;
-        }
-        if (ts->age)
-            cond = util_asprintf("((timestamp(%s) - %s) %s bool %s)", sel, sel,
-                                 config_cmp_str(ts->op), val);
-        else
-            cond = util_asprintf("(%s %s bool %s)", sel, config_cmp_str(ts->op), val);
-        if (cond == NULL)
-            goto fail;
-        rc |= buf_printf(&b,
-                         "%slabel_replace(sum_over_time((min%s (%s and (timestamp(%s) > time() - "
-                         "%.3f)))[%lldms:%lldms]), \"%s\", \"%s\", \"\", \"\")",
-                         b.len ? " or " : "", by, cond, sel, (double)s / 1000.0, (long long)r,
-                         (long long)s, SLIQUERY_WINDOW_LABEL, w[i].name);
-        free(cond);
-    }
-    if (rc != 0)
-        goto fail;
-    free(sel);
-    free(by);
-    return buf_steal(&b);
-fail:
-    free(sel);
-    free(by);
-    buf_free(&b);
-    return NULL;
-}
-
 static char *replace_window(const char *tmpl, const char *win)
 {
     static const char key[] = "{{.window}}";
@@ -167,7 +85,7 @@ fail:
     return NULL;
 }
 
-static int push(struct sliquery **v, size_t *n, char *text, enum sliquery_part part, int window)
+static int push(struct sliquery **v, size_t *n, char *text, enum answer_part part, int window)
 {
     struct sliquery *nv;
 
@@ -201,27 +119,26 @@ int sliquery_build(const struct config_slo *slo, const struct slo_window *w, siz
 
         sel = selector_format(bad ? ev->error_sel : ev->good_sel, NULL, NULL, SELECTOR_EQ, NULL);
         if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw),
-                                bad ? SLIQUERY_BAD : SLIQUERY_GOOD, -1) != 0)
+                                bad ? ANSWER_BAD : ANSWER_GOOD, -1) != 0)
             goto fail;
         free(sel);
         sel = selector_format(ev->total_sel, NULL, NULL, SELECTOR_EQ, NULL);
-        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_TOTAL, -1))
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), ANSWER_TOTAL, -1))
             goto fail;
         break;
     }
     case CONFIG_SLI_LATENCY:
-        sliquery_le_regex(slo->latency.threshold, le, sizeof(le));
+        selector_le_regex(slo->latency.threshold, le, sizeof(le));
         sel = selector_format(slo->latency.histogram_sel, "_bucket", "le", SELECTOR_RE, le);
-        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_GOOD, -1))
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), ANSWER_GOOD, -1))
             goto fail;
         free(sel);
         sel = selector_format(slo->latency.histogram_sel, "_count", NULL, SELECTOR_EQ, NULL);
-        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), SLIQUERY_TOTAL, -1))
+        if (sel == NULL || push(&v, &cnt, batched_increase(slo, sel, w, nw), ANSWER_TOTAL, -1))
             goto fail;
         break;
     case CONFIG_SLI_TIMESLICE:
-        if (push(&v, &cnt, timeslice_query(slo, w, nw), SLIQUERY_GOOD, -1) != 0)
-            goto fail;
+        /* Judged by the exact engine from raw samples, in every mode. */
         break;
     case CONFIG_SLI_PROMQL: {
         const struct config_sli_promql *pq = &slo->promql;
@@ -232,8 +149,8 @@ int sliquery_build(const struct config_slo *slo, const struct slo_window *w, siz
 
             range_str(w[i].ms, r, sizeof(r));
             if (push(&v, &cnt, replace_window(bad ? pq->error_query : pq->good_query, r),
-                     bad ? SLIQUERY_BAD : SLIQUERY_GOOD, (int)i) != 0 ||
-                push(&v, &cnt, replace_window(pq->total_query, r), SLIQUERY_TOTAL, (int)i) != 0)
+                     bad ? ANSWER_BAD : ANSWER_GOOD, (int)i) != 0 ||
+                push(&v, &cnt, replace_window(pq->total_query, r), ANSWER_TOTAL, (int)i) != 0)
                 goto fail;
         }
         break;

@@ -272,3 +272,13 @@ int slo_compliant(const struct slo_window_result *period, double objective)
         return -1;
     return period->sli >= objective;
 }
+
+int64_t slo_slices(int64_t at_ms, int64_t window_ms, int64_t slice_ms)
+{
+    /* Slice ends e = k*s with at - window + s <= e <= at. */
+    int64_t last = util_floor_div(at_ms, slice_ms);
+    int64_t first = -util_floor_div(-(at_ms - window_ms + slice_ms), slice_ms);
+    int64_t n = last - first + 1;
+
+    return n > 0 ? n : 0;
+}

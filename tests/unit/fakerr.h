@@ -35,8 +35,10 @@
 #include <microhttpd.h>
 #include <snappy-c.h>
 
+#include "counter.h"
 #include "remote.pb-c.h"
 #include "rrframe.h"
+#include "selector.h"
 #include "util.h"
 
 /* Each helper is static; a test file uses only some of them. */
@@ -67,6 +69,11 @@ FAKERR_FN void bytes_add(struct bytes *b, const void *p, size_t n)
     if (n > 0)
         memcpy(b->p + b->n, p, n);
     b->n += n;
+}
+
+FAKERR_FN void bytes_puts(struct bytes *b, const char *s)
+{
+    bytes_add(b, s, strlen(s));
 }
 
 FAKERR_FN void bytes_free(struct bytes *b)
@@ -722,8 +729,14 @@ FAKERR_FN void fakerr_server_stop(struct fakerr_server *s)
 /* What fakerr_db_fail makes a request do. */
 enum fakerr_fail {
     FAKERR_FAIL_500,            /* HTTP 500 with a text body */
-    FAKERR_FAIL_TRUNCATED,      /* the body ends inside its last frame (or snappy block) */
-    FAKERR_FAIL_DROPPED         /* the connection drops halfway through the body */
+    FAKERR_FAIL_TRUNCATED,      /* the body ends inside its last frame (or snappy block, or
+                                   JSON document) */
+    FAKERR_FAIL_DROPPED,        /* the connection drops halfway through the body */
+    /* /api/v1/query only: */
+    FAKERR_FAIL_LIMIT,          /* 422, Prometheus' --query.max-samples error */
+    FAKERR_FAIL_DISORDER,       /* two samples of a series swapped */
+    FAKERR_FAIL_DUPSERIES,      /* the first series twice */
+    FAKERR_FAIL_WARNING         /* a success with "warnings" (Thanos, partial data) */
 };
 
 /*
@@ -765,6 +778,10 @@ struct fakerr_db {
     int fail_at;                /* > 0: request number fail_at fails */
     enum fakerr_fail fail_kind;
     int bad_requests;           /* requests the store could not decode */
+    /* /api/v1/query of a bare range selector */
+    int api_closed;             /* answer [T-D, T] as Prometheus 2 does (else (T-D, T]) */
+    size_t api_max_samples;     /* > 0: answers with more samples get 422 (--query.max-samples) */
+    int api_limited;            /* answers refused for api_max_samples */
 };
 
 /* Grows an array of n elements of size sz to hold one more; assert on failure. */
@@ -1081,6 +1098,228 @@ FAKERR_FN int fakerr_cmp_index(const void *a, const void *b)
     return labels_cmp(&fakerr_sort_db->s[*x].labels, &fakerr_sort_db->s[*y].labels);
 }
 
+/* Decodes application/x-www-form-urlencoded field name of body into out; 0 or -1. */
+FAKERR_FN int fakerr_form(const struct bytes *body, const char *name, char *out, size_t len)
+{
+    size_t nl = strlen(name), i = 0;
+    const char *p = (const char *)body->p;
+
+    while (i < body->n) {
+        size_t end = i;
+
+        while (end < body->n && p[end] != '&')
+            end++;
+        if (end - i > nl && memcmp(p + i, name, nl) == 0 && p[i + nl] == '=') {
+            size_t o = 0;
+
+            for (size_t k = i + nl + 1; k < end && o + 1 < len; k++) {
+                if (p[k] == '+') {
+                    out[o++] = ' ';
+                } else if (p[k] == '%' && k + 2 < end) {
+                    char hex[3] = {p[k + 1], p[k + 2], 0};
+
+                    out[o++] = (char)strtol(hex, NULL, 16);
+                    k += 2;
+                } else {
+                    out[o++] = p[k];
+                }
+            }
+            out[o] = '\0';
+            return 0;
+        }
+        i = end + 1;
+    }
+    return -1;
+}
+
+/* 1 when series s matches selector sel (a missing label is ""). */
+FAKERR_FN int fakerr_matches_sel(const struct fakerr_series *s, const struct selector *sel,
+                                 int *bad)
+{
+    const char *name = labels_get(&s->labels, "__name__");
+
+    if (name == NULL || strcmp(name, sel->metric) != 0)
+        return 0;
+    for (size_t i = 0; i < sel->n; i++) {
+        const struct selector_matcher *m = &sel->m[i];
+        const char *v = labels_get(&s->labels, m->name);
+        int ok;
+
+        if (v == NULL)
+            v = "";
+        if (m->op == SELECTOR_EQ || m->op == SELECTOR_NE) {
+            ok = strcmp(v, m->value) == 0;
+        } else {
+            regex_t re;
+            char *pat = util_asprintf("^(%s)$", m->value);
+
+            if (pat == NULL || regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
+                free(pat);
+                *bad = 1;
+                return 0;
+            }
+            ok = regexec(&re, v, 0, NULL, 0) == 0;
+            regfree(&re);
+            free(pat);
+        }
+        if (m->op == SELECTOR_NE || m->op == SELECTOR_NRE)
+            ok = !ok;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* Appends a JSON string of s (quotes and backslashes escaped). */
+FAKERR_FN void fakerr_json_str(struct bytes *b, const char *s)
+{
+    bytes_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            bytes_puts(b, "\\");
+        bytes_add(b, s, 1);
+    }
+    bytes_puts(b, "\"");
+}
+
+FAKERR_FN void fakerr_json_error(struct fakerr_server *srv, unsigned status, const char *type,
+                                 const char *msg)
+{
+    srv->status = status;
+    srv->content_type = "application/json";
+    srv->content_encoding = NULL;
+    srv->body.n = 0;
+    bytes_puts(&srv->body, "{\"status\":\"error\",\"errorType\":");
+    fakerr_json_str(&srv->body, type);
+    bytes_puts(&srv->body, ",\"error\":");
+    fakerr_json_str(&srv->body, msg);
+    bytes_puts(&srv->body, "}");
+}
+
+/*
+ * Answers POST /api/v1/query of a bare range selector SEL[Nms] at time T
+ * as Prometheus does: the matching series with their samples in (T-N, T]
+ * (api_closed: [T-N, T]), stale markers and duplicates left out, series in
+ * label order; a series without a sample in the range is not returned.
+ */
+FAKERR_FN void fakerr_db_api(struct fakerr_db *db, struct fakerr_server *srv, int fail)
+{
+    char query[4096], tstr[64];
+    char *br, *end;
+    struct selector *sel = NULL;
+    struct err e;
+    int64_t range, at, from;
+    size_t *idx = calloc(db->n + 1, sizeof(*idx)), nidx = 0, total = 0;
+    int bad = 0;
+    struct bytes *b = &srv->body;
+
+    assert_non_null(idx);
+    if (fakerr_form(&srv->req, "query", query, sizeof(query)) != 0 ||
+        fakerr_form(&srv->req, "time", tstr, sizeof(tstr)) != 0 ||
+        (br = strrchr(query, '[')) == NULL)
+        goto bad_request;
+    range = strtoll(br + 1, &end, 10);
+    if (strcmp(end, "ms]") != 0 || range <= 0)
+        goto bad_request;
+    *br = '\0';
+    if (selector_parse(query, &sel, &e) != 0)
+        goto bad_request;
+    at = (int64_t)llround(strtod(tstr, NULL) * 1000.0);
+    from = db->api_closed ? at - range : at - range + 1;
+    db->log = fakerr_grow(db->log, &db->logcap, db->nlog, sizeof(*db->log));
+    db->log[db->nlog++] = (struct fakerr_req){from, at, 1, fail};
+    if (fail && db->fail_kind == FAKERR_FAIL_500) {
+        srv->status = 500;
+        srv->content_type = "text/plain; charset=utf-8";
+        bytes_puts(b, "fake failure\n");
+        goto out;
+    }
+    if (fail && db->fail_kind == FAKERR_FAIL_LIMIT) {
+        fakerr_json_error(srv, 422, "execution",
+                          "query processing would load too many samples into memory in query "
+                          "execution");
+        goto out;
+    }
+    for (size_t i = 0; i < db->n; i++)
+        if (fakerr_matches_sel(&db->s[i], sel, &bad)) {
+            const struct fakerr_series *s = &db->s[i];
+            size_t n = 0;
+
+            for (size_t k = fakerr_lower(s, from); k < s->n && s->t[k] <= at; k++)
+                n += !counter_is_stale(s->v[k]);
+            if (n > 0) {
+                idx[nidx++] = i;
+                total += n;
+            }
+        }
+    if (bad)
+        goto bad_request;
+    if (db->api_max_samples > 0 && total > db->api_max_samples) {
+        db->api_limited++;
+        fakerr_json_error(srv, 422, "execution",
+                          "query processing would load too many samples into memory in query "
+                          "execution");
+        goto out;
+    }
+    fakerr_sort_db = db;
+    qsort(idx, nidx, sizeof(*idx), fakerr_cmp_index);
+    srv->content_type = "application/json";
+    bytes_puts(b, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[");
+    for (size_t r = 0; r < nidx + (fail && db->fail_kind == FAKERR_FAIL_DUPSERIES && nidx > 0);
+         r++) {
+        const struct fakerr_series *s = &db->s[idx[r < nidx ? r : 0]];
+        size_t first = 1;
+        int swapped = 0;
+
+        bytes_puts(b, r ? ",{\"metric\":{" : "{\"metric\":{");
+        for (size_t l = 0; l < s->labels.n; l++) {
+            if (l > 0)
+                bytes_puts(b, ",");
+            fakerr_json_str(b, s->labels.v[l].name);
+            bytes_puts(b, ":");
+            fakerr_json_str(b, s->labels.v[l].value);
+        }
+        bytes_puts(b, "},\"values\":[");
+        for (size_t k = fakerr_lower(s, from); k < s->n && s->t[k] <= at; k++) {
+            char pt[96];
+            size_t kk = k;
+            int n;
+
+            if (counter_is_stale(s->v[k]))
+                continue;
+            /* Disorder: the second sample of the first series goes first. */
+            if (fail && db->fail_kind == FAKERR_FAIL_DISORDER && r == 0 && !swapped &&
+                k + 1 < s->n && s->t[k + 1] <= at && !counter_is_stale(s->v[k + 1])) {
+                kk = k + 1;
+                swapped = 1;
+            } else if (swapped == 1) {
+                kk = k - 1;
+                swapped = 2;
+            }
+            n = snprintf(pt, sizeof(pt), "%s[%lld.%03lld,\"%.17g\"]", first ? "" : ",",
+                         (long long)(s->t[kk] / 1000), (long long)(s->t[kk] % 1000), s->v[kk]);
+            bytes_add(b, pt, (size_t)n);
+            first = 0;
+        }
+        bytes_puts(b, "]}");
+    }
+    bytes_puts(b, "]}");
+    if (fail && db->fail_kind == FAKERR_FAIL_WARNING)
+        bytes_puts(b, ",\"warnings\":[\"store 10.0.0.7 unreachable\"]");
+    bytes_puts(b, "}");
+    if (fail && db->fail_kind == FAKERR_FAIL_TRUNCATED)
+        b->n = b->n > 10 ? b->n - 10 : 1;
+    else if (fail && db->fail_kind == FAKERR_FAIL_DROPPED)
+        srv->cut_at = b->n / 2;
+    goto out;
+bad_request:
+    db->bad_requests++;
+    fakerr_json_error(srv, 400, "bad_data", "fakerr: bad request");
+out:
+    selector_free(sel);
+    free(idx);
+}
+
 /* The respond hook of a store (see struct fakerr_server). */
 FAKERR_FN void fakerr_db_respond(void *arg, struct fakerr_server *srv)
 {
@@ -1100,6 +1339,10 @@ FAKERR_FN void fakerr_db_respond(void *arg, struct fakerr_server *srv)
     srv->cut_at = 0;
     srv->piece = 0;
     srv->body.n = 0;
+    if (strcmp(srv->url, "/api/v1/query") == 0) {
+        fakerr_db_api(db, srv, fail);
+        return;
+    }
     if (snappy_uncompressed_length((const char *)srv->req.p, srv->req.n, &ulen) == SNAPPY_OK &&
         (raw = malloc(ulen + 1)) != NULL &&
         snappy_uncompress((const char *)srv->req.p, srv->req.n, raw, &ulen) == SNAPPY_OK)

@@ -868,9 +868,48 @@ static void test_prometheus_mode_and_read_path_rules(void **state)
     (void)state;
     assert_errors(
         "global: {prometheus: {url: http://p, mode: remote-read, read_path: api}}\n" SLO_A EVENTS,
-        "t.yaml:1:44: global.prometheus.mode: must be promql or remote_read, got "
+        "t.yaml:1:44: global.prometheus.mode: must be promql, remote_read or api_read, got "
         "\"remote-read\"",
         "t.yaml:1:68: global.prometheus.read_path: must start with \"/\", got \"api\"");
+}
+
+static void test_api_read_mode_and_read_settings(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok("global: {prometheus: {url: http://p}}\n" SLO_A EVENTS);
+    assert_int_equal(cfg->prometheus.mode, CONFIG_MODE_PROMQL);
+    assert_int_equal(cfg->prometheus.concurrency, CONFIG_DEFAULT_CONCURRENCY);
+    assert_int_equal(cfg->prometheus.read_max_samples, CONFIG_DEFAULT_READ_MAX_SAMPLES);
+    assert_int_equal(cfg->checkpoint_ms, 5 * 60 * 1000);
+    config_free(cfg);
+    cfg = parse_ok("global:\n"
+                   "  state_checkpoint_interval: 1m\n"
+                   "  prometheus: {url: http://p, mode: api_read, concurrency: 8,\n"
+                   "               read_max_samples: 5000}\n" SLO_A EVENTS);
+    assert_int_equal(cfg->prometheus.mode, CONFIG_MODE_API_READ);
+    assert_int_equal(cfg->prometheus.concurrency, 8);
+    assert_int_equal(cfg->prometheus.read_max_samples, 5000);
+    assert_int_equal(cfg->checkpoint_ms, 60 * 1000);
+    config_free(cfg);
+    assert_errors("global:\n"
+                  "  state_checkpoint_interval: 10ms\n"
+                  "  prometheus: {url: http://p, concurrency: 0, read_max_samples: 10}\n" SLO_A
+                      EVENTS,
+                  "t.yaml:2:30: global.state_checkpoint_interval: must be at least 1s",
+                  "t.yaml:3:44: global.prometheus.concurrency: must be a whole number from 1 "
+                  "to 64, got 0",
+                  "t.yaml:3:65: global.prometheus.read_max_samples: must be a whole number from "
+                  "1000 to 10000000, got 10");
+    /* The exact modes count raw samples; they run no free PromQL. */
+    assert_errors("global: {prometheus: {url: http://p, mode: api_read}}\n" SLO_A
+                  "    sli:\n"
+                  "      promql:\n"
+                  "        error_query: 'sum(rate(e[{{.window}}]))'\n"
+                  "        total_query: 'sum(rate(t[{{.window}}]))'\n",
+                  "t.yaml:9:9: slos[0].sli.promql: promql SLIs need mode: promql "
+                  "(global.prometheus.mode is api_read)");
 }
 
 static void test_headers_refuse_authorization_and_bad_names(void **state)
@@ -1829,6 +1868,7 @@ int main(void)
         cmocka_unit_test(test_webhooks),
         cmocka_unit_test(test_group_limits),
         cmocka_unit_test(test_prometheus_mode_and_read_path_rules),
+        cmocka_unit_test(test_api_read_mode_and_read_settings),
         cmocka_unit_test(test_headers_refuse_authorization_and_bad_names),
         cmocka_unit_test(test_auth_options_are_exclusive_and_complete),
         cmocka_unit_test(test_tls_cert_and_key_go_together),

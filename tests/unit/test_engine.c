@@ -58,7 +58,7 @@ static struct config *load(void)
 static void entry(const struct config *cfg, size_t i, int64_t at, struct snapshot_slo *out)
 {
     struct slo_window w[SLO_MAX_WINDOWS];
-    struct backend_counts c[SLO_MAX_WINDOWS];
+    struct answer_counts c[SLO_MAX_WINDOWS];
     struct labels none;
     size_t nw = slo_windows(&cfg->slos[i], at, w, SLO_MAX_WINDOWS);
 
@@ -225,11 +225,11 @@ static void run_with_failure(const struct config *cfg, int64_t at, struct engine
 {
     struct snapshot_slo s;
 
-    memset(run, 0, sizeof(*run));
-    run->snap = snapshot_new(at);
+    assert_int_equal(engine_run_init(run, cfg, at), 0);
     entry(cfg, 0, at, &s);
     assert_int_equal(snapshot_take(run->snap, &s), 0);
     run->nok = 1;
+    run->done[0] = run->done[1] = 1;
     run->fail = calloc(1, sizeof(*run->fail));
     run->fail[0].slo = strdup("other");
     run->fail[0].msg = strdup("connection refused");
@@ -268,6 +268,47 @@ static void test_merge_keeps_failed_slo_for_five_intervals_only(void **state)
     config_free(cfg);
 }
 
+/*
+ * The daemon publishes while SLOs still run: an SLO not evaluated in the
+ * run keeps its entries like a failed one (5 intervals), while a fresh one
+ * replaces its own.
+ */
+static void test_merge_keeps_slo_not_evaluated_in_run(void **state)
+{
+    struct config *cfg = load();
+    struct snapshot *prev = snapshot_new(AT);
+    struct snapshot *snap;
+    struct snapshot_slo s;
+    struct engine_run run;
+    int64_t iv = cfg->interval_ms;
+
+    (void)state;
+    entry(cfg, 0, AT, &s);
+    assert_int_equal(snapshot_take(prev, &s), 0);
+    entry(cfg, 1, AT, &s);
+    assert_int_equal(snapshot_take(prev, &s), 0);
+    /* One interval later only checkout came back. */
+    assert_int_equal(engine_run_init(&run, cfg, AT + iv), 0);
+    entry(cfg, 0, AT + iv, &s);
+    assert_int_equal(snapshot_take(run.snap, &s), 0);
+    run.done[0] = 1;
+    snap = engine_merge(cfg, &run, prev, AT + iv - 5 * iv);
+    engine_run_free(&run);
+    assert_int_equal(snap->n, 2);
+    assert_int_equal(snap->slos[0].evaluated_ms, AT + iv);
+    assert_string_equal(snap->slos[1].name, "other");
+    assert_int_equal(snap->slos[1].evaluated_ms, AT);
+    snapshot_free(snap);
+    /* Six intervals on, still not back: gone. */
+    assert_int_equal(engine_run_init(&run, cfg, AT + 6 * iv), 0);
+    snap = engine_merge(cfg, &run, prev, AT + 6 * iv - 5 * iv);
+    engine_run_free(&run);
+    assert_int_equal(snap->n, 0);
+    snapshot_free(snap);
+    snapshot_free(prev);
+    config_free(cfg);
+}
+
 static const char grouped_yaml[] =
     "global:\n"
     "  prometheus: {url: 'http://p'}\n"
@@ -286,7 +327,7 @@ static void group_entry(const struct config *cfg, const char *ns, int64_t at, in
                         struct snapshot *into)
 {
     struct slo_window w[SLO_MAX_WINDOWS];
-    struct backend_counts c[SLO_MAX_WINDOWS];
+    struct answer_counts c[SLO_MAX_WINDOWS];
     struct labels g;
     struct snapshot_slo s;
     size_t nw = slo_windows(&cfg->slos[0], at, w, SLO_MAX_WINDOWS);
@@ -326,8 +367,8 @@ static void test_group_ttl_drops_idle_groups(void **state)
     assert_int_equal(cfg->slos[0].max_groups, 5);
     assert_int_equal(cfg->slos[0].group_ttl_ms, 10 * min);
     /* T: a active, b idle (seen for the first time: it starts fresh). */
-    memset(&run, 0, sizeof(run));
-    run.snap = snapshot_new(AT);
+    assert_int_equal(engine_run_init(&run, cfg, AT), 0);
+    run.done[0] = 1;
     group_entry(cfg, "a", AT, 1, run.snap);
     group_entry(cfg, "b", AT, 0, run.snap);
     s1 = engine_merge(cfg, &run, NULL, 0);
@@ -335,7 +376,8 @@ static void test_group_ttl_drops_idle_groups(void **state)
     assert_int_equal(s1->n, 2);
     assert_int_equal(s1->slos[1].last_active_ms, AT);
     /* T+10m: both idle, within the TTL; c new and idle. */
-    run.snap = snapshot_new(AT + 10 * min);
+    assert_int_equal(engine_run_init(&run, cfg, AT + 10 * min), 0);
+    run.done[0] = 1;
     group_entry(cfg, "a", AT + 10 * min, 0, run.snap);
     group_entry(cfg, "b", AT + 10 * min, 0, run.snap);
     group_entry(cfg, "c", AT + 10 * min, 0, run.snap);
@@ -343,7 +385,8 @@ static void test_group_ttl_drops_idle_groups(void **state)
     engine_run_free(&run);
     assert_int_equal(s2->n, 3);
     /* T+11m: a active again; b idle for 11m: dropped; c idle for 1m: kept. */
-    run.snap = snapshot_new(AT + 11 * min);
+    assert_int_equal(engine_run_init(&run, cfg, AT + 11 * min), 0);
+    run.done[0] = 1;
     group_entry(cfg, "a", AT + 11 * min, 1, run.snap);
     group_entry(cfg, "b", AT + 11 * min, 0, run.snap);
     group_entry(cfg, "c", AT + 11 * min, 0, run.snap);
@@ -368,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_json_nulls_for_absent),
         cmocka_unit_test(test_calendar_entry_in_a_time_zone),
         cmocka_unit_test(test_merge_keeps_failed_slo_for_five_intervals_only),
+        cmocka_unit_test(test_merge_keeps_slo_not_evaluated_in_run),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

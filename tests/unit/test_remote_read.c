@@ -33,7 +33,7 @@ struct got_series {
     size_t query;
     char labels[512];
     size_t n;
-    struct remote_read_sample s[128];
+    struct rawsrc_sample s[128];
 };
 
 struct got {
@@ -42,7 +42,7 @@ struct got {
     int fail_at;            /* > 0: fail on this call (1-based) */
 };
 
-static int collect(void *arg, const struct remote_read_series *s, struct err *e)
+static int collect(void *arg, const struct rawsrc_series *s, struct err *e)
 {
     struct got *g = arg;
     struct got_series *gs;
@@ -75,7 +75,7 @@ struct fixture {
     char token_path[64];
     struct remote_read_client *c;
     struct selector *sel[3];
-    struct remote_read_query q[3];
+    struct rawsrc_query q[3];
     struct got got;
     struct remote_read_stats st;
     struct err e;

@@ -403,9 +403,23 @@ static void test_regex_class_check_takes_linear_time(void **state)
     free(big);
 }
 
+static void test_le_regex_spellings(void **state)
+{
+    char b[64];
+
+    (void)state;
+    selector_le_regex(1, b, sizeof(b));
+    assert_string_equal(b, "1|1\\.0");
+    selector_le_regex(0.25, b, sizeof(b));
+    assert_string_equal(b, "0\\.25");
+    selector_le_regex(2.5e-05, b, sizeof(b));
+    assert_string_equal(b, "2\\.5e-05");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_le_regex_spellings),
         cmocka_unit_test(test_bare_metric_name_has_no_braces),
         cmocka_unit_test(test_all_four_operators_parse_in_order),
         cmocka_unit_test(test_good_selectors_round_trip),

@@ -423,9 +423,21 @@ static void test_calendar_budget_proration(void **state)
     assert_close(b.tte_seconds, 15 * 86400.0);
 }
 
+static void test_slices_wholly_inside_window(void **state)
+{
+    (void)state;
+    /* T on the grid: 5 one-minute slices in 5m. */
+    assert_int_equal(slo_slices(3600000, 5 * MIN, MIN), 5);
+    /* T = 90s: slices ending at -120..60 s lie inside (-210, 90]. */
+    assert_int_equal(slo_slices(90000, 5 * MIN, MIN), 4);
+    assert_int_equal(slo_slices(3600000, 30 * 24 * 60 * MIN, MIN), 30 * 24 * 60);
+    assert_int_equal(slo_slices(3600000, 30000, MIN), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slices_wholly_inside_window),
         cmocka_unit_test(test_ratios_hand_computed),
         cmocka_unit_test(test_zero_total_is_absent),
         cmocka_unit_test(test_budget_contract_example),

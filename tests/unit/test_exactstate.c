@@ -1,8 +1,9 @@
 /*
- * Unit tests for rrstate: the incremental remote_read state of one SLO,
- * driven evaluation by evaluation against fakerr.h's store, which answers
- * each ReadRequest from the series it holds (matchers, range, streamed XOR
- * chunks or SAMPLES) while the test adds samples between evaluations, some
+ * Unit tests for exactstate: the incremental exact state of one SLO, read
+ * through remote_read, driven evaluation by evaluation against fakerr.h's
+ * store, which answers each ReadRequest from the series it holds (matchers,
+ * range, streamed XOR chunks or SAMPLES) while the test adds samples
+ * between evaluations, some
  * of them late. At every step each window of each group is compared exactly
  * (==, counts are integers) with a brute-force reference that applies the
  * contract's rules to the raw samples the store holds at that step:
@@ -22,12 +23,12 @@
 #include <curl/curl.h>
 
 #include "fakerr.h"
-#include "backend.h"
+#include "answer.h"
 #include "config.h"
+#include "exactread.h"
+#include "apiread.h"
+#include "exactstate.h"
 #include "remote_read.h"
-#include "rrbackend.h"
-#include "rrstate.h"
-#include "sliquery.h"
 #include "slo.h"
 #include "util.h"
 
@@ -60,7 +61,7 @@ enum role {
 /*
  * One series of the store and how its samples come: every `every` ms from
  * `next` on, each reaching the store `delay` ms after its timestamp (a
- * delay of up to RRSTATE_OVERLAP_MS is a late sample the state must still
+ * delay of up to EXACTSTATE_OVERLAP_MS is a late sample the state must still
  * count). From `stop` on it writes one stale marker and falls silent.
  * With quirks a counter also resets, writes stale markers and repeats
  * timestamps (at once, or the previous one a scrape later); a gauge misses
@@ -88,9 +89,8 @@ struct hidden {
 /* One SLO's state and its last answer. */
 struct ev {
     const struct config_slo *slo;
-    struct rrstate *st;
-    struct backend_partial *p;
-    size_t np;
+    struct exactstate *st;
+    struct answer_partials ps;
 };
 
 #define MAX_EVS 8
@@ -98,7 +98,9 @@ struct ev {
 struct fx {
     struct fakerr_db db;
     struct config *cfg;
-    struct remote_read_client *c;
+    int api;                        /* read through api_read (else remote_read) */
+    struct remote_read_client *c;   /* remote_read */
+    struct rawsrc *src;             /* the transport the states read through */
     struct gen g[MAX_GENS];
     size_t ng;
     struct hidden hide[4];
@@ -329,11 +331,12 @@ static void configure(struct fx *f, const char *interval, int samples, const cha
                                "  interval: %s\n"
                                "  prometheus:\n"
                                "    url: http://127.0.0.1:%u\n"
-                               "    mode: remote_read\n"
+                               "    mode: %s\n"
                                "%s"
                                "slos:\n%s",
                                interval, (unsigned)f->db.srv.port,
-                               samples ? "    read_response: samples\n" : "", slos);
+                               f->api ? "api_read" : "remote_read",
+                               samples && !f->api ? "    read_response: samples\n" : "", slos);
 
     assert_non_null(yaml);
     config_errors_init(&errs);
@@ -341,12 +344,19 @@ static void configure(struct fx *f, const char *interval, int samples, const cha
         fail_msg("config: %s", errs.n > 0 ? errs.msg[0] : "?");
     config_errors_free(&errs);
     free(yaml);
+    if (f->api) {
+        f->src = apiread_new(&f->cfg->prometheus, &e);
+        if (f->src == NULL)
+            fail_msg("apiread_new: %s", e.msg);
+        return;
+    }
     f->c = remote_read_client_new(&f->cfg->prometheus,
                                   samples ? REMOTE_READ_ACCEPT_SAMPLES
                                           : REMOTE_READ_ACCEPT_CHUNKS,
                                   &e);
     if (f->c == NULL)
         fail_msg("remote_read_client_new: %s", e.msg);
+    f->src = remote_read_source(f->c);
 }
 
 /*
@@ -365,7 +375,7 @@ static struct ev *ev_new(struct fx *f, const char *name)
         if (strcmp(f->cfg->slos[i].name, name) == 0)
             v->slo = &f->cfg->slos[i];
     assert_non_null(v->slo);
-    v->st = rrstate_new(f->cfg, v->slo);
+    v->st = exactstate_new(f->cfg, v->slo);
     assert_non_null(v->st);
     return v;
 }
@@ -374,8 +384,8 @@ static void ev_free(struct ev *v)
 {
     if (v == NULL)
         return;
-    backend_partials_free(v->p, v->np);
-    rrstate_free(v->st);
+    answer_partials_free(&v->ps);
+    exactstate_free(v->st);
     memset(v, 0, sizeof(*v));
 }
 
@@ -384,21 +394,19 @@ static int ev_run(struct fx *f, struct ev *v, int64_t at, struct err *e)
     struct slo_window w[SLO_MAX_WINDOWS];
     size_t nw = slo_windows(v->slo, at, w, SLO_MAX_WINDOWS);
 
-    backend_partials_free(v->p, v->np);
-    v->p = NULL;
-    v->np = 0;
+    answer_partials_free(&v->ps);
     e->msg[0] = '\0';
-    return rrstate_eval(v->st, f->c, at, w, nw, &v->p, &v->np, e);
+    return exactstate_eval(v->st, f->src, at, w, nw, &v->ps, e);
 }
 
 /* The partial of group (NULL when absent). */
-static const struct backend_partial *part_of(const struct ev *v, const char *group)
+static const struct answer_partial *part_of(const struct ev *v, const char *group)
 {
-    for (size_t i = 0; i < v->np; i++) {
-        const char *ns = labels_get(&v->p[i].group, "ns");
+    for (size_t i = 0; i < v->ps.n; i++) {
+        const char *ns = labels_get(&v->ps.p[i].group, "ns");
 
         if (strcmp(ns != NULL ? ns : "", group) == 0)
-            return &v->p[i];
+            return &v->ps.p[i];
     }
     return NULL;
 }
@@ -433,10 +441,10 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
                 groups[ngroups++] = g->group;
         }
     }
-    if (v->np != ngroups)
-        fail_msg("T0%+llds: SLO %s: %zu groups, expected %zu", rel, slo->name, v->np, ngroups);
+    if (v->ps.n != ngroups)
+        fail_msg("T0%+llds: SLO %s: %zu groups, expected %zu", rel, slo->name, v->ps.n, ngroups);
     for (size_t gi = 0; gi < ngroups; gi++) {
-        const struct backend_partial *p = part_of(v, groups[gi]);
+        const struct answer_partial *p = part_of(v, groups[gi]);
         int64_t longest = 0, k0 = 0, nk = 0;
         /* Verdicts of the slices of the longest window (a month of minutes fits). */
         static unsigned char good[1 << 16];
@@ -464,15 +472,15 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
 
                 for (int64_t j = ceil_div(at - w[k].ms, sl) - k0; j < nk; j++)
                     want += good[j];
-                if (p->v[SLIQUERY_GOOD][k] != want || !p->seen[SLIQUERY_GOOD][k])
+                if (p->v[ANSWER_GOOD][k] != want || !p->seen[ANSWER_GOOD][k])
                     fail_msg("T0%+llds: SLO %s, window %s: %g good slices, expected %g "
                              "(of %lld)",
-                             rel, slo->name, w[k].name, p->v[SLIQUERY_GOOD][k], want,
-                             (long long)sliquery_slices(at, w[k].ms, sl));
+                             rel, slo->name, w[k].name, p->v[ANSWER_GOOD][k], want,
+                             (long long)slo_slices(at, w[k].ms, sl));
             } else {
                 /* The numerator: bad events, or good ones (latency, good selector). */
                 int good_based = slo->kind == CONFIG_SLI_LATENCY || slo->events.good != NULL;
-                enum sliquery_part num = good_based ? SLIQUERY_GOOD : SLIQUERY_BAD;
+                enum answer_part num = good_based ? ANSWER_GOOD : ANSWER_BAD;
                 double part = 0, total = 0;
 
                 for (size_t i = 0; i < f->ng; i++) {
@@ -485,12 +493,12 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
                     else if (g->role == ROLE_TOTAL)
                         total += ref_events(f, g->series, at - w[k].ms, at, restart);
                 }
-                if (p->v[num][k] != part || p->v[SLIQUERY_TOTAL][k] != total)
+                if (p->v[num][k] != part || p->v[ANSWER_TOTAL][k] != total)
                     fail_msg("T0%+llds: SLO %s, group ns=\"%s\", window %s: %s %.17g total "
                              "%.17g, expected %.17g and %.17g",
                              rel, slo->name, groups[gi], w[k].name, good_based ? "good" : "bad",
-                             p->v[num][k], p->v[SLIQUERY_TOTAL][k], part, total);
-                if (!p->seen[num][k] || !p->seen[SLIQUERY_TOTAL][k])
+                             p->v[num][k], p->v[ANSWER_TOTAL][k], part, total);
+                if (!p->seen[num][k] || !p->seen[ANSWER_TOTAL][k])
                     fail_msg("T0%+llds: SLO %s, window %s: no data", rel, slo->name,
                              w[k].name);
             }
@@ -511,13 +519,13 @@ static void ev_check(struct fx *f, struct ev *v, int64_t at, int64_t restart)
 /* 1 when a and b hold the same groups and figures. */
 static void assert_same(const struct ev *a, const struct ev *b)
 {
-    assert_int_equal(a->np, b->np);
-    for (size_t i = 0; i < a->np; i++) {
-        const struct backend_partial *p = &a->p[i], *q = NULL;
+    assert_int_equal(a->ps.n, b->ps.n);
+    for (size_t i = 0; i < a->ps.n; i++) {
+        const struct answer_partial *p = &a->ps.p[i], *q = NULL;
 
-        for (size_t j = 0; j < b->np; j++)
-            if (labels_cmp(&p->group, &b->p[j].group) == 0)
-                q = &b->p[j];
+        for (size_t j = 0; j < b->ps.n; j++)
+            if (labels_cmp(&p->group, &b->ps.p[j].group) == 0)
+                q = &b->ps.p[j];
         assert_non_null(q);
         assert_memory_equal(p->v, q->v, sizeof(p->v));
         assert_memory_equal(p->seen, q->seen, sizeof(p->seen));
@@ -536,6 +544,17 @@ static int setup(void **state)
     return fakerr_db_start(&f->db);
 }
 
+/* The same store answering /api/v1/query: the states read through api_read. */
+static int setup_api(void **state)
+{
+    int rc = setup(state);
+    struct fx *f = *state;
+
+    if (f != NULL)
+        f->api = 1;
+    return rc;
+}
+
 static int teardown(void **state)
 {
     struct fx *f = *state;
@@ -543,7 +562,8 @@ static int teardown(void **state)
     for (size_t i = 0; i < MAX_EVS; i++)
         ev_free(&f->ev[i]);
     buf_free(&f->img);
-    remote_read_client_free(f->c);
+    /* The remote_read client is its own transport: free it once. */
+    rawsrc_free(f->src);
     config_free(f->cfg);
     fakerr_db_stop(&f->db);
     free(f);
@@ -588,7 +608,7 @@ static void events_data(struct fx *f)
             "a", "pod", "a1", "code", "500", NULL);
     gen_new(f, ROLE_TOTAL, h + 7 * SEC, MIN, 45 * SEC, 1, "__name__", "requests_total", "job",
             "api", "ns", "a", "pod", "a1", NULL);
-    g = gen_new(f, ROLE_ERR, h, 30 * SEC, RRSTATE_OVERLAP_MS, 1, "__name__", "errors_total", "job",
+    g = gen_new(f, ROLE_ERR, h, 30 * SEC, EXACTSTATE_OVERLAP_MS, 1, "__name__", "errors_total", "job",
                 "api", "ns", "a", "pod", "a2", "code", "503", NULL);
     g->stop = T0 + 15 * MIN;
     g = gen_new(f, ROLE_TOTAL, h, 30 * SEC, 0, 1, "__name__", "requests_total", "job", "api",
@@ -632,8 +652,17 @@ static void events_step_by_step(struct fx *f, int samples)
         ev_check(f, byns, at, 0);
     }
     /* Group b appeared on the way; a2 left and a3 came. */
-    assert_int_equal(byns->np, 2);
+    assert_int_equal(byns->ps.n, 2);
     assert_int_equal(f->db.bad_requests, 0);
+    if (f->api) {
+        struct apiread_stats st;
+
+        apiread_get_stats(f->src, &st);
+        print_message("api_read: %llu queries, %llu pieces, %llu split, %llu samples\n",
+                      (unsigned long long)st.queries, (unsigned long long)st.pieces,
+                      (unsigned long long)st.splits, (unsigned long long)st.samples);
+        assert_true(st.queries >= (uint64_t)steps * 2 * 2);
+    }
     ev_free(all);
     ev_free(byns);
 }
@@ -646,6 +675,78 @@ static void test_events_every_step_equals_reference_chunks(void **state)
 static void test_events_every_step_equals_reference_samples(void **state)
 {
     events_step_by_step(*state, 1);
+}
+
+/*
+ * api_read against a store that refuses answers of more than 2,000 samples
+ * (as Prometheus' --query.max-samples does, with 422): the backfill of 3
+ * days of events goes in pieces, each refused piece split and asked again,
+ * and every step still equals the reference. With Prometheus 2's closed
+ * ranges ([T-D, T]) the sample at T-D comes too and must not count twice.
+ */
+static void test_api_backfill_in_pieces_under_store_limit(void **state)
+{
+    struct fx *f = *state;
+    struct apiread_stats st;
+
+    f->db.api_max_samples = 2000;
+    f->db.api_closed = 1;
+    events_step_by_step(f, 0);
+    apiread_get_stats(f->src, &st);
+    assert_true(f->db.api_limited > 0);
+    assert_true(st.splits > 0);
+    assert_true(st.pieces > 10);
+}
+
+/*
+ * api_read: answers that cannot be trusted fail the evaluation with a
+ * message saying why, hand back nothing and leave the state as it was (the
+ * same time evaluated again equals the reference): samples out of order, a
+ * series twice, a warning (Thanos' partial data); and a store that refuses
+ * even the smallest piece.
+ */
+static void test_api_untrusted_answers_fail_whole(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        enum fakerr_fail kind;
+        const char *msg;
+    } cases[] = {
+        {FAKERR_FAIL_DISORDER, "samples out of order or duplicated"},
+        {FAKERR_FAIL_DUPSERIES, "the same series twice"},
+        {FAKERR_FAIL_WARNING, "data may be partial; not used"},
+        {FAKERR_FAIL_500, "HTTP 500"},
+        {FAKERR_FAIL_TRUNCATED, "response is not JSON"},
+    };
+    struct ev *ev;
+    int64_t at = T0;
+    struct err e;
+
+    configure(f, "30s", 0, EVENTS_SLOS);
+    events_data(f);
+    ev = ev_new(f, "by-ns");
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        /* The first case hits the backfill, the others steps. */
+        at = c == 0 ? at : next_at(at, (int)c);
+        feed(f, at);
+        fakerr_db_fail(&f->db, 1, cases[c].kind);
+        if (ev_run(f, ev, at, &e) == 0)
+            fail_msg("case %zu: an untrusted answer was used", c);
+        if (strstr(e.msg, cases[c].msg) == NULL)
+            fail_msg("case %zu: unexpected error: %s", c, e.msg);
+        assert_int_equal(ev->ps.n, 0);
+        ev_check(f, ev, at, 0);
+    }
+    /* A store that refuses every answer of more than one sample. */
+    f->db.api_max_samples = 1;
+    at = next_at(at, 1);
+    feed(f, at);
+    if (ev_run(f, ev, at, &e) == 0)
+        fail_msg("a store refusing every piece gave figures");
+    if (strstr(e.msg, "the store refuses even") == NULL || strstr(e.msg, "422") == NULL)
+        fail_msg("unexpected error: %s", e.msg);
+    f->db.api_max_samples = 0;
+    ev_check(f, ev, at, 0);
 }
 
 /* ---- failed reads ----------------------------------------------------------- */
@@ -692,10 +793,11 @@ static void test_failed_read_leaves_state_unchanged(void **state)
                              (long long)(at - T0) / 1000, ev[k]->slo->name);
                 if (kind == FAKERR_FAIL_500 && strstr(e.msg, "HTTP 500") == NULL)
                     fail_msg("unexpected error: %s", e.msg);
-                if (kind == FAKERR_FAIL_TRUNCATED && strstr(e.msg, "inside a frame") == NULL)
+                if (kind == FAKERR_FAIL_TRUNCATED &&
+                    strstr(e.msg, f->api ? "response is not JSON" : "inside a frame") == NULL)
                     fail_msg("unexpected error: %s", e.msg);
                 assert_true(strncmp(e.msg, "POST http://127.0.0.1:", 22) == 0);
-                assert_int_equal(ev[k]->np, 0);
+                assert_int_equal(ev[k]->ps.n, 0);
                 failures++;
                 if (retry)
                     ev_check(f, ev[k], at, 0);
@@ -745,7 +847,7 @@ static void test_timeslice_late_samples_and_settled_slices(void **state)
     configure(f, "30s", 0, SLICE_SLO);
     g1 = gen_new(f, ROLE_GAUGE, h + 5 * SEC, 20 * SEC, 0, 1, "__name__", "pipeline_ok", "job",
                  "etl", "instance", "1", NULL);
-    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, RRSTATE_SETTLE_MS, 1, "__name__",
+    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, EXACTSTATE_SETTLE_MS, 1, "__name__",
             "pipeline_ok", "job", "etl", "instance", "2", NULL);
     gen_new(f, ROLE_OTHER, h, 30 * SEC, 0, 1, "__name__", "pipeline_ok", "job", "other", NULL);
     ev = ev_new(f, "fresh");
@@ -759,12 +861,12 @@ static void test_timeslice_late_samples_and_settled_slices(void **state)
              * The newest good slice that ended 2 minutes ago or more and lies
              * in the 30m window for a while yet: decided now.
              */
-            int64_t k = util_floor_div(at - RRSTATE_SETTLE_MS, MIN) - 1, t;
+            int64_t k = util_floor_div(at - EXACTSTATE_SETTLE_MS, MIN) - 1, t;
 
             while (!ref_slice(f, ev->slo, "", k) && k * MIN > at - 20 * MIN)
                 k--;
             assert_true(ref_slice(f, ev->slo, "", k));
-            assert_true((k + 1) * MIN <= at - RRSTATE_SETTLE_MS);
+            assert_true((k + 1) * MIN <= at - EXACTSTATE_SETTLE_MS);
             /* A bad sample at its end, the newest of it, would turn it bad... */
             t = (k + 1) * MIN;
             fakerr_db_add(&f->db, g1->series, t, 0);
@@ -810,7 +912,7 @@ static struct gen *edge_data(struct fx *f)
             "a1", NULL);
     gen_new(f, ROLE_TOTAL, h + 7 * SEC, MIN, 45 * SEC, 1, "__name__", "requests_total", "job",
             "api", "pod", "a1", NULL);
-    gen_new(f, ROLE_ERR, h + 23 * SEC, 2 * MIN, RRSTATE_OVERLAP_MS, 1, "__name__",
+    gen_new(f, ROLE_ERR, h + 23 * SEC, 2 * MIN, EXACTSTATE_OVERLAP_MS, 1, "__name__",
             "errors_total", "job", "api", "pod", "a2", NULL);
     return gen_new(f, ROLE_TOTAL, h, 30 * SEC, 0, 1, "__name__", "requests_total", "job", "api",
                    "pod", "a2", NULL);
@@ -847,7 +949,7 @@ static void test_long_window_edge_is_reread_once_per_hour(void **state)
             "job", "api", "pod", "sparse", NULL);
     gen_new(f, ROLE_GAUGE, h + 5 * SEC, 20 * SEC, 0, 1, "__name__", "pipeline_ok", "job", "etl",
             "instance", "1", NULL);
-    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, RRSTATE_SETTLE_MS, 1, "__name__",
+    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, EXACTSTATE_SETTLE_MS, 1, "__name__",
             "pipeline_ok", "job", "etl", "instance", "2", NULL);
     ev[0] = ev_new(f, "edge");
     ev[1] = ev_new(f, "edge-slices");
@@ -880,7 +982,7 @@ static void test_long_window_edge_is_reread_once_per_hour(void **state)
         /* An edge re-read: one coarse span (and the hour before it for events). */
         assert_int_equal(r->end_ms % HOUR, 0);
         if (k == 0)
-            assert_true(r->end_ms - r->start_ms >= HOUR + RRBACKEND_LOOKBACK_MS);
+            assert_true(r->end_ms - r->start_ms >= HOUR + EXACTREAD_LOOKBACK_MS);
         else
             assert_int_equal(r->end_ms - r->start_ms, HOUR - 1);
         assert_true(r->end_ms <= at - 84 * HOUR + 2 * HOUR);
@@ -1025,9 +1127,9 @@ static void test_compaction_forgets_silent_series(void **state)
         feed(f, at);
         ev_check(f, ev, at, restart);
         if (at == T0 + HOUR)
-            mem_before = rrstate_memory(ev->st);
+            mem_before = exactstate_memory(ev->st);
         if (at == T0 + 3 * DAY + 2 * HOUR)
-            mem_after = rrstate_memory(ev->st);
+            mem_after = exactstate_memory(ev->st);
         if (at == back_at) {
             struct err e;
 
@@ -1091,7 +1193,7 @@ static void test_latency_every_step_equals_reference(void **state)
             "http_request_duration_seconds_count", "job", "api", "ns", "a", NULL);
     gen_new(f, ROLE_OTHER, h + 9 * SEC, MIN, 0, 1, "__name__",
             "http_request_duration_seconds_count", "job", "web", "ns", "a", NULL);
-    gen_new(f, ROLE_GOOD, T0 + 10 * MIN, 30 * SEC, RRSTATE_OVERLAP_MS, 1, "__name__",
+    gen_new(f, ROLE_GOOD, T0 + 10 * MIN, 30 * SEC, EXACTSTATE_OVERLAP_MS, 1, "__name__",
             "http_request_duration_seconds_bucket", "job", "api", "ns", "b", "le", "1.0", NULL);
     gen_new(f, ROLE_OTHER, T0 + 10 * MIN, 30 * SEC, 0, 1, "__name__",
             "http_request_duration_seconds_bucket", "job", "api", "ns", "b", "le", "0.5", NULL);
@@ -1104,7 +1206,7 @@ static void test_latency_every_step_equals_reference(void **state)
         feed(f, at);
         ev_check(f, ev, at, 0);
     }
-    assert_int_equal(ev->np, 2);
+    assert_int_equal(ev->ps.n, 2);
     assert_int_equal(f->db.bad_requests, 0);
     ev_free(ev);
 }
@@ -1148,7 +1250,7 @@ static void test_calendar_week_starts_anew(void **state)
     events_data(f);
     gen_new(f, ROLE_GAUGE, h + 5 * SEC, 20 * SEC, 0, 1, "__name__", "pipeline_ok", "job", "etl",
             "instance", "1", NULL);
-    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, RRSTATE_SETTLE_MS, 1, "__name__",
+    gen_new(f, ROLE_GAUGE, h + 13 * SEC, 45 * SEC, EXACTSTATE_SETTLE_MS, 1, "__name__",
             "pipeline_ok", "job", "etl", "instance", "2", NULL);
     ev[0] = ev_new(f, "week");
     ev[1] = ev_new(f, "week-slices");
@@ -1220,7 +1322,7 @@ static struct buf *image_of(struct fx *f, const struct ev *v)
 {
     buf_free(&f->img);
     buf_init(&f->img, 64u * 1024u * 1024u);
-    assert_int_equal(rrstate_save(v->st, rrstate_fingerprint(f->cfg, v->slo), &f->img), 0);
+    assert_int_equal(exactstate_save(v->st, exactstate_fingerprint(f->cfg, v->slo), &f->img), 0);
     assert_true(f->img.len > 0);
     return &f->img;
 }
@@ -1245,7 +1347,7 @@ static void test_checkpoint_restores_same_figures(void **state)
     for (int k = 0; k < 3; k++) {
         a[k] = ev_new(f, names[k]);
         b[k] = ev_new(f, names[k]);
-        assert_int_equal(rrstate_save(a[k]->st, rrstate_fingerprint(f->cfg, a[k]->slo), &empty),
+        assert_int_equal(exactstate_save(a[k]->st, exactstate_fingerprint(f->cfg, a[k]->slo), &empty),
                          1);
     }
     assert_int_equal(empty.len, 0);
@@ -1259,7 +1361,7 @@ static void test_checkpoint_restores_same_figures(void **state)
         struct buf *img = image_of(f, a[k]);
         struct err e;
 
-        if (rrstate_load(b[k]->st, rrstate_fingerprint(f->cfg, b[k]->slo),
+        if (exactstate_load(b[k]->st, exactstate_fingerprint(f->cfg, b[k]->slo),
                          (const uint8_t *)img->data, img->len, &e) != 0)
             fail_msg("SLO %s: load: %s", names[k], e.msg);
         print_message("SLO %s: image of %zu bytes\n", names[k], img->len);
@@ -1279,7 +1381,7 @@ static void test_checkpoint_restores_same_figures(void **state)
 }
 
 /*
- * Regression (rrstate_load drops the provisional slices, and rrstate_eval
+ * Regression (exactstate_load drops the provisional slices, and exactstate_eval
  * used to read nothing when at_ms == s->at): a daemon restarted within the
  * interval it last evaluated and saved evaluates that same time again, and
  * the restored time-slice state counted the recent, still provisional
@@ -1303,7 +1405,7 @@ static void test_checkpoint_then_same_time_counts_recent_slices(void **state)
     }
     at -= 5 * MIN;
     img = image_of(f, a);
-    assert_int_equal(rrstate_load(b->st, rrstate_fingerprint(f->cfg, b->slo),
+    assert_int_equal(exactstate_load(b->st, exactstate_fingerprint(f->cfg, b->slo),
                                   (const uint8_t *)img->data, img->len, &e),
                      0);
     /* The saved time again: the same figures as before the save. */
@@ -1313,7 +1415,7 @@ static void test_checkpoint_then_same_time_counts_recent_slices(void **state)
     ev_free(b);
 }
 
-/* Loads data[0..len) (a copy of exactly that size) into v; the result of rrstate_load. */
+/* Loads data[0..len) (a copy of exactly that size) into v; the result of exactstate_load. */
 static int load_copy(const struct fx *f, struct ev *v, const char *data, size_t len,
                      struct err *e)
 {
@@ -1323,7 +1425,7 @@ static int load_copy(const struct fx *f, struct ev *v, const char *data, size_t 
     assert_non_null(x);
     if (len > 0)
         memcpy(x, data, len);
-    rc = rrstate_load(v->st, rrstate_fingerprint(f->cfg, v->slo), x, len, e);
+    rc = exactstate_load(v->st, exactstate_fingerprint(f->cfg, v->slo), x, len, e);
     free(x);
     return rc;
 }
@@ -1335,7 +1437,7 @@ static int is_empty(const struct fx *f, const struct ev *v)
     int rc;
 
     buf_init(&out, 64u * 1024u * 1024u);
-    rc = rrstate_save(v->st, rrstate_fingerprint(f->cfg, v->slo), &out);
+    rc = exactstate_save(v->st, exactstate_fingerprint(f->cfg, v->slo), &out);
     buf_free(&out);
     return rc == 1;
 }
@@ -1343,8 +1445,8 @@ static int is_empty(const struct fx *f, const struct ev *v)
 /* Replaces v's state with a new, empty one. */
 static void renew(struct fx *f, struct ev *v)
 {
-    rrstate_free(v->st);
-    v->st = rrstate_new(f->cfg, v->slo);
+    exactstate_free(v->st);
+    v->st = exactstate_new(f->cfg, v->slo);
     assert_non_null(v->st);
 }
 
@@ -1413,7 +1515,7 @@ static void test_checkpoint_refuses_bad_images(void **state)
         img = image_of(f, a);
         /* Another fingerprint. */
         renew(f, b);
-        assert_int_equal(rrstate_load(b->st, rrstate_fingerprint(f->cfg, b->slo) ^ 1,
+        assert_int_equal(exactstate_load(b->st, exactstate_fingerprint(f->cfg, b->slo) ^ 1,
                                       (const uint8_t *)img->data, img->len, &e),
                          -1);
         assert_non_null(strstr(e.msg, "changed since the state was saved"));
@@ -1479,7 +1581,7 @@ static void test_checkpoint_refuses_bad_images(void **state)
 }
 
 /*
- * Regression (rrstate_load returned early without emptying s on a
+ * Regression (exactstate_load returned early without emptying s on a
  * fingerprint mismatch or a malformed header): "-1 with e set and s left
  * empty" held only for damage found later in the image; a state that held
  * something and was then given another SLO's image, or a short one, kept
@@ -1501,14 +1603,14 @@ static void test_checkpoint_refused_image_empties_loaded_state(void **state)
     feed(f, at);
     ev_check(f, a, at, 0);
     img = image_of(f, a);
-    fp = rrstate_fingerprint(f->cfg, b->slo);
+    fp = exactstate_fingerprint(f->cfg, b->slo);
     /* Damage after the header: emptied. */
     assert_int_equal(load_copy(f, b, img->data, img->len, &e), 0);
     assert_int_equal(load_copy(f, b, img->data, img->len - 1, &e), -1);
     assert_true(is_empty(f, b));
     /* Another fingerprint. */
     assert_int_equal(load_copy(f, b, img->data, img->len, &e), 0);
-    assert_int_equal(rrstate_load(b->st, fp ^ 1, (const uint8_t *)img->data, img->len, &e), -1);
+    assert_int_equal(exactstate_load(b->st, fp ^ 1, (const uint8_t *)img->data, img->len, &e), -1);
     if (!is_empty(f, b))
         fail_msg("a state given another SLO's image keeps its old content");
     /* A short header. */
@@ -1534,6 +1636,7 @@ static int group_teardown(void **state)
 }
 
 #define STORE_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+#define API_TEST(t) cmocka_unit_test_setup_teardown(t, setup_api, teardown)
 
 int main(void)
 {
@@ -1551,6 +1654,18 @@ int main(void)
         STORE_TEST(test_checkpoint_then_same_time_counts_recent_slices),
         STORE_TEST(test_checkpoint_refuses_bad_images),
         STORE_TEST(test_checkpoint_refused_image_empties_loaded_state),
+        /* The same engine through api_read: only the transport differs. */
+        API_TEST(test_events_every_step_equals_reference_chunks),
+        API_TEST(test_failed_read_leaves_state_unchanged),
+        API_TEST(test_timeslice_late_samples_and_settled_slices),
+        API_TEST(test_sample_later_than_overlap_fails_one_evaluation_at_most),
+        API_TEST(test_compaction_forgets_silent_series),
+        API_TEST(test_calendar_week_starts_anew),
+        API_TEST(test_latency_every_step_equals_reference),
+        API_TEST(test_checkpoint_restores_same_figures),
+        API_TEST(test_checkpoint_then_same_time_counts_recent_slices),
+        API_TEST(test_api_backfill_in_pieces_under_store_limit),
+        API_TEST(test_api_untrusted_answers_fail_whole),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
