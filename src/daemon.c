@@ -536,7 +536,9 @@ static void finish(struct daemon *d, struct djob *j)
             s->record = j->record;
             buf_init(&j->record, 0);
         }
-        if (d->records_due > 0 && --d->records_due == 0)
+        /* A straggler of an earlier checkpoint tick brings a newer record, but
+         * the current checkpoint does not wait for it. */
+        if (j->at == d->record_tick && d->records_due > 0 && --d->records_due == 0)
             save_records(d);
     }
     if (j->oom) {

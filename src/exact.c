@@ -292,20 +292,27 @@ static int join_records(const struct buf *rec, size_t n, struct buf *b)
     return rc;
 }
 
-int exact_save_records(const struct buf *rec, size_t n, const char *path, struct err *e)
+/* Writes the image in b (filled: 0 when it was built whole) to path; frees b. */
+static int write_image(struct buf *b, int filled, const char *path, struct err *e)
 {
-    struct buf b;
     int rc;
 
-    buf_init(&b, STATEFILE_MAX);
-    if (join_records(rec, n, &b) != 0) {
-        buf_free(&b);
+    if (filled != 0) {
+        buf_free(b);
         return util_err(e, "state file %s: out of memory or over %u bytes", path,
                         STATEFILE_MAX);
     }
-    rc = statefile_write(path, b.data, b.len, e);
-    buf_free(&b);
+    rc = statefile_write(path, b->data, b->len, e);
+    buf_free(b);
     return rc;
+}
+
+int exact_save_records(const struct buf *rec, size_t n, const char *path, struct err *e)
+{
+    struct buf b;
+
+    buf_init(&b, STATEFILE_MAX);
+    return write_image(&b, join_records(rec, n, &b), path, e);
 }
 
 /* Appends the image of every SLO state to b: u32 count, then name, length, image. */
@@ -390,17 +397,9 @@ static int state_restore(struct exact *x, const uint8_t *data, size_t len, struc
 int exact_save_state(struct exact *x, const char *path, struct err *e)
 {
     struct buf b;
-    int rc;
 
     buf_init(&b, STATEFILE_MAX);
-    if (state_image(x, &b) != 0) {
-        buf_free(&b);
-        return util_err(e, "state file %s: out of memory or over %u bytes", path,
-                        STATEFILE_MAX);
-    }
-    rc = statefile_write(path, b.data, b.len, e);
-    buf_free(&b);
-    return rc;
+    return write_image(&b, state_image(x, &b), path, e);
 }
 
 int exact_load_state(struct exact *x, const char *path, struct err *e)

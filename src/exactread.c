@@ -399,15 +399,21 @@ static int run_queries(struct exactread *r, struct rawsrc *src, int64_t from, in
     return rawsrc_run(src, r->q, r->nq, cb, run, e);
 }
 
+static void run_init(struct run *run, struct exactread *r, const struct exactread_sink *sink,
+                     void *arg)
+{
+    memset(run, 0, sizeof(*run));
+    run->r = r;
+    run->sink = sink;
+    run->arg = arg;
+}
+
 int exactread_counters(struct exactread *r, struct rawsrc *src, int64_t from_ms, int64_t to_ms,
                        const struct exactread_sink *sink, void *arg, struct err *e)
 {
     struct run run;
 
-    memset(&run, 0, sizeof(run));
-    run.r = r;
-    run.sink = sink;
-    run.arg = arg;
+    run_init(&run, r, sink, arg);
     return run_queries(r, src, from_ms, to_ms, on_counter, &run, e);
 }
 
@@ -416,10 +422,7 @@ int exactread_stage(struct exactread *r, struct rawsrc *src, int64_t from_ms, in
 {
     struct run run;
 
-    memset(&run, 0, sizeof(run));
-    run.r = r;
-    run.sink = sink;
-    run.arg = arg;
+    run_init(&run, r, sink, arg);
     run.staged = 1;
     r->nst = 0;
     if (run_queries(r, src, from_ms, to_ms, on_counter, &run, e) != 0) {
@@ -521,10 +524,7 @@ int exactread_slices(struct exactread *r, struct rawsrc *src, int64_t k0, size_t
     exactread_verdicts_free(out);
     out->k0 = k0;
     out->nk = nk;
-    memset(&run, 0, sizeof(run));
-    run.r = r;
-    run.sink = sink;
-    run.arg = arg;
+    run_init(&run, r, sink, arg);
     run.verdicts = out;
     run.seen = seriesmap_new();
     if (run.seen == NULL)

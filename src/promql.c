@@ -438,6 +438,12 @@ static int parse_body(const char *body, size_t len, long http_status, const char
     }
     if (parse_success(root, pfx, matrix, &tmp, e) != 0)
         goto out;
+    /* A VictoriaMetrics cluster with a storage node down says so here. */
+    if (json_is_true(json_object_get(root, "isPartial"))) {
+        util_err(e, "%sthe store marked its answer as partial (\"isPartial\": true), so its "
+                    "data may be incomplete; not used", pfx);
+        goto out;
+    }
     *r = tmp;
     promql_result_init(&tmp);
     rc = 0;
@@ -547,9 +553,11 @@ void promql_client_new_round(struct promql_client *c)
 }
 
 /*
- * "query=<escaped>&time=<seconds>.<millis>&partial_response=false"; caller
- * frees. Thanos answers an error instead of a partial result with the
- * last; Prometheus and the other stores ignore it.
+ * "query=<escaped>&time=<seconds>.<millis>&partial_response=false&
+ * deny_partial_response=1"; caller frees. With the last two a Thanos
+ * querier and a VictoriaMetrics cluster (vmselect) answer an error instead
+ * of a result from part of their stores; Prometheus and the other stores
+ * ignore them.
  */
 static char *form_body(CURL *curl, const char *query, int64_t at_ms, const char *extra)
 {
@@ -559,7 +567,8 @@ static char *form_body(CURL *curl, const char *query, int64_t at_ms, const char 
 
     if (q == NULL)
         return NULL;
-    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64 "&partial_response=false%s%s",
+    s = util_asprintf("query=%s&time=%s%" PRIu64 ".%03" PRIu64
+                      "&partial_response=false&deny_partial_response=1%s%s",
                       q, at_ms < 0 ? "-" : "", mag / 1000, mag % 1000, extra ? "&" : "",
                       extra ? extra : "");
     curl_free(q);

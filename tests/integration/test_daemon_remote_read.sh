@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The daemon in remote_read mode while new samples arrive: a second, live
+# The daemon in an exact mode (remote_read; api_read with MODE=api_read, set
+# by test_daemon_api_read.sh) while new samples arrive: a second, live
 # Prometheus scrapes live_exporter.py every second (counters that grow, one
 # reset, a series that appears later); the daemon evaluates every 2 s,
 # counting incrementally. After the exporter stops (staleness markers) and a
@@ -10,32 +11,33 @@
 # state file is reported, ignored, and the figures stay right.
 set -uo pipefail
 . "$HERE/lib.sh"
+MODE=${MODE:-remote_read}
 exp_port=$(free_port)
 python3 "$HERE/live_exporter.py" "$exp_port" &
 exp_pid=$!
 lp_port=$(free_port)
-mkdir -p "$WORK/live"
-cat > "$WORK/live/prometheus.yml" <<YML
+mkdir -p "$WORK/live-$MODE"
+cat > "$WORK/live-$MODE/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: live
     static_configs: [{targets: ['127.0.0.1:$exp_port']}]
 YML
-prometheus --config.file="$WORK/live/prometheus.yml" --storage.tsdb.path="$WORK/live/tsdb" \
-    --web.listen-address="127.0.0.1:$lp_port" --log.level=warn > "$WORK/live/prom.log" 2>&1 &
+prometheus --config.file="$WORK/live-$MODE/prometheus.yml" --storage.tsdb.path="$WORK/live-$MODE/tsdb" \
+    --web.listen-address="127.0.0.1:$lp_port" --log.level=warn > "$WORK/live-$MODE/prom.log" 2>&1 &
 lp_pid=$!
 pid=
 trap 'stop_pid "$pid" 5; stop_pid $lp_pid 10; stop_pid $exp_pid 2' EXIT
 LURL="http://127.0.0.1:$lp_port"
 wait_http "$LURL/-/ready" 60 $lp_pid || { bad "live Prometheus not ready"; exit 1; }
 
-cfg="$WORK/live/slos.yaml"
+cfg="$WORK/live-$MODE/slos.yaml"
 cat > "$cfg" <<YML
 global:
   interval: 2s
-  state_file: $WORK/live/state.bin
-  prometheus: {url: $LURL, mode: remote_read, timeout: 10s}
+  state_file: $WORK/live-$MODE/state.bin
+  prometheus: {url: $LURL, mode: $MODE, timeout: 10s}
 slos:
   - name: live-availability
     service: live
@@ -50,36 +52,36 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 start_daemon() {
     "$BIN" --config.file="$cfg" --web.listen-address="127.0.0.1:$port" --log.level=debug \
-        >> "$WORK/live/daemon.log" 2>&1 &
+        >> "$WORK/live-$MODE/daemon.log" 2>&1 &
     pid=$!
     wait_http "$base/-/ready" 60 $pid
 }
-start_daemon || { bad "daemon not ready"; tail -5 "$WORK/live/daemon.log"; exit 1; }
-ok "daemon ready in remote_read mode"
+start_daemon || { bad "daemon not ready"; tail -5 "$WORK/live-$MODE/daemon.log"; exit 1; }
+ok "daemon ready in $MODE mode"
 sleep 16
 stop_pid $exp_pid 2
 sleep 6   # Prometheus marks the series stale; the daemon evaluates 3 more times
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live/slos.json"
-if python3 "$HERE/check_live.py" "$LURL" "$WORK/live/slos.json" live_requests_total; then
+curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/slos.json"
+if python3 "$HERE/check_live.py" "$LURL" "$WORK/live-$MODE/slos.json" live_requests_total; then
     ok "incremental figures equal exact counts from all raw samples"
 else
     bad "incremental figures differ from exact counts"
-    grep -E 'level=(warn|error)' "$WORK/live/daemon.log" | head -5
+    grep -E 'level=(warn|error)' "$WORK/live-$MODE/daemon.log" | head -5
 fi
-steps=$(grep -c 'msg="evaluation done"' "$WORK/live/daemon.log")
+steps=$(grep -c 'msg="evaluation done"' "$WORK/live-$MODE/daemon.log")
 [ "$steps" -ge 8 ] && ok "$steps incremental evaluations" || bad "only $steps evaluations"
-[ -s "$WORK/live/state.bin" ] && ok "state file written ($(wc -c < "$WORK/live/state.bin") bytes)" \
+[ -s "$WORK/live-$MODE/state.bin" ] && ok "state file written ($(wc -c < "$WORK/live-$MODE/state.bin") bytes)" \
     || bad "no state file"
 
 # Restart from the checkpoint.
 stop_pid "$pid" 5
 start_daemon || bad "daemon not ready after restart"
-grep -q 'msg="state restored".*slos=1' "$WORK/live/daemon.log" && ok "state restored at start" \
-    || bad "state not restored: $(grep -E 'state' "$WORK/live/daemon.log" | tail -2)"
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live/restored.json"
-T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live/restored.json")
-"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live/fresh.json" 2> "$WORK/live/fresh.err" \
-    || bad "eval --at=$T: $(cat "$WORK/live/fresh.err")"
+grep -q 'msg="state restored".*slos=1' "$WORK/live-$MODE/daemon.log" && ok "state restored at start" \
+    || bad "state not restored: $(grep -E 'state' "$WORK/live-$MODE/daemon.log" | tail -2)"
+curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/restored.json"
+T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live-$MODE/restored.json")
+"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live-$MODE/fresh.json" 2> "$WORK/live-$MODE/fresh.err" \
+    || bad "eval --at=$T: $(cat "$WORK/live-$MODE/fresh.err")"
 same() {
     python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -88,23 +90,23 @@ b = json.load(open(sys.argv[2]))["slos"][0]["windows"]
 sys.exit(0 if a == b else 1)
 PY
 }
-same "$WORK/live/restored.json" "$WORK/live/fresh.json" \
+same "$WORK/live-$MODE/restored.json" "$WORK/live-$MODE/fresh.json" \
     && ok "after a restart from the state file: the same windows as a fresh eval at $T" \
     || bad "restored state differs from a fresh eval at $T"
 
 # A reload keeps the state of unchanged SLOs (no second backfill).
 kill -HUP "$pid"
 for _ in $(seq 50); do
-    grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live/daemon.log" && break
+    grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live-$MODE/daemon.log" && break
     sleep 0.1
 done
-grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live/daemon.log" \
+grep -q 'msg="state carried over the reload".*slos=1' "$WORK/live-$MODE/daemon.log" \
     && ok "SIGHUP with the same config: the SLO's state is carried over, not backfilled" \
-    || bad "SIGHUP did not carry the state over: $(grep -E 'reload|state' "$WORK/live/daemon.log" | tail -3)"
+    || bad "SIGHUP did not carry the state over: $(grep -E 'reload|state' "$WORK/live-$MODE/daemon.log" | tail -3)"
 
 # A corrupt state file is reported and ignored.
 stop_pid "$pid" 5
-python3 - "$WORK/live/state.bin" <<'PY'
+python3 - "$WORK/live-$MODE/state.bin" <<'PY'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
@@ -112,13 +114,13 @@ b[len(b) // 2] ^= 0x40
 open(p, "wb").write(bytes(b))
 PY
 start_daemon || bad "daemon not ready with a corrupt state file"
-grep -q 'state file ignored.*checksum mismatch' "$WORK/live/daemon.log" \
+grep -q 'state file ignored.*checksum mismatch' "$WORK/live-$MODE/daemon.log" \
     && ok "corrupt state file: reported and ignored" \
-    || bad "corrupt state file not reported: $(grep -E 'state' "$WORK/live/daemon.log" | tail -2)"
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live/after.json"
-T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live/after.json")
-"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live/fresh2.json" 2>&1
-same "$WORK/live/after.json" "$WORK/live/fresh2.json" \
+    || bad "corrupt state file not reported: $(grep -E 'state' "$WORK/live-$MODE/daemon.log" | tail -2)"
+curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/after.json"
+T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live-$MODE/after.json")
+"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live-$MODE/fresh2.json" 2>&1
+same "$WORK/live-$MODE/after.json" "$WORK/live-$MODE/fresh2.json" \
     && ok "after the backfill that replaced it: the same windows as a fresh eval" \
     || bad "figures after ignoring a corrupt state differ from a fresh eval"
 exit $FAILED

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # group_by in promql mode: one SLO instance per label value, each equal to
 # Prometheus's own answer for that group, with the group labels on its series.
-# Then remote_read mode: each group equals the exact counts computed here from
-# Prometheus's raw samples (JSON API), and the incremental path (eval --until)
-# ends with the same figures as a one-shot eval.
+# Then remote_read and api_read modes: each group equals the exact counts
+# computed here from Prometheus's raw samples (JSON API), the incremental
+# path (eval --until) ends with the same figures as a one-shot eval, and
+# both modes print the same JSON.
 set -uo pipefail
 . "$HERE/lib.sh"
 FAILED=0
@@ -66,14 +67,16 @@ done
 promtool check metrics < "$WORK/grouped-metrics.txt" > /dev/null 2>&1 && ok "promtool check metrics" \
     || bad "promtool check metrics on grouped series"
 
-# remote_read: exact counts per group.
-rcfg="$WORK/grouped-rr.yaml"
-sed 's/^  prometheus: {url: \(.*\), timeout: 20s}/  prometheus: {url: \1, timeout: 20s, mode: remote_read}/' "$cfg" > "$rcfg"
-grep -q 'mode: remote_read' "$rcfg" || bad "could not switch $rcfg to remote_read"
-if "$BIN" eval --config.file="$rcfg" --at="$END" > "$WORK/grouped-rr.json" 2> "$WORK/grouped-rr.err"; then
-    python3 - "$WORK/grouped-rr.json" "$PROM_URL" "$END" <<'PY' || FAILED=1
+# The exact modes (remote_read, api_read: one engine, two transports): exact
+# counts per group, and the incremental path ends where a one-shot eval is.
+for mode in remote_read api_read; do
+rcfg="$WORK/grouped-$mode.yaml"
+sed "s/^  prometheus: {url: \(.*\), timeout: 20s}/  prometheus: {url: \1, timeout: 20s, mode: $mode}/" "$cfg" > "$rcfg"
+grep -q "mode: $mode" "$rcfg" || bad "could not switch $rcfg to $mode"
+if "$BIN" eval --config.file="$rcfg" --at="$END" > "$WORK/grouped-$mode.json" 2> "$WORK/grouped-$mode.err"; then
+    python3 - "$WORK/grouped-$mode.json" "$PROM_URL" "$END" "$mode" <<'PY' || FAILED=1
 import json, sys, urllib.parse, urllib.request
-ev, url, T = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3])
+ev, url, T, mode = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 data = urllib.parse.urlencode({"query": 'http_requests_total{job="checkout"}[30d]',
                                "time": str(T)}).encode()
 res = json.load(urllib.request.urlopen(url + "/api/v1/query", data))["data"]["result"]
@@ -94,30 +97,34 @@ for s in ev["slos"]:
                     bad += inc if r["metric"]["code"].startswith("5") else 0
         f = s["windows"][w]
         if f["total"] != tot or f["bad"] != bad:
-            print("  FAIL: remote_read instance %s %s: %s/%s, exact %s/%s" % (
-                i, w, f["bad"], f["total"], bad, tot)); fails += 1
-    print("  ok: remote_read instance %s: 7 windows equal exact counts (3d total %d)" % (
-        i, s["windows"]["3d"]["total"]))
+            print("  FAIL: %s instance %s %s: %s/%s, exact %s/%s" % (
+                mode, i, w, f["bad"], f["total"], bad, tot)); fails += 1
+    print("  ok: %s instance %s: 7 windows equal exact counts (3d total %d)" % (
+        mode, i, s["windows"]["3d"]["total"]))
 if sorted(s["group"]["instance"] for s in ev["slos"]) != ["a", "b"]:
-    print("  FAIL: remote_read groups"); fails += 1
+    print("  FAIL: %s groups" % mode); fails += 1
 sys.exit(1 if fails else 0)
 PY
 else
-    bad "remote_read grouped eval failed: $(cat "$WORK/grouped-rr.err")"
+    bad "$mode grouped eval failed: $(cat "$WORK/grouped-$mode.err")"
 fi
-"$BIN" eval --config.file="$rcfg" --at=$((END - 3600)) --until="$END" > "$WORK/grouped-rr.jsonl" \
-    2> "$WORK/grouped-rr-until.err" || bad "eval --until failed: $(head -c 300 "$WORK/grouped-rr-until.err")"
-if python3 - "$WORK/grouped-rr.jsonl" "$WORK/grouped-rr.json" <<'PY'
+"$BIN" eval --config.file="$rcfg" --at=$((END - 3600)) --until="$END" > "$WORK/grouped-$mode.jsonl" \
+    2> "$WORK/grouped-$mode-until.err" || bad "eval --until failed: $(head -c 300 "$WORK/grouped-$mode-until.err")"
+if python3 - "$WORK/grouped-$mode.jsonl" "$WORK/grouped-$mode.json" <<'PY'
 import json, sys
 last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 one = json.load(open(sys.argv[2]))
 sys.exit(0 if last == one else 1)
 PY
 then
-    ok "remote_read incremental (eval --until, 121 steps) ends equal to a one-shot eval"
+    ok "$mode incremental (eval --until, 121 steps) ends equal to a one-shot eval"
 else
-    bad "remote_read incremental groups differ from a one-shot eval"
+    bad "$mode incremental groups differ from a one-shot eval"
 fi
+done
+cmp -s "$WORK/grouped-remote_read.json" "$WORK/grouped-api_read.json" \
+    && ok "api_read prints what remote_read prints for the grouped SLO" \
+    || bad "api_read and remote_read differ for the grouped SLO"
 
 # max_groups: 1 keeps the first group in label order (instance="a"), in eval
 # (with a warning) and in the daemon (logged once, counted on /metrics).

@@ -2,7 +2,8 @@
 # `slo-sidecar report` for ISO week 2026-W44 against its own Prometheus:
 # tests/data/report_gen.py writes a week of one-minute samples (about 20k,
 # backfilled with promtool) and the exact expected figures, in remote_read
-# mode (the contract's exact pairs; bad minutes per minute) and promql mode
+# and api_read modes (the contract's exact pairs; bad minutes per minute; one
+# engine, so one set of expectations) and promql mode
 # (what increase() gives, extrapolation included; bad minutes from 5m steps),
 # for an SLO in UTC and one in Europe/Berlin. Also: table and markdown
 # output, a period not over yet, a malformed period, a config error and an
@@ -60,7 +61,7 @@ slos:
 YAML
 }
 
-for mode in remote_read promql; do
+for mode in remote_read api_read promql; do
     config "$mode" "$url" > "$d/$mode.yaml"
     "$BIN" report --config.file="$d/$mode.yaml" --period=2026-W44 --format=json \
         --report.step=5m > "$d/$mode.json" 2> "$d/$mode.err"
@@ -74,11 +75,12 @@ for mode in remote_read promql; do
     # 1e-15 (the JSON has 16 significant digits). promql: the generator
     # applies the same extrapolation factor; a relative 1e-12 absorbs only
     # the order of float operations (counts about 1e6, factor 1 + 1e-4).
+    # api_read is the same exact engine as remote_read: the same expectations.
     if python3 - "$d/data/expected.json" "$d/$mode.json" "$mode" <<'PY'; then
 import json, sys
 exp = json.load(open(sys.argv[1]))
 got = {r["name"]: r for r in json.load(open(sys.argv[2]))["slos"]}
-mode = sys.argv[3]
+mode = "remote_read" if sys.argv[3] == "api_read" else sys.argv[3]
 tol = 1e-15 if mode == "remote_read" else 1e-12
 fails = 0
 def same(a, b):
@@ -92,7 +94,7 @@ for name in ("rep-utc", "rep-berlin"):
               ("worst_day.sli", e["worst_day"]["sli"], g["worst_day"]["sli"])]
     for what, want, have in checks:
         ok = same(want, have)
-        print("  %s %s %s %s: want %r got %r" % ("ok:" if ok else "FAIL:", mode, name, what, want, have))
+        print("  %s %s %s %s: want %r got %r" % ("ok:" if ok else "FAIL:", sys.argv[3], name, what, want, have))
         fails += not ok
     if mode == "promql":
         checks, exact = exact + checks, []
@@ -100,7 +102,7 @@ for name in ("rep-utc", "rep-berlin"):
                              ("worst_day.date", e["worst_day"]["date"], g["worst_day"]["date"]),
                              ("bad_minutes", e["bad_minutes"], g["bad_minutes"])]:
         ok = want == have
-        print("  %s %s %s %s: want %r got %r" % ("ok:" if ok else "FAIL:", mode, name, what, want, have))
+        print("  %s %s %s %s: want %r got %r" % ("ok:" if ok else "FAIL:", sys.argv[3], name, what, want, have))
         fails += not ok
 sys.exit(1 if fails else 0)
 PY

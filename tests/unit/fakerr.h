@@ -918,6 +918,27 @@ FAKERR_FN int fakerr_db_requests(struct fakerr_db *db)
     return n;
 }
 
+/*
+ * 1 when v matches regex re as PromQL anchors it (^(re)$; POSIX ERE, which
+ * the tests' regexes are written in); sets *bad when re does not compile.
+ */
+FAKERR_FN int fakerr_regex(const char *v, const char *re, int *bad)
+{
+    regex_t rx;
+    char *pat = util_asprintf("^(%s)$", re);
+    int ok;
+
+    if (pat == NULL || regcomp(&rx, pat, REG_EXTENDED | REG_NOSUB) != 0) {
+        free(pat);
+        *bad = 1;
+        return 0;
+    }
+    ok = regexec(&rx, v, 0, NULL, 0) == 0;
+    regfree(&rx);
+    free(pat);
+    return ok;
+}
+
 /* 1 when series s matches every matcher of q (a missing label is ""). */
 FAKERR_FN int fakerr_matches(const struct fakerr_series *s, const Prometheus__Query *q,
                              int *bad)
@@ -937,22 +958,13 @@ FAKERR_FN int fakerr_matches(const struct fakerr_series *s, const Prometheus__Qu
             ok = strcmp(v, m->value) != 0;
             break;
         case PROMETHEUS__LABEL_MATCHER__TYPE__RE:
-        case PROMETHEUS__LABEL_MATCHER__TYPE__NRE: {
-            regex_t re;
-            char *pat = util_asprintf("^(%s)$", m->value);
-
-            if (pat == NULL || regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
-                free(pat);
-                *bad = 1;
+        case PROMETHEUS__LABEL_MATCHER__TYPE__NRE:
+            ok = fakerr_regex(v, m->value, bad);
+            if (*bad)
                 return 0;
-            }
-            ok = regexec(&re, v, 0, NULL, 0) == 0;
             if (m->type == PROMETHEUS__LABEL_MATCHER__TYPE__NRE)
                 ok = !ok;
-            regfree(&re);
-            free(pat);
             break;
-        }
         default:
             *bad = 1;
             return 0;
@@ -1150,17 +1162,9 @@ FAKERR_FN int fakerr_matches_sel(const struct fakerr_series *s, const struct sel
         if (m->op == SELECTOR_EQ || m->op == SELECTOR_NE) {
             ok = strcmp(v, m->value) == 0;
         } else {
-            regex_t re;
-            char *pat = util_asprintf("^(%s)$", m->value);
-
-            if (pat == NULL || regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
-                free(pat);
-                *bad = 1;
+            ok = fakerr_regex(v, m->value, bad);
+            if (*bad)
                 return 0;
-            }
-            ok = regexec(&re, v, 0, NULL, 0) == 0;
-            regfree(&re);
-            free(pat);
         }
         if (m->op == SELECTOR_NE || m->op == SELECTOR_NRE)
             ok = !ok;

@@ -35,6 +35,8 @@ static void assert_empty(const struct promql_result *r)
 {
     assert_int_equal(r->n, 0);
     assert_null(r->v);
+    assert_int_equal(r->nseries, 0);
+    assert_null(r->series);
     assert_null(r->warnings);
     assert_int_equal(r->nwarnings, 0);
     assert_int_equal(r->is_scalar, 0);
@@ -302,6 +304,95 @@ static void test_parse_matrix_and_string_are_unsupported(void **state)
     assert_string_equal(e.msg, "unsupported resultType \"string\" (the query must return an "
                                "instant vector or a scalar)");
     assert_empty(&r);
+}
+
+static int parse_matrix(const char *body, struct promql_result *r, struct err *e)
+{
+    return promql_parse_matrix(body, strlen(body), 200, r, e);
+}
+
+/* api_read's answers: raw samples per series, labels sorted, times in ms. */
+static void test_parse_matrix_keeps_series_and_raw_samples(void **state)
+{
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(parse_matrix("{\"status\":\"success\",\"data\":{\"resultType\":"
+                                  "\"matrix\",\"result\":[{\"metric\":{\"z\":\"1\",\"__name__\":"
+                                  "\"r_total\"},\"values\":[[1796627940,\"5992\"],"
+                                  "[1796627940.5,\"1e+21\"],[1796628000.125,\"NaN\"]]},"
+                                  "{\"metric\":{},\"values\":[]}]}}",
+                                  &r, &e),
+                     0);
+    assert_int_equal(r.nseries, 2);
+    assert_int_equal(r.n, 0);
+    assert_string_equal(r.series[0].labels.v[0].name, "__name__");
+    assert_string_equal(r.series[0].labels.v[1].name, "z");
+    assert_int_equal(r.series[0].n, 3);
+    assert_int_equal(r.series[0].p[0].t_ms, 1796627940000LL);
+    assert_close(r.series[0].p[0].v, 5992);
+    assert_int_equal(r.series[0].p[1].t_ms, 1796627940500LL);
+    assert_close(r.series[0].p[1].v, 1e21);
+    assert_int_equal(r.series[0].p[2].t_ms, 1796628000125LL);
+    assert_true(isnan(r.series[0].p[2].v));
+    assert_int_equal(r.series[1].n, 0);
+    assert_null(r.series[1].p);
+    promql_result_free(&r);
+    assert_empty(&r);
+}
+
+/* Only a matrix is an answer to a range selector; broken ones fail whole. */
+static void test_parse_matrix_refuses_other_answers(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *msg;
+    } cases[] = {
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}",
+         "unexpected resultType \"vector\" for a range selector (a matrix of raw samples was "
+         "expected)"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
+         "[{\"metric\":{}}]}}",
+         "malformed response: data.result[0].values is missing"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
+         "[{\"metric\":{},\"values\":[[1,\"1\"],[2]]}]}}",
+         "malformed response: data.result[0].values[1] must be [<unix time>, \"<number>\"]"},
+        {"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
+         "[{\"metric\":{},\"histograms\":[[1,{}]]}]}}",
+         "data.result[0] holds native histogram samples, which are not supported (use classic "
+         "histogram buckets)"},
+        {"{\"status\":\"success\",\"isPartial\":true,\"data\":{\"resultType\":\"matrix\","
+         "\"result\":[]}}",
+         "the store marked its answer as partial (\"isPartial\": true), so its data may be "
+         "incomplete; not used"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct promql_result r;
+        struct err e;
+
+        assert_int_equal(parse_matrix(cases[i].body, &r, &e), -1);
+        assert_string_equal(e.msg, cases[i].msg);
+        assert_empty(&r);
+    }
+}
+
+/* A VictoriaMetrics cluster with a storage node down marks its vector answers too. */
+static void test_parse_partial_vector_is_refused(void **state)
+{
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(parse("{\"status\":\"success\",\"isPartial\":true,\"data\":{"
+                           "\"resultType\":\"vector\",\"result\":[]}}", 200, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "isPartial"));
+    assert_empty(&r);
+    assert_int_equal(parse("{\"status\":\"success\",\"isPartial\":false,\"data\":{"
+                           "\"resultType\":\"vector\",\"result\":[]}}", 200, &r, &e), 0);
+    promql_result_free(&r);
 }
 
 static void test_parse_success_without_data_is_malformed(void **state)
@@ -783,7 +874,7 @@ static void test_query_posts_form_to_api_v1_query(void **state)
     assert_string_equal(f->srv.url, "/api/v1/query");
     assert_string_equal(f->srv.form, "query=sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B5m%5D%29%29"
                                      "%20%2F%202%20%2B%201&time=1793491200.123"
-                                     "&partial_response=false");
+                                     "&partial_response=false&deny_partial_response=1");
     assert_string_equal(f->srv.content_type_in, "application/x-www-form-urlencoded");
     assert_string_equal(f->srv.accept, "application/json");
     assert_string_equal(f->srv.user_agent, "slo-sidecar/" SLO_VERSION);
@@ -798,10 +889,12 @@ static void test_query_time_keeps_three_decimals(void **state)
 
     assert_int_equal(promql_query(client(f), "up", 1793491200005LL, &r, &e), 0);
     promql_result_free(&r);
-    assert_string_equal(f->srv.form, "query=up&time=1793491200.005&partial_response=false");
+    assert_string_equal(f->srv.form, "query=up&time=1793491200.005&partial_response=false"
+                                     "&deny_partial_response=1");
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), 0);
     promql_result_free(&r);
-    assert_string_equal(f->srv.form, "query=up&time=1.000&partial_response=false");
+    assert_string_equal(f->srv.form,
+                        "query=up&time=1.000&partial_response=false&deny_partial_response=1");
 }
 
 static void test_query_sends_configured_headers(void **state)
@@ -1489,6 +1582,9 @@ int main(void)
         cmocka_unit_test(test_parse_duplicate_keys_are_rejected),
         cmocka_unit_test(test_parse_json_that_is_not_an_object),
         cmocka_unit_test(test_parse_matrix_and_string_are_unsupported),
+        cmocka_unit_test(test_parse_matrix_keeps_series_and_raw_samples),
+        cmocka_unit_test(test_parse_matrix_refuses_other_answers),
+        cmocka_unit_test(test_parse_partial_vector_is_refused),
         cmocka_unit_test(test_parse_success_without_data_is_malformed),
         cmocka_unit_test(test_parse_bad_sample_fails_whole_answer),
         cmocka_unit_test(test_parse_native_histogram_is_unsupported),
