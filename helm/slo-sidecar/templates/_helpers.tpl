@@ -80,7 +80,7 @@ app.kubernetes.io/part-of: slo-sidecar
 {{- end -}}
 {{- end -}}
 
-{{/* promql or remote_read: the value, else the inline config's, else promql. */}}
+{{/* promql, remote_read or api_read: the value, else the inline config's, else promql. */}}
 {{- define "slo-sidecar.mode" -}}
 {{- $mode := .Values.prometheus.mode -}}
 {{- if and (not $mode) (not .Values.existingConfigMap) -}}
@@ -88,8 +88,8 @@ app.kubernetes.io/part-of: slo-sidecar
 {{- $mode = dig "global" "prometheus" "mode" "" $cfg -}}
 {{- end -}}
 {{- $mode = default "promql" $mode -}}
-{{- if not (has $mode (list "promql" "remote_read")) -}}
-{{- fail (printf "prometheus.mode must be promql or remote_read, got %q" $mode) -}}
+{{- if not (has $mode (list "promql" "remote_read" "api_read")) -}}
+{{- fail (printf "prometheus.mode must be promql, remote_read or api_read, got %q" $mode) -}}
 {{- end -}}
 {{- $mode -}}
 {{- end -}}
@@ -105,7 +105,7 @@ app.kubernetes.io/part-of: slo-sidecar
 {{- end -}}
 
 {{- define "slo-sidecar.stateEnabled" -}}
-{{- if and .Values.stateFile.enabled (eq (include "slo-sidecar.mode" .) "remote_read") -}}true{{- end -}}
+{{- if and .Values.stateFile.enabled (has (include "slo-sidecar.mode" .) (list "remote_read" "api_read")) -}}true{{- end -}}
 {{- end -}}
 
 {{/*
