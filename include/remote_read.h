@@ -98,7 +98,7 @@ void remote_read_client_free(struct remote_read_client *c);
  * Runs the queries q[0..nq) in one request and calls cb for each series.
  * Returns 0, or -1 with e set (see the top of this file); st (may be NULL)
  * is filled in both cases. A 404 says the store has no remote-read endpoint:
- * "remote_read is not supported by URL (HTTP 404); use mode: promql".
+ * "remote_read is not supported by URL (HTTP 404); use mode: api_read".
  * Other errors read "POST URL: what went wrong", except that an error set by
  * cb is returned as cb wrote it. nq == 0 sends nothing and returns 0.
  * Not thread-safe: one client per thread. Needs curl_global_init.

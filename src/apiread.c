@@ -26,7 +26,8 @@ struct apiread {
     const struct config_prometheus *cfg;
     struct promql_client *pc;
     size_t max_samples;
-    double density;                    /* samples per ms of the densest query; 0: unknown */
+    double density;                    /* samples per ms of the run's densest query; 0:
+                                          unknown */
     struct apiread_stats st;
     char *texts[2];                    /* selector text of each query of the run */
     struct rawsrc_sample *buf;         /* one series' samples as delivered */
@@ -97,12 +98,18 @@ static void ar_new_round(struct rawsrc *src)
     promql_client_new_round(((struct apiread *)src)->pc);
 }
 
-/* 1 when a failed query was refused for its size, so a smaller piece may pass. */
+/*
+ * 1 when a failed query was refused for its size, so a smaller piece may
+ * pass: an answer over our cap; a 422 about too many samples (Prometheus
+ * --query.max-samples, VictoriaMetrics' -search.max* limits, Mimir); or
+ * VictoriaMetrics' per-series limit ("cannot process more than N samples
+ * per series"), reported after a 200.
+ */
 static int refused_for_size(const struct apiread *a, const char *msg)
 {
     static const char *const words[] = {"too many", "more than", "exceed", "limit"};
 
-    if (promql_client_last_too_big(a->pc))
+    if (promql_client_last_too_big(a->pc) || strstr(msg, "samples per series") != NULL)
         return 1;
     if (promql_client_last_status(a->pc) != 422)
         return 0;
@@ -257,6 +264,9 @@ static int ar_run(struct rawsrc *src, const struct rawsrc_query *q, size_t nq, r
         return 0;
     if (nq > 2)
         return util_err(e, "api_read: at most 2 queries per run, got %zu", nq);
+    /* Densities belong to selectors: each run learns its own. What a store
+     * refused (max_samples) is the store's, and stays. */
+    a->density = 0;
     for (size_t i = 0; i < nq; i++)
         promql_result_init(&r[i]);
     for (size_t i = 0; i < nq; i++) {
@@ -293,9 +303,10 @@ static int ar_run(struct rawsrc *src, const struct rawsrc_query *q, size_t nq, r
                 a->st.splits++;
                 if (half < from || ++splits > MAX_SPLITS ||
                     end - from + 1 <= APIREAD_MIN_PIECE_MS) {
+                    /* The advice first: a store's reason can be long. */
                     snprintf(why, sizeof(why), "%s", e->msg);
                     util_err(e, "api_read: the store refuses even %lld ms of samples at a "
-                                "time: %s (raise its limit, or lower read_max_samples)",
+                                "time (raise its limit, or lower read_max_samples): %s",
                              (long long)(end - from + 1), why);
                     goto out;
                 }

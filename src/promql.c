@@ -133,8 +133,9 @@ static int api_error(json_t *root, const char *pfx, struct err *e)
     const char *type = json_string_value(json_object_get(root, "errorType"));
     const char *msg = json_string_value(json_object_get(root, "error"));
 
-    /* An empty field says nothing; without this the message could be "". */
-    if (type != NULL && *type == '\0')
+    /* An empty field says nothing; without this the message could be "".
+     * VictoriaMetrics puts the HTTP status there ("422"), which pfx says. */
+    if (type != NULL && (*type == '\0' || strspn(type, "0123456789") == strlen(type)))
         type = NULL;
     if (msg != NULL && *msg == '\0')
         msg = NULL;
@@ -145,6 +146,37 @@ static int api_error(json_t *root, const char *pfx, struct err *e)
     if (type != NULL)
         return util_err(e, "%s%s", pfx, type);
     return util_err(e, "%sPrometheus answered \"status\":\"error\" without a message", pfx);
+}
+
+/*
+ * A store that finds an error while it streams an answer already sent with
+ * status 200 (VictoriaMetrics past -search.maxSamplesPerSeries) appends the
+ * error as a second JSON document. When body is one document followed by an
+ * {"status":"error"} one, returns 0 with e set to that error; else -1.
+ */
+static int trailing_error(const char *body, size_t len, const char *pfx, struct err *e)
+{
+    json_error_t jerr;
+    json_t *first, *rest = NULL;
+    char sub[48];
+    const char *status;
+    int rc = -1;
+
+    first = json_loadb(body, len, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
+    if (first == NULL || jerr.position <= 0 || (size_t)jerr.position >= len)
+        goto out;
+    rest = json_loadb(body + jerr.position, len - (size_t)jerr.position, JSON_DECODE_ANY,
+                      &jerr);
+    status = json_string_value(json_object_get(rest, "status"));
+    if (status == NULL || strcmp(status, "error") != 0)
+        goto out;
+    snprintf(sub, sizeof(sub), "%safter a partial answer: ", pfx);
+    api_error(rest, sub, e);
+    rc = 0;
+out:
+    json_decref(rest);
+    json_decref(first);
+    return rc;
 }
 
 /* Parses [<unix seconds>, "<value>"] into *t_ms and *value. */
@@ -408,6 +440,8 @@ static int parse_body(const char *body, size_t len, long http_status, const char
         len = 0;
     if (len > 0)
         root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (root == NULL && trailing_error(body, len, pfx, e) == 0)
+        goto out;
     if (root == NULL) {
         not_json(body, len, pfx, content_type, &jerr, e);
         goto out;

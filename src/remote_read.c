@@ -1093,7 +1093,7 @@ static void status_error(struct remote_read_client *c, char *msg, size_t len)
      */
     if (c->status == 404 || c->status == 405 ||
         (c->status == 400 && contains(c->body.data, n, UNSUPPORTED_PATH))) {
-        say(msg, len, "remote_read is not supported by %s (HTTP %ld); use mode: promql",
+        say(msg, len, "remote_read is not supported by %s (HTTP %ld); use mode: api_read",
             c->http.shown_url, c->status);
         return;
     }

@@ -75,7 +75,9 @@ restarting server would, so each fault starts on a fresh connection):
 
   thanos        a Thanos querier: the query API passed through, no remote-read
                 endpoint (/api/v1/read: 404 "404 page not found"); counts the
-                queries that carried partial_response=false in the stats
+                queries that carried partial_response=false, and those that
+                carried max_source_resolution=0s (raw data, never downsampled),
+                in the stats under those names
   thanos-down   as thanos, with one of its stores down: a query with
                 partial_response=false gets what Thanos answers then, 422
                 {"status":"error","errorType":"execution","error":"expanding
@@ -632,10 +634,11 @@ class Proxy:
             return 404
         form = urllib.parse.parse_qs(req.body.decode("utf-8", "replace"))
         strict = form.get("partial_response", [""])[0] == "false"
-        if strict:
-            with self.lock:
-                self.stats["partial_response=false"] = self.stats.get(
-                    "partial_response=false", 0) + 1
+        raw = form.get("max_source_resolution", [""])[0] == "0s"
+        with self.lock:
+            for k, on in (("partial_response=false", strict), ("max_source_resolution=0s", raw)):
+                if on:
+                    self.stats[k] = self.stats.get(k, 0) + 1
         if mode == "thanos":
             return (lambda a: (a.status,) if self.forward(c, a, close) else a.status)(
                 self.fetch(req))

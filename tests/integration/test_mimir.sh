@@ -109,7 +109,7 @@ same mimir-rr-path direct-rr
 config "$HERE/slos-rr.yaml.tmpl" "$WORK/mimir.mimir-rr-twice.yaml" "$PX/prometheus" "$tenant" \
     'read_path: /prometheus/api/v1/read'
 fails mimir-rr-twice \
-    "remote_read is not supported by $PX/prometheus/prometheus/api/v1/read (HTTP 404); use mode: promql"
+    "remote_read is not supported by $PX/prometheus/prometheus/api/v1/read (HTTP 404); use mode: api_read"
 # No tenant header.
 config "$HERE/slos.yaml.tmpl" "$WORK/mimir.mimir-promql-noorg.yaml" "$PX/prometheus"
 fails mimir-promql-noorg "$PX/prometheus/api/v1/query" "HTTP 401" "no org id"

@@ -379,6 +379,34 @@ static void test_parse_matrix_refuses_other_answers(void **state)
     }
 }
 
+/*
+ * VictoriaMetrics: an error found while streaming a 200 answer comes as a
+ * second document, and its errorType is the status again.
+ */
+static void test_parse_error_after_a_partial_answer(void **state)
+{
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(parse_matrix("{\"status\":\"success\",\"data\":{\"resultType\":"
+                                  "\"matrix\",\"result\":[]}}\n{\"status\":\"error\","
+                                  "\"errorType\":\"422\",\"error\":\"cannot select more than "
+                                  "-search.maxSamplesPerSeries=1000 samples\"}",
+                                  &r, &e),
+                     -1);
+    assert_string_equal(e.msg, "after a partial answer: cannot select more than "
+                               "-search.maxSamplesPerSeries=1000 samples");
+    assert_empty(&r);
+    /* Something else after the answer is still not JSON. */
+    assert_int_equal(parse_matrix("{\"status\":\"success\",\"data\":{\"resultType\":"
+                                  "\"matrix\",\"result\":[]}} tail", &r, &e), -1);
+    assert_non_null(strstr(e.msg, "response is not JSON"));
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"422\",\"error\":\"x\"}",
+                           422, &r, &e), -1);
+    assert_string_equal(e.msg, "HTTP 422: x");
+}
+
 /* A VictoriaMetrics cluster with a storage node down marks its vector answers too. */
 static void test_parse_partial_vector_is_refused(void **state)
 {
@@ -1585,6 +1613,7 @@ int main(void)
         cmocka_unit_test(test_parse_matrix_keeps_series_and_raw_samples),
         cmocka_unit_test(test_parse_matrix_refuses_other_answers),
         cmocka_unit_test(test_parse_partial_vector_is_refused),
+        cmocka_unit_test(test_parse_error_after_a_partial_answer),
         cmocka_unit_test(test_parse_success_without_data_is_malformed),
         cmocka_unit_test(test_parse_bad_sample_fails_whole_answer),
         cmocka_unit_test(test_parse_native_histogram_is_unsupported),

@@ -986,7 +986,7 @@ static void test_404_says_remote_read_is_not_supported(void **state)
     f->cfg.url = util_asprintf("http://bob:hunter2@127.0.0.1:%u", (unsigned)f->srv.port);
     assert_non_null(f->cfg.url);
     snprintf(want, sizeof(want), "remote_read is not supported by "
-             "http://bob:xxxxx@127.0.0.1:%u/api/v1/read (HTTP 404); use mode: promql",
+             "http://bob:xxxxx@127.0.0.1:%u/api/v1/read (HTTP 404); use mode: api_read",
              (unsigned)f->srv.port);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
@@ -1005,7 +1005,7 @@ static void unsupported_case(struct fixture *f, long status, const char *body, i
     f->srv.status = (int)status;
     f->srv.content_type = "text/plain; charset=utf-8";
     snprintf(want, sizeof(want), "remote_read is not supported by "
-             "%s/api/v1/read (HTTP %ld); use mode: promql", f->cfg.url, status);
+             "%s/api/v1/read (HTTP %ld); use mode: api_read", f->cfg.url, status);
     assert_int_equal(run(f, 1), -1);
     if (unsupported)
         assert_string_equal(f->e.msg, want);
