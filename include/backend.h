@@ -78,8 +78,11 @@ int backend_save_records(struct backend *b, const struct buf *rec, size_t n, con
 /* On reload: b takes over from's state of unchanged SLOs. Count or -1. */
 int backend_take_state(struct backend *b, struct backend *from, struct err *e);
 
-/* 1 when worker's last request failed without any answer from the backend. */
-int backend_unreachable(const struct backend *b, size_t worker);
+/*
+ * 1 when worker's last request for slo could not connect to the backend
+ * (refused, host not found, no connection within the connect timeout).
+ */
+int backend_unreachable(const struct backend *b, size_t worker, const struct config_slo *slo);
 
 /* 1 when the last evaluation of any worker succeeded. */
 int backend_up(const struct backend *b);

@@ -26,7 +26,7 @@ struct engine_result {
     int64_t at_ms;
     int ok;
     char *msg;                     /* why it failed (ok == 0) */
-    int unreachable;               /* failed without any answer from the store */
+    int unreachable;               /* failed because the store could not be reached */
     size_t n;                      /* entries, one per group (ok only) */
     struct snapshot_slo *e;
     size_t groups;                 /* groups answered; more than kept: over max_groups */
@@ -84,9 +84,10 @@ void engine_run_free(struct engine_run *r);
 
 /*
  * Evaluates every SLO of cfg at at_ms, at most backend_nworkers(be) at a
- * time, one round of requests per worker. Once a request got no answer at
- * all, the SLOs not started yet fail at once with "not evaluated: ..."
- * rather than each waiting for the same timeout. Returns 0 with out filled
+ * time, one round of requests per worker. Once a request could not connect
+ * to the store, the SLOs not started yet fail at once with "not evaluated:
+ * ..." rather than each waiting for the same failure; a request that timed
+ * out once connected fails only its own SLO. Returns 0 with out filled
  * in config order (free with engine_run_free) even when SLOs failed; -1
  * only when memory ran out or threads could not start.
  */

@@ -54,7 +54,8 @@ struct httpc {
     char *url;               /* <cfg->url><path>, what curl fetches */
     char *shown_url;         /* the same with any password masked, for messages */
     char errbuf[CURL_ERROR_SIZE];
-    int unreachable;         /* the last attempt got no HTTP answer at all */
+    int unreachable;         /* the last attempt could not connect (refused, host not
+                                found, no connection within the connect timeout) */
     /* retries */
     int max_attempts;        /* per request, >= 1 */
     uint64_t rng;            /* jitter PRNG state, seeded by httpc_init */

@@ -139,9 +139,10 @@ int promql_client_set_cancel(struct promql_client *c, const atomic_int *flag);
 void promql_client_new_round(struct promql_client *c);
 
 /*
- * 1 when the last query got no HTTP answer at all (connection refused, host
- * not found, timed out): later queries of the same evaluation would most
- * likely fail the same way, after the same wait.
+ * 1 when the last query could not connect (connection refused, host not
+ * found, no connection within the connect timeout): later queries would
+ * most likely fail the same way, after the same wait. A query that timed
+ * out once connected is not: it may be just that query that is slow.
  */
 int promql_client_unreachable(const struct promql_client *c);
 

@@ -95,7 +95,7 @@ static inline int rawsrc_run(struct rawsrc *src, const struct rawsrc_query *q, s
     return src->ops->run(src, q, nq, cb, arg, e);
 }
 
-/* 1 when the last run failed without any answer from the store. */
+/* 1 when the last run could not connect to the store (refused, not found, connect timeout). */
 static inline int rawsrc_unreachable(const struct rawsrc *src)
 {
     return src->ops->unreachable(src);

@@ -119,7 +119,7 @@ int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_qu
 /* The client as the exact engine's transport (rawsrc.h); freeing it frees the client. */
 struct rawsrc *remote_read_source(struct remote_read_client *c);
 
-/* 1 when the last run failed without any answer from the server. */
+/* 1 when the last run could not connect to the server (see promql_client_unreachable). */
 int remote_read_client_unreachable(const struct remote_read_client *c);
 
 /* Retries made by this client since it was created (attempts after each run's first). */

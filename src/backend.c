@@ -163,13 +163,13 @@ size_t backend_state_memory(const struct backend *b)
     return exact_memory(b->exact);
 }
 
-/* The client that last ran a request of worker w in mode of cfg. */
-int backend_unreachable(const struct backend *b, size_t worker)
+int backend_unreachable(const struct backend *b, size_t worker, const struct config_slo *slo)
 {
     const struct worker *w = &b->w[worker];
 
-    if (w->src != NULL && rawsrc_unreachable(w->src))
-        return 1;
+    /* Ask the client that served slo: the other may remember an older request. */
+    if (exact_serves(b->cfg, slo))
+        return w->src != NULL && rawsrc_unreachable(w->src);
     return w->promql != NULL && promql_client_unreachable(w->promql);
 }
 

@@ -8,7 +8,7 @@
  * SLO delays only itself. Results come back through the wake pipe; the
  * poller merges them into the published snapshot as they arrive, at most
  * every PUBLISH_MS (and always at a tick or when the tick's jobs are all
- * done). Within one tick, once a request got no answer at all, the jobs of
+ * done). Within one tick, once a request could not connect, the jobs of
  * that tick that have not started fail at once instead of each waiting for
  * the same timeout.
  *
@@ -118,7 +118,7 @@ struct daemon {
     size_t nworkers;
     int64_t *round_at;             /* per worker: tick of its round (that worker only) */
     pthread_mutex_t down_mu;       /* guards down_at and down_msg (workers and poller) */
-    int64_t down_at;               /* tick at which a request got no answer at all */
+    int64_t down_at;               /* tick at which a request could not connect */
     char down_msg[UTIL_ERRLEN + 64];
     struct sched *sched;           /* per SLO of cfg */
     size_t inflight;               /* jobs running or queued */
@@ -132,6 +132,7 @@ struct daemon {
     size_t records_due;            /* of those, jobs still running */
     int64_t checkpoint_mono;       /* when the last checkpoint tick began; 0: never */
     int64_t skip_logged_mono;      /* last overrun summary; 0: SLOs on schedule */
+    int64_t skip_last_mono;        /* last tick that skipped an SLO */
 };
 
 static int wake_fd = -1;
@@ -457,7 +458,7 @@ static void note_over(struct daemon *d, const char *slo, const struct engine_res
     d->stats.slos_over_groups = d->nover;
 }
 
-/* The tick's short cut: once a request got no answer, later jobs of the tick fail at once. */
+/* The tick's short cut: once a request could not connect, later jobs of the tick fail at once. */
 static int down_check(struct daemon *d, int64_t at, char *msg, size_t len)
 {
     int down;
@@ -626,7 +627,9 @@ static void stop_jobs(struct daemon *d)
 
 /*
  * SLOs still running at a tick: one summary when it starts and at most every
- * SKIP_LOG_MS while it goes on (1,000 slow SLOs make one line, not 1,000).
+ * SKIP_LOG_MS while it goes on (1,000 slow SLOs make one line, not 1,000; a
+ * steadily slow SLO, skipped every other tick, one line a minute), and "back
+ * on schedule" once SKIP_LOG_MS has passed without a skip.
  */
 static void note_skipped(struct daemon *d, size_t skipped, const char *first)
 {
@@ -634,11 +637,13 @@ static void note_skipped(struct daemon *d, size_t skipped, const char *first)
     char n[32];
 
     if (skipped == 0) {
-        if (d->skip_logged_mono != 0)
+        if (d->skip_logged_mono != 0 && now - d->skip_last_mono >= SKIP_LOG_MS) {
             log_info("SLO evaluations back on schedule");
-        d->skip_logged_mono = 0;
+            d->skip_logged_mono = 0;
+        }
         return;
     }
+    d->skip_last_mono = now;
     if (d->skip_logged_mono != 0 && now - d->skip_logged_mono < SKIP_LOG_MS)
         return;
     d->skip_logged_mono = now;

@@ -111,7 +111,7 @@ int engine_eval_slo(const struct config *cfg, struct backend *be, size_t worker,
     out->at_ms = at_ms;
     if (backend_eval_slo(be, worker, slo, at_ms, w, nw, &a, &e) != 0) {
         out->msg = util_strdup(e.msg);
-        out->unreachable = backend_unreachable(be, worker);
+        out->unreachable = backend_unreachable(be, worker, slo);
         if (out->msg == NULL)
             goto fail;
         goto done;
@@ -247,7 +247,7 @@ struct batch {
     struct job *jobs;
     unsigned char *round;          /* per worker: round started */
     pthread_mutex_t mu;            /* guards down */
-    char down[UTIL_ERRLEN + 64];   /* set once a request got no answer at all */
+    char down[UTIL_ERRLEN + 64];   /* set once a request could not connect */
 };
 
 static void run_job(void *ctx, size_t worker, struct pool_job *pj)

@@ -439,8 +439,16 @@ CURLcode httpc_perform(struct httpc *h)
         return cc;
     }
     cc = curl_easy_perform(h->curl);
-    h->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-                     cc == CURLE_OPERATION_TIMEDOUT;
+    /* A timeout after the connection was made says nothing about the other
+     * requests (one slow query); one before it, that the store is out of
+     * reach. */
+    h->unreachable = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST;
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        curl_off_t pre = 0;
+
+        curl_easy_getinfo(h->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
+        h->unreachable = pre == 0;
+    }
     return cc;
 }
 

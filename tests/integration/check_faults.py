@@ -2,7 +2,7 @@
 """Drives a running slo-sidecar daemon through backend faults and checks how
 it fails and recovers. Used by test_faults.sh.
 
-  check_faults.py episodes --kind promql|remote_read --metrics URL --log FILE
+  check_faults.py episodes --kind promql|remote_read|api_read --metrics URL --log FILE
         --control URL --bin BIN --config CFG --direct-config CFG --slo NAME
         --interval S --timeout S --faults F1,F2,... [--long F]
       For each fault F, an episode: the proxy (faultproxy.py, control URL)
@@ -40,7 +40,10 @@ Checked for every episode (metrics scraped every 0.2 s the whole time):
     back (after the outage: 20 s, Prometheus has to start first), backend_up
     1, a new evaluation timestamp and the figures back;
   - `eval` through the proxy during the fault: exit 2, nothing on stdout, a
-    stderr line naming the SLO, the URL and the cause (the same regex);
+    stderr line naming the SLO, the URL and the cause (the same regex); in
+    api_read mode the sample limit's 422 must have been split down to the
+    smallest piece (a minute) before eval gives up (its 1h period is first
+    asked in one piece);
   - retries: slo_sidecar_backend_retries_total grows by at least one per
     failed evaluation for the faults that are retried (refused, reset, the
     outage; their messages end with "(after 3 attempts)") and does not move
@@ -96,6 +99,17 @@ CAUSES = {
         "samplelimit": r"/api/v1/read: HTTP 400: \"exceeded sample limit \(50000000\)",
     },
 }
+# api_read reads raw samples through the query API: the same transport
+# failures as promql mode, except that a 422 for size makes it split the
+# piece and ask again, down to the smallest piece (a minute at most), and
+# only then fail, saying so; the pieces it did get are not counted.
+CAUSES["api_read"] = dict(CAUSES["promql"], samplelimit=(
+    r"^api_read: the store refuses even (\d+) ms of samples at a time \(raise its limit, or "
+    r"lower read_max_samples\): POST http://127\.0\.0\.1:\d+/api/v1/query: HTTP 422: "
+    r"execution: query processing would load too many samples into memory in query "
+    r"execution$"))
+# The smallest piece api_read splits a refused one down to (APIREAD_MIN_PIECE_MS).
+API_READ_MIN_PIECE_MS = 60000
 # A real outage: connection refused (through the proxy: its 502 naming the
 # upstream's error), then possibly 503 while Prometheus starts (it answers
 # that until ready).
@@ -409,8 +423,19 @@ def check_eval(a, name, cause, result):
     rc, out, err, took = run_eval(a.bin, a.config)
     what = "%s eval through %s" % (a.kind, name)
     line = next((ln for ln in err.splitlines() if ln.strip()), "")
-    want = r"^slo-sidecar: SLO %s: POST http://127\.0\.0\.1:\d+" % re.escape(a.slo)
-    if rc == 2 and not out and re.search(want, line) and re.search(cause, line):
+    prefix = "slo-sidecar: SLO %s: " % a.slo
+    msg = line[len(prefix):] if line.startswith(prefix) else ""
+    # The failed request comes first, except where api_read gives up on a
+    # piece its store keeps refusing: that comes first, the store's answer
+    # (with the request) after it, which the cause itself spells out.
+    start = re.match(r"POST http://127\.0\.0\.1:\d+/", msg)
+    if a.kind == "api_read" and name == "samplelimit":
+        start = re.match(cause, msg)
+        if start and int(start.group(1)) > API_READ_MIN_PIECE_MS:
+            result.append((bad, "%s: gave up on %s ms without splitting down to %d ms: %s" % (
+                what, start.group(1), API_READ_MIN_PIECE_MS, line[:300])))
+            return
+    if rc == 2 and not out and start and re.search(cause, msg):
         if took > a.timeout + 3:
             result.append((bad, "%s: took %.1f s" % (what, took)))
         else:
@@ -516,13 +541,13 @@ def episodes(a):
         # The body is Prometheus' own JSON: taking it is fine, as long as the
         # figures are the real ones; refusing it must name the type.
         if rc == 0 and rc0 == 0 and json.loads(out) == json.loads(out0):
-            ok("promql eval, Prometheus' JSON labelled text/plain: accepted, figures equal a "
-               "direct eval at %d" % at)
+            ok("%s eval, Prometheus' JSON labelled text/plain: accepted, figures equal a "
+               "direct eval at %d" % (a.kind, at))
         elif rc == 2 and not out and re.search(r"Content-Type", err):
-            ok("promql eval, Prometheus' JSON labelled text/plain: exit 2: %s" % err[:200])
+            ok("%s eval, Prometheus' JSON labelled text/plain: exit 2: %s" % (a.kind, err[:200]))
         else:
-            bad("promql eval, JSON labelled text/plain: exit %d, stdout %d bytes differ from a "
-                "direct eval (exit %d): %s" % (rc, len(out), rc0, (err or err0)[:300]))
+            bad("%s eval, JSON labelled text/plain: exit %d, stdout %d bytes differ from a "
+                "direct eval (exit %d): %s" % (a.kind, rc, len(out), rc0, (err or err0)[:300]))
     mon.stop = True
     mon.th.join()
     consistent(mon)

@@ -8,8 +8,10 @@
 #   PROM_URL  http://127.0.0.1:PORT of that Prometheus
 #   DATA_DIR  the generator's output (data.om, expected.json)
 #   END       unix time of the newest sample (a multiple of 60)
-#   WORK      a scratch directory removed afterwards
+#   WORK      a scratch directory of its own, removed afterwards
 #   HERE      this directory
+# The tests run in LANES (2) lanes side by side, each test's output printed
+# whole when it ends; those that measure time or load run alone afterwards.
 # Prints "integration: N passed, M failed" and exits non-zero if any failed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -98,20 +100,64 @@ if [ ${#tests[@]} -eq 0 ]; then
     echo "integration: no test matches ONLY='${ONLY:-*}'"
     exit 1
 fi
+# One test: its own scratch directory, its output kept in a file and printed
+# whole when it ends (lanes run side by side), its result in a .rc file.
+run_one() {
+    local t=$1 name s rc
+    name=$(basename "$t" .sh)
+    mkdir -p "$WORK/t/$name"
+    s=$(date +%s)
+    WORK="$WORK/t/$name" timeout -k 5 240 bash "$t" > "$WORK/t/$name.out" 2>&1
+    rc=$?
+    {
+        echo "== $name"
+        cat "$WORK/t/$name.out"
+        if [ $rc -eq 0 ]; then
+            echo "== $name: passed ($(( $(date +%s) - s ))s)"
+        else
+            [ $rc -eq 124 ] && echo "== $name: timed out after 240s"
+            echo "== $name: FAILED ($(( $(date +%s) - s ))s)"
+        fi
+    } > "$WORK/t/$name.log"
+    echo "$rc" > "$WORK/t/$name.rc"
+    cat "$WORK/t/$name.log"
+}
+# Tests that measure time or load (latency under attack, fault episodes,
+# freshness of the others while one SLO is slow) run alone at the end; the
+# others run in LANES lanes side by side (2 by default, one per core here).
+SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e "
+LANES=${LANES:-2}
+mkdir -p "$WORK/t"
+lane=()
+solo=()
+for t in "${tests[@]}"; do
+    case "$SOLO" in
+        *" $(basename "$t" .sh) "*) solo+=("$t") ;;
+        *) lane+=("$t") ;;
+    esac
+done
+pids=()
+for ((l = 0; l < LANES; l++)); do
+    (
+        for ((i = l; i < ${#lane[@]}; i += LANES)); do
+            run_one "${lane[$i]}"
+        done
+    ) &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do
+    wait "$p"
+done
+for t in "${solo[@]}"; do
+    run_one "$t"
+done
 for t in "${tests[@]}"; do
     name=$(basename "$t" .sh)
-    echo "== $name"
-    s=$(date +%s)
-    timeout -k 5 240 bash "$t"
-    rc=$?
-    if [ $rc -eq 0 ]; then
+    if [ "$(cat "$WORK/t/$name.rc" 2>/dev/null)" = 0 ]; then
         passed=$((passed + 1))
-        echo "== $name: passed ($(( $(date +%s) - s ))s)"
     else
         failed=$((failed + 1))
         failed_names="$failed_names $name"
-        [ $rc -eq 124 ] && echo "== $name: timed out after 240s"
-        echo "== $name: FAILED ($(( $(date +%s) - s ))s)"
     fi
 done
 [ -n "$failed_names" ] && echo "failed:$failed_names"
