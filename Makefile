@@ -81,7 +81,7 @@ unit: $(UNIT_BINS)
 integration: $(BIN)
 	@bash tests/integration/run.sh $(BIN)
 
-# Only the backend fault tests through faultproxy.py (about 2.5 minutes;
+# Only the backend fault tests through faultproxy.py (about 2 minutes;
 # make integration runs them too).
 integration-faults: $(BIN)
 	@ONLY=faults bash tests/integration/run.sh $(BIN)
@@ -89,7 +89,8 @@ integration-faults: $(BIN)
 # The core integration tests once more with the ASan+UBSan binary: any
 # sanitizer report aborts the process (-fno-sanitize-recover), and a leak
 # makes it exit non-zero, which the tests check.
-SAN_TESTS := eval_remote_read replay_remote_read daemon_remote_read bad_input web_config history
+SAN_TESTS := eval_remote_read eval_api_read replay_remote_read daemon_remote_read daemon_api_read \
+             bad_input web_config history
 integration-san:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
 	@ONLY="$(SAN_TESTS)" ASAN_OPTIONS=detect_leaks=1 bash tests/integration/run.sh \
