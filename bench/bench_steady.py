@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Cost to Prometheus of one evaluation at steady state: remote_read mode
-(incremental) against promql mode, same SLO, same instants, same run.
+"""Cost to Prometheus of one evaluation at steady state: remote_read and
+api_read mode (incremental) against promql mode, same SLO, same instants,
+same run.
 
     bench_steady.py BIN PROM_PID A STEPS ROUNDS NAME=CONFIG... [--check-fresh]
 
 Every NAME=CONFIG is a config whose global.interval is 30s; the first must be
-promql mode (the baseline), the others remote_read. A is a multiple of 30;
+promql mode (the baseline), the others remote_read or api_read (the exact,
+incremental engine; they are measured alike). A is a multiple of 30;
 the K = STEPS instants measured are A + i*30s, i = 1..K.
 
-remote_read, each round: `eval --at=A --until=A+K*30s` (line-buffered with
-stdbuf), i.e. the first evaluation, which backfills the whole period, then K
+remote_read and api_read, each round: `eval --at=A --until=A+K*30s`
+(line-buffered with stdbuf), i.e. the first evaluation, which backfills the whole period, then K
 incremental steps exactly as the daemon does them. Each JSON line is printed
 when its evaluation ends, so the run is split at the first line: the
 Prometheus CPU, the wall time and the sidecar's CPU from the first line to
@@ -29,9 +31,13 @@ hence totals over all rounds divided by the evaluations). Its background
 work (idle CPU, printed) is not subtracted. The sidecar's wall time runs from
 process start (or the first line) to exit; its CPU from /proc/PID/stat at
 the first line and the child's rusage at exit.
+The backfill is also given in promql evaluations' worth (its Prometheus CPU
+over one promql evaluation's). Per round, the ratio promql / step (promql:
+that round's share of instants; the step: that round's full run) is printed
+too, its min..max being the run-to-run spread.
 Fails when a run fails or prints fewer JSON lines than evaluations. With
---check-fresh, also compares each remote_read config's incremental counts
-at A+K*30s with a fresh (backfilling) `eval` at that instant.
+--check-fresh, also compares each incremental config's counts at A+K*30s
+with a fresh (backfilling) `eval` at that instant.
 """
 import json
 import os
@@ -126,13 +132,18 @@ def main():
     alone = {n: [0.0, 0.0, 0.0] for n in rr}      # separate first-only runs
     alone_cpu = {n: [] for n in rr}               # their Prometheus CPU, run by run
     last = {}
+    base_r = []                                   # per round: promql CPU per evaluation
+    step_r = {n: [] for n in rr}                  # per round: Prometheus CPU per step
+    back_r = {n: [] for n in rr}                  # per round: Prometheus CPU of the backfill
     for r in range(rounds):
         jobs = [("promql", None)] + [(n, k) for n in rr for k in ("alone", "full")]
         jobs = jobs[r % len(jobs):] + jobs[:r % len(jobs)]
         for name, kind in jobs:
             if kind is None:
                 a = at + (r * share + 1) * 30
-                add(base, Run(binary, cfgs[0][1], prom, a, a + (share - 1) * 30).total)
+                run = Run(binary, cfgs[0][1], prom, a, a + (share - 1) * 30)
+                add(base, run.total)
+                base_r.append(run.total[0] / share)
             elif kind == "alone":
                 run = Run(binary, cfg[name], prom, at)
                 add(alone[name], run.total)
@@ -142,6 +153,8 @@ def main():
                 add(step[name], run.rest)
                 add(back[name], run.first)
                 add(full[name], run.total)
+                step_r[name].append(run.rest[0] / steps)
+                back_r[name].append(run.first[0])
                 last[name] = run.lines[-1]
 
     def ms(x):
@@ -166,10 +179,17 @@ def main():
         print("  %-38s %12.1f %10.4f %16.1f %15.1f" % (name + ": first evaluation (backfill)",
                                                      ms(f[0]), f[0] / b[0] if b[0] else 0,
                                                      ms(f[1]), ms(f[2])))
+    print("  (x promql of a first evaluation: its backfill in promql evaluations' worth)")
     for name in rr:
         d = step[name][0] / (rounds * steps)
         if d > 0:
-            print("  Prometheus CPU per evaluation, %s / %s: %.0fx" % (cfgs[0][0], name, b[0] / d))
+            per = [p / q if q > 0 else float("inf") for p, q in zip(base_r, step_r[name])]
+            bk = [q / p if p > 0 else float("inf") for p, q in zip(base_r, back_r[name])]
+            print("  Prometheus CPU per evaluation, %s / %s: %.0fx (rounds: %s); backfill: %.2f "
+                  "promql evaluations (rounds: %s)"
+                  % (cfgs[0][0], name, b[0] / d, ", ".join("%.0fx" % x for x in per),
+                     back[name][0] / rounds / b[0] if b[0] else 0,
+                     ", ".join("%.2f" % x for x in bk)))
     for name in rr:
         x = [(full[name][i] - alone[name][i]) / (rounds * steps) for i in range(3)]
         spread = max(alone_cpu[name]) - min(alone_cpu[name])

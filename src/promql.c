@@ -179,9 +179,16 @@ out:
     return rc;
 }
 
-/* Parses [<unix seconds>, "<value>"] into *t_ms and *value. */
-static int parse_point(json_t *pair, const char *where, int64_t *t_ms, double *value,
-                       struct err *e)
+/* What is wrong with a [<unix seconds>, "<value>"] pair. */
+enum point_err {
+    POINT_OK,
+    POINT_SHAPE,
+    POINT_TIME,
+    POINT_VALUE
+};
+
+/* Reads a pair into *t_ms and *value without a message (a backfill reads millions). */
+static enum point_err read_point(json_t *pair, int64_t *t_ms, double *value)
 {
     json_t *t = json_array_get(pair, 0);
     json_t *v = json_array_get(pair, 1);
@@ -189,20 +196,37 @@ static int parse_point(json_t *pair, const char *where, int64_t *t_ms, double *v
 
     if (!json_is_array(pair) || json_array_size(pair) != 2 || !json_is_number(t) ||
         !json_is_string(v))
-        return util_err(e, "malformed response: %s must be [<unix time>, \"<number>\"]", where);
+        return POINT_SHAPE;
     secs = json_number_value(t);
     /* About ±300000 years; keeps the conversion to int64 ms defined. */
     if (!isfinite(secs) || fabs(secs) > 1e13)
-        return util_err(e, "malformed response: %s has an out of range time", where);
+        return POINT_TIME;
     *t_ms = (int64_t)llround(secs * 1000.0);
-    if (util_parse_double(json_string_value(v), value) != 0) {
-        char ex[HTTPC_EXCERPT_SIZE];
-        const char *str = json_string_value(v);
+    return util_parse_double(json_string_value(v), value) == 0 ? POINT_OK : POINT_VALUE;
+}
 
+/* The message for what read_point found wrong with pair at where. Returns -1. */
+static int point_error(enum point_err pe, json_t *pair, const char *where, struct err *e)
+{
+    const char *str = json_string_value(json_array_get(pair, 1));
+    char ex[HTTPC_EXCERPT_SIZE];
+
+    if (pe == POINT_TIME)
+        return util_err(e, "malformed response: %s has an out of range time", where);
+    if (pe == POINT_VALUE && str != NULL) {
         excerpt(str, strlen(str), ex, sizeof(ex));
         return util_err(e, "malformed response: %s holds %s, which is not a number", where, ex);
     }
-    return 0;
+    return util_err(e, "malformed response: %s must be [<unix time>, \"<number>\"]", where);
+}
+
+/* Parses [<unix seconds>, "<value>"] into *t_ms and *value. */
+static int parse_point(json_t *pair, const char *where, int64_t *t_ms, double *value,
+                       struct err *e)
+{
+    enum point_err pe = read_point(pair, t_ms, value);
+
+    return pe == POINT_OK ? 0 : point_error(pe, pair, where, e);
 }
 
 static int parse_pair(json_t *pair, const char *where, struct promql_sample *s, struct err *e)
@@ -329,10 +353,15 @@ static int parse_matrix(json_t *result, struct promql_result *r, struct err *e)
         if (s->p == NULL)
             return util_err(e, "out of memory");
         for (size_t k = 0; k < nv; k++) {
-            snprintf(where, sizeof(where), "data.result[%zu].values[%zu]", i, k);
-            if (parse_point(json_array_get(values, k), where, &s->p[k].t_ms, &s->p[k].v, e) !=
-                0)
-                return -1;
+            /* A backfill parses millions of points: their name for a message
+             * is written only when one is wrong. */
+            json_t *pair = json_array_get(values, k);
+            enum point_err pe = read_point(pair, &s->p[k].t_ms, &s->p[k].v);
+
+            if (pe != POINT_OK) {
+                snprintf(where, sizeof(where), "data.result[%zu].values[%zu]", i, k);
+                return point_error(pe, pair, where, e);
+            }
             s->n = k + 1;
         }
     }
