@@ -1622,19 +1622,6 @@ static void test_checkpoint_refused_image_empties_loaded_state(void **state)
     ev_free(b);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
-}
-
 #define STORE_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 #define API_TEST(t) cmocka_unit_test_setup_teardown(t, setup_api, teardown)
 
@@ -1668,5 +1655,5 @@ int main(void)
         API_TEST(test_api_untrusted_answers_fail_whole),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, testutil_curl_setup, testutil_curl_teardown);
 }

@@ -1577,19 +1577,6 @@ static void test_query_bad_client_certificate_names_settings(void **state)
     assert_empty(&r);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
-}
-
 #define SERVER_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -1653,5 +1640,5 @@ int main(void)
         SERVER_TEST(test_query_bad_client_certificate_names_settings),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, testutil_curl_setup, testutil_curl_teardown);
 }

@@ -1413,19 +1413,6 @@ static void test_client_rejects_bad_config(void **state)
     assert_string_equal(e.msg, "prometheus.url is not set");
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
-}
-
 #define SERVER_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -1479,5 +1466,5 @@ int main(void)
         SERVER_TEST(test_client_rejects_bad_config),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, testutil_curl_setup, testutil_curl_teardown);
 }

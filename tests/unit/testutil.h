@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 /* Relative comparison for doubles computed in different orders. */
 #define assert_close(a, b)                                                                  \
     do {                                                                                    \
@@ -18,5 +20,19 @@
         if (!(d_ <= 1e-12 || d_ <= 1e-9 * m_))                                              \
             fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                             \
     } while (0)
+
+/* cmocka group set-up and tear-down of the tests that send HTTP through libcurl. */
+static inline int testutil_curl_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static inline int testutil_curl_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
+}
 
 #endif
