@@ -37,9 +37,10 @@ struct engine_result {
 
 /*
  * Evaluates SLO i of cfg at at_ms through worker of be (the caller has
- * started the worker's round, backend_new_round). A grouped SLO with more
- * groups than its max_groups keeps the first max_groups in label order
- * (the same on every replica). Returns 0 with out filled, failed or not
+ * started the worker's round, backend_new_round). A grouped SLO's entries
+ * come in label order of their groups (the same from every store and
+ * replica); one with more groups than its max_groups keeps the first
+ * max_groups. Returns 0 with out filled, failed or not
  * (free with engine_result_clear); -1 only when memory ran out.
  */
 int engine_eval_slo(const struct config *cfg, struct backend *be, size_t worker, size_t i,

@@ -117,10 +117,13 @@ int engine_eval_slo(const struct config *cfg, struct backend *be, size_t worker,
         goto done;
     }
     out->groups = out->kept = a.n;
-    if (slo->ngroup_by > 0 && a.n > max) {
-        /* The first max_groups in label order: the same on every replica. */
+    /* Groups in label order, whatever order the store sent its series in:
+     * the same output from every store and replica, and max_groups keeps the
+     * first ones in that order. */
+    if (slo->ngroup_by > 0) {
         qsort(a.g, a.n, sizeof(a.g[0]), group_cmp);
-        out->kept = max;
+        if (a.n > max)
+            out->kept = max;
     }
     out->e = calloc(out->kept ? out->kept : 1, sizeof(*out->e));
     if (out->e == NULL)
