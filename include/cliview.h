@@ -4,7 +4,7 @@
  * optionally the loaded config) in, text out. No sockets, no clocks (the
  * caller passes "now"), no globals. Colour is ANSI SGR escapes, only when
  * the caller asks for it; alignment ignores the escapes.
- * Depends on util, config, slo, sliquery, rrstate, selector, jansson.
+ * Depends on util, config, slo, sliquery, exact, exactread, selector, jansson.
  */
 #ifndef SLO_CLIVIEW_H
 #define SLO_CLIVIEW_H

@@ -1,9 +1,12 @@
 /*
- * daemon: the long-running sidecar. The main thread is the poller: it
- * evaluates every SLO at each multiple of the interval (never overlapping),
- * publishes a snapshot, and handles signals and reload requests that arrive
- * through a self-pipe. libmicrohttpd threads serve the snapshots.
- * Depends on config, webconfig, backend, engine, snapshot, http, log.
+ * daemon: the long-running sidecar. The main thread is the poller: at each
+ * multiple of the interval it hands every SLO to a pool of workers (two
+ * evaluations of one SLO never overlap), publishes the results in snapshots
+ * as they come, writes checkpoints, and handles signals and reload requests
+ * that arrive through a self-pipe. libmicrohttpd threads serve the
+ * snapshots.
+ * Depends on config, webconfig, backend, engine, pool, snapshot, statefile,
+ * history, webhook, http, log.
  */
 #ifndef SLO_DAEMON_H
 #define SLO_DAEMON_H
