@@ -280,7 +280,7 @@ static void load_state(struct daemon *d)
     log_info("state restored", "file", d->cfg->state_file, "slos", n);
 }
 
-/* Writes the whole state (no job may be running); failures are logged when they change. */
+/* Logs a state file write's failure when it starts and its success when it ends. */
 static void note_state_write(struct daemon *d, int rc, const struct err *e)
 {
     if (rc != 0) {
@@ -294,6 +294,7 @@ static void note_state_write(struct daemon *d, int rc, const struct err *e)
     }
 }
 
+/* Writes the whole state from the states themselves: no job may be running. */
 static void save_state(struct daemon *d)
 {
     struct err e = {{0}};
