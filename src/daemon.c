@@ -677,7 +677,9 @@ static void tick(struct daemon *d, int64_t at)
 
         if (s->inflight) {
             d->stats.eval_skipped++;
-            if (skipped++ == 0)
+            /* A first evaluation is a backfill, expected to outlast a tick:
+             * counted, but not worth a warning. */
+            if (s->attempted && skipped++ == 0)
                 first = d->cfg->slos[i].name;
             continue;
         }
