@@ -656,17 +656,22 @@ class Proxy:
         return "200 partial" if close else ("200 partial",)
 
 
-def control_handler(proxy):
-    class H(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
+class ControlHandler(http.server.BaseHTTPRequestHandler):
+    """A control endpoint's handler: no request log, and send() for short answers."""
 
-        def send(self, code, body, ctype="text/plain"):
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body, ctype="text/plain"):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def control_handler(proxy):
+    class H(ControlHandler):
 
         def do_GET(self):
             if self.path == "/mode":

@@ -40,7 +40,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultproxy import snappy_decode  # noqa: E402  (the one decoder of the tests)
+from faultproxy import ControlHandler, snappy_decode  # noqa: E402  (shared with it)
 
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer",
        "upgrade", "host", "content-length"}
@@ -141,16 +141,7 @@ def handler(st):
 
 
 def control(st):
-    class C(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def send(self, code, body, ctype="text/plain"):
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    class C(ControlHandler):
 
         def do_GET(self):
             if self.path != "/stats":
