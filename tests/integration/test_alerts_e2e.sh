@@ -186,7 +186,9 @@ for line in open(sys.argv[1]):
             d = a["annotations"].get("description", "")
             m = re.search(r"burning its error budget at ([0-9.e+]+) times", d)
             r = re.search(r"Error budget remaining: (-?[0-9.e+]+)%", d)
-            ok = (m and float(m.group(1)) > 14.4 and r and float(r.group(1)) < 100
+            # humanize rounds to 4 significant digits, so a burn rate just
+            # past the 14.4 threshold prints as 14.4.
+            ok = (m and float(m.group(1)) >= 14.4 and r and float(r.group(1)) < 100
                   and a["annotations"].get("runbook_url") == "https://runbooks.example.com/pay-fast"
                   and b.get("groupLabels") == {"slo": "pay-fast", "service": "pay"})
             print("    burn rate %s, remaining %s%%, groupLabels %s" % (
