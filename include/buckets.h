@@ -10,15 +10,17 @@
  *
  * Layout, with T the newest grid point the store has advanced to:
  *  - fine buckets (width g) over the most recent span that covers the
- *    longest short window (fine_ms, say 3d) rounded up to whole coarse
- *    buckets, plus one coarse bucket (and one more for events ahead of T);
+ *    windows answered from them alone (fine_ms, say 6h) rounded up to whole
+ *    coarse buckets, plus one coarse bucket (and one more for events ahead
+ *    of T);
  *  - coarse buckets (width c, a multiple of g, about 1h) aligned to multiples
  *    of c, from there back to the oldest edge any window needs;
- *  - "edge" fine buckets for the coarse bucket where the long window's old
- *    edge lies: filled by the caller from a re-read of the raw samples of
- *    that coarse span (buckets_edge_want says which span, shortly before it
- *    is needed), so the long window stays exact while the store holds about
- *    fine_ms/g + period/c buckets instead of period/g.
+ *  - "edge" fine buckets for the coarse bucket where the old edge of each
+ *    edge window (the long window and edge_ms, say 1d and 3d) lies: filled
+ *    by the caller from a re-read of the raw samples of that coarse span
+ *    (buckets_edge_want says which span, shortly before it is needed), so
+ *    those windows stay exact while the store holds about fine_ms/g +
+ *    period/c + 2 * windows * c/g buckets instead of period/g.
  * Sums add buckets in a fixed order. Counts are integers far below 2^53 in
  * practice, so the sums are exact; the tests compare with a brute force sum
  * over every event.
@@ -31,12 +33,15 @@
  *    floor((T - reach) / c) to B / c - 1, reach being long_ms (or keep_ms for
  *    a calendar period); spans older than that are dropped, and events at or
  *    before floor((T - reach) / c) * c (buckets_horizon) are ignored;
- *  - at most two edge spans: the one holding T - long_ms and the next one.
- *    An edge fill lives between two calls of buckets_advance: advance drops
- *    a fill that was begun (buckets_edge_add) and not committed.
+ *  - edge spans are "live" while they hold T - w or are the next span after
+ *    it, for an edge window w; only live spans are filled (two per window at
+ *    most). An edge fill lives between two calls of buckets_advance: advance
+ *    drops a fill that was begun (buckets_edge_add) and not committed, and
+ *    filled spans that are no longer live.
  * Memory is fixed at creation: (ceil(fine_ms / c) + 2) * r fine buckets,
- * ceil((reach - fine_ms) / c) + 1 coarse buckets and 2 * r edge buckets
- * (76 KiB for g = 30s, fine 3d, long 30d, c = 1h), whatever happens later.
+ * ceil((reach - fine_ms) / c) + 1 coarse buckets and 2 * r edge buckets per
+ * edge window (18.7 KiB for g = 30s, fine 6h, long 30d, edges 1d and 3d,
+ * c = 1h), whatever happens later.
  *
  * Creation and backfill: a store made at at_ms assumes the caller adds every
  * event of (at_ms - reach, at_ms] right away (the backfill), and never
@@ -60,6 +65,9 @@
 #include <stdint.h>
 #include "util.h"
 
+/* Edge windows besides the long window. */
+#define BUCKETS_MAX_EDGES 8
+
 struct buckets_params {
     int64_t grid_ms;     /* g: the evaluation interval, > 0 */
     int64_t fine_ms;     /* longest window answered from fine buckets alone;
@@ -73,6 +81,10 @@ struct buckets_params {
                             start); 0 means 92d, a calendar quarter. Rounded
                             up to a multiple of grid_ms, >= fine_ms. Must be 0
                             for a rolling period, whose reach is long_ms */
+    size_t nedge;        /* more windows answered exactly through edge */
+    int64_t edge_ms[BUCKETS_MAX_EDGES]; /* buckets, besides long_ms: each a
+                            multiple of grid_ms, longer than fine_ms, at
+                            most the reach. Resolved: sorted, no repeats */
 };
 
 /* Hard limits checked by buckets_new: times within +-2^53 ms, durations up
@@ -87,8 +99,8 @@ struct buckets;
  * a multiple of grid_ms >= fine_ms. Returns NULL with e set on bad
  * parameters or when out of memory. Caller frees with buckets_free (accepts
  * NULL). The caller then backfills (see the top) and runs the edge fill
- * sequence (buckets_edge_want): unless at_ms - long_ms is a multiple of c,
- * the very first long window already needs its edge span.
+ * sequence (buckets_edge_want): unless at_ms - w is a multiple of c, the
+ * very first window w of each edge window already needs its edge span.
  */
 struct buckets *buckets_new(const struct buckets_params *p, int64_t at_ms, struct err *e);
 void buckets_free(struct buckets *b);
@@ -118,8 +130,9 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e);
 
 /*
  * The sum of the events in (at - w_ms, at] where at is the newest grid point.
- * w_ms is a multiple of grid_ms and either <= fine_ms or equal to long_ms
- * (for a calendar period: any w back to the oldest event kept). Returns 0
+ * w_ms is a multiple of grid_ms and either <= fine_ms or an edge window
+ * (long_ms or one of edge_ms; for a calendar period also the period from its
+ * start). Returns 0
  * with *out set, or -1 with e set when the store cannot answer exactly: the
  * window reaches past what is kept, or the edge it needs was not filled
  * (the message names the span).
@@ -133,18 +146,18 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e);
 int buckets_sum(const struct buckets *b, int64_t w_ms, double *out, struct err *e);
 
 /*
- * The coarse span (from_ms, to_ms] whose fine edge buckets the long window
+ * The coarse span (from_ms, to_ms] whose fine edge buckets an edge window
  * needs now or within lead_ms, if not filled yet: returns 1 and sets the
  * span, or 0 when nothing is needed. The caller re-reads the raw samples of
  * the span (with enough before it to know each series' previous sample),
  * adds each event with buckets_edge_add and calls buckets_edge_commit.
  * The oldest span needed is announced first: call it again after a commit
- * (at most two spans: the current one and the next). lead_ms is clamped to
+ * (at most two spans per edge window: its current one and the next). lead_ms
+ * is clamped to
  * [0, c]; with lead_ms >= grid_ms the next span is announced at least one
  * evaluation before the window needs it (lead 0: in the evaluation that
  * needs it). Only spans that lie wholly at or before the newest grid point
- * are announced. Always 0 for a calendar
- * period, which needs no edge.
+ * are announced. Always 0 for a calendar period without edge windows.
  *
  * Fill sequence, after buckets_advance and the adds of the evaluation:
  *     while (buckets_edge_want(b, lead, &from, &to) == 1) {
@@ -158,8 +171,7 @@ int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms
 /*
  * Adds one event of the re-read of the span starting at from_ms to its edge
  * buckets. Returns 0, or -1 when from_ms is not a span that may be filled
- * now (the current or next edge span, wholly in the past, not yet
- * committed), t_ms is outside (from_ms, from_ms + c], or count is negative
+ * now (a live edge span, wholly in the past, not yet committed), t_ms is outside (from_ms, from_ms + c], or count is negative
  * or not finite.
  */
 int buckets_edge_add(struct buckets *b, int64_t from_ms, int64_t t_ms, double count);
@@ -198,13 +210,15 @@ size_t buckets_memory(const struct buckets *b);
  * (see util's struct buf), and reads one back. buckets_load checks every
  * field and length and returns -1 with e set on anything malformed or made
  * for other parameters; *used is the number of bytes consumed.
- * Image, little-endian: "SLBK", u32 version 1, i64 grid, fine, long,
+ * Image, little-endian: "SLBK", u32 version 2, i64 grid, fine, long,
  * coarse and reach (resolved), i64 at, i64 backfill start, f64 the part of
- * the backfill span before that start, u32 counts of fine values (from the
+ * the backfill span before that start, u32 number of edge windows besides
+ * long and each as i64 (resolved), u32 counts of fine values (from the
  * fine span's start; trailing zeros are left out), coarse values (oldest
  * first, exactly as many as the position implies) and filled edges, then
- * the values, then each edge as i64 span start and r f64. An edge fill not
- * committed is not saved. buckets_save returns 0, or -1 when out's cap is
+ * the values, then each edge as i64 span start and r values. A value is a
+ * varint: 2n for a whole count n below 2^53, else 1 and the f64. An edge
+ * fill not committed is not saved. buckets_save returns 0, or -1 when out's cap is
  * reached (out is then left as it was). buckets_load never allocates more
  * than p implies, whatever the bytes say; params must match p exactly,
  * values must be finite and >= 0, and filled edges must still add up. On

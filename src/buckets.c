@@ -17,8 +17,8 @@
 #define KEEP_DEFAULT_MS (92LL * 86400000) /* calendar_quarter is at most 92 days */
 
 #define CKPT_MAGIC "SLBK"
-#define CKPT_VERSION 1u
-#define CKPT_HEADER (4 + 4 + 8 * 8 + 3 * 4)
+#define CKPT_VERSION 2u
+#define CKPT_HEADER (4 + 4 + 8 * 8 + 4 * 4)
 
 enum edge_state { EDGE_FREE, EDGE_FILLING, EDGE_DONE };
 
@@ -30,7 +30,7 @@ struct edge {
 };
 
 struct buckets {
-    struct buckets_params p; /* resolved: coarse_ms and keep_ms set */
+    struct buckets_params p; /* resolved: coarse_ms, keep_ms and edge_ms set */
     int64_t reach;           /* long_ms, or keep_ms for a calendar period */
     int64_t r;               /* fine buckets per coarse span: c / g */
     int64_t nf;              /* fine ring size, a multiple of r */
@@ -40,9 +40,12 @@ struct buckets {
     double pre;              /* events added at or before since in its span */
     double *fine;            /* fine bucket j at fine[j mod nf] */
     double *coarse;          /* coarse span k at coarse[k mod nc] */
-    struct edge edge[2];
+    int64_t ew[BUCKETS_MAX_EDGES + 1]; /* the edge windows: long_ms, then edge_ms */
+    int nw;
     double *mem; /* one block for fine, coarse and edges */
     size_t nmem;
+    int nslot;   /* 2 per edge window: its current and next span */
+    struct edge edge[];
 };
 
 static int64_t floor_mod(int64_t a, int64_t n)
@@ -110,6 +113,25 @@ static int64_t oldest_start(const struct buckets *b)
     return b->since > lo ? b->since : lo;
 }
 
+/* The span that holds the old edge of window w at the newest grid point. */
+static int64_t edge_span(const struct buckets *b, int64_t w)
+{
+    return util_floor_div(b->at - w, b->p.coarse_ms);
+}
+
+/* 1 when span k is the current or next edge span of some edge window: only
+ * those may hold edge buckets. */
+static int span_live(const struct buckets *b, int64_t k)
+{
+    for (int i = 0; i < b->nw; i++) {
+        int64_t k0 = edge_span(b, b->ew[i]);
+
+        if (k >= k0 && k <= k0 + 1)
+            return 1;
+    }
+    return 0;
+}
+
 static double *fine_at(const struct buckets *b, int64_t j)
 {
     return &b->fine[floor_mod(j, b->nf)];
@@ -135,7 +157,7 @@ static double span_value(const struct buckets *b, int64_t k)
 
 static struct edge *find_edge(const struct buckets *b, int64_t k)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < b->nslot; i++)
         if (b->edge[i].state != EDGE_FREE && b->edge[i].k == k)
             return (struct edge *)&b->edge[i];
     return NULL;
@@ -181,11 +203,53 @@ static int edge_check(const struct buckets *b, const struct edge *ed, double *go
 }
 
 /*
- * Checks p and fills q with the resolved parameters, the reach and the
- * sizes. Returns 0 or -1 with e set.
+ * The edge windows: long_ms (when not 0), then p's edge_ms sorted, without
+ * repeats and without long_ms, into q->edge_ms and ew[0..*nw).
+ */
+static int resolve_edges(const struct buckets_params *p, struct buckets_params *q, int64_t reach,
+                         int64_t *ew, int *nw, struct err *e)
+{
+    char d1[32], d2[32], d3[32], d4[32];
+
+    *nw = 0;
+    q->nedge = 0;
+    memset(q->edge_ms, 0, sizeof(q->edge_ms));
+    if (p->nedge > BUCKETS_MAX_EDGES)
+        return util_err(e, "at most %d edge windows, got %zu", BUCKETS_MAX_EDGES, p->nedge);
+    if (p->long_ms != 0)
+        ew[(*nw)++] = p->long_ms;
+    for (size_t i = 0; i < p->nedge; i++) {
+        int64_t w = p->edge_ms[i];
+        size_t at = 0;
+        int dup = w == p->long_ms;
+
+        if (w <= q->fine_ms || w > reach || w % q->grid_ms != 0)
+            return util_err(e,
+                            "edge window %s must be a multiple of the interval %s, longer "
+                            "than the fine span %s and at most the reach %s",
+                            dur(w, d1, sizeof(d1)), dur(q->grid_ms, d2, sizeof(d2)),
+                            dur(q->fine_ms, d3, sizeof(d3)), dur(reach, d4, sizeof(d4)));
+        for (size_t k = 0; k < q->nedge; k++)
+            dup |= q->edge_ms[k] == w;
+        if (dup)
+            continue;
+        while (at < q->nedge && q->edge_ms[at] < w)
+            at++;
+        memmove(&q->edge_ms[at + 1], &q->edge_ms[at], (q->nedge - at) * sizeof(w));
+        q->edge_ms[at] = w;
+        q->nedge++;
+    }
+    for (size_t k = 0; k < q->nedge; k++)
+        ew[(*nw)++] = q->edge_ms[k];
+    return 0;
+}
+
+/*
+ * Checks p and fills q with the resolved parameters, the reach, the sizes
+ * and the edge windows. Returns 0 or -1 with e set.
  */
 static int resolve(const struct buckets_params *p, struct buckets_params *q, int64_t *reach,
-                   int64_t *r, int64_t *nf, int64_t *nc, struct err *e)
+                   int64_t *r, int64_t *nf, int64_t *nc, int64_t *ew, int *nw, struct err *e)
 {
     char d1[32], d2[32], d3[32];
     int64_t g = p->grid_ms;
@@ -232,12 +296,15 @@ static int resolve(const struct buckets_params *p, struct buckets_params *q, int
                             dur(q->keep_ms, d1, sizeof(d1)), dur(q->fine_ms, d2, sizeof(d2)));
         *reach = q->keep_ms;
     }
+    if (resolve_edges(p, q, *reach, ew, nw, e) < 0)
+        return -1;
     *r = q->coarse_ms / g;
     spans = ceil_div(q->fine_ms, q->coarse_ms) + 2;
     *nc = ceil_div(*reach - q->fine_ms, q->coarse_ms) + 1;
     /* Each factor is checked before the product so nothing overflows. */
-    if (*r > BUCKETS_MAX_BUCKETS / 4 || spans > BUCKETS_MAX_BUCKETS / *r ||
-        *nc > BUCKETS_MAX_BUCKETS || spans * *r + *nc + 2 * *r > BUCKETS_MAX_BUCKETS)
+    if (*r > BUCKETS_MAX_BUCKETS / 4 / (BUCKETS_MAX_EDGES + 1) ||
+        spans > BUCKETS_MAX_BUCKETS / *r || *nc > BUCKETS_MAX_BUCKETS ||
+        spans * *r + *nc + 2 * *nw * *r > BUCKETS_MAX_BUCKETS)
         return util_err(e,
                         "bucket store for interval %s, fine span %s and reach %s would need "
                         "more than %ld buckets",
@@ -251,10 +318,11 @@ struct buckets *buckets_new(const struct buckets_params *p, int64_t at_ms, struc
 {
     struct buckets *b;
     struct buckets_params q;
-    int64_t reach, r, nf, nc;
+    int64_t reach, r, nf, nc, ew[BUCKETS_MAX_EDGES + 1];
+    int nw;
     char d[32];
 
-    if (resolve(p, &q, &reach, &r, &nf, &nc, e) < 0)
+    if (resolve(p, &q, &reach, &r, &nf, &nc, ew, &nw, e) < 0)
         return NULL;
     if (at_ms < -TIME_MAX || at_ms > TIME_MAX || at_ms % q.grid_ms != 0) {
         util_err(e,
@@ -263,28 +331,32 @@ struct buckets *buckets_new(const struct buckets_params *p, int64_t at_ms, struc
                  (long long)at_ms, dur(q.grid_ms, d, sizeof(d)));
         return NULL;
     }
-    b = calloc(1, sizeof(*b));
+    b = calloc(1, sizeof(*b) + 2 * (size_t)nw * sizeof(struct edge));
     if (b == NULL)
         goto nomem;
     b->p = q;
+    memcpy(b->ew, ew, sizeof(b->ew));
+    b->nw = nw;
+    b->nslot = 2 * nw;
     b->reach = reach;
     b->r = r;
     b->nf = nf;
     b->nc = nc;
     b->at = at_ms;
     b->since = at_ms - reach;
-    b->nmem = (size_t)(nf + nc + 2 * r);
+    b->nmem = (size_t)(nf + nc + 2 * nw * r);
     b->mem = calloc(b->nmem, sizeof(double));
     if (b->mem == NULL)
         goto nomem;
     b->fine = b->mem;
     b->coarse = b->fine + nf;
-    b->edge[0].v = b->coarse + nc;
-    b->edge[1].v = b->edge[0].v + r;
+    for (int i = 0; i < b->nslot; i++)
+        b->edge[i].v = b->coarse + nc + (int64_t)i * r;
     return b;
 nomem:
     buckets_free(b);
-    util_err(e, "out of memory for a bucket store of %lld buckets", (long long)(nf + nc + 2 * r));
+    util_err(e, "out of memory for a bucket store of %lld buckets",
+             (long long)(nf + nc + 2 * nw * r));
     return NULL;
 }
 
@@ -331,7 +403,7 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e)
                         "cannot move the bucket store from %s to %s: the new time must be a "
                         "later multiple of the interval",
                         when(b->at, t1, sizeof(t1)), when(at_ms, t2, sizeof(t2)));
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < b->nslot; i++)
         if (b->edge[i].state == EDGE_FILLING)
             edge_drop(b, &b->edge[i]);
     if (at_ms == b->at)
@@ -363,10 +435,11 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e)
     }
     if (partial_span(b, &pk) && pk < klo1)
         b->pre = 0;
-    for (int i = 0; i < 2; i++)
-        if (b->edge[i].state == EDGE_DONE && b->edge[i].k < klo1)
-            edge_drop(b, &b->edge[i]);
     b->at = at_ms;
+    /* Edges move forward only: a span no edge window is at any more is done. */
+    for (int i = 0; i < b->nslot; i++)
+        if (b->edge[i].state == EDGE_DONE && !span_live(b, b->edge[i].k))
+            edge_drop(b, &b->edge[i]);
     return 0;
 }
 
@@ -393,11 +466,11 @@ int buckets_sum(const struct buckets *b, int64_t w_ms, double *out, struct err *
         if (s != k * c) {
             const struct edge *ed = find_edge(b, k);
 
-            if (b->p.long_ms == 0)
+            if (ed == NULL && !span_live(b, k))
                 return util_err(e,
                                 "window %s starts at %s, inside the coarse span (%s, %s]: a "
                                 "window older than the fine span must start on a multiple "
-                                "of %s",
+                                "of %s or be an edge window",
                                 dur(w_ms, d, sizeof(d)), when(s, t1, sizeof(t1)),
                                 when(k * c, t2, sizeof(t2)), when((k + 1) * c, t3, sizeof(t3)),
                                 dur(c, dc, sizeof(dc)));
@@ -421,19 +494,15 @@ int buckets_sum(const struct buckets *b, int64_t w_ms, double *out, struct err *
     return 0;
 }
 
-int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms, int64_t *to_ms)
+/* Sets *out to the span the old edge of window L needs now or within
+ * lead_ms, not filled yet, and returns 1; 0 when none (see
+ * buckets_edge_want). */
+static int edge_wanted(const struct buckets *b, int64_t L, int64_t lead_ms, int64_t *out)
 {
-    int64_t g = b->p.grid_ms, c = b->p.coarse_ms, L = b->p.long_ms;
+    int64_t g = b->p.grid_ms, c = b->p.coarse_ms;
     int64_t edge = b->at - L;
     int64_t k0 = util_floor_div(edge, c);
 
-    if (L == 0)
-        return 0;
-    if (lead_ms < 0)
-        lead_ms = 0;
-    if (lead_ms > c)
-        lead_ms = c;
-    lead_ms -= lead_ms % g;
     /* With lead <= c the edges of [at, at + lead] lie in spans k0, k0 + 1. */
     for (int64_t k = k0; k <= k0 + 1; k++) {
         int64_t lo = edge > k * c + g ? edge : k * c + g;
@@ -450,26 +519,51 @@ int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms
         ed = find_edge(b, k);
         if (ed != NULL && ed->state == EDGE_DONE)
             continue;
-        *from_ms = k * c;
-        *to_ms = (k + 1) * c;
+        *out = k;
         return 1;
     }
     return 0;
 }
 
+int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms, int64_t *to_ms)
+{
+    int64_t best = 0;
+    int found = 0;
+
+    if (lead_ms < 0)
+        lead_ms = 0;
+    if (lead_ms > b->p.coarse_ms)
+        lead_ms = b->p.coarse_ms;
+    lead_ms -= lead_ms % b->p.grid_ms;
+    /* The oldest span first, whichever window wants it. */
+    for (int i = 0; i < b->nw; i++) {
+        int64_t k;
+
+        if (edge_wanted(b, b->ew[i], lead_ms, &k) && (!found || k < best)) {
+            best = k;
+            found = 1;
+        }
+    }
+    if (!found)
+        return 0;
+    *from_ms = best * b->p.coarse_ms;
+    *to_ms = (best + 1) * b->p.coarse_ms;
+    return 1;
+}
+
 /* 0 when the span starting at from_ms may be filled now: the current or
- * next edge span, wholly at or before the newest grid point. */
+ * next span of an edge window, wholly at or before the newest grid point. */
 static int edge_span_ok(const struct buckets *b, int64_t from_ms, struct err *e)
 {
     int64_t c = b->p.coarse_ms;
-    int64_t klo = low_span(b);
     char t1[32], t2[32];
 
-    if (b->p.long_ms == 0)
-        return util_err(e, "a calendar period has no edge to fill");
-    if (from_ms % c != 0 || from_ms / c < klo || from_ms / c > klo + 1)
-        return util_err(e, "span starting at %s is not the current or next edge span (from %s)",
-                        when(from_ms, t1, sizeof(t1)), when(klo * c, t2, sizeof(t2)));
+    if (b->nw == 0)
+        return util_err(e, "a calendar period without edge windows has no edge to fill");
+    if (from_ms % c != 0 || !span_live(b, util_floor_div(from_ms, c)))
+        return util_err(e, "span starting at %s is not the current or next edge span of "
+                           "any edge window",
+                        when(from_ms, t1, sizeof(t1)));
     if (from_ms + c > b->at)
         return util_err(e, "edge span (%s, %s] is not complete yet", when(from_ms, t1, sizeof(t1)),
                         when(from_ms + c, t2, sizeof(t2)));
@@ -485,8 +579,8 @@ static struct edge *edge_for(struct buckets *b, int64_t from_ms, struct err *e)
 
     if (ed != NULL)
         return ed;
-    /* Slots hold only spans klo and klo + 1, so one is free. */
-    for (int i = 0; i < 2; i++) {
+    /* Slots hold live spans only (two per edge window), so one is free. */
+    for (int i = 0; i < b->nslot; i++) {
         if (b->edge[i].state == EDGE_FREE) {
             b->edge[i].state = EDGE_FILLING;
             b->edge[i].k = k;
@@ -588,6 +682,33 @@ static void wr_f64(struct wr *w, double d)
     wr_u64(w, v, 8);
 }
 
+static void wr_varint(struct wr *w, uint64_t v)
+{
+    if (w->n + 10 > sizeof(w->stage))
+        wr_flush(w);
+    while (v >= 0x80) {
+        w->stage[w->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    w->stage[w->n++] = (uint8_t)v;
+}
+
+/* Counts are whole numbers almost always, and small per bucket: a whole
+ * count below 2^53 is the varint 2n (one to three bytes for most buckets),
+ * anything else the varint 1 followed by the f64. This is what makes a
+ * checkpoint about a third of its eight-bytes-per-bucket size. */
+#define COUNT_WHOLE_MAX 9007199254740992.0 /* 2^53 */
+
+static void wr_count(struct wr *w, double d)
+{
+    if (d >= 0 && d < COUNT_WHOLE_MAX && d == floor(d)) {
+        wr_varint(w, (uint64_t)d << 1);
+    } else {
+        wr_varint(w, 1);
+        wr_f64(w, d);
+    }
+}
+
 int buckets_save(const struct buckets *b, struct buf *out)
 {
     struct wr w = {.out = out};
@@ -598,7 +719,7 @@ int buckets_save(const struct buckets *b, struct buf *out)
 
     while (nfine > 0 && *fine_at(b, f0 + nfine - 1) == 0)
         nfine--;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < b->nslot; i++)
         nedge += b->edge[i].state == EDGE_DONE;
     memcpy(w.stage, CKPT_MAGIC, 4);
     w.n = 4;
@@ -611,19 +732,22 @@ int buckets_save(const struct buckets *b, struct buf *out)
     wr_u64(&w, (uint64_t)b->at, 8);
     wr_u64(&w, (uint64_t)b->since, 8);
     wr_f64(&w, b->pre);
+    wr_u64(&w, (uint64_t)b->p.nedge, 4);
+    for (size_t i = 0; i < b->p.nedge; i++)
+        wr_u64(&w, (uint64_t)b->p.edge_ms[i], 8);
     wr_u64(&w, (uint64_t)nfine, 4);
     wr_u64(&w, (uint64_t)(kf - klo), 4);
     wr_u64(&w, (uint64_t)nedge, 4);
     for (int64_t j = f0; j < f0 + nfine; j++)
-        wr_f64(&w, *fine_at(b, j));
+        wr_count(&w, *fine_at(b, j));
     for (int64_t k = klo; k < kf; k++)
-        wr_f64(&w, *coarse_at(b, k));
-    for (int i = 0; i < 2; i++) {
+        wr_count(&w, *coarse_at(b, k));
+    for (int i = 0; i < b->nslot; i++) {
         if (b->edge[i].state != EDGE_DONE)
             continue;
         wr_u64(&w, (uint64_t)(b->edge[i].k * b->p.coarse_ms), 8);
         for (int64_t j = 0; j < b->r; j++)
-            wr_f64(&w, b->edge[i].v[j]);
+            wr_count(&w, b->edge[i].v[j]);
     }
     wr_flush(&w);
     if (w.failed) {
@@ -663,15 +787,45 @@ static int rd_i64(struct rd *r, int64_t *v)
     return 0;
 }
 
-/* A count: finite and >= 0. */
+/* A varint of at most 10 bytes that fits 64 bits. */
+static int rd_varint(struct rd *r, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        uint8_t byte;
+
+        if (r->off >= r->len)
+            return -1;
+        byte = r->p[r->off++];
+        if (shift == 63 && byte > 1)
+            return -1;
+        *v |= (uint64_t)(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* A count as wr_count wrote it: finite and >= 0. -1 when truncated, -2
+ * when malformed or not a count. */
 static int rd_count(struct rd *r, double *d)
 {
     uint64_t u;
 
+    if (rd_varint(r, &u) < 0)
+        return r->off >= r->len ? -1 : -2;
+    if ((u & 1) == 0) {
+        if ((u >> 1) > (uint64_t)COUNT_WHOLE_MAX)
+            return -2;
+        *d = (double)(u >> 1);
+        return 0;
+    }
+    if (u != 1)
+        return -2;
     if (rd_u64(r, 8, &u) < 0)
         return -1;
     memcpy(d, &u, sizeof(*d));
-    return isfinite(*d) && *d >= 0 ? 0 : -1;
+    return isfinite(*d) && *d >= 0 ? 0 : -2;
 }
 
 int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len, size_t *used,
@@ -681,8 +835,10 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     struct buckets *b = NULL;
     struct buckets_params q;
     int64_t img[5] = {0}, at = 0, since = 0, reach, rr, nf, nc, klo, kf, f0, room, pk;
-    uint64_t version = 0, prebits = 0, nfine = 0, ncoarse = 0, nedge = 0;
+    int64_t ew[BUCKETS_MAX_EDGES + 1];
+    uint64_t version = 0, prebits = 0, nfine = 0, ncoarse = 0, nedge = 0, nwin = 0;
     double pre;
+    int nw, rc, same_edges;
     char d[6][32];
 
     *out = NULL;
@@ -701,21 +857,30 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     rd_i64(&r, &since);
     rd_u64(&r, 8, &prebits);
     memcpy(&pre, &prebits, sizeof(pre));
-    rd_u64(&r, 4, &nfine);
-    rd_u64(&r, 4, &ncoarse);
-    rd_u64(&r, 4, &nedge);
-    if (resolve(p, &q, &reach, &rr, &nf, &nc, e) < 0)
+    rd_u64(&r, 4, &nwin);
+    if (resolve(p, &q, &reach, &rr, &nf, &nc, ew, &nw, e) < 0)
         return -1;
+    /* The image's edge windows must be the resolved ones, in order. */
+    same_edges = nwin == q.nedge && (len - r.off) / 8 >= nwin;
+    for (uint64_t i = 0; i < nwin && same_edges; i++) {
+        int64_t w = 0;
+
+        rd_i64(&r, &w);
+        same_edges = w == q.edge_ms[i];
+    }
     if (img[0] != q.grid_ms || img[1] != q.fine_ms || img[2] != q.long_ms ||
-        img[3] != q.coarse_ms || img[4] != reach)
+        img[3] != q.coarse_ms || img[4] != reach || !same_edges)
         return util_err(e,
                         "checkpoint: made for other parameters (interval %s, fine %s, "
-                        "long %lldms, coarse %lldms, reach %lldms) than the configured "
-                        "ones (interval %s, fine %s, long %s, coarse %s)",
+                        "long %lldms, coarse %lldms, reach %lldms, %llu edge windows) than the "
+                        "configured ones (interval %s, fine %s, long %s, coarse %s, %zu edge "
+                        "windows)",
                         dur(img[0], d[0], 32), dur(img[1], d[1], 32), (long long)img[2],
-                        (long long)img[3], (long long)img[4], dur(q.grid_ms, d[2], 32),
-                        dur(q.fine_ms, d[3], 32), dur(q.long_ms, d[4], 32),
-                        dur(q.coarse_ms, d[5], 32));
+                        (long long)img[3], (long long)img[4], (unsigned long long)nwin,
+                        dur(q.grid_ms, d[2], 32), dur(q.fine_ms, d[3], 32),
+                        dur(q.long_ms, d[4], 32), dur(q.coarse_ms, d[5], 32), q.nedge);
+    if (rd_u64(&r, 4, &nfine) < 0 || rd_u64(&r, 4, &ncoarse) < 0 || rd_u64(&r, 4, &nedge) < 0)
+        return util_err(e, "checkpoint: truncated header (%zu bytes)", len);
     b = buckets_new(p, at, e);
     if (b == NULL)
         goto fail;
@@ -732,17 +897,18 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     f0 = kf * b->r;
     /* Fine values may reach one coarse span past at, no further. */
     room = (at + q.coarse_ms) / q.grid_ms - f0;
-    if (nfine > (uint64_t)room || ncoarse != (uint64_t)(kf - klo) || nedge > 2 ||
-        (nedge > 0 && q.long_ms == 0)) {
+    if (nfine > (uint64_t)room || ncoarse != (uint64_t)(kf - klo) ||
+        nedge > (uint64_t)b->nslot) {
         util_err(e,
                  "checkpoint: %llu fine, %llu coarse and %llu edge entries do not match the "
                  "position (at most %lld, exactly %lld, at most %d)",
                  (unsigned long long)nfine, (unsigned long long)ncoarse, (unsigned long long)nedge,
-                 (long long)room, (long long)(kf - klo), q.long_ms == 0 ? 0 : 2);
+                 (long long)room, (long long)(kf - klo), b->nslot);
         goto fail;
     }
-    /* Sizes are bounded by the parameters now: this cannot overflow. */
-    if ((len - r.off) / 8 < nfine + ncoarse + nedge * (uint64_t)(b->r + 1)) {
+    /* Each value takes at least a byte; sizes are bounded by the
+     * parameters now, so this cannot overflow. */
+    if (len - r.off < nfine + ncoarse + nedge * (uint64_t)(b->r + 8)) {
         util_err(e, "checkpoint: truncated values (%zu bytes left)", len - r.off);
         goto fail;
     }
@@ -752,19 +918,22 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     }
     b->pre = pre;
     for (int64_t j = f0; j < f0 + (int64_t)nfine; j++)
-        if (rd_count(&r, fine_at(b, j)) < 0)
+        if ((rc = rd_count(&r, fine_at(b, j))) < 0)
             goto badvalue;
     for (int64_t k = klo; k < kf; k++)
-        if (rd_count(&r, coarse_at(b, k)) < 0)
+        if ((rc = rd_count(&r, coarse_at(b, k))) < 0)
             goto badvalue;
     for (uint64_t i = 0; i < nedge; i++) {
         struct edge *ed = &b->edge[i];
-        int64_t from;
+        int64_t from = 0;
         double got, want;
 
-        rd_i64(&r, &from);
-        if (from % q.coarse_ms != 0 || from / q.coarse_ms < klo || from / q.coarse_ms > klo + 1 ||
-            from + q.coarse_ms > at || (i == 1 && from / q.coarse_ms == b->edge[0].k)) {
+        if (rd_i64(&r, &from) < 0) {
+            rc = -1;
+            goto badvalue;
+        }
+        if (from % q.coarse_ms != 0 || !span_live(b, util_floor_div(from, q.coarse_ms)) ||
+            from + q.coarse_ms > at || find_edge(b, from / q.coarse_ms) != NULL) {
             util_err(e, "checkpoint: edge span at %lld is not the current or next one",
                      (long long)from);
             goto fail;
@@ -772,7 +941,7 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
         ed->k = from / q.coarse_ms;
         ed->state = EDGE_DONE;
         for (int64_t j = 0; j < b->r; j++)
-            if (rd_count(&r, &ed->v[j]) < 0)
+            if ((rc = rd_count(&r, &ed->v[j])) < 0)
                 goto badvalue;
         if (!edge_check(b, ed, &got, &want)) {
             util_err(e, "checkpoint: edge span at %lld does not add up to its coarse bucket",
@@ -784,7 +953,12 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     *out = b;
     return 0;
 badvalue:
-    util_err(e, "checkpoint: a bucket value at offset %zu is negative or not finite", r.off - 8);
+    if (rc == -1)
+        util_err(e, "checkpoint: truncated values (%zu bytes)", len);
+    else
+        util_err(e, "checkpoint: a bucket value before offset %zu is malformed, negative or "
+                    "not finite",
+                 r.off);
 fail:
     buckets_free(b);
     return -1;

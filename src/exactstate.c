@@ -13,9 +13,15 @@
  *    event at k*s + 1 ms when good (so a window (T-W, T] holds exactly the
  *    slices that start at or after T-W); slices from s->decided to the
  *    newest complete one are judged again at each evaluation into prov.
- *  - minprev[j] is the earliest "earlier sample" time of any pair whose
- *    later sample lies in coarse span j: an edge re-read of span j starts
- *    there, so it sees the same pairs the first read saw.
+ *  - minprev: for each coarse span j of the last nminprev up to
+ *    minprev_top, how far (seconds, rounded up) before the span's start
+ *    the earliest "earlier sample" of any pair whose later sample lies in
+ *    the span is: an edge re-read of span j starts there, so it sees the
+ *    same pairs the first read saw. 0: none before the start.
+ *  - The stores count in time shifted by phase (a calendar period's start
+ *    modulo the coarse width), so that a period starting at a half-hour
+ *    local midnight still starts on a coarse boundary. Every time given to
+ *    or taken from a store goes through sh() and unsh().
  */
 #include "exactstate.h"
 
@@ -32,8 +38,9 @@
 
 /* An edge is fetched this many grid steps before the window needs it. */
 #define EDGE_LEAD_STEPS 2
-/* At most this many edge spans are fetched in one evaluation. */
-#define MAX_EDGE_READS 4
+/* At most this many edge spans are fetched in one evaluation: two per edge
+ * window, right after a backfill. */
+#define MAX_EDGE_READS (2 * (BUCKETS_MAX_EDGES + 1))
 
 struct xgroup {
     struct buckets *b[2];
@@ -56,8 +63,9 @@ struct exactstate {
     int64_t prov_k0;            /* prov[i] is slice prov_k0 + i */
     size_t nprov;
     /* edges */
-    int64_t *minprev;
-    int64_t *minprev_span;
+    int64_t phase;
+    uint32_t *minprev;
+    int64_t minprev_top;
     size_t nminprev;
     int64_t compacted;          /* hour of the last compaction */
     int reread;                 /* loaded: judge the provisional slices again at s->at */
@@ -107,8 +115,7 @@ static void clear(struct exactstate *s)
     s->g = NULL;
     s->ng = s->gcap = 0;
     free(s->minprev);
-    free(s->minprev_span);
-    s->minprev = s->minprev_span = NULL;
+    s->minprev = NULL;
     s->nminprev = 0;
     s->at = 0;
     s->nprov = 0;
@@ -122,39 +129,101 @@ void exactstate_free(struct exactstate *s)
     free(s);
 }
 
+/* Windows up to this long are answered from fine buckets; longer ones
+ * through edge buckets and re-reads (see buckets.h). 6h keeps the fine part
+ * of a store near 8 KiB at a 30s interval and leaves three re-read windows
+ * (1d, 3d and the period) in the default table. */
+#define FINE_MAX_MS (6 * 3600000LL)
+
 /*
- * Store parameters for the windows of this evaluation. The grid is the
- * greatest common divisor of the interval, every window, the slice and a
- * day, so every window edge and calendar period start falls on it.
+ * Store parameters for the windows of this evaluation, and the phase. The
+ * grid is the greatest common divisor of the interval, every window, the
+ * slice, a day and a calendar period's start within its day, so every
+ * window edge and period start falls on it.
  */
 static void params(const struct exactstate *s, const struct slo_window *w, size_t nw,
-                   struct buckets_params *p)
+                   int64_t pstart, struct buckets_params *p, int64_t *phase)
 {
     const struct config_slo *slo = s->slo;
     int64_t g = gcd64(s->cfg->interval_ms, 86400000);
-    int64_t fine = 0, period = 0;
+    int64_t fine = 0, longest = 0, period = 0;
+    int rolling = slo->period_kind == CONFIG_PERIOD_ROLLING;
 
     for (size_t k = 0; k < nw; k++) {
-        if (!w[k].is_period || slo->period_kind == CONFIG_PERIOD_ROLLING)
+        if (!w[k].is_period || rolling)
             g = gcd64(g, w[k].ms);
-        if (w[k].is_period)
-            period = slo->period_kind == CONFIG_PERIOD_ROLLING ? w[k].ms : 0;
-        else if (w[k].ms > fine)
+        if (w[k].is_period) {
+            period = rolling ? w[k].ms : 0;
+            continue;
+        }
+        if (w[k].ms <= FINE_MAX_MS && w[k].ms > fine)
             fine = w[k].ms;
+        if (w[k].ms > longest)
+            longest = w[k].ms;
     }
+    if (!rolling && util_floor_div(pstart, 86400000) * 86400000 != pstart)
+        g = gcd64(g, pstart - util_floor_div(pstart, 86400000) * 86400000);
     if (slo->kind == CONFIG_SLI_TIMESLICE)
         g = gcd64(g, slo->timeslice.slice_ms);
     memset(p, 0, sizeof(*p));
     p->grid_ms = g;
-    p->fine_ms = fine;
-    p->long_ms = period > fine ? period : (period != 0 ? fine : 0);
     p->coarse_ms = g * (3600000 / g > 0 ? 3600000 / g : 1);
+    p->long_ms = rolling ? (period > longest ? period : longest) : 0;
+    /* Every window past the fine span is an edge window: when there are too
+     * many, the shortest of them join the fine span. */
+    for (;;) {
+        size_t n = 0;
+        int64_t shortest = 0;
+
+        for (size_t k = 0; k < nw; k++) {
+            int dup = 0;
+
+            if ((w[k].is_period && !rolling) || w[k].ms <= fine || w[k].ms == p->long_ms)
+                continue;
+            for (size_t i = 0; i < n; i++)
+                dup |= p->edge_ms[i] == w[k].ms;
+            if (dup)
+                continue;
+            if (n < BUCKETS_MAX_EDGES)
+                p->edge_ms[n] = w[k].ms;
+            n++;
+            if (shortest == 0 || w[k].ms < shortest)
+                shortest = w[k].ms;
+        }
+        if (n <= BUCKETS_MAX_EDGES) {
+            p->nedge = n;
+            break;
+        }
+        fine = shortest;
+    }
+    if (fine < g)
+        fine = g;
+    p->fine_ms = fine;
+    if (p->long_ms != 0 && p->long_ms < fine)
+        p->long_ms = fine;
+    *phase = rolling ? 0 : pstart - util_floor_div(pstart, p->coarse_ms) * p->coarse_ms;
 }
 
 static int same_params(const struct buckets_params *a, const struct buckets_params *b)
 {
-    return a->grid_ms == b->grid_ms && a->fine_ms == b->fine_ms && a->long_ms == b->long_ms &&
-           a->coarse_ms == b->coarse_ms;
+    if (a->grid_ms != b->grid_ms || a->fine_ms != b->fine_ms || a->long_ms != b->long_ms ||
+        a->coarse_ms != b->coarse_ms || a->nedge != b->nedge)
+        return 0;
+    for (size_t i = 0; i < a->nedge; i++)
+        if (a->edge_ms[i] != b->edge_ms[i])
+            return 0;
+    return 1;
+}
+
+/* Store time from real time, and back. */
+static int64_t sh(const struct exactstate *s, int64_t t)
+{
+    return t - s->phase;
+}
+
+static int64_t unsh(const struct exactstate *s, int64_t t)
+{
+    return t + s->phase;
 }
 
 /* exactread's sink: a new group gets its stores, at s->at. */
@@ -176,7 +245,7 @@ static int on_group(void *arg, size_t gi, const struct labels *l, struct err *e)
     }
     memset(&s->g[s->ng], 0, sizeof(s->g[s->ng]));
     for (size_t i = 0; i < s->nq; i++) {
-        s->g[s->ng].b[i] = buckets_new(&s->bp, s->at, e);
+        s->g[s->ng].b[i] = buckets_new(&s->bp, sh(s, s->at), e);
         if (s->g[s->ng].b[i] == NULL) {
             buckets_free(s->g[s->ng].b[0]);
             s->g[s->ng].b[0] = NULL;
@@ -187,32 +256,44 @@ static int on_group(void *arg, size_t gi, const struct labels *l, struct err *e)
     return 0;
 }
 
-/* Notes that a pair ending in coarse span j began at prev_t. */
+/* Notes that a pair ending at t (in coarse span j) began at prev_t. */
 static void minprev_note(struct exactstate *s, int64_t t, int64_t prev_t)
 {
-    int64_t j = util_floor_div(t - 1, s->bp.coarse_ms);
-    size_t i;
+    int64_t c = s->bp.coarse_ms;
+    int64_t j = util_floor_div(sh(s, t) - 1, c);
+    int64_t before = j * c - sh(s, prev_t);
+    int64_t secs;
+    uint32_t *v;
 
     if (s->nminprev == 0)
         return;
-    i = (size_t)((uint64_t)j % s->nminprev);
-    if (s->minprev_span[i] != j) {
-        s->minprev_span[i] = j;
-        s->minprev[i] = prev_t;
-    } else if (prev_t < s->minprev[i]) {
-        s->minprev[i] = prev_t;
+    if (j > s->minprev_top) {
+        /* A new span: forget the ones that leave the ring. */
+        for (int64_t k = s->minprev_top + 1, n = 0; k <= j && n < (int64_t)s->nminprev; k++, n++)
+            s->minprev[(uint64_t)k % s->nminprev] = 0;
+        s->minprev_top = j;
+    } else if (j <= s->minprev_top - (int64_t)s->nminprev) {
+        return; /* older than any window reaches */
     }
+    if (before <= 0)
+        return;
+    secs = before / 1000 + (before % 1000 != 0);
+    if (secs > UINT32_MAX)
+        secs = UINT32_MAX;
+    v = &s->minprev[(uint64_t)j % s->nminprev];
+    if (secs > (int64_t)*v)
+        *v = (uint32_t)secs;
 }
 
+/* Where a re-read of the span starting at span_from (real time) starts. */
 static int64_t minprev_get(const struct exactstate *s, int64_t span_from)
 {
-    int64_t j = util_floor_div(span_from, s->bp.coarse_ms);
-    size_t i;
+    int64_t j = util_floor_div(sh(s, span_from), s->bp.coarse_ms);
 
-    if (s->nminprev == 0)
+    if (s->nminprev == 0 || j > s->minprev_top ||
+        j <= s->minprev_top - (int64_t)s->nminprev)
         return span_from;
-    i = (size_t)((uint64_t)j % s->nminprev);
-    return s->minprev_span[i] == j ? s->minprev[i] : span_from;
+    return span_from - (int64_t)s->minprev[(uint64_t)j % s->nminprev] * 1000;
 }
 
 /* exactread's sink: one increment into the group's store. */
@@ -222,7 +303,7 @@ static int on_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t prev_t, 
     struct exactstate *s = arg;
 
     minprev_note(s, t, prev_t);
-    if (buckets_add(s->g[gi].b[qi], t, inc) < 0)
+    if (buckets_add(s->g[gi].b[qi], sh(s, t), inc) < 0)
         return util_err(e, "SLO %s: cannot count %g events at %lld ms", s->slo->name, inc,
                         (long long)t);
     return 0;
@@ -253,7 +334,7 @@ static int settle_slices(struct exactstate *s, const struct exactread_verdicts *
 
             if (k < upto) {
                 if (good)
-                    buckets_add(g->b[0], k * sl + 1, 1);
+                    buckets_add(g->b[0], sh(s, k * sl + 1), 1);
             } else {
                 p[k - upto] = good ? COUNTER_SLICE_GOOD : COUNTER_SLICE_BAD;
             }
@@ -276,23 +357,27 @@ static int64_t settle_upto(const struct exactstate *s, int64_t at, int64_t k0)
 }
 
 /* Sets up an empty state positioned at at (stores are made per group). */
-static int start(struct exactstate *s, const struct buckets_params *bp, int64_t at,
-                 struct err *e)
+static int start(struct exactstate *s, const struct buckets_params *bp, int64_t phase,
+                 int64_t at, struct err *e)
 {
+    int64_t reach = bp->long_ms;
+
     clear(s);
     s->bp = *bp;
+    s->phase = phase;
     s->at = at;
     s->rd = exactread_new(s->slo, NULL);
     if (s->rd == NULL)
         return util_err(e, "out of memory");
-    if (bp->long_ms > 0) {
-        s->nminprev = (size_t)(bp->long_ms / bp->coarse_ms) + 4;
+    for (size_t i = 0; i < bp->nedge; i++)
+        if (bp->edge_ms[i] > reach)
+            reach = bp->edge_ms[i];
+    if (reach > 0) {
+        s->nminprev = (size_t)(reach / bp->coarse_ms) + 4;
         s->minprev = calloc(s->nminprev, sizeof(*s->minprev));
-        s->minprev_span = malloc(s->nminprev * sizeof(*s->minprev_span));
-        if (s->minprev == NULL || s->minprev_span == NULL)
+        s->minprev_top = INT64_MIN / 2;
+        if (s->minprev == NULL)
             return util_err(e, "out of memory");
-        for (size_t i = 0; i < s->nminprev; i++)
-            s->minprev_span[i] = INT64_MIN;
     }
     /* An ungrouped SLO always has its one group. */
     if (s->slo->ngroup_by == 0) {
@@ -320,12 +405,12 @@ static int64_t oldest(int64_t at, const struct slo_window *w, size_t nw)
 /* A fresh state from one read of everything the windows need. */
 static int backfill(struct exactstate *s, struct rawsrc *src, int64_t at,
                     const struct slo_window *w, size_t nw, const struct buckets_params *bp,
-                    struct err *e)
+                    int64_t phase, struct err *e)
 {
     int64_t edge = oldest(at, w, nw);
     int rc = -1;
 
-    if (start(s, bp, at, e) != 0)
+    if (start(s, bp, phase, at, e) != 0)
         goto out;
     if (s->slo->kind == CONFIG_SLI_TIMESLICE) {
         int64_t sl = s->slo->timeslice.slice_ms;
@@ -341,7 +426,7 @@ static int backfill(struct exactstate *s, struct rawsrc *src, int64_t at,
         goto out;
     }
     rc = exactread_counters(s->rd, src,
-                            util_floor_div(edge, bp->coarse_ms) * bp->coarse_ms -
+                            unsh(s, util_floor_div(sh(s, edge), bp->coarse_ms) * bp->coarse_ms) -
                                 EXACTREAD_LOOKBACK_MS,
                             at, &state_sink, s, e);
 out:
@@ -355,7 +440,7 @@ static int advance(struct exactstate *s, int64_t at, struct err *e)
 {
     for (size_t i = 0; i < s->ng; i++)
         for (size_t k = 0; k < s->nq; k++)
-            if (buckets_advance(s->g[i].b[k], at, e) != 0)
+            if (buckets_advance(s->g[i].b[k], sh(s, at), e) != 0)
                 return -1;
     s->at = at;
     return 0;
@@ -393,7 +478,8 @@ static int step(struct exactstate *s, struct rawsrc *src, int64_t at, struct err
     return 0;
 }
 
-/* Collects edge events of one coarse span for every store that wants it. */
+/* Collects edge events of one coarse span (real time) for every store that
+ * wants it. */
 struct edge_read {
     struct exactstate *s;
     int64_t from, to;
@@ -407,13 +493,14 @@ static int on_edge_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t pre
     (void)prev_t;
     (void)e;
     if (t > er->from && t <= er->to)
-        buckets_edge_add(er->s->g[gi].b[qi], er->from, t, inc);
+        buckets_edge_add(er->s->g[gi].b[qi], sh(er->s, er->from), sh(er->s, t), inc);
     return 0;
 }
 
 static const struct exactread_sink edge_sink = {NULL, NULL, on_edge_event};
 
-/* Re-reads the span (from, to] into the edge buckets of every store. */
+/* Re-reads the span (from, to] (real time) into the edge buckets of every
+ * store. */
 static int edge_fill(struct exactstate *s, struct rawsrc *src, int64_t from, int64_t to,
                      struct err *e)
 {
@@ -435,7 +522,8 @@ static int edge_fill(struct exactstate *s, struct rawsrc *src, int64_t from, int
         for (size_t gi = 0; gi < s->ng && gi < v.nv; gi++)
             for (size_t i = 0; i < v.nk; i++)
                 if (v.v[gi] != NULL && v.v[gi][i] == COUNTER_SLICE_GOOD)
-                    buckets_edge_add(s->g[gi].b[0], from, (k0 + (int64_t)i) * sl + 1, 1);
+                    buckets_edge_add(s->g[gi].b[0], sh(s, from),
+                                     sh(s, (k0 + (int64_t)i) * sl + 1), 1);
         exactread_verdicts_free(&v);
     } else {
         struct edge_read er = {s, from, to};
@@ -452,12 +540,12 @@ out:
     return rc;
 }
 
-/* Fills the edge spans the long window needs now or soon. */
+/* Fills the edge spans the edge windows need now or soon. */
 static int edges(struct exactstate *s, struct rawsrc *src, struct err *e)
 {
     int64_t lead = EDGE_LEAD_STEPS * s->bp.grid_ms;
 
-    if (s->bp.long_ms == 0)
+    if (s->bp.long_ms == 0 && s->bp.nedge == 0)
         return 0;
     for (int n = 0; n < MAX_EDGE_READS; n++) {
         int64_t from = 0, to = 0;
@@ -469,7 +557,8 @@ static int edges(struct exactstate *s, struct rawsrc *src, struct err *e)
                     want = 1;
         if (!want)
             return 0;
-        if (edge_fill(s, src, from, to, e) != 0)
+        /* The stores name the span in their time. */
+        if (edge_fill(s, src, unsh(s, from), unsh(s, to), e) != 0)
             return -1;
         for (size_t i = 0; i < s->ng; i++)
             for (size_t k = 0; k < s->nq; k++) {
@@ -545,18 +634,18 @@ int exactstate_eval(struct exactstate *s, struct rawsrc *src, int64_t at_ms,
                     struct err *e)
 {
     struct buckets_params bp;
-    int64_t pstart = 0, plen = 0;
+    int64_t pstart = 0, plen = 0, phase;
 
-    params(s, w, nw, &bp);
+    if (s->slo->period_kind != CONFIG_PERIOD_ROLLING)
+        slo_period_bounds(s->slo, at_ms, &pstart, &plen);
+    params(s, w, nw, pstart, &bp, &phase);
     if (at_ms % bp.grid_ms != 0)
         return util_err(e, "SLO %s: evaluation time %lld is not on the %lld ms grid",
                         s->slo->name, (long long)at_ms, (long long)bp.grid_ms);
-    if (s->slo->period_kind != CONFIG_PERIOD_ROLLING)
-        slo_period_bounds(s->slo, at_ms, &pstart, &plen);
     /* After a long gap one read of the windows is cheaper than reading the gap. */
-    if (s->at == 0 || at_ms < s->at || !same_params(&bp, &s->bp) ||
+    if (s->at == 0 || at_ms < s->at || !same_params(&bp, &s->bp) || phase != s->phase ||
         pstart != s->period_start || at_ms - s->at > at_ms - oldest(at_ms, w, nw)) {
-        if (backfill(s, src, at_ms, w, nw, &bp, e) != 0)
+        if (backfill(s, src, at_ms, w, nw, &bp, phase, e) != 0)
             return -1;
         s->period_start = pstart;
     } else if (at_ms > s->at || s->reread) {
@@ -585,7 +674,7 @@ size_t exactstate_memory(const struct exactstate *s)
             n += buckets_memory(s->g[i].b[k]);
         n += s->nprov;
     }
-    n += s->gcap * sizeof(*s->g) + s->nminprev * 2 * sizeof(int64_t);
+    n += s->gcap * sizeof(*s->g) + s->nminprev * sizeof(*s->minprev);
     return n;
 }
 
@@ -604,7 +693,7 @@ uint64_t exactstate_fingerprint(const struct config *cfg, const struct config_sl
     int rc = 0;
 
     buf_init(&b, 1024u * 1024u);
-    rc |= buf_printf(&b, "v2|%lld|%s|%d|%s|", (long long)cfg->interval_ms, slo->period_name,
+    rc |= buf_printf(&b, "v3|%lld|%s|%d|%s|", (long long)cfg->interval_ms, slo->period_name,
                      (int)slo->kind, transport);
     switch (slo->kind) {
     case CONFIG_SLI_EVENTS:
@@ -674,10 +763,11 @@ static int get_labels(struct binio_reader *r, struct labels *l)
 
 /*
  * Image: u64 fingerprint, i64 at, period start, decided, the four store
- * parameters, u32 groups, per group its labels, u64 total series and the
- * image of each store; u32 queries, per query u32 series and per series its
- * labels, u32 has, i64 last time, f64 last value, u64 group; u32 minprev
- * entries, each i64 span and i64 time. Time-slice states keep no series.
+ * parameters, the phase, u32 edge windows and each as i64, u32 groups, per
+ * group its labels, u64 total series and the image of each store; u32
+ * queries, per query u32 series and per series its labels, u32 has, i64
+ * last time, f64 last value, u64 group; u32 minprev entries, i64 the newest
+ * span and each entry as u32. Time-slice states keep no series.
  */
 int exactstate_save(const struct exactstate *s, uint64_t fingerprint, struct buf *out)
 {
@@ -692,6 +782,9 @@ int exactstate_save(const struct exactstate *s, uint64_t fingerprint, struct buf
           binio_put_i64(out, s->decided);
     rc |= binio_put_i64(out, s->bp.grid_ms) | binio_put_i64(out, s->bp.fine_ms) |
           binio_put_i64(out, s->bp.long_ms) | binio_put_i64(out, s->bp.coarse_ms);
+    rc |= binio_put_i64(out, s->phase) | binio_put_u32(out, (uint32_t)s->bp.nedge);
+    for (size_t i = 0; i < s->bp.nedge; i++)
+        rc |= binio_put_i64(out, s->bp.edge_ms[i]);
     rc |= binio_put_u32(out, (uint32_t)s->ng);
     for (size_t gi = 0; gi < s->ng && rc == 0; gi++) {
         const struct xgroup *g = &s->g[gi];
@@ -715,9 +808,9 @@ int exactstate_save(const struct exactstate *s, uint64_t fingerprint, struct buf
                   binio_put_f64(out, sr->c.last_v) | binio_put_u64(out, sr->group);
         }
     }
-    rc |= binio_put_u32(out, (uint32_t)s->nminprev);
+    rc |= binio_put_u32(out, (uint32_t)s->nminprev) | binio_put_i64(out, s->minprev_top);
     for (size_t i = 0; i < s->nminprev && rc == 0; i++)
-        rc |= binio_put_i64(out, s->minprev_span[i]) | binio_put_i64(out, s->minprev[i]);
+        rc |= binio_put_u32(out, s->minprev[i]);
     return rc ? -1 : 0;
 }
 
@@ -726,7 +819,8 @@ int exactstate_load(struct exactstate *s, uint64_t fingerprint, const uint8_t *d
 {
     struct binio_reader r;
     struct buckets_params bp;
-    int64_t at, pstart, decided;
+    int64_t at, pstart, decided, phase;
+    uint32_t nedge;
     uint32_t nq, ng, nmp;
     uint64_t *saved_total = NULL;
 
@@ -743,13 +837,19 @@ int exactstate_load(struct exactstate *s, uint64_t fingerprint, const uint8_t *d
     bp.fine_ms = binio_i64(&r);
     bp.long_ms = binio_i64(&r);
     bp.coarse_ms = binio_i64(&r);
+    phase = binio_i64(&r);
+    nedge = binio_u32(&r);
+    for (uint32_t i = 0; i < nedge && i < BUCKETS_MAX_EDGES; i++)
+        bp.edge_ms[i] = binio_i64(&r);
+    bp.nedge = nedge;
     nq = (uint32_t)s->nq;
     if (r.failed || at <= 0 || bp.grid_ms <= 0 || bp.coarse_ms <= 0 || bp.fine_ms < 0 ||
-        bp.long_ms < 0 || at % bp.grid_ms != 0) {
+        bp.long_ms < 0 || at % bp.grid_ms != 0 || nedge > BUCKETS_MAX_EDGES || phase < 0 ||
+        phase >= bp.coarse_ms || phase % bp.grid_ms != 0) {
         util_err(e, "SLO %s: malformed state header", s->slo->name);
         goto fail;
     }
-    if (start(s, &bp, at, e) != 0)
+    if (start(s, &bp, phase, at, e) != 0)
         goto fail;
     s->period_start = pstart;
     s->decided = decided;
@@ -787,7 +887,7 @@ int exactstate_load(struct exactstate *s, uint64_t fingerprint, const uint8_t *d
             buckets_free(s->g[gi].b[k]); /* NOLINT(clang-analyzer-core.NullDereference) */
             s->g[gi].b[k] = b;
             binio_skip(&r, used);
-            if (buckets_at(b) != at)
+            if (buckets_at(b) != sh(s, at))
                 r.failed = 1;
         }
     }
@@ -828,12 +928,12 @@ int exactstate_load(struct exactstate *s, uint64_t fingerprint, const uint8_t *d
             saved_total[gi] != exactread_group_nseries(s->rd, 1, gi))
             r.failed = 1;
     nmp = binio_u32(&r);
-    if (r.failed || nmp != s->nminprev)
+    s->minprev_top = binio_i64(&r);
+    if (r.failed || nmp != s->nminprev || s->minprev_top < INT64_MIN / 2 ||
+        s->minprev_top > INT64_MAX / 2)
         goto malformed;
-    for (size_t i = 0; i < nmp; i++) {
-        s->minprev_span[i] = binio_i64(&r);
-        s->minprev[i] = binio_i64(&r);
-    }
+    for (size_t i = 0; i < nmp; i++)
+        s->minprev[i] = binio_u32(&r);
     if (r.failed || r.pos != r.len)
         goto malformed;
     /* Provisional slices are judged again by the next read. */

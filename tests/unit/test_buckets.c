@@ -243,7 +243,7 @@ static void test_sum_rejects_bad_windows(void **state)
      * that has no edge: refused, never approximated. */
     advance_ok(b, D0 + 5 * MIN);
     assert_int_equal(buckets_sum(b, 2 * HOUR, &v, &e), -1);
-    assert_non_null(strstr(e.msg, "whose edge buckets are not filled"));
+    assert_non_null(strstr(e.msg, "must start on a multiple of 10m or be an edge window"));
     /* But on a coarse boundary it is exact. */
     assert_int_equal(buckets_sum(b, 2 * HOUR + 5 * MIN, &v, &e), 0);
     buckets_free(b);
@@ -783,7 +783,7 @@ static void test_checkpoint_round_trip(void **state)
     buckets_free(c);
     c = NULL;
     assert_int_equal(buckets_load(&p, (const uint8_t *)img.data, img.len, &used, &c, &e), 0);
-    assert_int_equal(used, 84 + 12 * 8); /* header and 12 coarse values */
+    assert_int_equal(used, 88 + 12); /* header and 12 coarse zeros, a byte each */
     buckets_free(c);
     buf_free(&img);
     buf_free(&img2);
@@ -838,8 +838,9 @@ static void test_checkpoint_rejects_hostile_fields(void **state)
     double nan = NAN, neg = -1;
     uint64_t u;
     /* Offsets in the header. */
-    const size_t at_off = 48, since_off = 56, pre_off = 64, nf_off = 72, nc_off = 76, ne_off = 80,
-                 vals = 84;
+    const size_t at_off = 48, since_off = 56, pre_off = 64, nw_off = 72, nf_off = 76, nc_off = 80,
+                 ne_off = 84, vals = 88;
+    size_t nvals;
     struct {
         size_t off;
         uint64_t v;
@@ -847,7 +848,10 @@ static void test_checkpoint_rejects_hostile_fields(void **state)
         const char *msg;
     } cases[] = {
         {0, 'X', 1, "bad magic"},
-        {4, 2, 4, "unsupported version 2"},
+        {4, 1, 4, "unsupported version 1"},
+        {4, 3, 4, "unsupported version 3"},
+        {nw_off, 1, 4, "other parameters"},
+        {nw_off, 0xffffffffu, 4, "other parameters"},
         {at_off, (uint64_t)(D0 + 5 * MIN + 1), 8, "not a multiple"},
         {at_off, (uint64_t)INT64_MAX, 8, "not a multiple"},
         {since_off, (uint64_t)(D0 + 5 * MIN), 8, "backfill start"},
@@ -876,29 +880,58 @@ static void test_checkpoint_rejects_hostile_fields(void **state)
         if (strstr(e.msg, cases[i].msg) == NULL)
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, e.msg, cases[i].msg);
     }
-    /* Non-finite or negative values, anywhere (an edge's span start is not
-     * a count: it fails for another reason, but it must fail). */
-    for (size_t off = vals - 8 * 3; off + 8 <= img.len; off += 8) {
-        size_t at = off < vals ? pre_off : off;
-
-        for (int k = 0; k < 2; k++) {
-            memcpy(x, img.data, img.len);
-            memcpy(&u, k ? &neg : &nan, 8);
-            put_le(x, at, u, 8);
-            if (buckets_load(&p, x, img.len, &used, &c, &e) != -1)
-                fail_msg("value at offset %zu set to %s was accepted", at, k ? "-1" : "NaN");
-            assert_null(c);
-        }
-    }
-    /* An edge that no longer adds up to its coarse bucket. */
-    memcpy(x, img.data, img.len);
-    {
-        double one = 1;
-
-        memcpy(&u, &one, 8);
-        put_le(x, img.len - 8, u, 8); /* the last bucket of the edge */
+    /* A non-finite or negative remainder. */
+    for (int k = 0; k < 2; k++) {
+        memcpy(x, img.data, img.len);
+        memcpy(&u, k ? &neg : &nan, 8);
+        put_le(x, pre_off, u, 8);
         assert_int_equal(buckets_load(&p, x, img.len, &used, &c, &e), -1);
+        assert_null(c);
     }
+    /* Every fine and coarse value in turn written as the f64 escape holding
+     * NaN or -1, as an odd varint other than 1, or as an overlong varint. */
+    nvals = (size_t)x[nf_off] + (size_t)x[nc_off];
+    for (size_t i = 0, off = vals; i < nvals; i++) {
+        size_t len = 1;
+        uint8_t *y = malloc(img.len + 16);
+
+        assert_non_null(y);
+        while (x[off + len - 1] & 0x80)
+            len++;
+        for (int k = 0; k < 4; k++) {
+            size_t n = off;
+
+            memcpy(y, img.data, off);
+            if (k < 2) {
+                y[n++] = 1;
+                memcpy(&u, k ? &neg : &nan, 8);
+                put_le(y, n, u, 8);
+                n += 8;
+            } else if (k == 2) {
+                y[n++] = 3;
+            } else {
+                memset(y + n, 0x80, 10);
+                y[n + 10] = 0;
+                n += 11;
+            }
+            memcpy(y + n, img.data + off + len, img.len - off - len);
+            n += img.len - off - len;
+            if (buckets_load(&p, y, n, &used, &c, &e) != -1)
+                fail_msg("value %zu (case %d) was accepted", i, k);
+            assert_null(c);
+            if (strstr(e.msg, "malformed, negative or not finite") == NULL)
+                fail_msg("value %zu (case %d): %s", i, k, e.msg);
+        }
+        free(y);
+        off += len;
+    }
+    /* An edge that no longer adds up to its coarse bucket: its last value
+     * (a one-byte varint) one more or one less. */
+    memcpy(x, img.data, img.len);
+    assert_true(x[img.len - 1] < 0x80 && x[img.len - 2] < 0x80);
+    x[img.len - 1] = x[img.len - 1] >= 2 ? x[img.len - 1] - 2 : 2;
+    assert_int_equal(buckets_load(&p, x, img.len, &used, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "does not add up"));
     free(x);
     buf_free(&img);
     buckets_free(b);
@@ -1159,6 +1192,7 @@ struct scenario {
     double density;  /* events per grid bucket */
     int64_t period;  /* calendar: periods start at multiples of this */
     uint64_t seed;
+    int64_t edges[3]; /* edge windows besides the long one (0: none) */
 };
 
 struct run {
@@ -1209,8 +1243,9 @@ static void fill_edges(struct run *r)
     struct err e;
 
     while (buckets_edge_want(r->b, r->lead, &from, &to) == 1) {
-        if (++n > 2)
-            fail_msg("%s: more than two edge spans wanted at %lld", r->sc->name, (long long)r->T);
+        if (++n > 2 * (1 + (int)r->p.nedge))
+            fail_msg("%s: more than two edge spans per window wanted at %lld", r->sc->name,
+                     (long long)r->T);
         assert_int_equal(to - from, r->c);
         assert_int_equal(from % r->c, 0);
         assert_true(to <= r->T);
@@ -1260,6 +1295,8 @@ static void check_all(struct run *r)
         fine_seen |= alert[i] == r->fine;
     }
     check_window(r, 0, 1);
+    for (size_t i = 0; i < r->p.nedge; i++)
+        check_window(r, r->p.edge_ms[i], 1);
     if (!fine_seen)
         check_window(r, r->fine, 1);
     for (int i = 0; i < 2; i++)
@@ -1350,6 +1387,8 @@ static void run_scenario(const struct scenario *sc)
                                   .long_ms = sc->lng,
                                   .coarse_ms = sc->coarse,
                                   .keep_ms = sc->keep};
+    for (size_t i = 0; i < 3 && sc->edges[i] != 0; i++)
+        r.p.edge_ms[r.p.nedge++] = sc->edges[i];
     r.b = buckets_new(&r.p, sc->t0, &e);
     if (r.b == NULL)
         fail_msg("%s: %s", sc->name, e.msg);
@@ -1389,7 +1428,7 @@ static void run_scenario(const struct scenario *sc)
         }
     }
     assert_int_equal(buckets_memory(r.b), m0);
-    if (sc->lng != 0 && sc->lng > r.fine + 2 * r.c)
+    if ((sc->lng != 0 && sc->lng > r.fine + 2 * r.c) || r.p.nedge > 0)
         assert_true(r.fills > 0);
     print_message("%s: %ld steps, %ld fills, %zu events, %zu bytes\n", sc->name, r.steps, r.fills,
                   r.ref.n, m0);
@@ -1428,6 +1467,17 @@ static const struct scenario scenarios[] = {
     {.name = "60s/1h/2h before 1970", .g = MIN, .fine = HOUR, .lng = 2 * HOUR,
      .coarse = 20 * MIN, .t0 = -DAY - 7 * MIN, .stepped = 8 * HOUR, .phases = 3, .density = 0.5,
      .seed = 11},
+    /* Edge windows besides the long one: the daemon's default layout (fine
+     * up to 6h, 1d and 3d through edges), then small ones. */
+    {.name = "30s/6h/30d edges 1d 3d", .g = 30 * SEC, .fine = 6 * HOUR, .lng = 30 * DAY,
+     .t0 = D0 + 17 * MIN + 30 * SEC, .stepped = 16 * HOUR, .phases = 3, .density = 0.3,
+     .seed = 14, .edges = {DAY, 3 * DAY}},
+    {.name = "60s/1h/1d edges 3h 7h 1d c=10m", .g = MIN, .fine = HOUR, .lng = DAY,
+     .coarse = 10 * MIN, .t0 = D0 + 3 * MIN, .stepped = 2 * DAY, .phases = 4, .density = 0.6,
+     .seed = 15, .edges = {7 * HOUR, 3 * HOUR, DAY}},
+    {.name = "10s/2m/10m edges 3m 5m c=1m", .g = 10 * SEC, .fine = 2 * MIN, .lng = 10 * MIN,
+     .coarse = MIN, .t0 = D0 + 30 * SEC, .stepped = 6 * HOUR, .phases = 4, .density = 0.5,
+     .seed = 16, .edges = {5 * MIN, 3 * MIN + 10 * SEC}},
     /* Calendar periods: windows from each period's start. */
     {.name = "calendar 30s/3d weekly", .g = 30 * SEC, .fine = 3 * DAY,
      .t0 = D0 + 3 * DAY + 30 * SEC, .stepped = 10 * HOUR, .phases = 3, .density = 0.3,
@@ -1435,6 +1485,9 @@ static const struct scenario scenarios[] = {
     {.name = "calendar 60s/1h/2d daily c=10m", .g = MIN, .fine = HOUR, .coarse = 10 * MIN,
      .keep = 2 * DAY, .t0 = D0 + 5 * HOUR + MIN, .stepped = 2 * DAY, .phases = 4,
      .density = 0.5, .period = DAY, .seed = 13},
+    {.name = "calendar 60s/1h/2d daily edges 3h 1d c=10m", .g = MIN, .fine = HOUR,
+     .coarse = 10 * MIN, .keep = 2 * DAY, .t0 = D0 + 5 * HOUR + MIN, .stepped = 2 * DAY,
+     .phases = 4, .density = 0.5, .period = DAY, .seed = 17, .edges = {3 * HOUR, DAY}},
 };
 /* clang-format on */
 
