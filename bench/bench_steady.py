@@ -3,11 +3,13 @@
 api_read mode (incremental) against promql mode, same SLO, same instants,
 same run.
 
-    bench_steady.py BIN PROM_PID A STEPS ROUNDS NAME=CONFIG... [--check-fresh]
+    bench_steady.py BIN PROM_PID A STEPS ROUNDS NAME=CONFIG[@BIN2]... [--check-fresh]
 
 Every NAME=CONFIG is a config whose global.interval is 30s; the first must be
 promql mode (the baseline), the others remote_read or api_read (the exact,
-incremental engine; they are measured alike). A is a multiple of 30;
+incremental engine; they are measured alike). CONFIG@BIN2 runs that
+contender with another binary (say one built from an earlier commit, to
+compare before and after in the same run). A is a multiple of 30;
 the K = STEPS instants measured are A + i*30s, i = 1..K.
 
 remote_read and api_read, each round: `eval --at=A --until=A+K*30s`
@@ -115,6 +117,10 @@ def main():
     binary, prom, at, steps, rounds = args[0], int(args[1]), int(args[2]), int(args[3]), \
         int(args[4])
     cfgs = [a.split("=", 1) for a in args[5:]]
+    bins = {}
+    for c in cfgs:
+        if "@" in c[1]:
+            c[1], bins[c[0]] = c[1].rsplit("@", 1)
     rr = [n for n, _ in cfgs[1:]]
     cfg = dict(cfgs)
     if at % 30 or steps % rounds:
@@ -145,11 +151,11 @@ def main():
                 add(base, run.total)
                 base_r.append(run.total[0] / share)
             elif kind == "alone":
-                run = Run(binary, cfg[name], prom, at)
+                run = Run(bins.get(name, binary), cfg[name], prom, at)
                 add(alone[name], run.total)
                 alone_cpu[name].append(run.total[0])
             else:
-                run = Run(binary, cfg[name], prom, at, until)
+                run = Run(bins.get(name, binary), cfg[name], prom, at, until)
                 add(step[name], run.rest)
                 add(back[name], run.first)
                 add(full[name], run.total)
@@ -200,7 +206,7 @@ def main():
     bad = 0
     if check:
         for name in rr:
-            fresh = counts(Run(binary, cfg[name], prom, until).lines[0])
+            fresh = counts(Run(bins.get(name, binary), cfg[name], prom, until).lines[0])
             inc = counts(last[name])
             diff = [k for k in fresh if fresh[k] != inc.get(k)]
             if diff:

@@ -23,8 +23,11 @@
 # bench_capacity.py); SLICE_DAYS, SLICE_SCRAPE, SLICE_SERIES (the gauge data),
 # SLICE_ROUNDS, SLICE_EVALS, SLICE_STEPS (see bench_slices.py). ONLY=load runs only the HTTP
 # load benchmark, ONLY=capacity only the capacity one, ONLY=steady only the
-# steady-state one (with its data, without memory and decode), ONLY=slices only
-# the time-slice one.
+# steady-state one (with its data, without memory and decode), ONLY=exact the
+# memory and steady-state ones (with their data, without decode), ONLY=slices
+# only the time-slice one. BASE_BIN (a binary built from an earlier commit)
+# adds it as a second contender to the memory and steady-state benchmarks,
+# for before/after figures from the same run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$root/build}
@@ -167,7 +170,7 @@ esac
 
 END=$(( $(date +%s) / 60 * 60 - 120 ))
 # 1. Query batching, promql mode.
-if [ "${ONLY:-}" != steady ]; then
+if [ -z "${ONLY:-}" ] || [ "$ONLY" = load ]; then
     port=$(free_port)
     python3 "$root/tests/data/gen.py" --end "$END" --days 4 --step 60 --out "$WORK/data" --no-expected
     promtool tsdb create-blocks-from openmetrics "$WORK/data/data.om" "$WORK/tsdb" > /dev/null
@@ -236,15 +239,16 @@ sed 's/mode: remote_read, read_response: chunks/mode: api_read/' "$WORK/rr-chunk
 # may run meanwhile without spoiling CPU figures.
 if [ "${ONLY:-}" != steady ]; then
     echo
-    echo "== remote_read: memory per SLO at steady state"
-    python3 "$root/bench/bench_memory.py" "$BIN" "$URL" "$WORK" "${MEM_SLOS:-100}" "${MEM_EVALS:-4}"
+    echo "== remote_read: memory and checkpoint size per SLO at steady state"
+    python3 "$root/bench/bench_memory.py" "$BIN" "$URL" "$WORK" "${MEM_SLOS:-100}" \
+        "${MEM_EVALS:-4}" "$pods" ${BASE_BIN:+"$BASE_BIN"}
 fi
 
 # Then wait for that compaction to be over (triggered, and Prometheus idle).
 wait_compacted "$URL"
 blocks=$(curl -s "$URL/metrics" | awk '/^prometheus_tsdb_blocks_loaded /{print int($2)}')
 
-if [ "${ONLY:-}" != steady ]; then
+if [ -z "${ONLY:-}" ]; then
     echo
     echo "== remote_read: decode throughput, same samples three ways (Prometheus with $blocks blocks)"
     "$BUILD/bench_decode" "$WORK/rr-chunks.yaml" \
@@ -261,10 +265,12 @@ steps=${STEADY_STEPS:-120}
 A=$(( (END - 1800 - steps * 30) / 30 * 30 ))
 python3 "$root/bench/bench_steady.py" "$BIN" "$PROM_PID" "$A" "$steps" "${STEADY_ROUNDS:-3}" \
     "promql=$WORK/promql.yaml" "rr-chunks=$WORK/rr-chunks.yaml" \
-    "rr-samples=$WORK/rr-samples.yaml" "api_read=$WORK/api-read.yaml" --check-fresh
+    "rr-samples=$WORK/rr-samples.yaml" "api_read=$WORK/api-read.yaml" \
+    ${BASE_BIN:+"rr-chunks-base=$WORK/rr-chunks.yaml@$BASE_BIN"} \
+    ${BASE_BIN:+"api_read-base=$WORK/api-read.yaml@$BASE_BIN"} --check-fresh
 stop_prometheus
 rm -rf "$WORK/tsdb-many"
-[ "${ONLY:-}" = steady ] && exit 0
+[ -n "${ONLY:-}" ] && exit 0
 
 capacity
 slices

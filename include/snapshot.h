@@ -48,6 +48,8 @@ struct snapshot_stats {
     uint64_t eval_success;       /* SLO evaluations that succeeded */
     uint64_t eval_failure;
     uint64_t eval_skipped;       /* SLO evaluations not started: the previous one still ran */
+    uint64_t state_bytes;        /* bytes written to the state file (whole files) */
+    uint64_t history_bytes;      /* and to the history file */
     uint64_t duration_count;     /* SLO evaluations timed */
     double duration_sum;
     uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -280,9 +281,21 @@ static void load_state(struct daemon *d)
     log_info("state restored", "file", d->cfg->state_file, "slos", n);
 }
 
-/* Logs a state file write's failure when it starts and its success when it ends. */
+/* The size of the file just written at path, for the bytes-written counter
+ * (0 when it cannot be read: the counter then undercounts, never invents). */
+static uint64_t written_size(const char *path)
+{
+    struct stat st;
+
+    return path != NULL && stat(path, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Logs a state file write's failure when it starts and its success when it
+ * ends, and counts the bytes of a successful one. */
 static void note_state_write(struct daemon *d, int rc, const struct err *e)
 {
+    if (rc == 0)
+        d->stats.state_bytes += written_size(d->cfg->state_file);
     if (rc != 0) {
         if (!d->state_failing)
             log_warn("cannot write the state file", "err", e->msg);
@@ -341,6 +354,10 @@ static void save_history(struct daemon *d, int force)
             log_warn("cannot write the history file", "err", e.msg);
         d->hist_failing = 1;
     } else {
+        char *path = histfile_path(d->cfg->state_file);
+
+        d->stats.history_bytes += written_size(path);
+        free(path);
         if (d->hist_failing)
             log_info("history file written again", "file", d->cfg->state_file);
         d->hist_failing = 0;

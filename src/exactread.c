@@ -351,7 +351,7 @@ static int stage(struct exactread *r, size_t qi, size_t slot, int64_t t, double 
     if (!isfinite(v) || v < 0)
         return bad_sample(r, t, v, e);
     if (r->nst == r->stcap) {
-        size_t cap = r->stcap ? r->stcap * 2 : 1024;
+        size_t cap = r->stcap ? r->stcap * 2 : 64;
         struct staged *n;
 
         if (cap > EXACTREAD_MAX_STAGED)
@@ -440,12 +440,10 @@ int exactread_commit(struct exactread *r, const struct exactread_sink *sink, voi
     for (size_t i = 0; i < r->nst && rc == 0; i++)
         rc = count(r, r->st[i].query, r->st[i].slot, r->st[i].t, r->st[i].v, sink, arg, e);
     r->nst = 0;
-    /* A big backlog's buffer is not kept for the small steps that follow. */
-    if (r->stcap > 65536) {
-        free(r->st);
-        r->st = NULL;
-        r->stcap = 0;
-    }
+    /* Staging lives for one step: between evaluations a state holds none. */
+    free(r->st);
+    r->st = NULL;
+    r->stcap = 0;
     return rc;
 }
 

@@ -246,6 +246,18 @@ static int render_self(const struct snapshot *snap, struct buf *b)
                             "evaluation was still running (each SLO runs on its own).");
     rc |= exposition_sample(b, "slo_sidecar_evaluations_skipped_total", NULL, NULL, 0,
                             (double)st->eval_skipped);
+    rc |= exposition_family(b, "slo_sidecar_state_written_bytes_total", "counter",
+                            "Bytes written to the state file (file=\"state\", the exact "
+                            "modes' checkpoint) and its history file (file=\"history\").");
+    {
+        struct exposition_label x = {"file", "state"};
+
+        rc |= exposition_sample(b, "slo_sidecar_state_written_bytes_total", NULL, &x, 1,
+                                (double)st->state_bytes);
+        x.value = "history";
+        rc |= exposition_sample(b, "slo_sidecar_state_written_bytes_total", NULL, &x, 1,
+                                (double)st->history_bytes);
+    }
     rc |= exposition_family(b, "slo_sidecar_backend_up", "gauge",
                             "1 when the last request to the backend succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_backend_up", NULL, NULL, 0, st->backend_up);

@@ -11,15 +11,6 @@
 
 #include "buckets.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #define SEC 1000LL
 #define MIN (60 * SEC)
 #define HOUR (60 * MIN)
@@ -1054,23 +1045,6 @@ static void test_save_respects_buf_cap(void **state)
 }
 
 /* ---- randomized scenarios against a brute force ------------------------------ */
-
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 0x2545f4914f6cdd1dull;
-}
-
-static int64_t rnd_below(struct rng *r, int64_t n)
-{
-    return (int64_t)(rnd(r) % (uint64_t)n);
-}
 
 /*
  * Every event there is (the "raw data"), sorted by time, with prefix sums

@@ -32,15 +32,6 @@
 #include "slo.h"
 #include "util.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #define SEC 1000LL
 #define MIN (60 * SEC)
 #define HOUR (60 * MIN)
@@ -75,7 +66,7 @@ struct gen {
     int quirks;
     double v;
     int64_t prev_t;             /* last non-stale sample, 0 after a stale marker */
-    uint64_t rng;
+    struct rng rng;
 };
 
 #define MAX_GENS 80
@@ -91,6 +82,8 @@ struct ev {
     const struct config_slo *slo;
     struct exactstate *st;
     struct answer_partials ps;
+    int64_t seen_from; /* the state's backfill read from here: a pair whose
+                          earlier sample is older is not seen (0: all are) */
 };
 
 #define MAX_EVS 8
@@ -109,12 +102,9 @@ struct fx {
     struct buf img;                 /* a checkpoint image, freed by teardown */
 };
 
-static uint64_t rnd(struct gen *g)
+static uint64_t gen_rnd(struct gen *g)
 {
-    g->rng ^= g->rng >> 12;
-    g->rng ^= g->rng << 25;
-    g->rng ^= g->rng >> 27;
-    return (g->rng * 2685821657736338717ull) >> 11;
+    return rnd(&g->rng) >> 11;
 }
 
 /*
@@ -147,7 +137,7 @@ static struct gen *gen_new(struct fx *f, enum role role, int64_t first, int64_t 
     g->every = every;
     g->delay = delay;
     g->quirks = quirks;
-    g->rng = 0x9e3779b97f4a7c15ull * (f->ng + 1);
+    g->rng.s = 0x9e3779b97f4a7c15ull * (f->ng + 1);
     g->v = (double)(10 * (f->ng + 1));
     f->ng++;
     return g;
@@ -156,7 +146,7 @@ static struct gen *gen_new(struct fx *f, enum role role, int64_t first, int64_t 
 /* Writes the sample of g due at t (if any) into the store. */
 static void emit(struct fx *f, struct gen *g, int64_t t)
 {
-    unsigned r = (unsigned)(rnd(g) % 100);
+    unsigned r = (unsigned)(gen_rnd(g) % 100);
 
     if (g->role == ROLE_GAUGE) {
         if (g->quirks && r < 8)
@@ -169,13 +159,13 @@ static void emit(struct fx *f, struct gen *g, int64_t t)
         return;
     }
     if (g->quirks && r < 3) {
-        g->v = (double)(rnd(g) % 4);                  /* a counter reset (or no change) */
+        g->v = (double)(gen_rnd(g) % 4);                  /* a counter reset (or no change) */
     } else if (g->quirks && r < 6) {
         fakerr_db_add(&f->db, g->series, t, fakerr_stale());
         g->prev_t = 0;
         return;
     } else {
-        g->v += (double)(rnd(g) % 6);
+        g->v += (double)(gen_rnd(g) % 6);
     }
     fakerr_db_add(&f->db, g->series, t, g->v);
     /* Repeated timestamps: the first sample of a timestamp is the one that counts. */
@@ -231,10 +221,13 @@ static int counts(const struct fx *f, size_t si, size_t k)
 /*
  * The events of store series si in (from, to], straight from the contract.
  * restart > 0: a pair more than restart ms apart does not count (the
- * series was forgotten in between and came back).
+ * series was forgotten in between and came back). since != 0: a pair whose
+ * earlier sample is at or before since does not count (the state's read
+ * began after it: a series silent for longer than the lookback before a
+ * backfill's read starts there, as the contract's one-shot read does).
  */
 static double ref_events(const struct fx *f, size_t si, int64_t from, int64_t to,
-                         int64_t restart)
+                         int64_t restart, int64_t since)
 {
     const struct fakerr_series *s = &f->db.s[si];
     size_t k = fakerr_lower(s, from + 1), j = k;
@@ -254,7 +247,7 @@ static double ref_events(const struct fx *f, size_t si, int64_t from, int64_t to
     for (; k < s->n && s->t[k] <= to; k++) {
         if (!counts(f, si, k))
             continue;
-        if (has && (restart == 0 || s->t[k] - pt <= restart))
+        if (has && (restart == 0 || s->t[k] - pt <= restart) && (since == 0 || pt > since))
             sum += s->v[k] >= pv ? s->v[k] - pv : s->v[k];
         has = 1;
         pt = s->t[k];
@@ -489,9 +482,11 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
                     if (!in_group(slo, g, groups[gi]))
                         continue;
                     if (g->role == (good_based ? ROLE_GOOD : ROLE_ERR))
-                        part += ref_events(f, g->series, at - w[k].ms, at, restart);
+                        part += ref_events(f, g->series, at - w[k].ms, at, restart,
+                                           v->seen_from);
                     else if (g->role == ROLE_TOTAL)
-                        total += ref_events(f, g->series, at - w[k].ms, at, restart);
+                        total += ref_events(f, g->series, at - w[k].ms, at, restart,
+                                            v->seen_from);
                 }
                 if (p->v[num][k] != part || p->v[ANSWER_TOTAL][k] != total)
                     fail_msg("T0%+llds: SLO %s, group ns=\"%s\", window %s: %s %.17g total "
@@ -1156,8 +1151,8 @@ static void test_compaction_forgets_silent_series(void **state)
             check(f, fresh, at, restart);
             assert_same(ev, fresh);
             /* The pair across the gap would have added 1000 and more. */
-            assert_true(ref_events(f, back[1]->series, at - 5 * MIN, at, 0) >= 1000);
-            assert_true(ref_events(f, back[1]->series, at - 5 * MIN, at, restart) < 1000);
+            assert_true(ref_events(f, back[1]->series, at - 5 * MIN, at, 0, 0) >= 1000);
+            assert_true(ref_events(f, back[1]->series, at - 5 * MIN, at, restart, 0) < 1000);
         }
         if (at > back_at) {
             ev_check(f, fresh, at, restart);
@@ -1381,6 +1376,49 @@ static struct buf *image_of(struct fx *f, const struct ev *v)
     return &f->img;
 }
 
+#define MONTH_SLO                                                                                 \
+    "  - name: month\n"                                                                           \
+    "    service: s\n"                                                                            \
+    "    objective: 99.9\n"                                                                       \
+    "    period: 30d\n"                                                                           \
+    "    sli:\n"                                                                                  \
+    "      events:\n"                                                                             \
+    "        error: 'errors_total{job=\"api\",code=~\"5..\"}'\n"                                  \
+    "        total: 'requests_total{job=\"api\"}'\n"
+
+/*
+ * The memory budget of the exact state: a 30d events SLO at a 30s interval
+ * (4 series, the default windows) holds at most 64 KiB, counted by
+ * exactstate_memory (buckets, series, the re-read ring), at its first
+ * evaluation and after every later one, edge re-reads included.
+ */
+static void test_month_slo_state_fits_64k(void **state)
+{
+    struct fx *f = *state;
+    int64_t at = T0;
+    size_t most = 0;
+    struct ev *ev;
+
+    configure(f, "30s", 0, MONTH_SLO);
+    events_data(f);
+    ev = ev_new(f, "month");
+    for (int i = 0; i < (RUNNING_ON_VALGRIND ? 20 : 150); i++, at += 30 * SEC) {
+        size_t m;
+
+        feed(f, at);
+        ev_check(f, ev, at, 0);
+        m = exactstate_memory(ev->st);
+        most = m > most ? m : most;
+        if (m > 64 * 1024)
+            fail_msg("T0%+llds: the state of a 30d SLO holds %zu bytes", (long long)(at - T0) / 1000,
+                     m);
+    }
+    print_message("30d events SLO at 30s: exact state at most %zu bytes, image %zu bytes\n", most,
+                  image_of(f, ev)->len);
+    ev_free(ev);
+}
+
+
 /*
  * Three SLOs (84h with edges, grouped, time slices) at a 5m interval run
  * for an hour; each state is saved and loaded into a new one, then both go
@@ -1431,6 +1469,116 @@ static void test_checkpoint_restores_same_figures(void **state)
     for (int k = 0; k < 3; k++) {
         ev_free(a[k]);
         ev_free(b[k]);
+    }
+}
+
+/*
+ * Restarts from checkpoints of every age, at random: the three SLOs above
+ * (84h events with edge re-reads, a grouped 1d one, 5m time slices) walk
+ * days at a 5m interval, and now and then one of them is thrown away and a
+ * new state loads a checkpoint: the one written at this very evaluation
+ * (and evaluates the same time again), one interval old, an hour old, or
+ * the first one, once it is older than the SLO's period (the state then
+ * backfills). Every evaluation, before and after, equals the reference.
+ */
+#define RING 13 /* one image per step: the oldest is an hour old at 5m */
+
+static void test_restarts_from_checkpoints_of_every_age(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"edge", "by-ns", "fresh"};
+    static const char *const ages[] = {"just written", "one interval", "an hour",
+                                       "older than the period"};
+    struct rng g = {0x5eed5eedULL};
+    int64_t first = T0 + 10 * MIN, at = first;
+    int64_t end = first + (RUNNING_ON_VALGRIND ? 30 * HOUR : 4 * DAY);
+    struct buf ring[3][RING], oldest[3];
+    struct ev *ev[3];
+    int restarts[3][4] = {{0}};
+    int64_t seen_from[3] = {0, 0, 0};
+    long step = 0;
+
+    configure(f, "5m", 0, CKPT_SLOS);
+    ckpt_data(f);
+    for (int k = 0; k < 3; k++) {
+        ev[k] = ev_new(f, names[k]);
+        buf_init(&oldest[k], 64u << 20);
+        for (int i = 0; i < RING; i++)
+            buf_init(&ring[k][i], 64u << 20);
+    }
+    for (; at <= end; at += 5 * MIN, step++) {
+        feed(f, at);
+        for (int k = 0; k < 3; k++) {
+            uint64_t fp = exactstate_fingerprint(f->cfg, ev[k]->slo);
+            int64_t period = ev[k]->slo->period_ms;
+            struct buf *img = NULL;
+            int age = -1;
+            struct err e;
+
+            ev_check(f, ev[k], at, 0);
+            buf_reset(&ring[k][step % RING]);
+            assert_int_equal(exactstate_save(ev[k]->st, fp, &ring[k][step % RING]), 0);
+            if (step == 0)
+                assert_int_equal(exactstate_save(ev[k]->st, fp, &oldest[k]), 0);
+            if (step == 0 || rnd_below(&g, 20) != 0)
+                continue;
+            age = (int)rnd_below(&g, 4);
+            if (age == 3 && at - first <= period)
+                age = 2;
+            if (age == 2 && step < RING - 1)
+                age = 1;
+            switch (age) {
+            case 0:
+                img = &ring[k][step % RING];
+                break;
+            case 1:
+                img = &ring[k][(step - 1) % RING];
+                break;
+            case 2:
+                img = &ring[k][(step - (RING - 1)) % RING];
+                break;
+            default:
+                img = &oldest[k];
+                break;
+            }
+            ev_free(ev[k]);
+            ev[k] = ev_new(f, names[k]);
+            /* What a backfill did not see stays unseen in later checkpoints. */
+            ev[k]->seen_from = seen_from[k];
+            if (exactstate_load(ev[k]->st, fp, (const uint8_t *)img->data, img->len, &e) != 0)
+                fail_msg("T0%+llds: SLO %s: load of a checkpoint %s old: %s",
+                         (long long)(at - T0) / 1000, names[k], ages[age], e.msg);
+            if (age == 3) {
+                /* A backfill: it reads from the coarse span of the longest
+                 * window's start, less the lookback. */
+                struct slo_window w[SLO_MAX_WINDOWS];
+                size_t nw = slo_windows(ev[k]->slo, at, w, SLO_MAX_WINDOWS);
+                int64_t longest = 0;
+
+                for (size_t i = 0; i < nw; i++)
+                    longest = w[i].ms > longest ? w[i].ms : longest;
+                seen_from[k] = ev[k]->seen_from =
+                    util_floor_div(at - longest, HOUR) * HOUR - EXACTREAD_LOOKBACK_MS;
+            }
+            ev_check(f, ev[k], at, 0);
+            restarts[k][age]++;
+            /* The next checkpoint is this state's. */
+            buf_reset(&ring[k][step % RING]);
+            assert_int_equal(exactstate_save(ev[k]->st, fp, &ring[k][step % RING]), 0);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        print_message("SLO %s: %ld steps, restarts from a checkpoint just written %d, one "
+                      "interval old %d, an hour old %d, older than the period %d\n",
+                      names[k], step, restarts[k][0], restarts[k][1], restarts[k][2],
+                      restarts[k][3]);
+        for (int a = 0; a < 4; a++)
+            if (restarts[k][a] == 0 && (a < 3 || end - first > ev[k]->slo->period_ms + DAY))
+                fail_msg("SLO %s: no restart from a checkpoint %s old", names[k], ages[a]);
+        ev_free(ev[k]);
+        buf_free(&oldest[k]);
+        for (int i = 0; i < RING; i++)
+            buf_free(&ring[k][i]);
     }
 }
 
@@ -1693,6 +1841,8 @@ int main(void)
         STORE_TEST(test_calendar_week_half_hour_zone),
         STORE_TEST(test_latency_every_step_equals_reference),
         STORE_TEST(test_checkpoint_restores_same_figures),
+        STORE_TEST(test_restarts_from_checkpoints_of_every_age),
+        STORE_TEST(test_month_slo_state_fits_64k),
         STORE_TEST(test_checkpoint_then_same_time_counts_recent_slices),
         STORE_TEST(test_checkpoint_refuses_bad_images),
         STORE_TEST(test_checkpoint_refused_image_empties_loaded_state),
@@ -1706,6 +1856,7 @@ int main(void)
         API_TEST(test_calendar_week_half_hour_zone),
         API_TEST(test_latency_every_step_equals_reference),
         API_TEST(test_checkpoint_restores_same_figures),
+        API_TEST(test_restarts_from_checkpoints_of_every_age),
         API_TEST(test_checkpoint_then_same_time_counts_recent_slices),
         API_TEST(test_api_backfill_in_pieces_under_store_limit),
         API_TEST(test_api_untrusted_answers_fail_whole),
