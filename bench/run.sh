@@ -24,8 +24,11 @@
 # SLICE_ROUNDS, SLICE_EVALS, SLICE_STEPS (see bench_slices.py). ONLY=load runs only the HTTP
 # load benchmark, ONLY=capacity only the capacity one, ONLY=steady only the
 # steady-state one (with its data, without memory and decode), ONLY=exact the
-# memory and steady-state ones (with their data, without decode), ONLY=slices
-# only the time-slice one. BASE_BIN (a binary built from an earlier commit)
+# memory and steady-state ones (with their data, without decode), ONLY=memory
+# the memory one (MEM_SLOS: a list of SLO counts, 100 and 1000 by default),
+# ONLY=groups the grouped-SLO one (bench_groups.py over bench/fakeapi.py:
+# GROUPS_N, default 10000 20000 40000; GROUPS_STEPS), ONLY=slices only the
+# time-slice one. BASE_BIN (a binary built from an earlier commit)
 # adds it as a second contender to the memory and steady-state benchmarks,
 # for before/after figures from the same run.
 set -euo pipefail
@@ -160,8 +163,16 @@ slices() {
     stop_prometheus
     rm -rf "$WORK/tsdb-gauge"
 }
+# 5. grouped SLOs: sidecar CPU per evaluation and memory per instance at
+# several group counts, api_read against bench/fakeapi.py (no TSDB to fill).
+groups() {
+    echo
+    echo "== grouped SLO: cost per group instance"
+    python3 "$root/bench/bench_groups.py" "$BIN" "$WORK" "${GROUPS_STEPS:-6}" \
+        ${GROUPS_N:-10000 20000 40000}
+}
 case "${ONLY:-}" in
-capacity | slices)
+capacity | slices | groups)
     t0=$(date +%s)
     "$ONLY"
     echo "$ONLY benchmark: $(( $(date +%s) - t0 )) s in all"
@@ -238,10 +249,13 @@ sed 's/mode: remote_read, read_response: chunks/mode: api_read/' "$WORK/rr-chunk
 # first compaction of the backfilled 2h blocks (a minute after its start)
 # may run meanwhile without spoiling CPU figures.
 if [ "${ONLY:-}" != steady ]; then
-    echo
-    echo "== remote_read: memory and checkpoint size per SLO at steady state"
-    python3 "$root/bench/bench_memory.py" "$BIN" "$URL" "$WORK" "${MEM_SLOS:-100}" \
-        "${MEM_EVALS:-4}" "$pods" ${BASE_BIN:+"$BASE_BIN"}
+    for n in ${MEM_SLOS:-100 1000}; do
+        echo
+        echo "== remote_read: memory and checkpoint size per SLO at steady state, $n SLOs"
+        python3 "$root/bench/bench_memory.py" "$BIN" "$URL" "$WORK" "$n" \
+            "${MEM_EVALS:-4}" "$pods" ${BASE_BIN:+"$BASE_BIN"}
+    done
+    [ "${ONLY:-}" = memory ] && exit 0
 fi
 
 # Then wait for that compaction to be over (triggered, and Prometheus idle).
@@ -274,3 +288,4 @@ rm -rf "$WORK/tsdb-many"
 
 capacity
 slices
+groups

@@ -226,6 +226,25 @@ static int64_t unsh(const struct exactstate *s, int64_t t)
     return t + s->phase;
 }
 
+/* Makes group gi's stores at s->at unless it has them (a dormant group,
+ * see make_dormant, has none). */
+static int group_stores(struct exactstate *s, size_t gi, struct err *e)
+{
+    struct xgroup *g = &s->g[gi];
+
+    if (g->b[0] != NULL)
+        return 0;
+    for (size_t i = 0; i < s->nq; i++) {
+        g->b[i] = buckets_new(&s->bp, sh(s, s->at), e);
+        if (g->b[i] == NULL) {
+            buckets_free(g->b[0]);
+            g->b[0] = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* exactread's sink: a new group gets its stores, at s->at. */
 static int on_group(void *arg, size_t gi, const struct labels *l, struct err *e)
 {
@@ -244,16 +263,43 @@ static int on_group(void *arg, size_t gi, const struct labels *l, struct err *e)
         s->gcap = cap;
     }
     memset(&s->g[s->ng], 0, sizeof(s->g[s->ng]));
-    for (size_t i = 0; i < s->nq; i++) {
-        s->g[s->ng].b[i] = buckets_new(&s->bp, sh(s, s->at), e);
-        if (s->g[s->ng].b[i] == NULL) {
-            buckets_free(s->g[s->ng].b[0]);
-            s->g[s->ng].b[0] = NULL;
-            return -1;
-        }
-    }
+    if (group_stores(s, s->ng, e) != 0)
+        return -1;
     s->ng++;
     return 0;
+}
+
+/* exactread's sink: a series joined group gi, which gets its stores back if
+ * it was dormant. */
+static int on_series(void *arg, size_t qi, size_t gi, struct err *e)
+{
+    (void)qi;
+    return group_stores(arg, gi, e);
+}
+
+/*
+ * Frees the stores of the groups left without any series by a compaction
+ * (their series were silent for longer than every window: the stores hold
+ * nothing a window still reaches), so idle groups give their memory back.
+ * Time-slice groups keep theirs (a slice with no sample is a bad slice).
+ */
+static void make_dormant(struct exactstate *s)
+{
+    if (s->slo->kind == CONFIG_SLI_TIMESLICE || s->slo->ngroup_by == 0)
+        return;
+    for (size_t gi = 0; gi < s->ng; gi++) {
+        struct xgroup *g = &s->g[gi];
+        size_t n = 0;
+
+        for (size_t qi = 0; qi < s->nq; qi++)
+            n += exactread_group_nseries(s->rd, qi, gi);
+        if (n > 0 || g->b[0] == NULL)
+            continue;
+        for (size_t k = 0; k < 2; k++) {
+            buckets_free(g->b[k]);
+            g->b[k] = NULL;
+        }
+    }
 }
 
 /* Notes that a pair ending at t (in coarse span j) began at prev_t. */
@@ -303,13 +349,15 @@ static int on_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t prev_t, 
     struct exactstate *s = arg;
 
     minprev_note(s, t, prev_t);
+    if (group_stores(s, gi, e) != 0)
+        return -1;
     if (buckets_add(s->g[gi].b[qi], sh(s, t), inc) < 0)
         return util_err(e, "SLO %s: cannot count %g events at %lld ms", s->slo->name, inc,
                         (long long)t);
     return 0;
 }
 
-static const struct exactread_sink state_sink = {on_group, NULL, on_event};
+static const struct exactread_sink state_sink = {on_group, on_series, on_event};
 
 /*
  * Slices r judged: those before upto go into the stores, the rest (up to the
@@ -439,7 +487,7 @@ out:
 static int advance(struct exactstate *s, int64_t at, struct err *e)
 {
     for (size_t i = 0; i < s->ng; i++)
-        for (size_t k = 0; k < s->nq; k++)
+        for (size_t k = 0; k < s->nq && s->g[i].b[0] != NULL; k++)
             if (buckets_advance(s->g[i].b[k], sh(s, at), e) != 0)
                 return -1;
     s->at = at;
@@ -492,7 +540,7 @@ static int on_edge_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t pre
 
     (void)prev_t;
     (void)e;
-    if (t > er->from && t <= er->to)
+    if (t > er->from && t <= er->to && er->s->g[gi].b[0] != NULL)
         buckets_edge_add(er->s->g[gi].b[qi], sh(er->s, er->from), sh(er->s, t), inc);
     return 0;
 }
@@ -521,7 +569,7 @@ static int edge_fill(struct exactstate *s, struct rawsrc *src, int64_t from, int
             goto out;
         for (size_t gi = 0; gi < s->ng && gi < v.nv; gi++)
             for (size_t i = 0; i < v.nk; i++)
-                if (v.v[gi] != NULL && v.v[gi][i] == COUNTER_SLICE_GOOD)
+                if (v.v[gi] != NULL && v.v[gi][i] == COUNTER_SLICE_GOOD && s->g[gi].b[0] != NULL)
                     buckets_edge_add(s->g[gi].b[0], sh(s, from),
                                      sh(s, (k0 + (int64_t)i) * sl + 1), 1);
         exactread_verdicts_free(&v);
@@ -552,7 +600,7 @@ static int edges(struct exactstate *s, struct rawsrc *src, struct err *e)
         int want = 0;
 
         for (size_t i = 0; i < s->ng && !want; i++)
-            for (size_t k = 0; k < s->nq && !want; k++)
+            for (size_t k = 0; k < s->nq && !want && s->g[i].b[0] != NULL; k++)
                 if (buckets_edge_want(s->g[i].b[k], lead, &from, &to))
                     want = 1;
         if (!want)
@@ -561,7 +609,7 @@ static int edges(struct exactstate *s, struct rawsrc *src, struct err *e)
         if (edge_fill(s, src, unsh(s, from), unsh(s, to), e) != 0)
             return -1;
         for (size_t i = 0; i < s->ng; i++)
-            for (size_t k = 0; k < s->nq; k++) {
+            for (size_t k = 0; k < s->nq && s->g[i].b[0] != NULL; k++) {
                 int64_t f2, t2;
 
                 if (!buckets_edge_want(s->g[i].b[k], lead, &f2, &t2) || f2 != from)
@@ -595,7 +643,7 @@ static int sums(struct exactstate *s, int64_t at, const struct slo_window *w, si
         long pi;
 
         /* A group is an instance once it has a total series (slices: any series). */
-        if (!timeslice && total_series == 0 && s->slo->ngroup_by > 0)
+        if ((!timeslice && total_series == 0 && s->slo->ngroup_by > 0) || g->b[0] == NULL)
             continue;
         pi = answer_partial_get(ps, exactread_group_labels(s->rd, gi));
         if (pi < 0)
@@ -656,7 +704,8 @@ int exactstate_eval(struct exactstate *s, struct rawsrc *src, int64_t at_ms,
     if (util_floor_div(at_ms, 3600000) != s->compacted) {
         s->compacted = util_floor_div(at_ms, 3600000);
         /* Out of memory only postpones it to the next hour. */
-        (void)exactread_compact(s->rd, oldest(at_ms, w, nw) - EXACTREAD_LOOKBACK_MS);
+        if (exactread_compact(s->rd, oldest(at_ms, w, nw) - EXACTREAD_LOOKBACK_MS) == 0)
+            make_dormant(s);
     }
     if (edges(s, src, e) != 0)
         return -1;
@@ -670,7 +719,7 @@ size_t exactstate_memory(const struct exactstate *s)
     if (s->rd != NULL)
         n += exactread_memory(s->rd);
     for (size_t i = 0; i < s->ng; i++) {
-        for (size_t k = 0; k < s->nq; k++)
+        for (size_t k = 0; k < s->nq && s->g[i].b[0] != NULL; k++)
             n += buckets_memory(s->g[i].b[k]);
         n += s->nprov;
     }
@@ -764,7 +813,8 @@ static int get_labels(struct binio_reader *r, struct labels *l)
 /*
  * Image: u64 fingerprint, i64 at, period start, decided, the four store
  * parameters, the phase, u32 edge windows and each as i64, u32 groups, per
- * group its labels, u64 total series and the image of each store; u32
+ * group its labels, u64 total series, u32 1 and the image of each store (0 and
+ * none for a dormant group); u32
  * queries, per query u32 series and per series its labels, u32 has, i64
  * last time, f64 last value, u64 group; u32 minprev entries, i64 the newest
  * span and each entry as u32. Time-slice states keep no series.
@@ -791,7 +841,8 @@ int exactstate_save(const struct exactstate *s, uint64_t fingerprint, struct buf
 
         rc |= put_labels(out, exactread_group_labels(s->rd, gi));
         rc |= binio_put_u64(out, timeslice ? 0 : exactread_group_nseries(s->rd, 1, gi));
-        for (size_t k = 0; k < s->nq; k++)
+        rc |= binio_put_u32(out, g->b[0] != NULL);
+        for (size_t k = 0; k < s->nq && g->b[0] != NULL; k++)
             rc |= buckets_save(g->b[k], out);
     }
     rc |= binio_put_u32(out, (uint32_t)s->nq);
@@ -877,6 +928,18 @@ int exactstate_load(struct exactstate *s, uint64_t fingerprint, const uint8_t *d
         if (idx != gi)
             goto malformed;
         saved_total[gi] = binio_u64(&r);
+        switch (binio_u32(&r)) {
+        case 0: /* dormant: no series, no stores */
+            for (size_t k = 0; k < 2; k++) {
+                buckets_free(s->g[gi].b[k]); /* NOLINT(clang-analyzer-core.NullDereference) */
+                s->g[gi].b[k] = NULL;
+            }
+            continue;
+        case 1:
+            break;
+        default:
+            r.failed = 1;
+        }
         for (size_t k = 0; k < nq && !r.failed; k++) {
             struct buckets *b = NULL;
             size_t used = 0;

@@ -419,29 +419,60 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
     size_t ngroups = 0;
     long long rel = (long long)(at - T0) / 1000;
 
+    int64_t newest[MAX_GENS], reach = 0;
+    size_t nmust = 0;
+
+    /* A counter group whose series were all silent for longer than the
+     * longest window and the lookback may have been forgotten by the hourly
+     * compaction: from then on it may be absent, and after one more hour it
+     * must be. */
+    for (size_t k = 0; k < nw; k++)
+        reach = w[k].ms > reach ? w[k].ms : reach;
+    reach += EXACTREAD_LOOKBACK_MS;
     if (slo->ngroup_by == 0) {
+        newest[ngroups] = at;
         groups[ngroups++] = "";
     } else {
         for (size_t i = 0; i < f->ng; i++) {
             const struct gen *g = &f->g[i];
-            size_t k = 0;
+            const struct fakerr_series *fs = &f->db.s[g->series];
+            size_t k = 0, last = fakerr_lower(fs, at + 1);
+            int64_t t = last > 0 ? fs->t[last - 1] : INT64_MIN;
 
-            if (g->role != (slices ? ROLE_GAUGE : ROLE_TOTAL) || f->db.s[g->series].n == 0)
+            if (g->role != (slices ? ROLE_GAUGE : ROLE_TOTAL) || fs->n == 0)
                 continue;
             while (k < ngroups && strcmp(groups[k], g->group) != 0)
                 k++;
-            if (k == ngroups)
+            if (k == ngroups) {
+                newest[ngroups] = t;
                 groups[ngroups++] = g->group;
+            } else if (t > newest[k]) {
+                newest[k] = t;
+            }
         }
     }
-    if (v->ps.n != ngroups)
-        fail_msg("T0%+llds: SLO %s: %zu groups, expected %zu", rel, slo->name, v->ps.n, ngroups);
     for (size_t gi = 0; gi < ngroups; gi++) {
-        const struct answer_partial *p = part_of(v, groups[gi]);
+        int gone = !slices && newest[gi] < at - reach - HOUR;
+        int may = !slices && newest[gi] < at - reach;
+
+        if (gone && part_of(v, groups[gi]) != NULL)
+            fail_msg("T0%+llds: SLO %s: group ns=\"%s\", silent since T0%+llds, is still there",
+                     rel, slo->name, groups[gi], (long long)(newest[gi] - T0) / 1000);
+        if (may && part_of(v, groups[gi]) == NULL)
+            groups[gi] = NULL;
+        nmust += groups[gi] != NULL;
+    }
+    if (v->ps.n != nmust)
+        fail_msg("T0%+llds: SLO %s: %zu groups, expected %zu", rel, slo->name, v->ps.n, nmust);
+    for (size_t gi = 0; gi < ngroups; gi++) {
+        const struct answer_partial *p;
         int64_t longest = 0, k0 = 0, nk = 0;
         /* Verdicts of the slices of the longest window (a month of minutes fits). */
         static unsigned char good[1 << 16];
 
+        if (groups[gi] == NULL)
+            continue;
+        p = part_of(v, groups[gi]);
         if (p == NULL)
             fail_msg("T0%+llds: SLO %s: group ns=\"%s\" is missing", rel, slo->name, groups[gi]);
         if (slo->ngroup_by == 0 && p->group.n != 0)
@@ -1079,6 +1110,15 @@ static void test_sample_later_than_overlap_fails_one_evaluation_at_most(void **s
     "    sli:\n"                                                                                  \
     "      events:\n"                                                                             \
     "        error: 'errors_total{job=\"api\"}'\n"                                                \
+    "        total: 'requests_total{job=\"api\"}'\n"                                              \
+    "  - name: by-pod\n"                                                                          \
+    "    service: s\n"                                                                            \
+    "    objective: 99\n"                                                                         \
+    "    period: 1d\n"                                                                            \
+    "    group_by: [ns]\n"                                                                       \
+    "    sli:\n"                                                                                  \
+    "      events:\n"                                                                             \
+    "        error: 'errors_total{job=\"api\"}'\n"                                                \
     "        total: 'requests_total{job=\"api\"}'\n"
 
 /*
@@ -1090,9 +1130,9 @@ static void test_sample_later_than_overlap_fails_one_evaluation_at_most(void **s
  * (where pairs further apart than 3d+2h count nothing) and as in a new state
  * backfilled then.
  */
-static void test_compaction_forgets_silent_series(void **state)
+/* The scenario above for SLO name ("all", or "by-pod": one group per pod). */
+static void compaction_case(struct fx *f, const char *name)
 {
-    struct fx *f = *state;
     int64_t h = T0 - 3 * DAY - 2 * HOUR, at = T0, back_at = T0 + 3 * DAY + 5 * HOUR;
     int64_t restart = 3 * DAY + 2 * HOUR;
     size_t mem_before = 0, mem_after = 0;
@@ -1104,7 +1144,7 @@ static void test_compaction_forgets_silent_series(void **state)
     /* Like Cortex: SAMPLES answers to a client that asks for chunks first. */
     f->db.samples = 1;
     gen_new(f, ROLE_ERR, h + 5 * SEC, MIN, 0, 1, "__name__", "errors_total", "job", "api", "pod",
-            "keep", NULL);
+            "keep", "ns", "keep", NULL);
     gen_new(f, ROLE_TOTAL, h + 5 * SEC, MIN, 0, 1, "__name__", "requests_total", "job", "api",
             "pod", "keep", NULL);
     for (int i = 0; i < 40; i++) {
@@ -1113,15 +1153,15 @@ static void test_compaction_forgets_silent_series(void **state)
         snprintf(pod[i], sizeof(pod[i]), "p%02d", i);
         g = gen_new(f, i % 2 ? ROLE_ERR : ROLE_TOTAL, T0 - 2 * HOUR + i * SEC, MIN, 0, 0,
                     "__name__", i % 2 ? "errors_total" : "requests_total", "job", "api", "pod",
-                    pod[i], NULL);
+                    pod[i], "ns", pod[i - i % 2], NULL);
         g->stop = T0 + 10 * MIN;
     }
     back[0] = gen_new(f, ROLE_ERR, T0 - 2 * HOUR + 17 * SEC, MIN, 0, 0, "__name__",
-                      "errors_total", "job", "api", "pod", "back", NULL);
+                      "errors_total", "job", "api", "pod", "back", "ns", "back", NULL);
     back[1] = gen_new(f, ROLE_TOTAL, T0 - 2 * HOUR + 17 * SEC, MIN, 0, 0, "__name__",
-                      "requests_total", "job", "api", "pod", "back", NULL);
+                      "requests_total", "job", "api", "pod", "back", "ns", "back", NULL);
     back[0]->stop = back[1]->stop = T0 + 10 * MIN;
-    ev = ev_new(f, "all");
+    ev = ev_new(f, name);
     fresh = NULL;
     for (int i = 0; at < back_at + 2 * HOUR; i++) {
         /* 30 steps of 30s, then one evaluation per hour. */
@@ -1145,7 +1185,7 @@ static void test_compaction_forgets_silent_series(void **state)
             struct err e;
 
             /* What a new state backfilled now says. */
-            fresh = ev_new(f, "all");
+            fresh = ev_new(f, name);
             if (ev_run(f, fresh, at, &e) != 0)
                 fail_msg("backfill: %s", e.msg);
             check(f, fresh, at, restart);
@@ -1159,12 +1199,31 @@ static void test_compaction_forgets_silent_series(void **state)
             assert_same(ev, fresh);
         }
     }
-    print_message("memory %zu bytes before compaction, %zu after\n", mem_before, mem_after);
+    print_message("SLO %s: memory %zu bytes before compaction, %zu after\n", name, mem_before,
+                  mem_after);
     /* 42 series forgotten: their labels (40 bytes and more each) at least. */
     assert_true(mem_before > 0 && mem_after > 0);
     assert_true(mem_after + 42 * 40 < mem_before);
+    /* Grouped: the 41 idle groups (40 pods and "back") gave their stores
+     * back; "keep" has its own, and "back" got new ones when it returned. */
+    if (strcmp(name, "by-pod") == 0) {
+        assert_true(mem_after * 10 < mem_before);
+        assert_int_equal(ev->ps.n, 2);
+    }
     ev_free(fresh);
     ev_free(ev);
+}
+
+static void test_compaction_forgets_silent_series(void **state)
+{
+    compaction_case(*state, "all");
+}
+
+/* Groups whose series were all forgotten free their stores, and get new
+ * ones when a series comes back. */
+static void test_compaction_frees_idle_groups(void **state)
+{
+    compaction_case(*state, "by-pod");
 }
 
 /* ---- latency ------------------------------------------------------------- */
@@ -1837,6 +1896,7 @@ int main(void)
         STORE_TEST(test_edge_windows_are_reread_once_per_hour_each),
         STORE_TEST(test_sample_later_than_overlap_fails_one_evaluation_at_most),
         STORE_TEST(test_compaction_forgets_silent_series),
+        STORE_TEST(test_compaction_frees_idle_groups),
         STORE_TEST(test_calendar_week_starts_anew),
         STORE_TEST(test_calendar_week_half_hour_zone),
         STORE_TEST(test_latency_every_step_equals_reference),
@@ -1852,6 +1912,7 @@ int main(void)
         API_TEST(test_timeslice_late_samples_and_settled_slices),
         API_TEST(test_sample_later_than_overlap_fails_one_evaluation_at_most),
         API_TEST(test_compaction_forgets_silent_series),
+        API_TEST(test_compaction_frees_idle_groups),
         API_TEST(test_calendar_week_starts_anew),
         API_TEST(test_calendar_week_half_hour_zone),
         API_TEST(test_latency_every_step_equals_reference),

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Per-instance cost of a grouped SLO in api_read mode: sidecar CPU per
+evaluation and memory per group instance, at several group counts.
+
+    bench_groups.py BIN WORKDIR STEPS N1 N2 ...
+
+For each N: bench/fakeapi.py serves N namespaces (two counter series each,
+one sample every 30 s from ten minutes before A); `eval --at=A
+--until=A+STEPS*30s` runs one 30d events SLO grouped by ns (max_groups
+100000) in api_read mode, the first evaluation backfilling, the STEPS
+after it incremental as in the daemon (eval prints every instance's
+figures each step, as the daemon renders them). Sidecar CPU per step from
+the first line to the end, divided by STEPS; RSS after the last step.
+Printed: CPU per step and its ratio to the previous N (each doubling of N
+should cost at most 2.2x: n log n or better), RSS, and RSS per instance
+between consecutive Ns. Fails when an eval fails or reports another number
+of instances than N.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_capacity import Run  # noqa: E402
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    if len(sys.argv) < 5:
+        sys.exit(__doc__)
+    binary, work, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    ns = [int(x) for x in sys.argv[4:]]
+    here = os.path.dirname(os.path.abspath(__file__))
+    a = int(time.time()) // 30 * 30 - 3600
+    rows = []
+    for n in ns:
+        port = free_port()
+        fake = subprocess.Popen([sys.executable, os.path.join(here, "fakeapi.py"), str(port),
+                                 str(n), str(a - 600)])
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=1)
+                except urllib.error.HTTPError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            cfg = os.path.join(work, "groups-%d.yaml" % n)
+            with open(cfg, "w") as f:
+                f.write("global:\n  interval: 30s\n  prometheus: {url: 'http://127.0.0.1:%d', "
+                        "mode: api_read, timeout: 300s}\nslos:\n  - name: g\n    service: s\n"
+                        "    objective: 99\n    period: 30d\n    group_by: [ns]\n"
+                        "    max_groups: 100000\n    sli:\n      events:\n"
+                        "        error: 'r_total{code=~\"5..\"}'\n        total: 'r_total'\n"
+                        % port)
+            r = Run(binary, cfg, fake.pid, a, a + steps * 30)
+        finally:
+            fake.kill()
+            fake.wait()
+        if r.instances != n:
+            sys.exit("bench_groups: %d instances reported for %d groups" % (r.instances, n))
+        rows.append((n, r.per_step()[2], r.rss))
+    print("api_read, one 30d SLO grouped by ns; %d incremental steps after the backfill" % steps)
+    print("  %8s %18s %12s %10s %16s" % ("groups", "sidecar CPU ms/step", "x previous", "RSS MiB",
+                                        "KiB per instance"))
+    worst = 0.0
+    for i, (n, cpu, rss) in enumerate(rows):
+        x = cpu / rows[i - 1][1] if i and rows[i - 1][1] > 0 else 0
+        if i and n == 2 * rows[i - 1][0]:
+            worst = max(worst, x)
+        per = (rss - rows[i - 1][2]) / (n - rows[i - 1][0]) if i else float("nan")
+        print("  %8d %18.1f %12s %10.1f %16s" % (n, 1000 * cpu, "%.2fx" % x if i else "",
+                                                 rss / 1024.0, "%.1f" % per if i else ""))
+    if worst:
+        print("  worst doubling: %.2fx (limit 2.2x)" % worst)
+        if worst > 2.2:
+            sys.exit("bench_groups: a doubling of the groups cost %.2fx" % worst)
+
+
+if __name__ == "__main__":
+    main()
