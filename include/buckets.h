@@ -38,10 +38,12 @@
  *    most). An edge fill lives between two calls of buckets_advance: advance
  *    drops a fill that was begun (buckets_edge_add) and not committed, and
  *    filled spans that are no longer live.
- * Memory is fixed at creation: (ceil(fine_ms / c) + 2) * r fine buckets,
- * ceil((reach - fine_ms) / c) + 1 coarse buckets and 2 * r edge buckets per
- * edge window (18.7 KiB for g = 30s, fine 6h, long 30d, edges 1d and 3d,
- * c = 1h), whatever happens later.
+ * Memory is bounded at creation: (ceil(fine_ms / c) + 2) * r fine buckets
+ * and ceil((reach - fine_ms) / c) + 1 coarse buckets, allocated then, and at
+ * most 2 * r edge buckets per edge window, allocated while a slot is filled
+ * (one span per window most of the time, two shortly before an edge enters
+ * the next span): 18.7 KiB at most for g = 30s, fine 6h, long 30d, edges 1d
+ * and 3d, c = 1h, whatever happens later.
  *
  * Creation and backfill: a store made at at_ms assumes the caller adds every
  * event of (at_ms - reach, at_ms] right away (the backfill), and never
@@ -202,7 +204,8 @@ int64_t buckets_horizon(const struct buckets *b);
 /* The parameters in force, with coarse_ms and keep_ms resolved. */
 void buckets_params_get(const struct buckets *b, struct buckets_params *out);
 
-/* Bytes of memory the store holds, for the memory benchmark. */
+/* Bytes of memory the store may hold (its bound: every edge slot filled),
+ * for the memory benchmark and test. */
 size_t buckets_memory(const struct buckets *b);
 
 /*

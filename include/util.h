@@ -98,6 +98,8 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes ownership of the data (caller frees); the buffer becomes empty. */
 char *buf_steal(struct buf *b);
+/* Gives back what the doubling left unused, for buffers kept for long. */
+void buf_trim(struct buf *b);
 
 /* A label set: pairs kept sorted by name so two sets compare byte-wise. */
 struct label {

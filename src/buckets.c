@@ -165,7 +165,9 @@ static struct edge *find_edge(const struct buckets *b, int64_t k)
 
 static void edge_drop(const struct buckets *b, struct edge *ed)
 {
-    memset(ed->v, 0, (size_t)b->r * sizeof(double));
+    (void)b;
+    free(ed->v);
+    ed->v = NULL;
     ed->state = EDGE_FREE;
     ed->k = 0;
 }
@@ -344,14 +346,13 @@ struct buckets *buckets_new(const struct buckets_params *p, int64_t at_ms, struc
     b->nc = nc;
     b->at = at_ms;
     b->since = at_ms - reach;
-    b->nmem = (size_t)(nf + nc + 2 * nw * r);
+    /* Edge slots get their r buckets when filled (see edge_for). */
+    b->nmem = (size_t)(nf + nc);
     b->mem = calloc(b->nmem, sizeof(double));
     if (b->mem == NULL)
         goto nomem;
     b->fine = b->mem;
     b->coarse = b->fine + nf;
-    for (int i = 0; i < b->nslot; i++)
-        b->edge[i].v = b->coarse + nc + (int64_t)i * r;
     return b;
 nomem:
     buckets_free(b);
@@ -364,6 +365,8 @@ void buckets_free(struct buckets *b)
 {
     if (b == NULL)
         return;
+    for (int i = 0; i < b->nslot; i++)
+        free(b->edge[i].v);
     free(b->mem);
     free(b);
 }
@@ -582,6 +585,11 @@ static struct edge *edge_for(struct buckets *b, int64_t from_ms, struct err *e)
     /* Slots hold live spans only (two per edge window), so one is free. */
     for (int i = 0; i < b->nslot; i++) {
         if (b->edge[i].state == EDGE_FREE) {
+            b->edge[i].v = calloc((size_t)b->r, sizeof(double));
+            if (b->edge[i].v == NULL) {
+                util_err(e, "out of memory for edge buckets");
+                return NULL;
+            }
             b->edge[i].state = EDGE_FILLING;
             b->edge[i].k = k;
             return &b->edge[i];
@@ -648,7 +656,9 @@ void buckets_params_get(const struct buckets *b, struct buckets_params *out)
 
 size_t buckets_memory(const struct buckets *b)
 {
-    return sizeof(*b) + b->nmem * sizeof(double);
+    /* The bound, with every edge slot filled: what the store may come to. */
+    return sizeof(*b) + (size_t)b->nslot * sizeof(struct edge) +
+           (b->nmem + (size_t)b->nslot * (size_t)b->r) * sizeof(double);
 }
 
 /* Little-endian writer into a struct buf, staging bytes to append in chunks. */
@@ -936,6 +946,11 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
             from + q.coarse_ms > at || find_edge(b, from / q.coarse_ms) != NULL) {
             util_err(e, "checkpoint: edge span at %lld is not the current or next one",
                      (long long)from);
+            goto fail;
+        }
+        ed->v = calloc((size_t)b->r, sizeof(double));
+        if (ed->v == NULL) {
+            util_err(e, "out of memory for edge buckets");
             goto fail;
         }
         ed->k = from / q.coarse_ms;

@@ -130,10 +130,12 @@ void exactstate_free(struct exactstate *s)
 }
 
 /* Windows up to this long are answered from fine buckets; longer ones
- * through edge buckets and re-reads (see buckets.h). 6h keeps the fine part
- * of a store near 8 KiB at a 30s interval and leaves three re-read windows
- * (1d, 3d and the period) in the default table. */
-#define FINE_MAX_MS (6 * 3600000LL)
+ * through edge buckets and re-reads (see buckets.h). 2h keeps the fine part
+ * of a store under 4 KiB at a 30s interval and leaves four re-read windows
+ * (6h, 1d, 3d and the period) in the default table: four hours of raw
+ * samples re-read an hour, next to the five hours the 120 steps of an hour
+ * read at a 30s interval. */
+#define FINE_MAX_MS (2 * 3600000LL)
 
 /*
  * Store parameters for the windows of this evaluation, and the phase. The

@@ -468,6 +468,19 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     return rc;
 }
 
+void buf_trim(struct buf *b)
+{
+    char *d;
+
+    if (b->data == NULL || b->alloc <= b->len + 1)
+        return;
+    d = realloc(b->data, b->len + 1);
+    if (d == NULL)
+        return; /* keeping the bigger block is fine */
+    b->data = d;
+    b->alloc = b->len + 1;
+}
+
 char *buf_steal(struct buf *b)
 {
     char *d = b->data;

@@ -959,9 +959,9 @@ static void test_edge_windows_are_reread_once_per_hour_each(void **state)
     struct fx *f = *state;
     int64_t step = RUNNING_ON_VALGRIND ? 5 * MIN : 30 * SEC;
     int64_t first = T0 + 17 * MIN + 30 * SEC, last = first + 3 * HOUR, at;
-    /* Windows past the 6h fine span: 1d, 3d and the 84h period. */
-    static const int64_t ew[3] = {DAY, 3 * DAY, 84 * HOUR};
-    int steps = 0, edges[2][3] = {{0}}, nedges[2] = {0, 0}, failed[2] = {0, 0};
+    /* Windows past the 2h fine span: 6h, 1d, 3d and the 84h period. */
+    static const int64_t ew[4] = {6 * HOUR, DAY, 3 * DAY, 84 * HOUR};
+    int steps = 0, edges[2][4] = {{0}}, nedges[2] = {0, 0}, failed[2] = {0, 0};
     int injected[2] = {0, 0}, reads[2] = {0, 0};
     int64_t h = T0 - 90 * HOUR, crossed;
     struct ev *ev[2];
@@ -1020,8 +1020,8 @@ static void test_edge_windows_are_reread_once_per_hour_each(void **state)
             failed[k]++;
             continue;
         }
-        for (int w = 0; w <= 3; w++) {
-            if (w == 3)
+        for (int w = 0; w <= 4; w++) {
+            if (w == 4)
                 fail_msg("edge re-read ending at T0%+llds is no window's edge",
                          (long long)(r->end_ms - T0) / 1000);
             if (r->end_ms > first - ew[w] && r->end_ms <= at - ew[w] + 2 * HOUR) {
@@ -1034,13 +1034,13 @@ static void test_edge_windows_are_reread_once_per_hour_each(void **state)
     /* Hour boundaries each old edge crossed after the first evaluation. */
     crossed = util_floor_div(at - 84 * HOUR, HOUR) - util_floor_div(first - 84 * HOUR, HOUR);
     for (int k = 0; k < 2; k++) {
-        print_message("SLO %s: %d steps, %d/%d/%d edge re-reads for 1d/3d/84h (%d failed) for "
-                      "%lld hours crossed\n",
-                      ev[k]->slo->name, steps, edges[k][0], edges[k][1], edges[k][2], failed[k],
-                      (long long)crossed);
+        print_message("SLO %s: %d steps, %d/%d/%d/%d edge re-reads for 6h/1d/3d/84h (%d failed) "
+                      "for %lld hours crossed\n",
+                      ev[k]->slo->name, steps, edges[k][0], edges[k][1], edges[k][2], edges[k][3],
+                      failed[k], (long long)crossed);
         assert_int_equal(injected[k], 2);
         assert_int_equal(failed[k], 2);
-        for (int w = 0; w < 3; w++)
+        for (int w = 0; w < 4; w++)
             assert_true(edges[k][w] >= crossed && edges[k][w] <= crossed + 2);
         /* The backfill, one read per step, the edges, the retries. */
         assert_int_equal(reads[k], 1 + (steps - 1) + nedges[k] + failed[k]);

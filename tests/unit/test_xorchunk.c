@@ -221,15 +221,6 @@ static int decode_all(const uint8_t *data, size_t len, size_t *nread, struct err
     return rc;
 }
 
-/* xorshift64*, so every run sees the same "random" series. */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * UINT64_C(2685821657736338717);
-}
-
 /* ---- header and smallest chunks, from bytes computed by hand ---- */
 
 static void test_header_shorter_than_two_bytes_fails(void **state)
@@ -651,7 +642,7 @@ static void test_truncation_at_every_length_fails_cleanly(void **state)
     struct enc c;
     int64_t t[40];
     uint64_t v[40];
-    uint64_t s = 7;
+    struct rng s = {7};
     size_t full;
 
     (void)state;
@@ -700,7 +691,7 @@ static void test_truncation_at_every_length_fails_cleanly(void **state)
 
 static void test_garbage_never_crashes(void **state)
 {
-    uint64_t s = 0x9e3779b97f4a7c15;
+    struct rng s = {0x9e3779b97f4a7c15};
     uint8_t ff[64];
     size_t n;
     struct err e;
@@ -737,7 +728,7 @@ static void test_round_trip_counter_series(void **state)
 
     (void)state;
     for (uint64_t seed = 1; seed <= 50; seed++) {
-        uint64_t s = seed;
+        struct rng s = {seed};
         double counter = (double)(rnd(&s) % 100000);
 
         int64_t next = 1700000000000 + (int64_t)(seed * 7);
@@ -764,7 +755,7 @@ static void test_round_trip_gauge_and_float_values(void **state)
     enum { N = 1000 };
     static int64_t t[N];
     static uint64_t v[N];
-    uint64_t s = 42;
+    struct rng s = {42};
     struct enc c;
 
     (void)state;
