@@ -3,6 +3,7 @@
 evaluation and memory per group instance, at several group counts.
 
     bench_groups.py BIN WORKDIR STEPS N1 N2 ...
+    bench_groups.py --burst BIN WORKDIR N
 
 For each N: bench/fakeapi.py serves N namespaces (two counter series each,
 one sample every 30 s from ten minutes before A); `eval --at=A
@@ -15,6 +16,13 @@ Printed: CPU per step and its ratio to the previous N (each doubling of N
 should cost at most 2.2x: n log n or better), RSS, and RSS per instance
 between consecutive Ns. Fails when an eval fails or reports another number
 of instances than N.
+
+--burst: memory after a burst of N short-lived groups. fakeapi.py serves N
+namespaces for one hour, then only the first; `eval` of a 1d SLO grouped by
+ns at a 1h interval walks 3 days and 4 hours past the burst (the state
+forgets series silent for longer than the longest window, 3d, plus an
+hour). VmRSS is read after every evaluation: the peak, the last, and the
+last of the same walk with the one lasting group alone (the floor).
 """
 import os
 import socket
@@ -35,7 +43,58 @@ def free_port():
     return port
 
 
+def burst_run(binary, work, n, here):
+    """(peak VmRSS, last VmRSS) in KiB of the burst walk with n groups."""
+    port = free_port()
+    a = int(time.time()) // 3600 * 3600 - 7 * 86400
+    fake = subprocess.Popen([sys.executable, os.path.join(here, "fakeapi.py"), str(port),
+                             str(n), str(a - 3600), str(a + 3600)])
+    cfg = os.path.join(work, "burst-%d.yaml" % n)
+    with open(cfg, "w") as f:
+        f.write("global:\n  interval: 1h\n  prometheus: {url: 'http://127.0.0.1:%d', "
+                "mode: api_read, timeout: 300s}\nslos:\n  - name: g\n    service: s\n"
+                "    objective: 99\n    period: 1d\n    group_by: [ns]\n"
+                "    max_groups: 100000\n    sli:\n      events:\n"
+                "        error: 'r_total{code=~\"5..\"}'\n        total: 'r_total'\n" % port)
+    until = a + 3 * 86400 + 4 * 3600
+    peak = last = 0
+    try:
+        time.sleep(1)
+        p = subprocess.Popen([binary, "eval", "--config.file=" + cfg, "--at=%d" % a,
+                              "--until=%d" % until], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        lines = 0
+        for _ in p.stdout:
+            lines += 1
+            with open("/proc/%d/status" % p.pid) as st:
+                for ln in st:
+                    if ln.startswith("VmRSS:"):
+                        last = int(ln.split()[1])
+                        peak = max(peak, last)
+        if p.wait() != 0 or lines != (until - a) // 3600 + 1:
+            sys.exit("bench_groups: burst walk with %d groups failed (%d lines)" % (n, lines))
+    finally:
+        fake.kill()
+        fake.wait()
+    return peak, last
+
+
+def burst(binary, work, n):
+    here = os.path.dirname(os.path.abspath(__file__))
+    peak, last = burst_run(binary, work, n, here)
+    _, floor = burst_run(binary, work, 1, here)
+    print("burst of %d short-lived groups (1 lasting), api_read, 1d SLO at 1h, walked 3d4h "
+          "past the burst:" % n)
+    print("  VmRSS peak %.1f MiB, at the end %.1f MiB; the lasting group alone %.1f MiB; "
+          "%.1f%% of the burst's memory still held"
+          % (peak / 1024.0, last / 1024.0, floor / 1024.0,
+             100.0 * (last - floor) / (peak - floor) if peak > floor else 0))
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--burst":
+        burst(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     if len(sys.argv) < 5:
         sys.exit(__doc__)
     binary, work, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])

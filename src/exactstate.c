@@ -26,6 +26,9 @@
 #include "exactstate.h"
 
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,8 @@
 
 /* An edge is fetched this many grid steps before the window needs it. */
 #define EDGE_LEAD_STEPS 2
+/* Idle groups giving back at least this much trigger a malloc_trim. */
+#define TRIM_MIN_BYTES (4u << 20)
 /* At most this many edge spans are fetched in one evaluation: two per edge
  * window, right after a backfill. */
 #define MAX_EDGE_READS (2 * (BUCKETS_MAX_EDGES + 1))
@@ -287,6 +292,8 @@ static int on_series(void *arg, size_t qi, size_t gi, struct err *e)
  */
 static void make_dormant(struct exactstate *s)
 {
+    size_t freed = 0;
+
     if (s->slo->kind == CONFIG_SLI_TIMESLICE || s->slo->ngroup_by == 0)
         return;
     for (size_t gi = 0; gi < s->ng; gi++) {
@@ -298,10 +305,20 @@ static void make_dormant(struct exactstate *s)
         if (n > 0 || g->b[0] == NULL)
             continue;
         for (size_t k = 0; k < 2; k++) {
+            if (g->b[k] != NULL)
+                freed += buckets_memory(g->b[k]);
             buckets_free(g->b[k]);
             g->b[k] = NULL;
         }
     }
+#ifdef __GLIBC__
+    /* The stores of a burst of short-lived groups lie between longer-lived
+     * blocks, where free() cannot give them back to the system: after a
+     * big release, hand the free pages back (RSS then falls back instead
+     * of staying at the burst's peak). */
+    if (freed >= TRIM_MIN_BYTES)
+        malloc_trim(0);
+#endif
 }
 
 /* Notes that a pair ending at t (in coarse span j) began at prev_t. */
