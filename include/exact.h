@@ -62,12 +62,15 @@ int exact_load_state(struct exact *x, const char *path, struct err *e);
  * A checkpoint while evaluations run: the thread that evaluates SLO i
  * appends its state's record to b right after the evaluation
  * (exact_state_record: 0, 1 when the state holds nothing yet, -1 when b's
- * cap is reached; b unchanged then), and the owner writes the newest record
- * of each SLO (empty bufs skipped) as one file (exact_save_records, 0 or -1
- * with e set), the same file exact_save_state writes.
+ * cap is reached; b unchanged then), and the owner writes the record of
+ * each SLO of cfg as one file (exact_save_records, 0 or -1 with e set), the
+ * same file exact_save_state writes. An SLO without a record (an empty buf:
+ * its evaluation failed or still runs) keeps the record it has in the file
+ * being replaced, so the owner need not keep records between checkpoints.
  */
 int exact_state_record(struct exact *x, size_t i, struct buf *b);
-int exact_save_records(const struct buf *rec, size_t n, const char *path, struct err *e);
+int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n,
+                       const char *path, struct err *e);
 
 /*
  * On reload: x takes over the state of each SLO of from whose config did

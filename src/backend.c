@@ -138,7 +138,7 @@ int backend_state_record(struct backend *b, size_t i, struct buf *out)
 int backend_save_records(struct backend *b, const struct buf *rec, size_t n, const char *path,
                          struct err *e)
 {
-    return exact_needed(b->cfg) ? exact_save_records(rec, n, path, e) : 0;
+    return exact_needed(b->cfg) ? exact_save_records(b->cfg, rec, n, path, e) : 0;
 }
 
 int backend_take_state(struct backend *b, struct backend *from, struct err *e)

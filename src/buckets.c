@@ -42,6 +42,12 @@ struct buckets {
     double *coarse;          /* coarse span k at coarse[k mod nc] */
     int64_t ew[BUCKETS_MAX_EDGES + 1]; /* the edge windows: long_ms, then edge_ms */
     int nw;
+    /* While every count added is a whole number below 2^53 (whole), sums
+     * are exact in any order, so csum[i] keeps the coarse part of edge
+     * window i's sum (spans csum_lo(i) .. fine span - 1) instead of adding
+     * up to period/c buckets per window and evaluation. */
+    int whole;
+    double csum[BUCKETS_MAX_EDGES + 1];
     double *mem; /* one block for fine, coarse and edges */
     size_t nmem;
     int nslot;   /* 2 per edge window: its current and next span */
@@ -119,6 +125,17 @@ static int64_t edge_span(const struct buckets *b, int64_t w)
     return util_floor_div(b->at - w, b->p.coarse_ms);
 }
 
+/* The first span wholly inside window w at the newest grid point. */
+static int64_t csum_lo(const struct buckets *b, int64_t w)
+{
+    return -util_floor_div(w - b->at, b->p.coarse_ms);
+}
+
+static int is_whole(double v)
+{
+    return v >= 0 && v < 9007199254740992.0 && v == floor(v);
+}
+
 /* 1 when span k is the current or next edge span of some edge window: only
  * those may hold edge buckets. */
 static int span_live(const struct buckets *b, int64_t k)
@@ -140,6 +157,18 @@ static double *fine_at(const struct buckets *b, int64_t j)
 static double *coarse_at(const struct buckets *b, int64_t k)
 {
     return &b->coarse[floor_mod(k, b->nc)];
+}
+
+/* Recomputes every edge window's coarse sum (see struct buckets). */
+static void csum_rebuild(struct buckets *b)
+{
+    int64_t kf = fine_span(b);
+
+    for (int i = 0; i < b->nw; i++) {
+        b->csum[i] = 0;
+        for (int64_t k = csum_lo(b, b->ew[i]); k < kf; k++)
+            b->csum[i] += *coarse_at(b, k);
+    }
 }
 
 /* The events of span k, from the coarse bucket or, while the span is still
@@ -340,6 +369,7 @@ struct buckets *buckets_new(const struct buckets_params *p, int64_t at_ms, struc
     memcpy(b->ew, ew, sizeof(b->ew));
     b->nw = nw;
     b->nslot = 2 * nw;
+    b->whole = 1;
     b->reach = reach;
     b->r = r;
     b->nf = nf;
@@ -383,10 +413,16 @@ int buckets_add(struct buckets *b, int64_t t_ms, double count)
         return 1;
     j = util_floor_div(t_ms - 1, b->p.grid_ms);
     k = util_floor_div(t_ms - 1, c);
-    if (k >= fine_span(b))
+    if (!is_whole(count))
+        b->whole = 0;
+    if (k >= fine_span(b)) {
         *fine_at(b, j) += count;
-    else
+    } else {
         *coarse_at(b, k) += count;
+        for (int i = 0; i < b->nw; i++)
+            if (k >= csum_lo(b, b->ew[i]))
+                b->csum[i] += count;
+    }
     if (t_ms <= b->since && partial_span(b, &pk) && pk == k)
         b->pre += count;
     ed = find_edge(b, k);
@@ -399,6 +435,7 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e)
 {
     int64_t kf0, klo0, kf1, klo1, kend, pk;
     int64_t nspans = b->nf / b->r;
+    int small;
     char t1[32], t2[32];
 
     if (at_ms % b->p.grid_ms != 0 || at_ms < b->at || at_ms > TIME_MAX)
@@ -415,6 +452,17 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e)
     klo0 = low_span(b);
     kf1 = util_floor_div(at_ms - b->p.fine_ms, b->p.coarse_ms);
     klo1 = util_floor_div(at_ms - b->reach, b->p.coarse_ms);
+    /* A step moves each window by a span at most: take the spans that leave
+     * a window out of its sum now, while their buckets are still there; the
+     * spans that join it are added below. A longer jump recomputes. */
+    small = b->whole && kf1 - kf0 <= 4;
+    for (int i = 0; i < b->nw && small; i++) {
+        int64_t lo0 = csum_lo(b, b->ew[i]);
+        int64_t lo1 = -util_floor_div(b->ew[i] - at_ms, b->p.coarse_ms);
+
+        for (int64_t k = lo0; k < (lo1 < kf0 ? lo1 : kf0); k++)
+            b->csum[i] -= *coarse_at(b, k);
+    }
     /* Invariant: coarse slots outside [low span, fine span) are zero, and
      * [klo1, kf1) is shorter than the ring, so no two live spans share a
      * slot. First clear the spans no window reaches any more (at most nc). */
@@ -439,6 +487,16 @@ int buckets_advance(struct buckets *b, int64_t at_ms, struct err *e)
     if (partial_span(b, &pk) && pk < klo1)
         b->pre = 0;
     b->at = at_ms;
+    if (small) {
+        for (int i = 0; i < b->nw; i++) {
+            int64_t lo1 = csum_lo(b, b->ew[i]);
+
+            for (int64_t k = lo1 > kf0 ? lo1 : kf0; k < kf1; k++)
+                b->csum[i] += *coarse_at(b, k);
+        }
+    } else if (b->whole) {
+        csum_rebuild(b);
+    }
     /* Edges move forward only: a span no edge window is at any more is done. */
     for (int i = 0; i < b->nslot; i++)
         if (b->edge[i].state == EDGE_DONE && !span_live(b, b->edge[i].k))
@@ -486,6 +544,13 @@ int buckets_sum(const struct buckets *b, int64_t w_ms, double *out, struct err *
             for (j = s / g - k * b->r; j < b->r; j++)
                 sum += ed->v[j];
             k++;
+        }
+        for (int i = 0; i < b->nw && b->whole; i++) {
+            if (b->ew[i] == w_ms) {
+                sum += b->csum[i];
+                k = kf;
+                break;
+            }
         }
         for (; k < kf; k++)
             sum += *coarse_at(b, k);
@@ -964,6 +1029,13 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
             goto fail;
         }
     }
+    /* Whole counts, then the coarse sums, as if added one by one. */
+    for (int64_t j = f0; j < f0 + b->nf && b->whole; j++)
+        b->whole = is_whole(*fine_at(b, j));
+    for (int64_t k = klo; k < kf && b->whole; k++)
+        b->whole = is_whole(*coarse_at(b, k));
+    if (b->whole)
+        csum_rebuild(b);
     *used = r.off;
     *out = b;
     return 0;

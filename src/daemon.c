@@ -353,8 +353,15 @@ static void save_records(struct daemon *d)
     rc = backend_save_records(d->be, rec, d->cfg->nslos, d->cfg->state_file, &e);
     free(rec);
     note_state_write(d, rc, &e);
-    if (rc == 0)
+    if (rc == 0) {
         log_debug("state file written", "file", d->cfg->state_file);
+        /* The file holds them now: an SLO without a fresh record at the
+         * next checkpoint keeps the one written here (exact_save_records). */
+        for (size_t i = 0; i < d->cfg->nslos; i++) {
+            buf_free(&d->sched[i].record);
+            buf_init(&d->sched[i].record, STATEFILE_MAX);
+        }
+    }
     trim_heap();
 }
 
@@ -572,8 +579,8 @@ static void finish(struct daemon *d, struct djob *j)
         if (j->record.len > 0) {
             buf_free(&s->record);
             s->record = j->record;
-            /* Kept until the next checkpoint: about 9 KiB for a 30d SLO, in
-             * a block that doubling made up to twice that. */
+            /* Kept until this checkpoint is written (about 8 KiB for a 30d
+             * SLO), in a block that doubling made up to twice that. */
             buf_trim(&s->record);
             buf_init(&j->record, 0);
         }

@@ -275,16 +275,60 @@ int exact_state_record(struct exact *x, size_t i, struct buf *b)
     return 0;
 }
 
-/* u32 count, then the records. */
-static int join_records(const struct buf *rec, size_t n, struct buf *b)
+/*
+ * The record of the SLO named name (its name, length and image, as
+ * exact_state_record wrote them) in a state file's payload, or NULL.
+ */
+static const uint8_t *old_record(const uint8_t *p, size_t n, const char *name, size_t *len)
+{
+    struct binio_reader r;
+    uint32_t count;
+
+    if (p == NULL)
+        return NULL;
+    binio_reader_init(&r, p, n);
+    count = binio_u32(&r);
+    for (uint32_t i = 0; i < count && !r.failed; i++) {
+        size_t start = r.pos;
+        char *got = binio_str(&r, 64u * 1024u);
+        uint64_t l = binio_u64(&r);
+        int same = got != NULL && strcmp(got, name) == 0;
+
+        free(got);
+        if (r.failed || l > r.len - r.pos)
+            return NULL;
+        binio_skip(&r, (size_t)l);
+        if (same) {
+            *len = r.pos - start;
+            return p + start;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * u32 count, then the records: each SLO's in rec, or for an SLO without
+ * one (its evaluation at this checkpoint failed or still runs) its record
+ * in the file being replaced, old[0..nold), when it has one there.
+ */
+static int join_records(const struct config *cfg, const struct buf *rec, size_t n,
+                        const uint8_t *old, size_t nold, struct buf *b)
 {
     uint32_t count = 0;
     int rc = binio_put_u32(b, 0);
 
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (rec[i].len == 0)
-            continue;
-        rc = buf_append(b, rec[i].data, rec[i].len);
+        const uint8_t *o;
+        size_t olen = 0;
+
+        if (rec[i].len == 0) {
+            o = i < cfg->nslos ? old_record(old, nold, cfg->slos[i].name, &olen) : NULL;
+            if (o == NULL)
+                continue;
+            rc = buf_append(b, o, olen);
+        } else {
+            rc = buf_append(b, rec[i].data, rec[i].len);
+        }
         count++;
     }
     for (int k = 0; rc == 0 && k < 4; k++)
@@ -307,12 +351,24 @@ static int write_image(struct buf *b, int filled, const char *path, struct err *
     return rc;
 }
 
-int exact_save_records(const struct buf *rec, size_t n, const char *path, struct err *e)
+int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n,
+                       const char *path, struct err *e)
 {
     struct buf b;
+    uint8_t *old = NULL;
+    size_t nold = 0;
+    int missing = 0, rc;
+    struct err ignored;
 
+    for (size_t i = 0; i < n && i < cfg->nslos; i++)
+        missing |= rec[i].len == 0 && exact_serves(cfg, &cfg->slos[i]);
+    /* A file that cannot be read gives nothing to carry over. */
+    if (missing && statefile_read(path, &old, &nold, &ignored) != 0)
+        old = NULL;
     buf_init(&b, STATEFILE_MAX);
-    return write_image(&b, join_records(rec, n, &b), path, e);
+    rc = write_image(&b, join_records(cfg, rec, n, old, nold, &b), path, e);
+    free(old);
+    return rc;
 }
 
 /* Appends the image of every SLO state to b: u32 count, then name, length, image. */

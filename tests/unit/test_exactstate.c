@@ -27,8 +27,11 @@
 #include "config.h"
 #include "exactread.h"
 #include "apiread.h"
+#include "exact.h"
 #include "exactstate.h"
 #include "remote_read.h"
+#include "statefile.h"
+#include "binio.h"
 #include "slo.h"
 #include "util.h"
 
@@ -1641,6 +1644,101 @@ static void test_restarts_from_checkpoints_of_every_age(void **state)
     }
 }
 
+/* A record as exact_state_record writes it: name, u64 length, image. */
+static void fake_record(struct buf *b, const char *name, const char *image)
+{
+    buf_init(b, 1u << 20);
+    assert_int_equal(binio_put_str(b, name), 0);
+    assert_int_equal(binio_put_u64(b, strlen(image)), 0);
+    assert_int_equal(buf_append(b, image, strlen(image)), 0);
+}
+
+/* The image of name's record in the state file at path, or NULL. */
+static char *file_record(const char *path, const char *name)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    struct err e;
+    struct binio_reader r;
+    char *out = NULL;
+    uint32_t count;
+
+    assert_int_equal(statefile_read(path, &p, &n, &e), 0);
+    binio_reader_init(&r, p, n);
+    count = binio_u32(&r);
+    for (uint32_t i = 0; i < count && !r.failed; i++) {
+        char *got = binio_str(&r, 1024);
+        uint64_t len = binio_u64(&r);
+        const uint8_t *img = binio_skip(&r, (size_t)len);
+
+        if (got != NULL && img != NULL && strcmp(got, name) == 0) {
+            out = calloc(1, (size_t)len + 1);
+            memcpy(out, img, (size_t)len);
+        }
+        free(got);
+    }
+    assert_false(r.failed);
+    free(p);
+    return out;
+}
+
+/*
+ * The daemon keeps no records between checkpoints: an SLO without a fresh
+ * one at a checkpoint (its evaluation failed or still runs) keeps the one
+ * in the file being replaced; one that never had any has none.
+ */
+static void test_checkpoint_keeps_old_record_of_slo_without_new_one(void **state)
+{
+    struct fx *f = *state;
+    char path[] = "/tmp/slo-records-XXXXXX";
+    int fd = mkstemp(path);
+    struct buf rec[3];
+    struct err e;
+    char *got;
+
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    configure(f, "5m", 0, CKPT_SLOS);
+    fake_record(&rec[0], "edge", "edge-1");
+    fake_record(&rec[1], "by-ns", "by-ns-1");
+    buf_init(&rec[2], 1u << 20); /* "fresh" has nothing yet */
+    if (exact_save_records(f->cfg, rec, 3, path, &e) != 0)
+        fail_msg("save: %s", e.msg);
+    for (int i = 0; i < 3; i++)
+        buf_free(&rec[i]);
+    /* Next checkpoint: by-ns brings nothing new. */
+    fake_record(&rec[0], "edge", "edge-2");
+    buf_init(&rec[1], 1u << 20);
+    fake_record(&rec[2], "fresh", "fresh-2");
+    if (exact_save_records(f->cfg, rec, 3, path, &e) != 0)
+        fail_msg("save: %s", e.msg);
+    for (int i = 0; i < 3; i++)
+        buf_free(&rec[i]);
+    got = file_record(path, "edge");
+    assert_string_equal(got, "edge-2");
+    free(got);
+    got = file_record(path, "by-ns");
+    assert_string_equal(got, "by-ns-1");
+    free(got);
+    got = file_record(path, "fresh");
+    assert_string_equal(got, "fresh-2");
+    free(got);
+    /* None at all for edge this time, and no file to carry from: left out. */
+    unlink(path);
+    buf_init(&rec[0], 1u << 20);
+    fake_record(&rec[1], "by-ns", "by-ns-3");
+    buf_init(&rec[2], 1u << 20);
+    assert_int_equal(exact_save_records(f->cfg, rec, 3, path, &e), 0);
+    for (int i = 0; i < 3; i++)
+        buf_free(&rec[i]);
+    assert_null(file_record(path, "edge"));
+    got = file_record(path, "by-ns");
+    assert_string_equal(got, "by-ns-3");
+    free(got);
+    unlink(path);
+}
+
 /*
  * Regression (exactstate_load drops the provisional slices, and exactstate_eval
  * used to read nothing when at_ms == s->at): a daemon restarted within the
@@ -1903,6 +2001,7 @@ int main(void)
         STORE_TEST(test_checkpoint_restores_same_figures),
         STORE_TEST(test_restarts_from_checkpoints_of_every_age),
         STORE_TEST(test_month_slo_state_fits_64k),
+        STORE_TEST(test_checkpoint_keeps_old_record_of_slo_without_new_one),
         STORE_TEST(test_checkpoint_then_same_time_counts_recent_slices),
         STORE_TEST(test_checkpoint_refuses_bad_images),
         STORE_TEST(test_checkpoint_refused_image_empties_loaded_state),
