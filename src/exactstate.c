@@ -73,6 +73,9 @@ struct exactstate {
     int64_t minprev_top;
     size_t nminprev;
     int64_t compacted;          /* hour of the last compaction */
+    /* backfill: the edge spans (store time) its read fills as it goes */
+    int64_t prefill[MAX_EDGE_READS];
+    int nprefill;
     int reread;                 /* loaded: judge the provisional slices again at s->at */
 };
 
@@ -361,6 +364,44 @@ static int64_t minprev_get(const struct exactstate *s, int64_t span_from)
     return span_from - (int64_t)s->minprev[(uint64_t)j % s->nminprev] * 1000;
 }
 
+/*
+ * A backfill reads every edge span the windows need right after it: the
+ * events it counts there go to those spans' edge buckets too, so the first
+ * evaluation needs no re-read (one request instead of one per edge window).
+ * prefill_plan lists the spans (as a store made now would announce them),
+ * prefill_add fills, prefill_commit marks them filled in every store.
+ */
+static void prefill_plan(struct exactstate *s)
+{
+    struct buckets *b = buckets_new(&s->bp, sh(s, s->at), NULL);
+    int64_t from, to;
+
+    s->nprefill = 0;
+    while (b != NULL && s->nprefill < MAX_EDGE_READS &&
+           buckets_edge_want(b, EDGE_LEAD_STEPS * s->bp.grid_ms, &from, &to) == 1 &&
+           buckets_edge_commit(b, from, NULL) == 0)
+        s->prefill[s->nprefill++] = from;
+    buckets_free(b);
+}
+
+static void prefill_add(struct exactstate *s, struct buckets *b, int64_t t, double inc)
+{
+    for (int i = 0; i < s->nprefill; i++)
+        if (t > s->prefill[i] && t <= s->prefill[i] + s->bp.coarse_ms)
+            buckets_edge_add(b, s->prefill[i], t, inc);
+}
+
+static int prefill_commit(struct exactstate *s, struct err *e)
+{
+    for (size_t gi = 0; gi < s->ng; gi++)
+        for (size_t k = 0; k < s->nq && s->g[gi].b[0] != NULL; k++)
+            for (int i = 0; i < s->nprefill; i++)
+                if (buckets_edge_commit(s->g[gi].b[k], s->prefill[i], e) != 0)
+                    return -1;
+    s->nprefill = 0;
+    return 0;
+}
+
 /* exactread's sink: one increment into the group's store. */
 static int on_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t prev_t, double inc,
                     struct err *e)
@@ -373,6 +414,7 @@ static int on_event(void *arg, size_t qi, size_t gi, int64_t t, int64_t prev_t, 
     if (buckets_add(s->g[gi].b[qi], sh(s, t), inc) < 0)
         return util_err(e, "SLO %s: cannot count %g events at %lld ms", s->slo->name, inc,
                         (long long)t);
+    prefill_add(s, s->g[gi].b[qi], sh(s, t), inc);
     return 0;
 }
 
@@ -400,8 +442,10 @@ static int settle_slices(struct exactstate *s, const struct exactread_verdicts *
             int good = v != NULL && v[i] == COUNTER_SLICE_GOOD;
 
             if (k < upto) {
-                if (good)
+                if (good) {
                     buckets_add(g->b[0], sh(s, k * sl + 1), 1);
+                    prefill_add(s, g->b[0], sh(s, k * sl + 1), 1);
+                }
             } else {
                 p[k - upto] = good ? COUNTER_SLICE_GOOD : COUNTER_SLICE_BAD;
             }
@@ -479,6 +523,7 @@ static int backfill(struct exactstate *s, struct rawsrc *src, int64_t at,
 
     if (start(s, bp, phase, at, e) != 0)
         goto out;
+    prefill_plan(s);
     if (s->slo->kind == CONFIG_SLI_TIMESLICE) {
         int64_t sl = s->slo->timeslice.slice_ms;
         int64_t k0 = ceil_div(edge, sl);
@@ -490,13 +535,17 @@ static int backfill(struct exactstate *s, struct rawsrc *src, int64_t at,
             goto out;
         rc = settle_slices(s, &v, settle_upto(s, at, k0), e);
         exactread_verdicts_free(&v);
-        goto out;
+    } else {
+        rc = exactread_counters(
+            s->rd, src,
+            unsh(s, util_floor_div(sh(s, edge), bp->coarse_ms) * bp->coarse_ms) -
+                EXACTREAD_LOOKBACK_MS,
+            at, &state_sink, s, e);
     }
-    rc = exactread_counters(s->rd, src,
-                            unsh(s, util_floor_div(sh(s, edge), bp->coarse_ms) * bp->coarse_ms) -
-                                EXACTREAD_LOOKBACK_MS,
-                            at, &state_sink, s, e);
+    if (rc == 0)
+        rc = prefill_commit(s, e);
 out:
+    s->nprefill = 0;
     if (rc != 0)
         clear(s);
     return rc;
