@@ -49,30 +49,11 @@ import sys
 import tempfile
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import env_int, proc_cpu, status_kib  # noqa: E402
+
 OBJECTIVES = ["99", "99.5", "99.9"]
 THRESHOLDS = ["0.25", "0.5", "1"]
-
-
-def env_int(name, default):
-    return int(os.environ.get(name) or default)
-
-
-def proc_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def status_kib(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def sli(i, pods):

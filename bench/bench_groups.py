@@ -25,41 +25,49 @@ hour). VmRSS is read after every evaluation: the peak, the last, and the
 last of the same walk with the one lasting group alone (the floor).
 """
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_capacity import Run  # noqa: E402
+from benchlib import free_port, get  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def burst_run(binary, work, n, here):
-    """(peak VmRSS, last VmRSS) in KiB of the burst walk with n groups."""
+def start_fake(args):
+    """bench/fakeapi.py with args after the port, once it answers: (process, port)."""
     port = free_port()
-    a = int(time.time()) // 3600 * 3600 - 7 * 86400
-    fake = subprocess.Popen([sys.executable, os.path.join(here, "fakeapi.py"), str(port),
-                             str(n), str(a - 3600), str(a + 3600)])
-    cfg = os.path.join(work, "burst-%d.yaml" % n)
-    with open(cfg, "w") as f:
-        f.write("global:\n  interval: 1h\n  prometheus: {url: 'http://127.0.0.1:%d', "
+    fake = subprocess.Popen([sys.executable, os.path.join(HERE, "fakeapi.py"), str(port)] +
+                            [str(x) for x in args])
+    for _ in range(100):
+        if get("http://127.0.0.1:%d/" % port, timeout=1)[0] != 0:
+            break
+        time.sleep(0.1)
+    return fake, port
+
+
+def grouped_config(path, port, interval, period):
+    """One SLO grouped by ns over fakeapi.py's counters, api_read mode."""
+    with open(path, "w") as f:
+        f.write("global:\n  interval: %s\n  prometheus: {url: 'http://127.0.0.1:%d', "
                 "mode: api_read, timeout: 300s}\nslos:\n  - name: g\n    service: s\n"
-                "    objective: 99\n    period: 1d\n    group_by: [ns]\n"
+                "    objective: 99\n    period: %s\n    group_by: [ns]\n"
                 "    max_groups: 100000\n    sli:\n      events:\n"
-                "        error: 'r_total{code=~\"5..\"}'\n        total: 'r_total'\n" % port)
+                "        error: 'r_total{code=~\"5..\"}'\n        total: 'r_total'\n"
+                % (interval, port, period))
+    return path
+
+
+def burst_run(binary, work, n):
+    """(peak VmRSS, last VmRSS) in KiB of the burst walk with n groups."""
+    a = int(time.time()) // 3600 * 3600 - 7 * 86400
+    fake, port = start_fake([n, a - 3600, a + 3600])
+    cfg = grouped_config(os.path.join(work, "burst-%d.yaml" % n), port, "1h", "1d")
     until = a + 3 * 86400 + 4 * 3600
     peak = last = 0
     try:
-        time.sleep(1)
         p = subprocess.Popen([binary, "eval", "--config.file=" + cfg, "--at=%d" % a,
                               "--until=%d" % until], stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL)
@@ -80,9 +88,8 @@ def burst_run(binary, work, n, here):
 
 
 def burst(binary, work, n):
-    here = os.path.dirname(os.path.abspath(__file__))
-    peak, last = burst_run(binary, work, n, here)
-    _, floor = burst_run(binary, work, 1, here)
+    peak, last = burst_run(binary, work, n)
+    _, floor = burst_run(binary, work, 1)
     print("burst of %d short-lived groups (1 lasting), api_read, 1d SLO at 1h, walked 3d4h "
           "past the burst:" % n)
     print("  VmRSS peak %.1f MiB, at the end %.1f MiB; the lasting group alone %.1f MiB; "
@@ -99,29 +106,12 @@ def main():
         sys.exit(__doc__)
     binary, work, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
     ns = [int(x) for x in sys.argv[4:]]
-    here = os.path.dirname(os.path.abspath(__file__))
     a = int(time.time()) // 30 * 30 - 3600
     rows = []
     for n in ns:
-        port = free_port()
-        fake = subprocess.Popen([sys.executable, os.path.join(here, "fakeapi.py"), str(port),
-                                 str(n), str(a - 600)])
+        fake, port = start_fake([n, a - 600])
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=1)
-                except urllib.error.HTTPError:
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            cfg = os.path.join(work, "groups-%d.yaml" % n)
-            with open(cfg, "w") as f:
-                f.write("global:\n  interval: 30s\n  prometheus: {url: 'http://127.0.0.1:%d', "
-                        "mode: api_read, timeout: 300s}\nslos:\n  - name: g\n    service: s\n"
-                        "    objective: 99\n    period: 30d\n    group_by: [ns]\n"
-                        "    max_groups: 100000\n    sli:\n      events:\n"
-                        "        error: 'r_total{code=~\"5..\"}'\n        total: 'r_total'\n"
-                        % port)
+            cfg = grouped_config(os.path.join(work, "groups-%d.yaml" % n), port, "30s", "30d")
             r = Run(binary, cfg, fake.pid, a, a + steps * 30)
         finally:
             fake.kill()

@@ -35,14 +35,13 @@ second pass grows the big daemon's RSS by more than LOAD_RSS_GROWTH percent
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import env_int, free_port, get, proc_cpu, status_kib  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANY = os.path.join(HERE, "..", "tests", "data", "many_slos.py")
 
@@ -60,43 +59,6 @@ done = function(summary, latency, requests)
     e.status, e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
 end
 """
-
-
-def env_int(name, default):
-    return int(os.environ.get(name) or default)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(url, timeout=10):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, ""
-    except OSError:
-        return 0, ""
-
-
-def proc_cpu(pid):
-    """utime + stime of pid in seconds."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def status_kib(pid, field):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError("no %s in /proc/%d/status" % (field, pid))
 
 
 class Daemon:

@@ -48,13 +48,8 @@ import sys
 import tempfile
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import proc_cpu  # noqa: E402
 
 
 class Run:

@@ -10,13 +10,13 @@
  *
  * Layout, with T the newest grid point the store has advanced to:
  *  - fine buckets (width g) over the most recent span that covers the
- *    windows answered from them alone (fine_ms, say 6h) rounded up to whole
+ *    windows answered from them alone (fine_ms, say 2h) rounded up to whole
  *    coarse buckets, plus one coarse bucket (and one more for events ahead
  *    of T);
  *  - coarse buckets (width c, a multiple of g, about 1h) aligned to multiples
  *    of c, from there back to the oldest edge any window needs;
  *  - "edge" fine buckets for the coarse bucket where the old edge of each
- *    edge window (the long window and edge_ms, say 1d and 3d) lies: filled
+ *    edge window (the long window and edge_ms, say 6h, 1d and 3d) lies: filled
  *    by the caller from a re-read of the raw samples of that coarse span
  *    (buckets_edge_want says which span, shortly before it is needed), so
  *    those windows stay exact while the store holds about fine_ms/g +
@@ -42,7 +42,7 @@
  * and ceil((reach - fine_ms) / c) + 1 coarse buckets, allocated then, and at
  * most 2 * r edge buckets per edge window, allocated while a slot is filled
  * (one span per window most of the time, two shortly before an edge enters
- * the next span): 18.7 KiB at most for g = 30s, fine 6h, long 30d, edges 1d
+ * the next span): 16.9 KiB at most for g = 30s, fine 2h, long 30d, edges 6h, 1d
  * and 3d, c = 1h, whatever happens later.
  *
  * Creation and backfill: a store made at at_ms assumes the caller adds every

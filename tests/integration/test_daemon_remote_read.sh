@@ -80,21 +80,27 @@ stop_pid "$pid" 5
 start_daemon || bad "daemon not ready after restart"
 grep -q 'msg="state restored".*slos=1' "$WORK/live-$MODE/daemon.log" && ok "state restored at start" \
     || bad "state not restored: $(grep -E 'state' "$WORK/live-$MODE/daemon.log" | tail -2)"
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/restored.json"
-T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live-$MODE/restored.json")
-"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live-$MODE/fresh.json" 2> "$WORK/live-$MODE/fresh.err" \
-    || bad "eval --at=$T: $(cat "$WORK/live-$MODE/fresh.err")"
-same() {
-    python3 - "$1" "$2" <<'PY'
+# like_fresh NAME WHAT: the daemon's first SLO (/api/v1/slos, kept as
+# NAME.json) has the same windows as a fresh `eval` at its evaluation time.
+like_fresh() {
+    local d="$WORK/live-$MODE" T
+    curl -s -m 5 "$base/api/v1/slos" > "$d/$1.json"
+    T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$d/$1.json")
+    "$BIN" eval --config.file="$cfg" --at="$T" > "$d/$1-fresh.json" 2> "$d/$1-fresh.err" \
+        || { bad "eval --at=$T: $(cat "$d/$1-fresh.err")"; return; }
+    if python3 - "$d/$1.json" "$d/$1-fresh.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))["data"][0]["windows"]
 b = json.load(open(sys.argv[2]))["slos"][0]["windows"]
 sys.exit(0 if a == b else 1)
 PY
+    then
+        ok "$2: the same windows as a fresh eval at $T"
+    else
+        bad "$2: the windows differ from a fresh eval at $T"
+    fi
 }
-same "$WORK/live-$MODE/restored.json" "$WORK/live-$MODE/fresh.json" \
-    && ok "after a restart from the state file: the same windows as a fresh eval at $T" \
-    || bad "restored state differs from a fresh eval at $T"
+like_fresh restored "after a restart from the state file"
 
 # A reload keeps the state of unchanged SLOs (no second backfill).
 kill -HUP "$pid"
@@ -119,12 +125,7 @@ start_daemon || bad "daemon not ready with a corrupt state file"
 grep -q 'state file ignored.*checksum mismatch' "$WORK/live-$MODE/daemon.log" \
     && ok "corrupt state file: reported and ignored" \
     || bad "corrupt state file not reported: $(grep -E 'state' "$WORK/live-$MODE/daemon.log" | tail -2)"
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/after.json"
-T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live-$MODE/after.json")
-"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live-$MODE/fresh2.json" 2>&1
-same "$WORK/live-$MODE/after.json" "$WORK/live-$MODE/fresh2.json" \
-    && ok "after the backfill that replaced it: the same windows as a fresh eval" \
-    || bad "figures after ignoring a corrupt state differ from a fresh eval"
+like_fresh after "after the backfill that replaced a corrupt state file"
 
 # kill -9 at random moments while checkpoints are written (every tick, for
 # 60 SLOs): each start restores the last complete checkpoint, never a torn
@@ -158,11 +159,6 @@ start_daemon || bad "daemon not ready after the last kill -9"
 grep -q 'msg="state restored".*slos=60' "$WORK/live-$MODE/daemon.log" || torn=$((torn + 1))
 [ "$torn" = 0 ] && ok "kill -9 six times while checkpoints are written: every start restored all 60 SLOs" \
     || bad "$torn start(s) after kill -9 did not restore the checkpoint: $(grep -E 'state' "$WORK/live-$MODE/daemon.log" | tail -2)"
-curl -s -m 5 "$base/api/v1/slos" > "$WORK/live-$MODE/kill9.json"
-T=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["data"][0]["evaluated_at"]))' "$WORK/live-$MODE/kill9.json")
-"$BIN" eval --config.file="$cfg" --at="$T" > "$WORK/live-$MODE/fresh3.json" 2>&1
-same "$WORK/live-$MODE/kill9.json" "$WORK/live-$MODE/fresh3.json" \
-    && ok "after the kill -9 rounds: the same windows as a fresh eval at $T" \
-    || bad "figures after the kill -9 rounds differ from a fresh eval"
+like_fresh kill9 "after the kill -9 rounds"
 cfg=$cfg_saved
 exit $FAILED

@@ -1352,7 +1352,7 @@ static void test_calendar_week_starts_anew(void **state)
 
 /*
  * A week that starts at a half-hour local midnight (UTC+5:30, so 18:30
- * UTC): once the start is older than the fine span (6h), the period window
+ * UTC): once the start is older than the fine span (2h), the period window
  * still starts on a coarse boundary because the stores count in time
  * shifted by the start's offset within the hour. Exact at every step for
  * about 16 hours from just before the start.
