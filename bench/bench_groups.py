@@ -4,6 +4,7 @@ evaluation and memory per group instance, at several group counts.
 
     bench_groups.py BIN WORKDIR STEPS N1 N2 ...
     bench_groups.py --burst BIN WORKDIR N
+    bench_groups.py --daemon BIN WORKDIR EVALS N1 N2 ...
 
 For each N: bench/fakeapi.py serves N namespaces (two counter series each,
 one sample every 30 s from ten minutes before A); `eval --at=A
@@ -23,6 +24,10 @@ ns at a 1h interval walks 3 days and 4 hours past the burst (the state
 forgets series silent for longer than the longest window, 3d, plus an
 hour). VmRSS is read after every evaluation: the peak, the last, and the
 last of the same walk with the one lasting group alone (the floor).
+
+--daemon: the same SLO as the first form in the daemon (30 s interval):
+its CPU over EVALS evaluations after the first, from /proc, includes what
+eval does not (the snapshot, /metrics and API pages, history) and RSS.
 """
 import os
 import subprocess
@@ -31,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_capacity import Run  # noqa: E402
-from benchlib import free_port, get  # noqa: E402
+from benchlib import free_port, get, proc_cpu, status_kib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -98,7 +103,58 @@ def burst(binary, work, n):
              100.0 * (last - floor) / (peak - floor) if peak > floor else 0))
 
 
+def evaluations(base):
+    """slo_sidecar_evaluations_total{result="success"} of the daemon, or 0."""
+    code, text = get(base + "/metrics", timeout=20)
+    if code != 200:
+        return 0
+    for line in text.splitlines():
+        if line.startswith('slo_sidecar_evaluations_total{result="success"}'):
+            return float(line.split()[-1])
+    return 0
+
+
+def daemon(binary, work, evals, ns):
+    rows = []
+    for n in ns:
+        fake, port = start_fake([n, int(time.time()) - 600])
+        cfg = grouped_config(os.path.join(work, "daemon-%d.yaml" % n), port, "30s", "30d")
+        web = free_port()
+        p = subprocess.Popen([binary, "--config.file=" + cfg,
+                              "--web.listen-address=127.0.0.1:%d" % web],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = "http://127.0.0.1:%d" % web
+        try:
+            deadline = time.monotonic() + 120 + 60 * evals
+            while evaluations(base) < 1:
+                if p.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("bench_groups: the daemon with %d groups did not evaluate" % n)
+                time.sleep(0.5)
+            e0, c0 = evaluations(base), proc_cpu(p.pid)
+            while evaluations(base) < e0 + evals:
+                if p.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("bench_groups: the daemon with %d groups stopped evaluating" % n)
+                time.sleep(0.5)
+            e1, c1 = evaluations(base), proc_cpu(p.pid)
+            rss = status_kib(p.pid, "VmRSS")
+        finally:
+            p.terminate()
+            p.wait()
+            fake.kill()
+            fake.wait()
+        rows.append((n, (c1 - c0) / (e1 - e0), rss))
+    print("daemon, api_read, one 30d SLO grouped by ns, 30s interval; CPU over %d evaluations "
+          "after the first (evaluation, snapshot, pages)" % evals)
+    print("  %8s %18s %12s %10s" % ("groups", "sidecar CPU ms/eval", "x previous", "RSS MiB"))
+    for i, (n, cpu, rss) in enumerate(rows):
+        x = "%.2fx" % (cpu / rows[i - 1][1]) if i and rows[i - 1][1] > 0 else ""
+        print("  %8d %18.1f %12s %10.1f" % (n, 1000 * cpu, x, rss / 1024.0))
+
+
 def main():
+    if len(sys.argv) >= 6 and sys.argv[1] == "--daemon":
+        daemon(sys.argv[2], sys.argv[3], int(sys.argv[4]), [int(x) for x in sys.argv[5:]])
+        return
     if len(sys.argv) == 5 and sys.argv[1] == "--burst":
         burst(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return

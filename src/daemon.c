@@ -129,6 +129,7 @@ struct daemon {
     int64_t tick;                  /* the newest tick */
     struct engine_run pending;     /* results since the last publication */
     int dirty;                     /* pending holds something to publish */
+    int trim_due;                  /* a tick's jobs ran: trim once they are done */
     int64_t published_mono;
     int ever_ok;                   /* some SLO evaluation succeeded */
     /* checkpoints */
@@ -325,8 +326,8 @@ static void save_state(struct daemon *d)
  * page rendering run on several threads, each with its own malloc arena;
  * what they free between long-lived blocks (the states) stays resident, so
  * without this the RSS carries the backfill's and the busiest read's peak
- * for good. Called at checkpoints (every state_checkpoint_interval, 5m by
- * default), when the evaluations of a tick are over.
+ * for good. Called once a tick's evaluations are over and published (a few
+ * milliseconds for a heap of 100 MB, once an interval).
  */
 static void trim_heap(void)
 {
@@ -362,7 +363,6 @@ static void save_records(struct daemon *d)
             buf_init(&d->sched[i].record, STATEFILE_MAX);
         }
     }
-    trim_heap();
 }
 
 /* Writes the history file when due (force: now). Failures are logged when they change. */
@@ -703,6 +703,8 @@ static void note_skipped(struct daemon *d, size_t skipped, const char *first)
 static void tick(struct daemon *d, int64_t at)
 {
     size_t skipped = 0;
+
+    d->trim_due = 1;
     const char *first = NULL;
     int records = d->cfg->state_file != NULL &&
                   (d->checkpoint_mono == 0 ||
@@ -1079,6 +1081,10 @@ static void loop(struct daemon *d)
         if (d->dirty &&
             (d->inflight == 0 || util_mono_ms() - d->published_mono >= PUBLISH_MS))
             publish_figures(d);
+        if (d->trim_due && d->inflight == 0 && !d->dirty) {
+            d->trim_due = 0;
+            trim_heap();
+        }
     }
 }
 
