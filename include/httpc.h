@@ -8,7 +8,7 @@
  * picked up) and wiped after the request. Transfer errors are described in
  * words a user can act on; URLs in messages have their password masked.
  *
- * Retries (README "Retries"): a request may make up to max_attempts attempts
+ * Retries (docs/operations.md, "Retries"): a request may make up to max_attempts attempts
  * (prometheus.retries.max_attempts), all within one deadline, the configured
  * timeout counted from the first attempt, so a slow or hanging backend still
  * costs one timeout. Only transient failures are retried (httpc_retryable),

@@ -21,7 +21,7 @@ json_t *slojson_slos(const struct snapshot *snap, const char *name);
 json_t *slojson_eval(const struct snapshot *snap);
 
 /*
- * One event (README "Events"): {"id", "time", "type": "status"|"alert",
+ * One event (docs/metrics-and-api.md, "History, events and webhooks"): {"id", "time", "type": "status"|"alert",
  * "slo", "group"?, then "from"/"to" or "severity"/"firing", and the
  * figures at that time}. New reference or NULL.
  */

@@ -5,7 +5,7 @@
  *
  * The poller hands each evaluation's new events to webhook_notify, which
  * only queues: one JSON batch per webhook whose `events` filter keeps any
- * of them (README "Webhooks"). One sender thread POSTs the batches in
+ * of them (docs/metrics-and-api.md, "History, events and webhooks"). One sender thread POSTs the batches in
  * order, retrying transient failures (no answer, 408, 429, 5xx) after
  * exponential backoff with jitter, or the receiver's Retry-After, up to the
  * webhook's max_attempts. At most WEBHOOK_MAX_PENDING batches wait; past

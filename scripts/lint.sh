@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: banned libc calls (curl's checksrc list), then cppcheck.
+# Static checks: banned libc calls (curl's checksrc list), cppcheck, and the
+# links of the README, docs/ and the other READMEs (scripts/doclinks.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rc=0
@@ -12,5 +13,12 @@ if command -v cppcheck >/dev/null; then
     cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
         --inline-suppr --suppress=missingIncludeSystem -Iinclude src/ || rc=1
 fi
+python3 scripts/doclinks.py README.md docs/*.md helm/README.md helm/slo-sidecar/README.md \
+    tests/integration/README.md > /dev/null || {
+    python3 scripts/doclinks.py README.md docs/*.md helm/README.md helm/slo-sidecar/README.md \
+        tests/integration/README.md
+    echo "lint: broken documentation links"
+    rc=1
+}
 [ $rc -eq 0 ] && echo "lint: clean"
 exit $rc

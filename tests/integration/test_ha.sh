@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HA pairs and sharding (README "Scaling"). Five daemons with one config
+# HA pairs and sharding (docs/operations.md, "Scaling"). Five daemons with one config
 # (interval 2s; the slow users-freshness SLO left out) against the test
 # Prometheus: two unsharded replicas A and B, and three shards --shard=0/3,
 # 1/3, 2/3.

@@ -170,9 +170,9 @@ for t in times:
 sys.exit(failed)
 PY
 
-echo "-- the README's example"
+echo "-- the example in docs/cli.md"
 mkdir -p "$WORK/readme"
-if python3 - "$HERE/../../README.md" "$WORK/readme" <<'PY'; then
+if python3 - "$HERE/../../docs/cli.md" "$WORK/readme" <<'PY'; then
 import sys
 # The first code block of "### Importing Sloth and OpenSLO SLOs": "$ cat IN",
 # the input, "$ slo-sidecar import ...", stderr and "exit N", "$ cat OUT", the output.
@@ -192,14 +192,14 @@ PY
     run_import "$WORK/readme" "${args[@]}"
     if [ "$rc" = "$(cat "$WORK/readme/want.rc")" ] && cmp -s "$out" "$WORK/readme/want.out" &&
             cmp -s "$err" "$WORK/readme/want.err"; then
-        ok "README: import ${args[*]} prints what the README shows (exit $rc)"
+        ok "docs/cli.md: import ${args[*]} prints what the docs show (exit $rc)"
     else
-        bad "README example differs (exit $rc, README says $(cat "$WORK/readme/want.rc")):"
+        bad "docs/cli.md example differs (exit $rc, the docs say $(cat "$WORK/readme/want.rc")):"
         diff -u "$WORK/readme/want.out" "$out" | sed 's/^/      /'
         diff -u "$WORK/readme/want.err" "$err" | sed 's/^/      /'
     fi
 else
-    bad "README: no import example found"
+    bad "docs/cli.md: no import example found"
 fi
 
 echo "-- exit codes"

@@ -5,7 +5,7 @@
 #    check_vm.py against VictoriaMetrics' own per-window answers, an independent
 #    emulation of its increase() and the exact counts (VM does not extrapolate:
 #    inside the data its counts are the exact ones; see check_vm.py and the
-#    README, "Other stores").
+#    docs/operations.md, "Other stores").
 #  - api_read mode (raw samples through /api/v1/query, counted by the sidecar):
 #    at the same instants every count equals the generator's exact count.
 #  - A grouped SLO (group_by: [instance]) in api_read mode: each group equals
