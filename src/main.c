@@ -70,107 +70,168 @@ struct opts {
     const char *rules_labels[MAX_RULES_LABELS];
 };
 
-static const char usage[] =
-    "usage: slo-sidecar [COMMAND] [FLAGS]\n"
-    "\n"
-    "Turns Prometheus data into SLO figures: compliance, error budgets and burn\n"
-    "rates, exported as slo_* metrics.\n"
-    "\n"
-    "Commands:\n"
-    "  run      run the daemon (default)\n"
-    "  check    validate the config (and the web config); print each error as\n"
-    "           FILE:LINE:COL: message\n"
-    "  eval     evaluate every SLO once and print the figures\n"
-    "  rules    print Prometheus alerting rules for the SLOs (page and ticket burn\n"
-    "           rates, budget exhausted, figures stale), one group per SLO\n"
-    "  import   import --from=sloth|openslo FILE: convert Sloth prometheus/v1 or\n"
-    "           OpenSLO v1 SLOs into this config (stdout); what cannot be\n"
-    "           converted goes to stderr as FILE:LINE:COL: lines. Exit 0 when all\n"
-    "           was converted, 3 when some parts were not, 1 when nothing was\n"
-    "  status   print a table of every SLO from a running sidecar (--url); exit 2\n"
-    "           when it cannot be reached or answers an error\n"
-    "  explain  explain NAME [--config.file=F]: one SLO of a running sidecar in\n"
-    "           words: what it measures, the queries it runs (with the config),\n"
-    "           its budget in time, burn rates, when it runs out, its alerts and\n"
-    "           why; exit 1 for an unknown NAME, 2 as status\n"
-    "  report   report --period=P: compliance of every SLO over a past calendar\n"
-    "           period (SLI, met or missed, budget consumed, worst day, bad\n"
-    "           minutes) from the backend; exit 1 for bad flags or config, 2 for a\n"
-    "           backend error\n"
-    "\n"
-    "Flags:\n"
-    "  --config.file=PATH           configuration file (required)\n"
-    "  --web.listen-address=ADDR    address for /metrics and the API (default :9099)\n"
-    "  --web.config.file=PATH       run, check: TLS and basic auth for the sidecar's own\n"
-    "                               endpoints, in the Prometheus exporter-toolkit format\n"
-    "                               (tls_server_config, basic_auth_users); re-read on\n"
-    "                               reload\n"
-    "  --log.level=LEVEL            debug, info, warn or error (default info)\n"
-    "  --log.format=FORMAT          logfmt or json (default logfmt)\n"
-    "  --shard=I/N                  run, eval: evaluate only the SLOs of shard I of N\n"
-    "                               (FNV-1a 64 of the SLO name mod N); auto/N takes I\n"
-    "                               from HOSTNAME's trailing -ORDINAL (a StatefulSet\n"
-    "                               pod); overrides global.shard\n"
-    "  --at=TIME                    eval: unix seconds or RFC 3339 (default now)\n"
-    "  --until=TIME                 eval: also evaluate at every multiple of the interval\n"
-    "                               after --at up to TIME, as the daemon would (remote_read:\n"
-    "                               incrementally); prints one JSON document per line\n"
-    "  --step=DURATION              eval --until: evaluate every DURATION instead of every\n"
-    "                               interval (a multiple of it)\n"
-    "  --history.out=PATH           eval --until: also record the figures as the daemon's\n"
-    "                               history and write it to PATH; to seed a daemon's\n"
-    "                               history, PATH is <state_file>.history\n"
-    "  --period=PERIOD              report: 2026-10 (month), 2026-Q3 (quarter) or\n"
-    "                               2026-W44 (ISO week), in each SLO's timezone; it\n"
-    "                               must have ended\n"
-    "  --report.step=DURATION       report, promql mode: the step whose SLI decides a\n"
-    "                               bad minute (whole minutes dividing 1d; default 1m)\n"
-    "  --format=FORMAT              eval: json or table (default json); report: table\n"
-    "                               (default), markdown or json; rules: prometheus\n"
-    "                               (a rule file, default) or prometheusrule (a\n"
-    "                               prometheus-operator PrometheusRule object)\n"
-    "  --rules.name=NAME            rules --format=prometheusrule: metadata.name\n"
-    "                               (default slo-sidecar)\n"
-    "  --rules.namespace=NS         rules --format=prometheusrule: metadata.namespace\n"
-    "                               (default: none, kubectl's namespace applies)\n"
-    "  --rules.label=NAME=VALUE     rules --format=prometheusrule: a metadata label, e.g.\n"
-    "                               the one the Prometheus' ruleSelector wants; repeatable\n"
-    "  --from=FORMAT                import: sloth or openslo (FILE \"-\" is stdin)\n"
-    "  --output=PATH                import: write the config to PATH, not stdout\n"
-    "  --url=URL                    status, explain: the sidecar's base URL (default\n"
-    "                               http://127.0.0.1:9099)\n"
-    "  --color=WHEN                 status, explain: auto (on a terminal, unless\n"
-    "                               NO_COLOR is set), always or never (default auto)\n"
-    "  --timeout=DURATION           status, explain: request timeout (default 5s)\n"
-    "  --version                    print the version and exit\n"
-    "  -h, --help                   print this help and exit\n";
-
-static const struct {
+/* The flags: name, where the value goes (repeatable ones are collected
+ * apart), and their --help lines (continuation lines start with a space). */
+static const struct flag {
     const char *name;
     size_t off;
+    const char *arg;
+    const char *help;
 } flags[] = {
-    {"config.file", offsetof(struct opts, config_file)},
-    {"web.listen-address", offsetof(struct opts, listen)},
-    {"web.config.file", offsetof(struct opts, web_config_file)},
-    {"log.level", offsetof(struct opts, log_level)},
-    {"log.format", offsetof(struct opts, log_format)},
-    {"at", offsetof(struct opts, at)},
-    {"until", offsetof(struct opts, until)},
-    {"step", offsetof(struct opts, step)},
-    {"history.out", offsetof(struct opts, history_out)},
-    {"format", offsetof(struct opts, format)},
-    {"rules.name", offsetof(struct opts, rules_name)},
-    {"rules.namespace", offsetof(struct opts, rules_namespace)},
-    {"from", offsetof(struct opts, from)},
-    {"output", offsetof(struct opts, output)},
-    {"url", offsetof(struct opts, url)},
-    {"color", offsetof(struct opts, color)},
-    {"timeout", offsetof(struct opts, timeout)},
-    {"period", offsetof(struct opts, period)},
-    {"report.step", offsetof(struct opts, report_step)},
-    {"shard", offsetof(struct opts, shard_text)},
-    {"rules.label", 0}, /* repeatable: collected in rules_labels */
+    {"config.file", offsetof(struct opts, config_file), "PATH", "configuration file (required)"},
+    {"web.listen-address", offsetof(struct opts, listen), "ADDR",
+     "address for /metrics and the API (default :9099)"},
+    {"web.config.file", offsetof(struct opts, web_config_file), "PATH",
+     "run, check: TLS and basic auth for the sidecar's own\n"
+     "endpoints, in the Prometheus exporter-toolkit format\n"
+     "(tls_server_config, basic_auth_users); re-read on\nreload"},
+    {"log.level", offsetof(struct opts, log_level), "LEVEL",
+     "debug, info, warn or error (default info)"},
+    {"log.format", offsetof(struct opts, log_format), "FORMAT",
+     "logfmt or json (default logfmt)"},
+    {"shard", offsetof(struct opts, shard_text), "I/N",
+     "run, eval: evaluate only the SLOs of shard I of N\n"
+     "(FNV-1a 64 of the SLO name mod N); auto/N takes I\n"
+     "from HOSTNAME's trailing -ORDINAL (a StatefulSet\npod); overrides global.shard"},
+    {"at", offsetof(struct opts, at), "TIME", "eval: unix seconds or RFC 3339 (default now)"},
+    {"until", offsetof(struct opts, until), "TIME",
+     "eval: also evaluate at every multiple of the interval\n"
+     "after --at up to TIME, as the daemon would (remote_read:\n"
+     "incrementally); prints one JSON document per line"},
+    {"step", offsetof(struct opts, step), "DURATION",
+     "eval --until: evaluate every DURATION instead of every\ninterval (a multiple of it)"},
+    {"history.out", offsetof(struct opts, history_out), "PATH",
+     "eval --until: also record the figures as the daemon's\n"
+     "history and write it to PATH; to seed a daemon's\nhistory, PATH is <state_file>.history"},
+    {"period", offsetof(struct opts, period), "PERIOD",
+     "report: 2026-10 (month), 2026-Q3 (quarter) or\n"
+     "2026-W44 (ISO week), in each SLO's timezone; it\nmust have ended"},
+    {"report.step", offsetof(struct opts, report_step), "DURATION",
+     "report, promql mode: the step whose SLI decides a\n"
+     "bad minute (whole minutes dividing 1d; default 1m)"},
+    {"format", offsetof(struct opts, format), "FORMAT",
+     "eval: json or table (default json); report: table\n"
+     "(default), markdown or json; rules: prometheus\n"
+     "(a rule file, default) or prometheusrule (a\nprometheus-operator PrometheusRule object)"},
+    {"rules.name", offsetof(struct opts, rules_name), "NAME",
+     "rules --format=prometheusrule: metadata.name\n(default slo-sidecar)"},
+    {"rules.namespace", offsetof(struct opts, rules_namespace), "NS",
+     "rules --format=prometheusrule: metadata.namespace\n"
+     "(default: none, kubectl's namespace applies)"},
+    {"rules.label", 0, "NAME=VALUE",
+     "rules --format=prometheusrule: a metadata label, e.g.\n"
+     "the one the Prometheus' ruleSelector wants; repeatable"},
+    {"from", offsetof(struct opts, from), "FORMAT",
+     "import: sloth or openslo (FILE \"-\" is stdin)"},
+    {"output", offsetof(struct opts, output), "PATH",
+     "import: write the config to PATH, not stdout"},
+    {"url", offsetof(struct opts, url), "URL",
+     "status, explain: the sidecar's base URL (default\nhttp://127.0.0.1:9099)"},
+    {"color", offsetof(struct opts, color), "WHEN",
+     "status, explain: auto (on a terminal, unless\n"
+     "NO_COLOR is set), always or never (default auto)"},
+    {"timeout", offsetof(struct opts, timeout), "DURATION",
+     "status, explain: request timeout (default 5s)"},
 };
+
+static int cmd_run(const struct opts *o);
+static int cmd_check(const struct opts *o);
+static int cmd_eval(const struct opts *o);
+static int cmd_rules(const struct opts *o);
+static int cmd_import(const struct opts *o);
+static int cmd_status(const struct opts *o);
+static int cmd_explain(const struct opts *o);
+static int cmd_report(const struct opts *o);
+
+/* What a command needs before it runs. */
+enum {
+    CMD_CONFIG = 1, /* --config.file (check: or --web.config.file) */
+    CMD_SHARD = 2,  /* takes --shard */
+    CMD_CURL = 4,   /* talks HTTP: libcurl set up around it */
+};
+
+/* The commands: name, handler, needs, positional argument, --help lines. */
+static const struct command {
+    const char *name;
+    int (*run)(const struct opts *o);
+    unsigned needs;
+    size_t arg_off; /* where its one positional argument goes; 0: none */
+    const char *help;
+} commands[] = {
+    {"run", cmd_run, CMD_CONFIG | CMD_SHARD | CMD_CURL, 0, "run the daemon (default)"},
+    {"check", cmd_check, CMD_CONFIG | CMD_CURL, 0,
+     "validate the config (and the web config); print each error as\nFILE:LINE:COL: message"},
+    {"eval", cmd_eval, CMD_CONFIG | CMD_SHARD | CMD_CURL, 0,
+     "evaluate every SLO once and print the figures"},
+    {"rules", cmd_rules, CMD_CONFIG | CMD_CURL, 0,
+     "print Prometheus alerting rules for the SLOs (page and ticket burn\n"
+     "rates, budget exhausted, figures stale), one group per SLO"},
+    {"import", cmd_import, 0, offsetof(struct opts, import_file),
+     "import --from=sloth|openslo FILE: convert Sloth prometheus/v1 or\n"
+     "OpenSLO v1 SLOs into this config (stdout); what cannot be\n"
+     "converted goes to stderr as FILE:LINE:COL: lines. Exit 0 when all\n"
+     "was converted, 3 when some parts were not, 1 when nothing was"},
+    {"status", cmd_status, CMD_CURL, 0,
+     "print a table of every SLO from a running sidecar (--url); exit 2\n"
+     "when it cannot be reached or answers an error"},
+    {"explain", cmd_explain, CMD_CURL, offsetof(struct opts, slo_name),
+     "explain NAME [--config.file=F]: one SLO of a running sidecar in\n"
+     "words: what it measures, the queries it runs (with the config),\n"
+     "its budget in time, burn rates, when it runs out, its alerts and\n"
+     "why; exit 1 for an unknown NAME, 2 as status"},
+    {"report", cmd_report, CMD_CONFIG | CMD_CURL, 0,
+     "report --period=P: compliance of every SLO over a past calendar\n"
+     "period (SLI, met or missed, budget consumed, worst day, bad\n"
+     "minutes) from the backend; exit 1 for bad flags or config, 2 for a\n"
+     "backend error"},
+};
+
+#define NELEMS_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Prints text with every line after the first indented to column col. */
+static void print_indented(FILE *f, const char *text, int col)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        fputc(*p, f);
+        if (*p == '\n')
+            fprintf(f, "%*s", col, "");
+    }
+    fputc('\n', f);
+}
+
+/* --help, from the two tables. */
+static void usage(FILE *f)
+{
+    fputs("usage: slo-sidecar [COMMAND] [FLAGS]\n"
+          "\n"
+          "Turns Prometheus data into SLO figures: compliance, error budgets and burn\n"
+          "rates, exported as slo_* metrics.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < NELEMS_OF(commands); i++) {
+        fprintf(f, "  %-8s ", commands[i].name);
+        print_indented(f, commands[i].help, 11);
+    }
+    fputs("\nFlags:\n", f);
+    for (size_t i = 0; i < NELEMS_OF(flags); i++) {
+        char head[64];
+
+        snprintf(head, sizeof(head), "--%s=%s", flags[i].name, flags[i].arg);
+        fprintf(f, "  %-28s ", head);
+        print_indented(f, flags[i].help, 31);
+    }
+    fprintf(f, "  %-28s %s\n  %-28s %s\n", "--version", "print the version and exit",
+            "-h, --help", "print this help and exit");
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < NELEMS_OF(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
 
 /* Returns 0, 1 to exit successfully (help, version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -182,7 +243,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         size_t f;
 
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
+            usage(stdout);
             return 1;
         }
         if (strcmp(a, "--version") == 0) {
@@ -190,12 +251,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
-            if (o->cmd != NULL && strcmp(o->cmd, "import") == 0 && o->import_file == NULL) {
-                o->import_file = a;
-                continue;
-            }
-            if (o->cmd != NULL && strcmp(o->cmd, "explain") == 0 && o->slo_name == NULL) {
-                o->slo_name = a;
+            const struct command *c = find_command(o->cmd);
+
+            if (c != NULL && c->arg_off != 0 &&
+                *(const char **)((char *)o + c->arg_off) == NULL) {
+                *(const char **)((char *)o + c->arg_off) = a;
                 continue;
             }
             if (o->cmd != NULL) {
@@ -208,10 +268,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
         a += 2;
         eq = strchr(a, '=');
         nlen = eq ? (size_t)(eq - a) : strlen(a);
-        for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+        for (f = 0; f < NELEMS_OF(flags); f++)
             if (strlen(flags[f].name) == nlen && strncmp(flags[f].name, a, nlen) == 0)
                 break;
-        if (f == sizeof(flags) / sizeof(flags[0])) {
+        if (f == NELEMS_OF(flags)) {
             fprintf(stderr, "slo-sidecar: unknown flag --%.*s (see --help)\n", (int)nlen, a);
             return -1;
         }
@@ -767,8 +827,20 @@ out:
     return rc;
 }
 
+/* The daemon. */
+static int cmd_run(const struct opts *o)
+{
+    struct daemon_opts d = {.config_path = o->config_file,
+                            .listen_addr = o->listen,
+                            .web_config_path = o->web_config_file,
+                            .shard = o->shard_text != NULL ? &o->shard : NULL};
+
+    return daemon_run(&d);
+}
+
 int main(int argc, char **argv)
 {
+    const struct command *cmd;
     struct opts o;
     struct err se = {{0}};
     enum log_level level = LOG_INFO;
@@ -791,16 +863,14 @@ int main(int argc, char **argv)
         return 1;
     }
     log_setup(level, format);
-    if (strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "check") != 0 &&
-        strcmp(o.cmd, "eval") != 0 && strcmp(o.cmd, "rules") != 0 &&
-        strcmp(o.cmd, "import") != 0 && strcmp(o.cmd, "status") != 0 &&
-        strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "report") != 0) {
+    cmd = find_command(o.cmd);
+    if (cmd == NULL) {
         fprintf(stderr, "slo-sidecar: unknown command \"%s\" (see --help)\n", o.cmd);
         return 1;
     }
     /* rules, report and check always cover every SLO: alerts, reports and
      * validation are about the whole config, whichever replica runs them. */
-    if (o.shard_text != NULL && strcmp(o.cmd, "run") != 0 && strcmp(o.cmd, "eval") != 0) {
+    if (o.shard_text != NULL && !(cmd->needs & CMD_SHARD)) {
         fprintf(stderr, "slo-sidecar: --shard applies to run and eval only\n");
         return 1;
     }
@@ -808,44 +878,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "slo-sidecar: --shard: %s\n", se.msg);
         return 1;
     }
-    /* import reads no config and talks to no backend. */
-    if (strcmp(o.cmd, "import") == 0)
-        return cmd_import(&o);
-    /* status and explain talk to a running sidecar; the config is optional. */
-    if (strcmp(o.cmd, "status") == 0 || strcmp(o.cmd, "explain") == 0) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-            fprintf(stderr, "slo-sidecar: cannot initialise libcurl\n");
-            return 1;
-        }
-        rc = strcmp(o.cmd, "status") == 0 ? cmd_status(&o) : cmd_explain(&o);
-        curl_global_cleanup();
-        return rc;
-    }
-    if (o.config_file == NULL &&
-        !(strcmp(o.cmd, "check") == 0 && o.web_config_file != NULL)) {
+    /* check may look at a web config alone. */
+    if ((cmd->needs & CMD_CONFIG) && o.config_file == NULL &&
+        !(cmd->run == cmd_check && o.web_config_file != NULL)) {
         fprintf(stderr, "slo-sidecar: --config.file is required\n");
         return 1;
     }
+    if (!(cmd->needs & CMD_CURL))
+        return cmd->run(&o);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         fprintf(stderr, "slo-sidecar: cannot initialise libcurl\n");
         return 1;
     }
-    if (strcmp(o.cmd, "check") == 0) {
-        rc = cmd_check(&o);
-    } else if (strcmp(o.cmd, "eval") == 0) {
-        rc = cmd_eval(&o);
-    } else if (strcmp(o.cmd, "rules") == 0) {
-        rc = cmd_rules(&o);
-    } else if (strcmp(o.cmd, "report") == 0) {
-        rc = cmd_report(&o);
-    } else {
-        struct daemon_opts d = {.config_path = o.config_file,
-                                .listen_addr = o.listen,
-                                .web_config_path = o.web_config_file,
-                                .shard = o.shard_text != NULL ? &o.shard : NULL};
-
-        rc = daemon_run(&d);
-    }
+    rc = cmd->run(&o);
     curl_global_cleanup();
     return rc;
 }
