@@ -228,6 +228,10 @@ int config_parse(const char *name, const char *data, size_t len,
 /* Frees cfg and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);
 
+/* 1 when the sidecar sets label name on its series itself (slo, window,
+ * severity, ...), so a config may not; else 0. */
+int config_label_reserved(const char *name);
+
 /*
  * Keeps only the SLOs of one shard (see shard.h), in place, for a freshly
  * loaded cfg before anything else sees it: the shard is *over when not NULL

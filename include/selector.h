@@ -42,6 +42,13 @@ struct selector {
  */
 int selector_parse(const char *s, struct selector **out, struct err *e);
 
+/*
+ * 1 when s is a Prometheus label name, [a-zA-Z_][a-zA-Z0-9_]* (ASCII), or
+ * with colon a metric name, which may also hold ':'; else 0. The one check
+ * of names for the config, the importer and the rules writer.
+ */
+int selector_name_ok(const char *s, int colon);
+
 /* Frees sel and everything it owns; accepts NULL. */
 void selector_free(struct selector *sel);
 

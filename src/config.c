@@ -509,15 +509,12 @@ static int get_duration(struct ctx *c, yaml_node_t *m, const char *path, const c
     return 0;
 }
 
-static int label_name_ok(const char *s)
+int config_label_reserved(const char *name)
 {
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return 0;
-    for (const char *p = s + 1; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-              (*p >= '0' && *p <= '9')))
-            return 0;
-    return 1;
+    for (size_t i = 0; i < NELEMS(reserved_labels); i++)
+        if (strcmp(name, reserved_labels[i]) == 0)
+            return 1;
+    return 0;
 }
 
 /*
@@ -528,7 +525,7 @@ static int label_name_ok(const char *s)
 static int label_ok(struct ctx *c, yaml_node_t *n, const char *path, const char *name,
                     int reserved)
 {
-    if (!label_name_ok(name)) {
+    if (!selector_name_ok(name, 0)) {
         err(c, n, path, "invalid label name \"%s\" (must match [a-zA-Z_][a-zA-Z0-9_]*)", name);
         return -1;
     }
@@ -537,11 +534,9 @@ static int label_ok(struct ctx *c, yaml_node_t *n, const char *path, const char 
         err(c, n, path, "label names starting with \"__\" are reserved (\"%s\")", name);
         return -1;
     }
-    for (size_t i = 0; reserved && i < NELEMS(reserved_labels); i++) {
-        if (strcmp(name, reserved_labels[i]) == 0) {
-            err(c, n, path, "label \"%s\" is reserved by slo-sidecar", name);
-            return -1;
-        }
+    if (reserved && config_label_reserved(name)) {
+        err(c, n, path, "label \"%s\" is reserved by slo-sidecar", name);
+        return -1;
     }
     return 0;
 }

@@ -61,16 +61,6 @@
 
 static const char window_tmpl[] = "{{.window}}";
 
-/*
- * Labels the sidecar sets on its series. The same list as config.c's
- * reserved_labels; if they ever differ, the config_parse() check of each
- * converted SLO still refuses the label (and skips the SLO).
- */
-static const char *const reserved_labels[] = {
-    "slo",    "service",  "window",  "kind",     "status", "severity", "description",
-    "period", "sli_kind", "version", "revision", "result", "le",
-};
-
 /* One message with its position, sorted into input order at the end. */
 struct pending {
     size_t line; /* 1-based; 0 for file-level messages */
@@ -1265,17 +1255,6 @@ static void set(struct imp *m, char **dst, const char *s)
     *dst = d;
 }
 
-static int label_name_ok(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return 0;
-    for (const char *p = s + 1; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-              (*p >= '0' && *p <= '9')))
-            return 0;
-    return 1;
-}
-
 static int name_char_ok(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -1381,7 +1360,7 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
                 continue;
             }
         } else {
-            if (openslo && !label_name_ok(name) && *name != '\0') {
+            if (openslo && !selector_name_ok(name, 0) && *name != '\0') {
                 fixed = util_strdup(name);
                 if (fixed == NULL) {
                     m->oom = 1;
@@ -1395,7 +1374,7 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
                        shorten(name, s, sizeof(s)), fixed);
                 name = fixed;
             }
-            if (!label_name_ok(name)) {
+            if (!selector_name_ok(name, 0)) {
                 report(m, k, IMPORTER_DROPPED, slo, p,
                        "\"%s\" is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)",
                        shorten(name, s, sizeof(s)));
@@ -1409,12 +1388,7 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
                 continue;
             }
             if (kind == MAP_SERIES) {
-                size_t i;
-
-                for (i = 0; i < NELEMS(reserved_labels); i++)
-                    if (strcmp(name, reserved_labels[i]) == 0)
-                        break;
-                if (i < NELEMS(reserved_labels)) {
+                if (config_label_reserved(name)) {
                     report(m, k, IMPORTER_DROPPED, slo, p,
                            "label \"%s\" is one the sidecar sets on its series itself", name);
                     free(fixed);

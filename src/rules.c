@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "selector.h"
+
 #define MIN_MS (60 * 1000)
 
 /* Appends s as a double-quoted YAML scalar. */
@@ -39,17 +41,6 @@ static int quoted(struct buf *b, const char *s)
     return rc;
 }
 
-static int is_ident(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return 0;
-    for (s++; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_'))
-            return 0;
-    return 1;
-}
-
 /* Writes "key: value" lines at indent; keys that are not identifiers are quoted. */
 static int kv_block(struct buf *b, const char *indent, const struct labels *l)
 {
@@ -57,7 +48,8 @@ static int kv_block(struct buf *b, const char *indent, const struct labels *l)
 
     for (size_t i = 0; i < l->n; i++) {
         rc |= buf_puts(b, indent);
-        rc |= is_ident(l->v[i].name) ? buf_puts(b, l->v[i].name) : quoted(b, l->v[i].name);
+        rc |= selector_name_ok(l->v[i].name, 0) ? buf_puts(b, l->v[i].name)
+                                                : quoted(b, l->v[i].name);
         rc |= buf_puts(b, ": ");
         rc |= quoted(b, l->v[i].value);
         rc |= buf_puts(b, "\n");

@@ -71,6 +71,16 @@ static int ident_char(char c, int colon)
     return ident_start(c, colon) || is_digit(c);
 }
 
+int selector_name_ok(const char *s, int colon)
+{
+    if (!ident_start(*s, colon))
+        return 0;
+    for (s++; *s != '\0'; s++)
+        if (!ident_char(*s, colon))
+            return 0;
+    return 1;
+}
+
 /*
  * Reads [a-zA-Z_(:)][a-zA-Z0-9_(:)]* into *out (caller frees). Returns 0, 1
  * when there is no identifier at the cursor (nothing reported), or -1 when out

@@ -416,6 +416,26 @@ static void test_le_regex_spellings(void **state)
     assert_string_equal(b, "2\\.5e-05");
 }
 
+/* The one name check the config, the importer and the rules writer share. */
+static void test_name_ok(void **state)
+{
+    static const char *const good[] = {"a", "_", "__name__", "job", "Code_2", "x9"};
+    static const char *const bad[] = {"", "9a", "a-b", "a.b", "a:b", "é", " a", "a "};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(selector_name_ok(good[i], 0), 1);
+        assert_int_equal(selector_name_ok(good[i], 1), 1);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (selector_name_ok(bad[i], 0) != 0)
+            fail_msg("\"%s\" was taken for a label name", bad[i]);
+    /* Metric names may hold colons (recording rules), label names not. */
+    assert_int_equal(selector_name_ok("job:rate5m", 1), 1);
+    assert_int_equal(selector_name_ok(":a", 1), 1);
+    assert_int_equal(selector_name_ok("a-b", 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_null_input_is_an_error),
         cmocka_unit_test(test_very_long_value_is_refused),
         cmocka_unit_test(test_regex_class_check_takes_linear_time),
+        cmocka_unit_test(test_name_ok),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
