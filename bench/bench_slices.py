@@ -49,7 +49,8 @@ import urllib.request
 
 sys.dont_write_bytecode = True     # no bench/__pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_steady import TICK, Run, counts, proc_cpu  # noqa: E402
+from bench_steady import Run, counts  # noqa: E402
+from benchlib import TICK, proc_cpu  # noqa: E402
 
 SLICE_MS = 60000
 WINDOWS = [("5m", 300000), ("30m", 1800000), ("1h", 3600000), ("2h", 7200000),
