@@ -68,6 +68,15 @@ start_prometheus() {
     tail -5 "$3" >&2
     exit 1
 }
+# backfill OMDIR TSDB: the generators' OpenMetrics files (one per 2h block,
+# which promtool, parsing its input once per block it writes, then backfills
+# in linear time) into a new TSDB, two files at a time; OMDIR is removed.
+backfill() {
+    mkdir "$2"
+    ls "$1"/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} "$2" \
+        > /dev/null
+    rm -rf "$1"
+}
 stop_prometheus() {
     kill "$PROM_PID" 2>/dev/null || true
     wait "$PROM_PID" 2>/dev/null || true
@@ -101,10 +110,7 @@ capacity() {
     t0=$(date +%s)
     read -r _ nsamples _ nseries _ first _ last < <(python3 "$root/bench/gen_many.py" \
         --end "$end" --days "$days" --step "$step" --pods "$pods" --histogram --out "$WORK/cap-om")
-    mkdir "$WORK/tsdb-cap"
-    ls "$WORK"/cap-om/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} \
-        "$WORK/tsdb-cap" > /dev/null
-    rm -rf "$WORK/cap-om"
+    backfill "$WORK/cap-om" "$WORK/tsdb-cap"
     [ -n "${nsamples:-}" ] || { echo "bench: gen_many.py failed" >&2; exit 1; }
     t1=$(date +%s)
     echo "http_requests_total{job=\"bench\",pod,code} and http_request_duration_seconds{job=\"bench\",pod}:" \
@@ -139,10 +145,7 @@ slices() {
     t0=$(date +%s)
     read -r _ nsamples _ nseries _ first _ last < <(python3 "$root/bench/gen_gauge.py" \
         --end "$end" --days "$days" --scrape "$scrape" --series "$series" --out "$WORK/gauge-om")
-    mkdir "$WORK/tsdb-gauge"
-    ls "$WORK"/gauge-om/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} \
-        "$WORK/tsdb-gauge" > /dev/null
-    rm -rf "$WORK/gauge-om"
+    backfill "$WORK/gauge-om" "$WORK/tsdb-gauge"
     [ -n "${nsamples:-}" ] || { echo "bench: gen_gauge.py failed" >&2; exit 1; }
     t1=$(date +%s)
     echo "data_last_updated_timestamp{job=\"bench\",source}: $nseries series, one sample per" \
@@ -211,10 +214,7 @@ echo "== remote_read benchmarks: data"
 t0=$(date +%s)
 read -r _ nsamples _ nseries _ first _ last < <(python3 "$root/bench/gen_many.py" --end "$END" \
     --days "$days" --step "$step" --pods "$pods" --out "$WORK/om")
-mkdir "$WORK/tsdb-many"
-ls "$WORK"/om/*.om | xargs -P2 -I{} promtool tsdb create-blocks-from openmetrics -q {} \
-    "$WORK/tsdb-many" > /dev/null
-rm -rf "$WORK/om"
+backfill "$WORK/om" "$WORK/tsdb-many"
 [ -n "${nsamples:-}" ] || { echo "bench: gen_many.py failed" >&2; exit 1; }
 t1=$(date +%s)
 echo "http_requests_total{job=\"bench\",pod,code}: $nseries series ($pods pods x 4 codes)," \
