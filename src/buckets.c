@@ -131,9 +131,13 @@ static int64_t csum_lo(const struct buckets *b, int64_t w)
     return -util_floor_div(w - b->at, b->p.coarse_ms);
 }
 
+/* Whole counts below this add up exactly in any order (and take the short
+ * form in a checkpoint image). */
+#define COUNT_WHOLE_MAX 9007199254740992.0 /* 2^53 */
+
 static int is_whole(double v)
 {
-    return v >= 0 && v < 9007199254740992.0 && v == floor(v);
+    return v >= 0 && v < COUNT_WHOLE_MAX && v == floor(v);
 }
 
 /* 1 when span k is the current or next edge span of some edge window: only
@@ -772,11 +776,9 @@ static void wr_varint(struct wr *w, uint64_t v)
  * count below 2^53 is the varint 2n (one to three bytes for most buckets),
  * anything else the varint 1 followed by the f64. This is what makes a
  * checkpoint about a third of its eight-bytes-per-bucket size. */
-#define COUNT_WHOLE_MAX 9007199254740992.0 /* 2^53 */
-
 static void wr_count(struct wr *w, double d)
 {
-    if (d >= 0 && d < COUNT_WHOLE_MAX && d == floor(d)) {
+    if (is_whole(d)) {
         wr_varint(w, (uint64_t)d << 1);
     } else {
         wr_varint(w, 1);
