@@ -141,5 +141,12 @@ int64_t util_days_from_civil(int64_t y, int m, int d);
 /* Milliseconds since the epoch from the realtime clock, and a monotonic clock. */
 int64_t util_now_ms(void);
 int64_t util_mono_ms(void);
+/*
+ * Gives the allocator's free pages back to the system (glibc's
+ * malloc_trim; nothing elsewhere). What threads free between long-lived
+ * blocks otherwise stays resident: call it after a big release, or once
+ * work that allocated much is over.
+ */
+void util_trim_heap(void);
 
 #endif

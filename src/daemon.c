@@ -29,9 +29,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -319,21 +316,6 @@ static void save_state(struct daemon *d)
     if (d->cfg->state_file == NULL)
         return;
     note_state_write(d, backend_save_state(d->be, d->cfg->state_file, &e), &e);
-}
-
-/*
- * Gives the allocator's free pages back to the system. Reads, decoding and
- * page rendering run on several threads, each with its own malloc arena;
- * what they free between long-lived blocks (the states) stays resident, so
- * without this the RSS carries the backfill's and the busiest read's peak
- * for good. Called once a tick's evaluations are over and published (a few
- * milliseconds for a heap of 100 MB, once an interval).
- */
-static void trim_heap(void)
-{
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
 }
 
 /* Writes the newest record of each SLO, once the checkpoint tick's jobs are done. */
@@ -1081,9 +1063,13 @@ static void loop(struct daemon *d)
         if (d->dirty &&
             (d->inflight == 0 || util_mono_ms() - d->published_mono >= PUBLISH_MS))
             publish_figures(d);
+        /* Reads, decoding and pages run on several threads, each with its
+         * own malloc arena: without a trim the RSS would carry the
+         * backfill's and the busiest read's peak for good. A few ms for a
+         * 100 MB heap, once an interval, when nothing runs. */
         if (d->trim_due && d->inflight == 0 && !d->dirty) {
             d->trim_due = 0;
-            trim_heap();
+            util_trim_heap();
         }
     }
 }

@@ -26,9 +26,6 @@
 #include "exactstate.h"
 
 #include <math.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +38,7 @@
 
 /* An edge is fetched this many grid steps before the window needs it. */
 #define EDGE_LEAD_STEPS 2
-/* Idle groups giving back at least this much trigger a malloc_trim. */
+/* Idle groups giving back at least this much trim the heap. */
 #define TRIM_MIN_BYTES (4u << 20)
 /* At most this many edge spans are fetched in one evaluation: two per edge
  * window, right after a backfill. */
@@ -314,14 +311,12 @@ static void make_dormant(struct exactstate *s)
             g->b[k] = NULL;
         }
     }
-#ifdef __GLIBC__
     /* The stores of a burst of short-lived groups lie between longer-lived
      * blocks, where free() cannot give them back to the system: after a
      * big release, hand the free pages back (RSS then falls back instead
      * of staying at the burst's peak). */
     if (freed >= TRIM_MIN_BYTES)
-        malloc_trim(0);
-#endif
+        util_trim_heap();
 }
 
 /* Notes that a pair ending at t (in coarse span j) began at prev_t. */
