@@ -3,8 +3,8 @@
  * validates it. Every problem found is reported as "FILE:LINE:COL: message",
  * and loading goes on after an error so `check` can print them all.
  * A loaded config is immutable; the daemon swaps it whole on reload.
- * Depends on util, selector, tzinfo (reads the zone files a config names),
- * libyaml.
+ * Depends on util, selector, shard, tzinfo (reads the zone files a config
+ * names), yamlread and libyaml.
  */
 #ifndef SLO_CONFIG_H
 #define SLO_CONFIG_H
@@ -207,6 +207,20 @@ struct config_errors {
 
 void config_errors_init(struct config_errors *errs);
 void config_errors_free(struct config_errors *errs);
+
+/* Appends msg (owned; NULL is ignored) to errs, which may be NULL to drop it. */
+void config_errors_add(struct config_errors *errs, char *msg);
+
+struct yr;
+
+/*
+ * The bounds on a config file's YAML (see yamlread.h), which the importer
+ * applies to its input too.
+ */
+extern const struct yr_limits config_yaml_limits;
+
+/* Moves a YAML reader's messages into errs in file order (see yamlread.h). */
+void config_errors_take(struct config_errors *errs, struct yr *y);
 
 /*
  * Reads (at most CONFIG_MAX_BYTES) and validates the file at path. On success

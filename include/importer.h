@@ -8,7 +8,7 @@
  * output always passes `slo-sidecar check` once the placeholder Prometheus
  * URL of its global skeleton is filled in.
  * Pure: bytes in, text and messages out; no I/O, no globals.
- * Depends on config, selector, util and libyaml.
+ * Depends on config, selector, util, yamlread and libyaml.
  */
 #ifndef SLO_IMPORTER_H
 #define SLO_IMPORTER_H

@@ -7,7 +7,8 @@
  * password; reading the certificates is httptls's job. Errors are
  * "FILE:LINE:COL: FIELD: message" like the config loader's, and never
  * contain a password hash.
- * Depends on util, config (for struct config_errors), libyaml, libcrypt.
+ * Depends on util, config (for struct config_errors), yamlread, libyaml,
+ * libcrypt.
  */
 #ifndef SLO_WEBCONFIG_H
 #define SLO_WEBCONFIG_H

@@ -13,8 +13,6 @@
  * section before it is written, so the output is always a valid config
  * once the placeholder URL is filled in; anything the checks here missed
  * is reported with the loader's words and the SLO skipped.
- *
- * Depends on config, selector, util and libyaml.
  */
 #include "importer.h"
 
@@ -29,47 +27,27 @@
 #include "config.h"
 #include "selector.h"
 #include "util.h"
+#include "yamlread.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PATHLEN 256     /* field paths in messages; cut if longer */
-#define MAX_MSGS 1000   /* messages kept with their text; more are counted */
-#define MAX_DOCS 10000  /* YAML documents in one input */
 #define MAX_ENTRIES 256 /* entries of one labels or annotations map (as in config) */
 #define MAX_KEYLEN 1000 /* YAML implicit keys must stay under 1024 characters */
 
-/* The config loader's limits on the tokens, checked before loading. */
-#define MAX_BYTES CONFIG_MAX_BYTES
-#define MAX_TOKENS 2000000
-#define MAX_DEPTH 64
-#define MAX_ANCHORS 1000
-#define MAX_ALIASES 10000
-#define MAX_DIRECTIVES 64
-
 /*
- * The walk reads no deeper than level 10 (OpenSLO's
+ * The input is bounded as a config file is (config_yaml_limits), over all
+ * its documents. The walk reads no deeper than level 10 (OpenSLO's
  * spec.indicator.spec.ratioMetric.good.metricSource.spec.query is the
- * deepest), so aliases are expanded to this depth when the input is
- * measured, and it must stay within MAX_NODES nodes and twice MAX_BYTES of
- * scalar text, about what a file without aliases can hold.
+ * deepest), so aliases are expanded to level 12 when the input is measured.
  */
 #define WALK_DEPTH 12
-#define MAX_NODES 1000000
+#define MAX_DOCS 10000
 
 /* The name config_parse() sees for the check of one converted SLO. */
 #define CHECK_NAME "converted"
 
 static const char window_tmpl[] = "{{.window}}";
-
-/* One message with its position, sorted into input order at the end. */
-struct pending {
-    size_t line; /* 1-based; 0 for file-level messages */
-    size_t col;
-    size_t seq;
-    enum importer_level level;
-    int keep; /* survives forget_since(): it may explain the skip */
-    char *text;
-};
 
 /* An OpenSLO document, indexed before the SLOs are converted. */
 struct odoc {
@@ -84,15 +62,8 @@ struct odoc {
 
 /* One conversion. */
 struct imp {
-    const char *file;
+    struct yr y; /* y.keep: the messages being recorded are kept by forget_since() */
     enum importer_format fmt;
-    yaml_document_t *doc; /* the document nodes are looked up in */
-    struct pending *msgs;
-    size_t nmsgs;
-    size_t amsgs;
-    size_t lost; /* messages past MAX_MSGS */
-    int oom;
-    int keep;        /* the messages being recorded are kept by forget_since() */
     int too_big;     /* the output passed IMPORTER_MAX_OUTPUT */
     struct buf body; /* the slos: entries */
     char **names;    /* the SLO names written, for duplicates */
@@ -152,42 +123,11 @@ struct ind {
 static void add_msg(struct imp *m, size_t line, size_t col, enum importer_level lv,
                     const char *text)
 {
-    char *t;
-
     if (lv == IMPORTER_DROPPED)
         m->ndropped++;
     else if (lv == IMPORTER_SKIPPED)
         m->nskipped++;
-    if (line != 0 && m->nmsgs >= MAX_MSGS) {
-        m->lost++;
-        return;
-    }
-    if (m->nmsgs == m->amsgs) {
-        size_t na = m->amsgs ? m->amsgs * 2 : 16;
-        struct pending *n = realloc(m->msgs, na * sizeof(*n));
-
-        if (n == NULL) {
-            m->oom = 1;
-            return;
-        }
-        m->msgs = n;
-        m->amsgs = na;
-    }
-    if (line > 0)
-        t = util_asprintf("%s:%zu:%zu: %s", m->file, line, col, text);
-    else
-        t = util_asprintf("%s: %s", m->file, text);
-    if (t == NULL) {
-        m->oom = 1;
-        return;
-    }
-    m->msgs[m->nmsgs].line = line;
-    m->msgs[m->nmsgs].col = col;
-    m->msgs[m->nmsgs].seq = m->nmsgs;
-    m->msgs[m->nmsgs].level = lv;
-    m->msgs[m->nmsgs].keep = m->keep;
-    m->msgs[m->nmsgs].text = t;
-    m->nmsgs++;
+    yr_add(&m->y, line, col, (int)lv, text);
 }
 
 static void report(struct imp *m, const yaml_node_t *n, enum importer_level lv, const char *slo,
@@ -227,19 +167,19 @@ static void forget_since(struct imp *m, size_t mark)
 {
     size_t k = mark;
 
-    for (size_t i = mark; i < m->nmsgs; i++) {
-        if (!m->msgs[i].keep &&
-            (m->msgs[i].level == IMPORTER_NOTE || m->msgs[i].level == IMPORTER_DROPPED)) {
-            if (m->msgs[i].level == IMPORTER_DROPPED)
+    for (size_t i = mark; i < m->y.nmsgs; i++) {
+        if (!m->y.msgs[i].keep &&
+            (m->y.msgs[i].level == IMPORTER_NOTE || m->y.msgs[i].level == IMPORTER_DROPPED)) {
+            if (m->y.msgs[i].level == IMPORTER_DROPPED)
                 m->ndropped--;
-            free(m->msgs[i].text);
+            free(m->y.msgs[i].text);
             continue;
         }
-        m->msgs[k] = m->msgs[i];
-        m->msgs[k].seq = k;
+        m->y.msgs[k] = m->y.msgs[i];
+        m->y.msgs[k].seq = k;
         k++;
     }
-    m->nmsgs = k;
+    m->y.nmsgs = k;
 }
 
 /*
@@ -332,100 +272,6 @@ static const char *shorten(const char *s, char *buf, size_t len)
 
 /* ---- reading the YAML ---- */
 
-static yaml_node_t *node(struct imp *m, int id)
-{
-    return yaml_document_get_node(m->doc, id);
-}
-
-static int is_null(const yaml_node_t *n)
-{
-    const char *v;
-
-    if (n == NULL)
-        return 1;
-    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return 0;
-    v = (const char *)n->data.scalar.value;
-    return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
-           strcmp(v, "NULL") == 0;
-}
-
-/* n's text when it is a non-null scalar without a NUL in it, else NULL. */
-static const char *scalar(const yaml_node_t *n)
-{
-    if (n == NULL || n->type != YAML_SCALAR_NODE || is_null(n))
-        return NULL;
-    if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
-        return NULL;
-    return (const char *)n->data.scalar.value;
-}
-
-static int is_map(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_MAPPING_NODE;
-}
-
-static int is_seq(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SEQUENCE_NODE;
-}
-
-/* The length of sequence n; 0 when n is no sequence. */
-static size_t seq_len(const yaml_node_t *n)
-{
-    if (!is_seq(n))
-        return 0;
-    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-}
-
-static yaml_node_t *seq_item(struct imp *m, const yaml_node_t *n, size_t i)
-{
-    return node(m, n->data.sequence.items.start[i]);
-}
-
-/* The value of key in mapping n (the first when repeated), or NULL. */
-static yaml_node_t *get(struct imp *m, const yaml_node_t *n, const char *key)
-{
-    if (!is_map(n))
-        return NULL;
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = scalar(node(m, p->key));
-
-        if (k != NULL && strcmp(k, key) == 0)
-            return node(m, p->value);
-    }
-    return NULL;
-}
-
-/* Like get(), but an explicit null counts as absent. */
-static yaml_node_t *get_opt(struct imp *m, const yaml_node_t *n, const char *key)
-{
-    yaml_node_t *v = get(m, n, key);
-
-    return is_null(v) ? NULL : v;
-}
-
-/* path.key into out; a path too long is cut, never overflowed. */
-static void join(char *out, size_t len, const char *path, const char *key)
-{
-    int n;
-
-    if (path == NULL || *path == '\0')
-        n = snprintf(out, len, "%s", key);
-    else
-        n = snprintf(out, len, "%s.%s", path, key);
-    if (n < 0 || (size_t)n >= len)
-        out[len - 1] = '\0';
-}
-
-static void join_index(char *out, size_t len, const char *path, size_t i)
-{
-    int n = snprintf(out, len, "%s[%zu]", path, i);
-
-    if (n < 0 || (size_t)n >= len)
-        out[len - 1] = '\0';
-}
-
 /*
  * Notes the keys of mapping n that are not in keys (the source tool's
  * schema: nothing here reads them), and reports repeated keys, of which
@@ -434,12 +280,12 @@ static void join_index(char *out, size_t len, const char *path, size_t i)
 static void check_keys(struct imp *m, const yaml_node_t *n, const char *path, const char *slo,
                        const char *const *keys, size_t nkeys)
 {
-    if (!is_map(n))
+    if (!yr_is_map(n))
         return;
-    m->keep = 1;
+    m->y.keep = 1;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node(m, p->key);
-        const char *name = scalar(k);
+        yaml_node_t *k = yr_node(&m->y, p->key);
+        const char *name = yr_scalar(k);
         char s[80];
         size_t i;
 
@@ -456,17 +302,17 @@ static void check_keys(struct imp *m, const yaml_node_t *n, const char *path, co
             continue;
         }
         for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-            const char *k2 = scalar(node(m, q->key));
+            const char *k2 = yr_scalar(yr_node(&m->y, q->key));
 
             if (k2 != NULL && strcmp(k2, name) == 0) {
                 report(m, k, IMPORTER_DROPPED, slo, path,
                        "field \"%s\" repeats the one at line %zu; this one is ignored", name,
-                       (size_t)node(m, q->key)->start_mark.line + 1);
+                       (size_t)yr_node(&m->y, q->key)->start_mark.line + 1);
                 break;
             }
         }
     }
-    m->keep = 0;
+    m->y.keep = 0;
 }
 
 /*
@@ -476,17 +322,17 @@ static void check_keys(struct imp *m, const yaml_node_t *n, const char *path, co
 static const char *get_str(struct imp *m, const yaml_node_t *n, const char *path, const char *key,
                            const char *slo, int required, enum importer_level lv)
 {
-    yaml_node_t *v = get_opt(m, n, key);
+    yaml_node_t *v = yr_get_opt(&m->y, n, key);
     char p[PATHLEN];
     const char *s;
 
-    join(p, sizeof(p), path, key);
+    yr_join(p, sizeof(p), path, key);
     if (v == NULL) {
         if (required)
             report(m, n, lv, slo, path, "missing required field \"%s\"", key);
         return NULL;
     }
-    s = scalar(v);
+    s = yr_scalar(v);
     if (s == NULL)
         report(m, v, lv, slo, p, "expected a string");
     else if (required && *s == '\0') {
@@ -503,24 +349,14 @@ static const char *get_str(struct imp *m, const yaml_node_t *n, const char *path
 static int get_bool(struct imp *m, const yaml_node_t *n, const char *path, const char *key,
                     const char *slo, enum importer_level lv, int *out)
 {
-    yaml_node_t *v = get_opt(m, n, key);
+    yaml_node_t *v = yr_get_opt(&m->y, n, key);
     char p[PATHLEN];
-    const char *s;
 
     if (v == NULL)
         return 1;
-    s = scalar(v);
-    if (s != NULL && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    join(p, sizeof(p), path, key);
+    if (yr_plain_bool(v, out) == 0)
+        return 0;
+    yr_join(p, sizeof(p), path, key);
     report(m, v, lv, slo, p, "expected true or false");
     return -1;
 }
@@ -532,7 +368,7 @@ static int get_bool(struct imp *m, const yaml_node_t *n, const char *path, const
 static const char *get_num(struct imp *m, const yaml_node_t *n, const char *path, const char *key,
                            const char *slo, int required, enum importer_level lv, double *out)
 {
-    yaml_node_t *v = get_opt(m, n, key);
+    yaml_node_t *v = yr_get_opt(&m->y, n, key);
     char p[PATHLEN];
     char s[80];
     const char *t;
@@ -542,10 +378,9 @@ static const char *get_num(struct imp *m, const yaml_node_t *n, const char *path
             report(m, n, lv, slo, path, "missing required field \"%s\"", key);
         return NULL;
     }
-    join(p, sizeof(p), path, key);
-    t = scalar(v);
-    if (t == NULL || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-        util_parse_double(t, out) != 0 || !(*out - *out == 0)) {
+    yr_join(p, sizeof(p), path, key);
+    t = yr_scalar(v);
+    if (yr_plain_number(v, out) != 0) {
         report(m, v, lv, slo, p, "expected a number, got %s%s%s",
                t && v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ? "the string \"" : "",
                t ? shorten(t, s, sizeof(s)) : "no scalar",
@@ -553,221 +388,6 @@ static const char *get_num(struct imp *m, const yaml_node_t *n, const char *path
         return NULL;
     }
     return t;
-}
-
-/* ---- bounding the input (as config.c does) ---- */
-
-/*
- * Scans the tokens of data and refuses more than MAX_TOKENS, nesting deeper
- * than MAX_DEPTH, or more than MAX_ANCHORS, MAX_ALIASES or MAX_DIRECTIVES,
- * at the first one too many. Returns 0 within the limits or when the scanner
- * fails (the load reports that), -1 past a limit or out of memory.
- */
-static int check_tokens(struct imp *m, const char *data, size_t len)
-{
-    yaml_parser_t parser;
-    yaml_token_t tok;
-    size_t tokens = 0, depth = 0, anchors = 0, aliases = 0, directives = 0;
-    int rc = 0;
-
-    if (!yaml_parser_initialize(&parser)) {
-        m->oom = 1;
-        return -1;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    for (;;) {
-        const char *what = NULL;
-        int end;
-
-        if (!yaml_parser_scan(&parser, &tok)) {
-            if (parser.error == YAML_MEMORY_ERROR) {
-                m->oom = 1;
-                rc = -1;
-            }
-            break;
-        }
-        if (++tokens > MAX_TOKENS)
-            what = "more than 2000000 tokens (keys, values and punctuation)";
-        switch (tok.type) {
-        case YAML_BLOCK_SEQUENCE_START_TOKEN:
-        case YAML_BLOCK_MAPPING_START_TOKEN:
-        case YAML_FLOW_SEQUENCE_START_TOKEN:
-        case YAML_FLOW_MAPPING_START_TOKEN:
-            if (++depth > MAX_DEPTH)
-                what = "collections nested more than 64 levels deep";
-            break;
-        case YAML_BLOCK_END_TOKEN:
-        case YAML_FLOW_SEQUENCE_END_TOKEN:
-        case YAML_FLOW_MAPPING_END_TOKEN:
-            if (depth > 0)
-                depth--;
-            break;
-        case YAML_ANCHOR_TOKEN:
-            if (++anchors > MAX_ANCHORS)
-                what = "more than 1000 anchors (&name)";
-            break;
-        case YAML_ALIAS_TOKEN:
-            if (++aliases > MAX_ALIASES)
-                what = "more than 10000 aliases (*name)";
-            break;
-        case YAML_VERSION_DIRECTIVE_TOKEN:
-        case YAML_TAG_DIRECTIVE_TOKEN:
-            if (++directives > MAX_DIRECTIVES)
-                what = "more than 64 directives (%TAG, %YAML)";
-            break;
-        default:
-            break;
-        }
-        if (what != NULL) {
-            char msg[128];
-
-            snprintf(msg, sizeof(msg), "yaml: %s", what);
-            add_msg(m, tok.start_mark.line + 1, tok.start_mark.column + 1, IMPORTER_ERROR, msg);
-            rc = -1;
-        }
-        end = tok.type == YAML_STREAM_END_TOKEN;
-        yaml_token_delete(&tok);
-        if (end || rc != 0)
-            break;
-    }
-    yaml_parser_delete(&parser);
-    return rc;
-}
-
-/*
- * Adds the nodes and scalar bytes of n down to WALK_DEPTH to the counts,
- * every alias counted as a copy of what it points to. -1 past the limits.
- */
-static int measure(struct imp *m, yaml_node_t *n, int level, size_t *nodes, size_t *bytes)
-{
-    if (++*nodes > MAX_NODES)
-        return -1;
-    if (n->type == YAML_SCALAR_NODE) {
-        *bytes += n->data.scalar.length;
-        return *bytes > 2 * (size_t)MAX_BYTES ? -1 : 0;
-    }
-    if (level >= WALK_DEPTH)
-        return 0;
-    if (n->type == YAML_SEQUENCE_NODE) {
-        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-             i++)
-            if (measure(m, node(m, *i), level + 1, nodes, bytes) != 0)
-                return -1;
-    } else if (n->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-            if (measure(m, node(m, p->key), level + 1, nodes, bytes) != 0 ||
-                measure(m, node(m, p->value), level + 1, nodes, bytes) != 0)
-                return -1;
-    }
-    return 0;
-}
-
-/* Records libyaml's error from a failed load of the len bytes at data. */
-static void yaml_error(struct imp *m, const yaml_parser_t *parser, const char *data, size_t len)
-{
-    char msg[512];
-
-    if (parser->error == YAML_MEMORY_ERROR) {
-        m->oom = 1;
-        return;
-    }
-    if (parser->error == YAML_READER_ERROR) {
-        /* The reader knows a byte offset only; count lines and characters. */
-        size_t line = 1, col = 1;
-
-        for (size_t i = 0; i < parser->problem_offset && i < len; i++) {
-            if (data[i] == '\n') {
-                line++;
-                col = 1;
-            } else if (((unsigned char)data[i] & 0xc0) != 0x80) {
-                col++;
-            }
-        }
-        snprintf(msg, sizeof(msg), "yaml: %s",
-                 parser->problem ? parser->problem : "cannot read the input");
-        add_msg(m, line, col, IMPORTER_ERROR, msg);
-        return;
-    }
-    if (parser->context != NULL)
-        snprintf(msg, sizeof(msg), "yaml: %s %s",
-                 parser->problem ? parser->problem : "syntax error", parser->context);
-    else
-        snprintf(msg, sizeof(msg), "yaml: %s", parser->problem ? parser->problem : "syntax error");
-    add_msg(m, parser->problem_mark.line + 1, parser->problem_mark.column + 1, IMPORTER_ERROR, msg);
-}
-
-/*
- * Loads every non-empty document of data into *docs (*ndocs of them; the
- * caller deletes each and frees the array, also on failure). Returns 0, or
- * -1 (reported).
- */
-static int load_docs(struct imp *m, const char *data, size_t len, yaml_document_t **docs,
-                     size_t *ndocs)
-{
-    yaml_parser_t parser;
-    size_t nodes = 0, bytes = 0;
-    int rc = -1;
-
-    *docs = NULL;
-    *ndocs = 0;
-    if (len > MAX_BYTES) {
-        add_msg(m, 0, 0, IMPORTER_ERROR, "the file is larger than the limit of 16777216 bytes");
-        return -1;
-    }
-    if (check_tokens(m, data, len) != 0)
-        return -1;
-    if (!yaml_parser_initialize(&parser)) {
-        m->oom = 1;
-        return -1;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    for (;;) {
-        yaml_document_t d;
-        yaml_node_t *root;
-        yaml_document_t *nd;
-
-        if (!yaml_parser_load(&parser, &d)) {
-            yaml_error(m, &parser, data, len);
-            goto out;
-        }
-        root = yaml_document_get_root_node(&d);
-        if (root == NULL) {
-            yaml_document_delete(&d);
-            break;
-        }
-        m->doc = &d;
-        if (is_null(root) || measure(m, root, 1, &nodes, &bytes) != 0) {
-            int bomb = !is_null(root);
-
-            yaml_document_delete(&d);
-            m->doc = NULL;
-            if (bomb) {
-                add_msg(m, 0, 0, IMPORTER_ERROR,
-                        "the input has more than 1000000 YAML nodes or 32 MiB of text once its "
-                        "aliases are expanded");
-                goto out;
-            }
-            continue;
-        }
-        m->doc = NULL;
-        if (*ndocs == MAX_DOCS) {
-            yaml_document_delete(&d);
-            add_msg(m, 0, 0, IMPORTER_ERROR, "more than 10000 YAML documents");
-            goto out;
-        }
-        nd = realloc(*docs, (*ndocs + 1) * sizeof(**docs));
-        if (nd == NULL) {
-            yaml_document_delete(&d);
-            m->oom = 1;
-            goto out;
-        }
-        *docs = nd;
-        (*docs)[(*ndocs)++] = d;
-    }
-    rc = 0;
-out:
-    yaml_parser_delete(&parser);
-    return rc;
 }
 
 /* ---- writing YAML ---- */
@@ -1131,7 +751,7 @@ static const char *differs(const struct config_slo *c, const struct out_slo *o)
 /*
  * Loads o, rendered in r, with a stand-in global section. Returns 0 when it
  * loads; else reports the loader's messages at at (the SLO in the input) and
- * returns -1, or sets m->oom and returns -1 when the load ran out of memory.
+ * returns -1, or sets m->y.oom and returns -1 when the load ran out of memory.
  */
 static int check_loads(struct imp *m, const struct buf *r, const yaml_node_t *at,
                        const struct out_slo *o)
@@ -1151,7 +771,7 @@ static int check_loads(struct imp *m, const struct buf *r, const yaml_node_t *at
             report(m, at, IMPORTER_SKIPPED, slo, NULL,
                    "the converted SLO is larger than a config file may be");
         else
-            m->oom = 1;
+            m->y.oom = 1;
         goto out;
     }
     if (config_parse(CHECK_NAME, t.data, t.len, &cfg, &errs) == 0) {
@@ -1182,7 +802,7 @@ static int check_loads(struct imp *m, const struct buf *r, const yaml_node_t *at
         }
     }
     if (!positioned)
-        m->oom = 1;
+        m->y.oom = 1;
 out:
     config_free(cfg);
     config_errors_free(&errs);
@@ -1211,7 +831,7 @@ static void emit(struct imp *m, const struct out_slo *o, const yaml_node_t *at)
         if (r.len + 4096 > IMPORTER_MAX_OUTPUT)
             m->too_big = 1;
         else
-            m->oom = 1;
+            m->y.oom = 1;
         goto out;
     }
     if (check_loads(m, &r, at, o) != 0)
@@ -1222,14 +842,14 @@ static void emit(struct imp *m, const struct out_slo *o, const yaml_node_t *at)
     }
     nn = realloc(m->names, (m->nnames + 1) * sizeof(*nn));
     if (nn == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         goto out;
     }
     m->names = nn;
     m->names[m->nnames] = util_strdup(o->name);
     if (m->names[m->nnames] == NULL || buf_append(&m->body, r.data, r.len) != 0) {
         free(m->names[m->nnames]);
-        m->oom = 1;
+        m->y.oom = 1;
         goto out;
     }
     m->nnames++;
@@ -1242,13 +862,13 @@ out:
 
 /* ---- shared conversion helpers ---- */
 
-/* Sets *dst to a copy of s (freeing the old value); sets m->oom on failure. */
+/* Sets *dst to a copy of s (freeing the old value); sets m->y.oom on failure. */
 static void set(struct imp *m, char **dst, const char *s)
 {
     char *d = util_strdup(s);
 
     if (d == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         return;
     }
     free(*dst);
@@ -1317,14 +937,14 @@ enum map_kind {
 static void read_map(struct imp *m, const yaml_node_t *n, const char *path, const char *key,
                      const char *slo, enum map_kind kind, int openslo, struct labels *out)
 {
-    yaml_node_t *v = get_opt(m, n, key);
+    yaml_node_t *v = yr_get_opt(&m->y, n, key);
     char p[PATHLEN];
     size_t cnt;
 
     if (v == NULL)
         return;
-    join(p, sizeof(p), path, key);
-    if (!is_map(v)) {
+    yr_join(p, sizeof(p), path, key);
+    if (!yr_is_map(v)) {
         report(m, v, IMPORTER_DROPPED, slo, p, "expected a mapping of names to strings");
         return;
     }
@@ -1335,10 +955,10 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
         return;
     }
     for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-        yaml_node_t *k = node(m, q->key);
-        yaml_node_t *val = node(m, q->value);
-        const char *name = scalar(k);
-        const char *value = scalar(val);
+        yaml_node_t *k = yr_node(&m->y, q->key);
+        yaml_node_t *val = yr_node(&m->y, q->value);
+        const char *name = yr_scalar(k);
+        const char *value = yr_scalar(val);
         char s[80];
         char *fixed = NULL;
 
@@ -1346,9 +966,9 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
             report(m, k, IMPORTER_DROPPED, slo, p, "a name that is not a string");
             continue;
         }
-        if (value == NULL && !is_null(val)) {
+        if (value == NULL && !yr_is_null(val)) {
             report(m, val, IMPORTER_DROPPED, slo, p, "\"%s\": %s", shorten(name, s, sizeof(s)),
-                   openslo && is_seq(val) ? "a label has one value, not a list"
+                   openslo && yr_is_seq(val) ? "a label has one value, not a list"
                                           : "expected a string value");
             continue;
         }
@@ -1363,7 +983,7 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
             if (openslo && !selector_name_ok(name, 0) && *name != '\0') {
                 fixed = util_strdup(name);
                 if (fixed == NULL) {
-                    m->oom = 1;
+                    m->y.oom = 1;
                     return;
                 }
                 for (char *c = fixed; *c; c++)
@@ -1397,7 +1017,7 @@ static void read_map(struct imp *m, const yaml_node_t *n, const char *path, cons
             }
         }
         if (labels_set(out, name, value) != 0)
-            m->oom = 1;
+            m->y.oom = 1;
         free(fixed);
     }
 }
@@ -1407,7 +1027,7 @@ static void merge(struct imp *m, struct labels *dst, const struct labels *src)
 {
     for (size_t i = 0; i < src->n; i++)
         if (labels_set(dst, src->v[i].name, src->v[i].value) != 0)
-            m->oom = 1;
+            m->y.oom = 1;
 }
 
 static const char *skip_ws(const char *p)
@@ -1443,7 +1063,7 @@ static int eat(const char **p, char c)
 
 /*
  * Parses the n bytes at s as a selector. Returns it printed the sidecar's way
- * (caller frees), or NULL when it is not one; sets m->oom when out of memory.
+ * (caller frees), or NULL when it is not one; sets m->y.oom when out of memory.
  */
 static char *selector_text(struct imp *m, const char *s, size_t n)
 {
@@ -1453,7 +1073,7 @@ static char *selector_text(struct imp *m, const char *s, size_t n)
     char *out = NULL;
 
     if (t == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         return NULL;
     }
     memcpy(t, s, n);
@@ -1461,10 +1081,10 @@ static char *selector_text(struct imp *m, const char *s, size_t n)
     if (selector_parse(t, &sel, &e) == 0) {
         out = selector_format(sel, NULL, NULL, SELECTOR_EQ, NULL);
         if (out == NULL)
-            m->oom = 1;
+            m->y.oom = 1;
     } else if (strcmp(e.msg, "out of memory") == 0) {
         /* Not "no selector": the output would silently differ. */
-        m->oom = 1;
+        m->y.oom = 1;
     }
     selector_free(sel);
     free(t);
@@ -1529,7 +1149,7 @@ static char *plain_selector(struct imp *m, const char *q)
     const char *e = trim_end(q);
     char *s = selector_text(m, p, (size_t)(e > p ? e - p : 0));
 
-    if (s != NULL || m->oom)
+    if (s != NULL || m->y.oom)
         return s;
     if (!eat_word(&p, "sum") || !eat(&p, '(') || e <= p || e[-1] != ')')
         return NULL;
@@ -1550,7 +1170,7 @@ static int window_template(const char *q, char **out, int *has)
 
     *out = NULL;
     *has = 0;
-    buf_init(&b, (size_t)MAX_BYTES * 2);
+    buf_init(&b, (size_t)CONFIG_MAX_BYTES * 2);
     while ((o = strstr(p, "{{")) != NULL) {
         const char *t = o + 2;
 
@@ -1602,7 +1222,7 @@ static void ratio_queries(struct imp *m, const char *q, char **num, char **total
     *num = util_asprintf("(%s%.*s%s) >= 0", nl, n, b, nl);
     *total = util_asprintf("((%s%.*s%s) >= 0) * 0 + 1", nl, n, b, nl);
     if (*num == NULL || *total == NULL)
-        m->oom = 1;
+        m->y.oom = 1;
 }
 
 static void ind_free(struct ind *d)
@@ -1641,12 +1261,12 @@ static void sloth_events(struct imp *m, const yaml_node_t *ev, const char *path,
     re = window_template(err_q, &en, &he);
     rt = window_template(tot_q, &tn, &ht);
     if (re < 0 || rt < 0) {
-        m->oom = 1;
+        m->y.oom = 1;
         goto out;
     }
     if (re > 0 || rt > 0 || !he || !ht) {
-        join(p, sizeof(p), path, re > 0 || !he ? "error_query" : "total_query");
-        report(m, get(m, ev, re > 0 || !he ? "error_query" : "total_query"), IMPORTER_SKIPPED, slo,
+        yr_join(p, sizeof(p), path, re > 0 || !he ? "error_query" : "total_query");
+        report(m, yr_get(&m->y, ev, re > 0 || !he ? "error_query" : "total_query"), IMPORTER_SKIPPED, slo,
                p, "%s",
                re > 0 || rt > 0 ? "a Go template action other than {{.window}}"
                                 : "does not use {{.window}} (Sloth requires it)");
@@ -1664,7 +1284,7 @@ static void sloth_events(struct imp *m, const yaml_node_t *ev, const char *path,
         d->total = tn;
         en = tn = NULL;
     }
-    d->ok = !m->oom;
+    d->ok = !m->y.oom;
 out:
     free(en);
     free(tn);
@@ -1674,30 +1294,30 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
                       struct ind *d)
 {
     static const char *const keys[] = {"events", "raw", "plugin"};
-    yaml_node_t *sli = get_opt(m, slo_node, "sli");
+    yaml_node_t *sli = yr_get_opt(&m->y, slo_node, "sli");
     yaml_node_t *ev, *raw, *plugin;
     char p[PATHLEN];
     char q[PATHLEN];
     char s[80];
 
-    join(p, sizeof(p), path, "sli");
-    if (sli == NULL || !is_map(sli)) {
+    yr_join(p, sizeof(p), path, "sli");
+    if (sli == NULL || !yr_is_map(sli)) {
         report(m, sli ? sli : slo_node, IMPORTER_SKIPPED, slo, sli ? p : path,
                sli ? "expected a mapping with events, raw or plugin" : "missing field \"sli\"");
         return;
     }
     check_keys(m, sli, p, slo, keys, NELEMS(keys));
-    ev = get_opt(m, sli, "events");
-    raw = get_opt(m, sli, "raw");
-    plugin = get_opt(m, sli, "plugin");
+    ev = yr_get_opt(&m->y, sli, "events");
+    raw = yr_get_opt(&m->y, sli, "raw");
+    plugin = yr_get_opt(&m->y, sli, "plugin");
     if ((ev != NULL) + (raw != NULL) + (plugin != NULL) != 1) {
         report(m, sli, IMPORTER_SKIPPED, slo, p, "needs exactly one of events, raw and plugin");
         return;
     }
     if (plugin != NULL) {
-        const char *id = scalar(get(m, plugin, "id"));
+        const char *id = yr_scalar(yr_get(&m->y, plugin, "id"));
 
-        join(q, sizeof(q), p, "plugin");
+        yr_join(q, sizeof(q), p, "plugin");
         report(m, plugin, IMPORTER_SKIPPED, slo, q,
                "SLI plugin \"%s\" is Go code that only Sloth runs; write the query it generates "
                "(`sloth generate` prints it) as sli.raw.error_ratio_query and import again",
@@ -1705,15 +1325,15 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
         return;
     }
     if (ev != NULL) {
-        join(q, sizeof(q), p, "events");
-        if (!is_map(ev))
+        yr_join(q, sizeof(q), p, "events");
+        if (!yr_is_map(ev))
             report(m, ev, IMPORTER_SKIPPED, slo, q, "expected a mapping");
         else
             sloth_events(m, ev, q, slo, d);
         return;
     }
-    join(q, sizeof(q), p, "raw");
-    if (!is_map(raw)) {
+    yr_join(q, sizeof(q), p, "raw");
+    if (!yr_is_map(raw)) {
         report(m, raw, IMPORTER_SKIPPED, slo, q, "expected a mapping");
         return;
     }
@@ -1728,12 +1348,12 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
             return;
         r = window_template(rq, &rn, &has);
         if (r < 0) {
-            m->oom = 1;
+            m->y.oom = 1;
             return;
         }
         if (r > 0 || !has) {
-            join(p, sizeof(p), q, "error_ratio_query");
-            report(m, get(m, raw, "error_ratio_query"), IMPORTER_SKIPPED, slo, p, "%s",
+            yr_join(p, sizeof(p), q, "error_ratio_query");
+            report(m, yr_get(&m->y, raw, "error_ratio_query"), IMPORTER_SKIPPED, slo, p, "%s",
                    r > 0 ? "a Go template action other than {{.window}}"
                          : "does not use {{.window}} (Sloth requires it)");
             free(rn);
@@ -1743,7 +1363,7 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
         free(rn);
         d->kind = CONFIG_SLI_PROMQL;
         d->note = ratio_note;
-        d->ok = !m->oom;
+        d->ok = !m->y.oom;
     }
 }
 
@@ -1752,13 +1372,13 @@ static void sloth_alert(struct imp *m, const yaml_node_t *al, const char *path, 
                         const char *slo, int *off, struct labels *lab, struct labels *ann)
 {
     static const char *const keys[] = {"disable", "labels", "annotations"};
-    yaml_node_t *a = get_opt(m, al, key);
+    yaml_node_t *a = yr_get_opt(&m->y, al, key);
     char p[PATHLEN];
 
     if (a == NULL)
         return;
-    join(p, sizeof(p), path, key);
-    if (!is_map(a)) {
+    yr_join(p, sizeof(p), path, key);
+    if (!yr_is_map(a)) {
         report(m, a, IMPORTER_DROPPED, slo, p, "expected a mapping");
         return;
     }
@@ -1778,7 +1398,7 @@ static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const cha
 {
     static const char *const keys[] = {"name", "labels", "annotations", "page_alert",
                                        "ticket_alert"};
-    yaml_node_t *al = get_opt(m, slo_node, "alerting");
+    yaml_node_t *al = yr_get_opt(&m->y, slo_node, "alerting");
     struct labels bl, ba, pl, pa, tl, ta;
     const char *name;
     char p[PATHLEN];
@@ -1786,16 +1406,16 @@ static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const cha
 
     if (al == NULL)
         return;
-    join(p, sizeof(p), path, "alerting");
-    if (!is_map(al)) {
+    yr_join(p, sizeof(p), path, "alerting");
+    if (!yr_is_map(al)) {
         report(m, al, IMPORTER_DROPPED, slo, p, "expected a mapping");
         return;
     }
     check_keys(m, al, p, slo, keys, NELEMS(keys));
     name = get_str(m, al, p, "name", slo, 0, IMPORTER_NOTE);
     if (name != NULL) {
-        join(q, sizeof(q), p, "name");
-        report(m, get(m, al, "name"), IMPORTER_NOTE, slo, q,
+        yr_join(q, sizeof(q), p, "name");
+        report(m, yr_get(&m->y, al, "name"), IMPORTER_NOTE, slo, q,
                "the sidecar's alerts are named SLOErrorBudgetBurnPage and "
                "SLOErrorBudgetBurnTicket (slo=\"%s\"), not %s",
                o->name, name);
@@ -1855,11 +1475,11 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
     const char *slo;
     double x = 0;
     size_t before = m->nskipped;
-    size_t mark = m->nmsgs;
+    size_t mark = m->y.nmsgs;
 
     out_init(&o);
     memset(&d, 0, sizeof(d));
-    if (!is_map(n)) {
+    if (!yr_is_map(n)) {
         report(m, n, IMPORTER_SKIPPED, NULL, path, "expected a mapping (an SLO)");
         return;
     }
@@ -1873,18 +1493,18 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
         char p[PATHLEN];
         char s[80];
 
-        join(p, sizeof(p), path, "name");
-        report(m, get(m, n, "name"), IMPORTER_SKIPPED, NULL, p,
+        yr_join(p, sizeof(p), path, "name");
+        report(m, yr_get(&m->y, n, "name"), IMPORTER_SKIPPED, NULL, p,
                "invalid name \"%s\" (Sloth and the sidecar want [a-zA-Z0-9_.-]+)",
                shorten(name, s, sizeof(s)));
         return;
     }
     set(m, &o.name, slo);
     set(m, &o.service, service);
-    o.comment = util_asprintf("Sloth service %s, SLO %s (%s:%zu)", service, name, m->file,
+    o.comment = util_asprintf("Sloth service %s, SLO %s (%s:%zu)", service, name, m->y.file,
                               (size_t)n->start_mark.line + 1);
     if (o.comment == NULL)
-        m->oom = 1;
+        m->y.oom = 1;
     desc = get_str(m, n, path, "description", slo, 0, IMPORTER_DROPPED);
     if (desc != NULL)
         set(m, &o.description, desc);
@@ -1893,8 +1513,8 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
         if (!(x > 0 && x < 100)) {
             char p[PATHLEN];
 
-            join(p, sizeof(p), path, "objective");
-            report(m, get(m, n, "objective"), IMPORTER_SKIPPED, slo, p,
+            yr_join(p, sizeof(p), path, "objective");
+            report(m, yr_get(&m->y, n, "objective"), IMPORTER_SKIPPED, slo, p,
                    "%s: the sidecar's objective is above 0 and below 100", obj);
         } else {
             set(m, &o.objective, obj);
@@ -1904,22 +1524,22 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
     o.period_note = "Sloth's default period; use the one you run `sloth generate` with";
     merge(m, &o.labels, svc_labels);
     read_map(m, n, path, "labels", slo, MAP_SERIES, 0, &o.labels);
-    if (get_opt(m, n, "plugins") != NULL) {
+    if (yr_get_opt(&m->y, n, "plugins") != NULL) {
         char p[PATHLEN];
 
-        join(p, sizeof(p), path, "plugins");
-        report(m, get(m, n, "plugins"), IMPORTER_DROPPED, slo, p,
+        yr_join(p, sizeof(p), path, "plugins");
+        report(m, yr_get(&m->y, n, "plugins"), IMPORTER_DROPPED, slo, p,
                "Sloth SLO plugins change the rules Sloth generates; the sidecar has none");
     }
     sloth_sli(m, n, path, slo, &d);
     sloth_alerting(m, n, path, slo, &o);
-    if (d.ok && o.objective != NULL && m->nskipped == before && !m->oom) {
+    if (d.ok && o.objective != NULL && m->nskipped == before && !m->y.oom) {
         o.kind = d.kind;
         o.num = d.num;
         o.total = d.total;
         d.num = d.total = NULL;
         if (d.note != NULL)
-            report(m, get(m, n, "sli"), IMPORTER_NOTE, slo, NULL, "%s", d.note + 6);
+            report(m, yr_get(&m->y, n, "sli"), IMPORTER_NOTE, slo, NULL, "%s", d.note + 6);
         if (o.kind == CONFIG_SLI_PROMQL && d.note == NULL)
             o.sli_note = "Sloth's queries as written: promql mode only";
         else if (d.note != NULL)
@@ -1935,7 +1555,7 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
 static void sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndocs)
 {
     static const char *const keys[] = {"version", "service", "labels", "slo_plugins", "slos"};
-    const char *version = scalar(get(m, root, "version"));
+    const char *version = yr_scalar(yr_get(&m->y, root, "version"));
     const char *service;
     yaml_node_t *slos;
     struct labels svc;
@@ -1945,16 +1565,16 @@ static void sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t 
     snprintf(dpath, sizeof(dpath), "document %zu", di + 1);
     if (ndocs == 1)
         dpath[0] = '\0';
-    slos = get_opt(m, root, "slos");
-    if (is_seq(slos))
-        m->nin += seq_len(slos);
-    if (!is_map(root)) {
+    slos = yr_get_opt(&m->y, root, "slos");
+    if (yr_is_seq(slos))
+        m->nin += yr_seq_len(slos);
+    if (!yr_is_map(root)) {
         report(m, root, IMPORTER_SKIPPED, NULL, dpath,
                "expected a mapping with version, service and slos; document skipped");
         return;
     }
     if (version == NULL || strcmp(version, "prometheus/v1") != 0) {
-        const char *api = scalar(get(m, root, "apiVersion"));
+        const char *api = yr_scalar(yr_get(&m->y, root, "apiVersion"));
 
         if (api != NULL && strncmp(api, "openslo/", 8) == 0)
             report(m, root, IMPORTER_SKIPPED, NULL, dpath,
@@ -1966,7 +1586,7 @@ static void sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t 
                    "supported: save its spec as a file with version: prometheus/v1",
                    shorten(api, s, sizeof(s)));
         else
-            report(m, version ? get(m, root, "version") : root, IMPORTER_SKIPPED, NULL, dpath,
+            report(m, version ? yr_get(&m->y, root, "version") : root, IMPORTER_SKIPPED, NULL, dpath,
                    "version is %s%s%s, not prometheus/v1; document skipped", version ? "\"" : "",
                    version ? shorten(version, s, sizeof(s)) : "missing", version ? "\"" : "");
         return;
@@ -1976,26 +1596,26 @@ static void sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t 
     if (service == NULL)
         return;
     if (!slo_name_ok(service)) {
-        report(m, get(m, root, "service"), IMPORTER_SKIPPED, NULL, "service",
+        report(m, yr_get(&m->y, root, "service"), IMPORTER_SKIPPED, NULL, "service",
                "invalid service \"%s\" (Sloth wants [a-zA-Z0-9_.-]+); document skipped",
                shorten(service, s, sizeof(s)));
         return;
     }
-    if (!is_seq(slos) || seq_len(slos) == 0) {
+    if (!yr_is_seq(slos) || yr_seq_len(slos) == 0) {
         report(m, slos ? slos : root, IMPORTER_SKIPPED, NULL, "slos",
                "expected a list of SLOs; document skipped");
         return;
     }
     labels_init(&svc);
     read_map(m, root, "", "labels", NULL, MAP_SERIES, 0, &svc);
-    if (get_opt(m, root, "slo_plugins") != NULL)
-        report(m, get(m, root, "slo_plugins"), IMPORTER_DROPPED, NULL, "slo_plugins",
+    if (yr_get_opt(&m->y, root, "slo_plugins") != NULL)
+        report(m, yr_get(&m->y, root, "slo_plugins"), IMPORTER_DROPPED, NULL, "slo_plugins",
                "Sloth SLO plugins change the rules Sloth generates; the sidecar has none");
-    for (size_t i = 0; i < seq_len(slos) && !m->oom && !m->too_big; i++) {
+    for (size_t i = 0; i < yr_seq_len(slos) && !m->y.oom && !m->too_big; i++) {
         char p[PATHLEN];
 
-        join_index(p, sizeof(p), "slos", i);
-        sloth_slo(m, seq_item(m, slos, i), p, service, &svc);
+        yr_join_index(p, sizeof(p), "slos", i);
+        sloth_slo(m, yr_seq_item(&m->y, slos, i), p, service, &svc);
     }
     labels_free(&svc);
 }
@@ -2024,13 +1644,13 @@ static const char *metric_query(struct imp *m, const yaml_node_t *n, const char 
                                 const char *slo)
 {
     static const char *const keys[] = {"metricSourceRef", "type", "spec"};
-    yaml_node_t *ms = get_opt(m, n, "metricSource");
+    yaml_node_t *ms = yr_get_opt(&m->y, n, "metricSource");
     const char *type, *ref, *q;
     char p[PATHLEN];
     char s[80];
 
-    join(p, sizeof(p), path, "metricSource");
-    if (!is_map(n) || !is_map(ms)) {
+    yr_join(p, sizeof(p), path, "metricSource");
+    if (!yr_is_map(n) || !yr_is_map(ms)) {
         report(m, ms ? ms : n, IMPORTER_SKIPPED, slo, ms ? p : path,
                ms ? "expected a mapping" : "missing field \"metricSource\"");
         return NULL;
@@ -2042,20 +1662,20 @@ static const char *metric_query(struct imp *m, const yaml_node_t *n, const char 
         struct odoc *ds = find_doc(m, "DataSource", ref);
 
         if (ds == NULL) {
-            report(m, get(m, ms, "metricSourceRef"), IMPORTER_SKIPPED, slo, p,
+            report(m, yr_get(&m->y, ms, "metricSourceRef"), IMPORTER_SKIPPED, slo, p,
                    "no type, and no DataSource \"%s\" in the file to take it from",
                    shorten(ref, s, sizeof(s)));
             return NULL;
         }
         {
-            yaml_document_t *saved = m->doc;
+            yaml_document_t *saved = m->y.doc;
 
-            m->doc = ds->doc;
-            type = scalar(get(m, ds->spec, "type"));
-            m->doc = saved;
+            m->y.doc = ds->doc;
+            type = yr_scalar(yr_get(&m->y, ds->spec, "type"));
+            m->y.doc = saved;
         }
         if (type == NULL) {
-            report(m, get(m, ms, "metricSourceRef"), IMPORTER_SKIPPED, slo, p,
+            report(m, yr_get(&m->y, ms, "metricSourceRef"), IMPORTER_SKIPPED, slo, p,
                    "DataSource \"%s\" has no spec.type", shorten(ref, s, sizeof(s)));
             return NULL;
         }
@@ -2065,17 +1685,17 @@ static const char *metric_query(struct imp *m, const yaml_node_t *n, const char 
         return NULL;
     }
     if (strcasecmp(type, "Prometheus") != 0) {
-        report(m, get(m, ms, "type") ? get(m, ms, "type") : ms, IMPORTER_SKIPPED, slo, p,
+        report(m, yr_get(&m->y, ms, "type") ? yr_get(&m->y, ms, "type") : ms, IMPORTER_SKIPPED, slo, p,
                "a %s metric source; only Prometheus queries can be converted",
                shorten(type, s, sizeof(s)));
         return NULL;
     }
-    if (!is_map(get_opt(m, ms, "spec"))) {
+    if (!yr_is_map(yr_get_opt(&m->y, ms, "spec"))) {
         report(m, ms, IMPORTER_SKIPPED, slo, p, "missing spec with the query");
         return NULL;
     }
-    join(p, sizeof(p), p, "spec");
-    q = get_str(m, get(m, ms, "spec"), p, "query", slo, 1, IMPORTER_SKIPPED);
+    yr_join(p, sizeof(p), p, "spec");
+    q = get_str(m, yr_get(&m->y, ms, "spec"), p, "query", slo, 1, IMPORTER_SKIPPED);
     return q;
 }
 
@@ -2115,9 +1735,9 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
                           struct ind *d)
 {
     static const char *const keys[] = {"counter", "good", "bad", "total", "rawType", "raw"};
-    yaml_node_t *good = get_opt(m, rm, "good");
-    yaml_node_t *bad = get_opt(m, rm, "bad");
-    yaml_node_t *raw = get_opt(m, rm, "raw");
+    yaml_node_t *good = yr_get_opt(&m->y, rm, "good");
+    yaml_node_t *bad = yr_get_opt(&m->y, rm, "bad");
+    yaml_node_t *raw = yr_get_opt(&m->y, rm, "raw");
     const char *qn, *qt;
     char *nn = NULL, *tn = NULL;
     int hn = 0, ht = 0, rn, rt, counter = -1;
@@ -2129,19 +1749,19 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
         const char *rtype = get_str(m, rm, path, "rawType", slo, 1, IMPORTER_SKIPPED);
         const char *rq;
 
-        join(p, sizeof(p), path, "raw");
+        yr_join(p, sizeof(p), path, "raw");
         rq = metric_query(m, raw, p, slo);
         if (rtype == NULL || rq == NULL)
             return;
         if (strcmp(rtype, "success") != 0 && strcmp(rtype, "failure") != 0) {
-            join(q, sizeof(q), path, "rawType");
-            report(m, get(m, rm, "rawType"), IMPORTER_SKIPPED, slo, q,
+            yr_join(q, sizeof(q), path, "rawType");
+            report(m, yr_get(&m->y, rm, "rawType"), IMPORTER_SKIPPED, slo, q,
                    "must be success or failure");
             return;
         }
         rn = window_template(rq, &nn, &hn);
         if (rn < 0) {
-            m->oom = 1;
+            m->y.oom = 1;
             return;
         }
         if (rn > 0 || !hn) {
@@ -2156,28 +1776,28 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
         d->kind = CONFIG_SLI_PROMQL;
         d->good_based = strcmp(rtype, "success") == 0;
         d->note = ratio_note;
-        d->ok = !m->oom;
+        d->ok = !m->y.oom;
         return;
     }
     if ((good != NULL) == (bad != NULL)) {
         report(m, rm, IMPORTER_SKIPPED, slo, path, "needs exactly one of good and bad, or raw");
         return;
     }
-    join(p, sizeof(p), path, good ? "good" : "bad");
+    yr_join(p, sizeof(p), path, good ? "good" : "bad");
     qn = metric_query(m, good ? good : bad, p, slo);
-    join(q, sizeof(q), path, "total");
-    if (get_opt(m, rm, "total") == NULL) {
+    yr_join(q, sizeof(q), path, "total");
+    if (yr_get_opt(&m->y, rm, "total") == NULL) {
         report(m, rm, IMPORTER_SKIPPED, slo, path, "missing field \"total\"");
         return;
     }
-    qt = metric_query(m, get(m, rm, "total"), q, slo);
+    qt = metric_query(m, yr_get(&m->y, rm, "total"), q, slo);
     if (qn == NULL || qt == NULL)
         return;
     d->good_based = good != NULL;
     rn = window_template(qn, &nn, &hn);
     rt = window_template(qt, &tn, &ht);
     if (rn < 0 || rt < 0) {
-        m->oom = 1;
+        m->y.oom = 1;
         goto out;
     }
     if (rn == 0 && rt == 0 && hn && ht) {
@@ -2196,7 +1816,7 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
     d->num = plain_selector(m, qn);
     d->total = plain_selector(m, qt);
     if (d->num == NULL || d->total == NULL) {
-        report(m, d->num == NULL ? good ? good : bad : get(m, rm, "total"), IMPORTER_SKIPPED, slo,
+        report(m, d->num == NULL ? good ? good : bad : yr_get(&m->y, rm, "total"), IMPORTER_SKIPPED, slo,
                d->num == NULL ? p : q,
                "not a selector: an OpenSLO query has no window, so only counters given as "
                "selectors (or sum(selector)) can be counted per window; or write the query "
@@ -2205,8 +1825,8 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
     }
     get_bool(m, rm, path, "counter", slo, IMPORTER_SKIPPED, &counter);
     if (counter == 0) {
-        join(q, sizeof(q), path, "counter");
-        report(m, get(m, rm, "counter"), IMPORTER_SKIPPED, slo, q,
+        yr_join(q, sizeof(q), path, "counter");
+        report(m, yr_get(&m->y, rm, "counter"), IMPORTER_SKIPPED, slo, q,
                "counter: false (a value that goes up and down) has no windowed count; the "
                "events kind needs counters");
         goto out;
@@ -2222,7 +1842,7 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
                "counter is not set; the selectors are read as counters, as their names say");
     }
     d->kind = CONFIG_SLI_EVENTS;
-    d->ok = !m->oom;
+    d->ok = !m->y.oom;
 out:
     free(nn);
     free(tn);
@@ -2243,7 +1863,7 @@ static void openslo_threshold(struct imp *m, const yaml_node_t *tm, const char *
         free(d->gauge);
         d->gauge = NULL;
     }
-    if (d->gauge == NULL && !m->oom) {
+    if (d->gauge == NULL && !m->y.oom) {
         p = skip_ws(q);
         if (eat_word(&p, "time") && eat(&p, '(') && eat(&p, ')') && eat(&p, '-')) {
             d->gauge = selector_text(m, p, (size_t)(trim_end(p) - p));
@@ -2258,7 +1878,7 @@ static void openslo_threshold(struct imp *m, const yaml_node_t *tm, const char *
         return;
     }
     d->kind = CONFIG_SLI_TIMESLICE;
-    d->ok = !m->oom;
+    d->ok = !m->y.oom;
 }
 
 /*
@@ -2270,11 +1890,11 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
                               struct ind *d)
 {
     static const char *const keys[] = {"description", "thresholdMetric", "ratioMetric"};
-    yaml_node_t *rm = get_opt(m, spec, "ratioMetric");
-    yaml_node_t *tm = get_opt(m, spec, "thresholdMetric");
+    yaml_node_t *rm = yr_get_opt(&m->y, spec, "ratioMetric");
+    yaml_node_t *tm = yr_get_opt(&m->y, spec, "thresholdMetric");
     char p[PATHLEN];
 
-    if (!is_map(spec)) {
+    if (!yr_is_map(spec)) {
         report(m, spec, IMPORTER_SKIPPED, slo, path, "expected a mapping");
         return;
     }
@@ -2287,7 +1907,7 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
     if (bm == NULL)
         return;
     if (rm != NULL) {
-        join(p, sizeof(p), path, "ratioMetric");
+        yr_join(p, sizeof(p), path, "ratioMetric");
         if (strcmp(bm, "Occurrences") != 0) {
             report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
                    "%s over a ratioMetric: a slice is good when its own ratio meets "
@@ -2296,13 +1916,13 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
                    bm);
             return;
         }
-        if (!is_map(rm))
+        if (!yr_is_map(rm))
             report(m, rm, IMPORTER_SKIPPED, slo, p, "expected a mapping");
         else
             openslo_ratio(m, rm, p, slo, d);
         return;
     }
-    join(p, sizeof(p), path, "thresholdMetric");
+    yr_join(p, sizeof(p), path, "thresholdMetric");
     if (strcmp(bm, "Timeslices") != 0) {
         report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
                "%s over a thresholdMetric has no equivalent (a histogram's latency SLO is "
@@ -2356,7 +1976,7 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
 {
     static const char *const keys[] = {"duration", "isRolling", "calendar"};
     static const char *const ckeys[] = {"startTime", "timeZone"};
-    yaml_node_t *tw = get_opt(m, spec, "timeWindow");
+    yaml_node_t *tw = yr_get_opt(&m->y, spec, "timeWindow");
     yaml_node_t *w, *cal;
     const char *dur, *unit;
     const char *p = "spec.timeWindow[0]";
@@ -2368,32 +1988,32 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
     long cnt = 0;
     size_t n;
 
-    if (!is_seq(tw) || seq_len(tw) != 1) {
+    if (!yr_is_seq(tw) || yr_seq_len(tw) != 1) {
         report(m, tw ? tw : spec, IMPORTER_SKIPPED, slo, tw ? "spec.timeWindow" : "spec",
                tw ? "expected a list with exactly one time window"
                   : "no timeWindow: the sidecar needs a period");
         return -1;
     }
-    w = seq_item(m, tw, 0);
-    if (!is_map(w)) {
+    w = yr_seq_item(&m->y, tw, 0);
+    if (!yr_is_map(w)) {
         report(m, w, IMPORTER_SKIPPED, slo, p, "expected a mapping");
         return -1;
     }
     check_keys(m, w, p, slo, keys, NELEMS(keys));
     dur = get_str(m, w, p, "duration", slo, 1, IMPORTER_SKIPPED);
-    cal = get_opt(m, w, "calendar");
+    cal = yr_get_opt(&m->y, w, "calendar");
     if (get_bool(m, w, p, "isRolling", slo, IMPORTER_SKIPPED, &rolling) < 0 || dur == NULL)
         return -1;
     if (rolling < 0)
         rolling = cal == NULL;
-    join(q, sizeof(q), p, "duration");
+    yr_join(q, sizeof(q), p, "duration");
     /* A number (at most 9 digits) and one unit letter. */
     n = strspn(dur, "0123456789");
     if (n >= 1 && n <= 9)
         cnt = util_digits(dur, (int)n);
     if (n == 0 || n > 9 || cnt <= 0 || dur[n] == '\0' || dur[n + 1] != '\0' ||
         strchr("mhdwMQY", dur[n]) == NULL) {
-        report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q,
+        report(m, yr_get(&m->y, w, "duration"), IMPORTER_SKIPPED, slo, q,
                "\"%s\" is not an OpenSLO duration (a number and one of m h d w M Q Y)",
                shorten(dur, s, sizeof(s)));
         return -1;
@@ -2405,7 +2025,7 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
             return -1;
         }
         if (strchr("MQY", *unit) != NULL) {
-            report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q,
+            report(m, yr_get(&m->y, w, "duration"), IMPORTER_SKIPPED, slo, q,
                    "a rolling %s has no fixed length; the sidecar's rolling periods are "
                    "durations (e.g. 30d, 90d, 365d)",
                    *unit == 'M'   ? "month"
@@ -2414,13 +2034,13 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
             return -1;
         }
         if (util_duration_parse(dur, &ms, 0, &e) != 0 || ms < 3600 * 1000LL) {
-            report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q,
+            report(m, yr_get(&m->y, w, "duration"), IMPORTER_SKIPPED, slo, q,
                    "%s: the sidecar's periods are at least 1h", dur);
             return -1;
         }
         /* In the sidecar's words: 1w is 7d, 720h is 30d. */
         if (util_duration_format(ms, s, sizeof(s)) != 0) {
-            report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q, "%s is too long", dur);
+            report(m, yr_get(&m->y, w, "duration"), IMPORTER_SKIPPED, slo, q, "%s is too long", dur);
             return -1;
         }
         set(m, &o->period, s);
@@ -2433,20 +2053,20 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
     else if ((cnt == 1 && *unit == 'Q') || (cnt == 3 && *unit == 'M'))
         set(m, &o->period, "calendar_quarter");
     else {
-        report(m, get(m, w, "duration"), IMPORTER_SKIPPED, slo, q,
+        report(m, yr_get(&m->y, w, "duration"), IMPORTER_SKIPPED, slo, q,
                "a calendar window of %s; the sidecar's calendar periods are a week (1w), a "
                "month (1M) and a quarter (1Q)",
                dur);
         return -1;
     }
     if (o->period == NULL)
-        return -1; /* out of memory (m->oom is set) */
+        return -1; /* out of memory (m->y.oom is set) */
     if (cal != NULL) {
         const char *tz, *start;
         char cp[PATHLEN];
 
-        join(cp, sizeof(cp), p, "calendar");
-        if (!is_map(cal)) {
+        yr_join(cp, sizeof(cp), p, "calendar");
+        if (!yr_is_map(cal)) {
             report(m, cal, IMPORTER_SKIPPED, slo, cp, "expected a mapping");
             return -1;
         }
@@ -2458,7 +2078,7 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
         if (tz != NULL && !utc_zone(tz)) {
             set(m, &o->timezone, tz);
             if (o->timezone == NULL)
-                return -1; /* out of memory (m->oom is set) */
+                return -1; /* out of memory (m->y.oom is set) */
         }
         if (tz == NULL)
             report(m, cal, IMPORTER_NOTE, slo, cp, "no timeZone; UTC assumed");
@@ -2467,9 +2087,9 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
             int mo, d, hh, mm, ss;
             int aligned;
 
-            join(q, sizeof(q), cp, "startTime");
+            yr_join(q, sizeof(q), cp, "startTime");
             if (parse_start(start, &y, &mo, &d, &hh, &mm, &ss) != 0) {
-                report(m, get(m, cal, "startTime"), IMPORTER_SKIPPED, slo, q,
+                report(m, yr_get(&m->y, cal, "startTime"), IMPORTER_SKIPPED, slo, q,
                        "\"%s\" is not a date and time like 2024-01-01 00:00:00",
                        shorten(start, s, sizeof(s)));
                 return -1;
@@ -2486,7 +2106,7 @@ static int openslo_period(struct imp *m, const yaml_node_t *spec, const char *sl
                     aligned &= (mo - 1) % 3 == 0;
             }
             if (!aligned) {
-                report(m, get(m, cal, "startTime"), IMPORTER_SKIPPED, slo, q,
+                report(m, yr_get(&m->y, cal, "startTime"), IMPORTER_SKIPPED, slo, q,
                        "%s: the sidecar's %s begin on %s at 00:00", start,
                        o->period + 9, /* "week", "month", "quarter" */
                        strcmp(o->period, "calendar_week") == 0 ? "Mondays"
@@ -2567,10 +2187,10 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
     const char *dn, *t, *tp, *op;
     double x = 0;
     size_t before = m->nskipped;
-    size_t mark = m->nmsgs;
+    size_t mark = m->y.nmsgs;
 
-    join_index(p, sizeof(p), "spec.objectives", i);
-    if (!is_map(obj)) {
+    yr_join_index(p, sizeof(p), "spec.objectives", i);
+    if (!yr_is_map(obj)) {
         report(m, obj, IMPORTER_SKIPPED, base, p, "expected a mapping");
         return;
     }
@@ -2589,13 +2209,13 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
         free(sl);
     }
     if (name == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         return;
     }
     free(o->name);
     o->name = name;
     check_keys(m, obj, p, name, keys, NELEMS(keys));
-    if (get(m, obj, "indicator") || get(m, obj, "indicatorRef") || get(m, obj, "compositeWeight")) {
+    if (yr_get(&m->y, obj, "indicator") || yr_get(&m->y, obj, "indicatorRef") || yr_get(&m->y, obj, "compositeWeight")) {
         report(m, obj, IMPORTER_SKIPPED, name, p,
                "a composite SLO objective (indicator, indicatorRef or compositeWeight); the "
                "sidecar has no composite SLOs: write one SLO per indicator");
@@ -2607,30 +2227,30 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
         free(o->comment);
         o->comment = util_asprintf("OpenSLO SLO %s, objective %zu%s%s%s (%s:%zu)", base, i,
                                    dn ? " \"" : "", dn ? shorten(dn, s, sizeof(s)) : "",
-                                   dn ? "\"" : "", m->file, (size_t)obj->start_mark.line + 1);
+                                   dn ? "\"" : "", m->y.file, (size_t)obj->start_mark.line + 1);
         if (o->comment == NULL)
-            m->oom = 1;
+            m->y.oom = 1;
     }
-    if ((get_opt(m, obj, "target") != NULL) == (get_opt(m, obj, "targetPercent") != NULL)) {
+    if ((yr_get_opt(&m->y, obj, "target") != NULL) == (yr_get_opt(&m->y, obj, "targetPercent") != NULL)) {
         report(m, obj, IMPORTER_SKIPPED, name, p, "needs exactly one of target and targetPercent");
     } else if ((t = get_num(m, obj, p, "target", name, 0, IMPORTER_SKIPPED, &x)) != NULL) {
-        join(q, sizeof(q), p, "target");
+        yr_join(q, sizeof(q), p, "target");
         if (!(x > 0 && x < 1))
-            report(m, get(m, obj, "target"), IMPORTER_SKIPPED, name, q,
+            report(m, yr_get(&m->y, obj, "target"), IMPORTER_SKIPPED, name, q,
                    "%s: the sidecar's objective is above 0 and below 1 (100%%)", t);
         else if ((o->objective = ratio_to_percent(t, x)) == NULL)
-            m->oom = 1;
+            m->y.oom = 1;
     } else if ((tp = get_num(m, obj, p, "targetPercent", name, 0, IMPORTER_SKIPPED, &x)) != NULL) {
-        join(q, sizeof(q), p, "targetPercent");
+        yr_join(q, sizeof(q), p, "targetPercent");
         if (!(x > 0 && x < 100))
-            report(m, get(m, obj, "targetPercent"), IMPORTER_SKIPPED, name, q,
+            report(m, yr_get(&m->y, obj, "targetPercent"), IMPORTER_SKIPPED, name, q,
                    "%s: the sidecar's objective is above 0 and below 100", tp);
         else
             set(m, &o->objective, tp);
     }
     if (d->kind == CONFIG_SLI_TIMESLICE) {
         const char *v, *tst;
-        yaml_node_t *sw = get_opt(m, obj, "timeSliceWindow");
+        yaml_node_t *sw = yr_get_opt(&m->y, obj, "timeSliceWindow");
         char s[80];
 
         op = get_str(m, obj, p, "op", name, 1, IMPORTER_SKIPPED);
@@ -2639,19 +2259,19 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
             if (strcmp(op, ops[k][0]) == 0)
                 o->op = ops[k][1];
         if (op != NULL && o->op == NULL) {
-            join(q, sizeof(q), p, "op");
-            report(m, get(m, obj, "op"), IMPORTER_SKIPPED, name, q,
+            yr_join(q, sizeof(q), p, "op");
+            report(m, yr_get(&m->y, obj, "op"), IMPORTER_SKIPPED, name, q,
                    "\"%s\" is not one of lt, lte, gt, gte", shorten(op, s, sizeof(s)));
         }
         v = get_num(m, obj, p, "value", name, 1, IMPORTER_SKIPPED, &x);
         if (v != NULL)
             set(m, &o->value, v);
-        join(q, sizeof(q), p, "timeSliceWindow");
+        yr_join(q, sizeof(q), p, "timeSliceWindow");
         if (sw == NULL) {
             report(m, obj, IMPORTER_SKIPPED, name, p,
                    "missing field \"timeSliceWindow\" (Timeslices needs it)");
         } else {
-            const char *sv = scalar(sw);
+            const char *sv = yr_scalar(sw);
             int64_t ms = 0;
             struct err e = {{0}};
             char *txt = NULL;
@@ -2662,7 +2282,7 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
             else if (sv != NULL)
                 txt = util_strdup(sv);
             if (sv != NULL && txt == NULL) {
-                m->oom = 1;
+                m->y.oom = 1;
             } else if (txt == NULL || strpbrk(txt, "MQYs") != NULL ||
                        util_duration_parse(txt, &ms, 0, &e) != 0) {
                 report(m, sw, IMPORTER_SKIPPED, name, q, "not a duration like 1m");
@@ -2676,13 +2296,13 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
         }
         tst = get_num(m, obj, p, "timeSliceTarget", name, 0, IMPORTER_DROPPED, &x);
         if (tst != NULL) {
-            join(q, sizeof(q), p, "timeSliceTarget");
+            yr_join(q, sizeof(q), p, "timeSliceTarget");
             if (x == 1)
-                report(m, get(m, obj, "timeSliceTarget"), IMPORTER_NOTE, name, q,
+                report(m, yr_get(&m->y, obj, "timeSliceTarget"), IMPORTER_NOTE, name, q,
                        "1: the sidecar judges a slice by its newest sample (of the worst "
                        "series), where OpenSLO wants every sample to meet the threshold");
             else
-                report(m, get(m, obj, "timeSliceTarget"), IMPORTER_DROPPED, name, q,
+                report(m, yr_get(&m->y, obj, "timeSliceTarget"), IMPORTER_DROPPED, name, q,
                        "%s: the sidecar judges a slice by its newest sample (of the worst "
                        "series), not by the share of its samples that meet the threshold",
                        tst);
@@ -2692,14 +2312,14 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
         static const char *const unused[] = {"op", "value", "timeSliceTarget", "timeSliceWindow"};
 
         for (size_t k = 0; k < NELEMS(unused); k++) {
-            if (get_opt(m, obj, unused[k]) != NULL) {
-                join(q, sizeof(q), p, unused[k]);
-                report(m, get(m, obj, unused[k]), IMPORTER_NOTE, name, q,
+            if (yr_get_opt(&m->y, obj, unused[k]) != NULL) {
+                yr_join(q, sizeof(q), p, unused[k]);
+                report(m, yr_get(&m->y, obj, unused[k]), IMPORTER_NOTE, name, q,
                        "has no meaning for this indicator and budgeting method; ignored");
             }
         }
     }
-    if (m->nskipped == before && !m->oom && o->objective != NULL &&
+    if (m->nskipped == before && !m->y.oom && o->objective != NULL &&
         (d->kind != CONFIG_SLI_TIMESLICE || (o->op && o->value && o->slice)))
         emit(m, o, obj);
     if (m->nskipped != before)
@@ -2719,7 +2339,7 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     static const char *const skeys[] = {"description",  "service",      "indicator",
                                         "indicatorRef", "timeWindow",   "budgetingMethod",
                                         "objectives",   "alertPolicies"};
-    yaml_node_t *meta = get_opt(m, od->root, "metadata");
+    yaml_node_t *meta = yr_get_opt(&m->y, od->root, "metadata");
     yaml_node_t *spec = od->spec;
     yaml_node_t *objs, *indicator, *bm_node;
     const char *service, *desc, *ref, *bm, *dn;
@@ -2727,15 +2347,15 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     struct out_slo o;
     struct ind d;
     size_t before = m->nskipped;
-    size_t mark = m->nmsgs;
+    size_t mark = m->y.nmsgs;
     size_t written = m->nout;
     size_t nobj;
     char s[80];
 
     out_init(&o);
     memset(&d, 0, sizeof(d));
-    objs = get_opt(m, spec, "objectives");
-    nobj = seq_len(objs);
+    objs = yr_get_opt(&m->y, spec, "objectives");
+    nobj = yr_seq_len(objs);
     m->nin += nobj > 0 ? nobj : 1;
     if (od->name == NULL) {
         report(m, meta ? meta : od->root, IMPORTER_SKIPPED, NULL, "metadata",
@@ -2744,32 +2364,32 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     }
     base = slug(od->name);
     if (base == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         return;
     }
     if (*base == '\0' || strcmp(base, od->name) != 0) {
         if (*base == '\0') {
-            report(m, get(m, meta, "name"), IMPORTER_SKIPPED, od->name, "metadata.name",
+            report(m, yr_get(&m->y, meta, "name"), IMPORTER_SKIPPED, od->name, "metadata.name",
                    "has none of the characters of an SLO name ([a-zA-Z0-9_.-])");
             goto out;
         }
-        report(m, get(m, meta, "name"), IMPORTER_NOTE, od->name, "metadata.name",
+        report(m, yr_get(&m->y, meta, "name"), IMPORTER_NOTE, od->name, "metadata.name",
                "written as \"%s\" ([a-zA-Z0-9_.-]+)", base);
     }
     check_keys(m, od->root, "", base, keys, NELEMS(keys));
     check_keys(m, meta, "metadata", base, mkeys, NELEMS(mkeys));
-    if (!is_map(spec)) {
+    if (!yr_is_map(spec)) {
         report(m, spec ? spec : od->root, IMPORTER_SKIPPED, base, "spec",
                spec ? "expected a mapping" : "missing field \"spec\"");
         goto out;
     }
     check_keys(m, spec, "spec", base, skeys, NELEMS(skeys));
-    dn = scalar(get(m, meta, "displayName"));
+    dn = yr_scalar(yr_get(&m->y, meta, "displayName"));
     o.comment = util_asprintf("OpenSLO SLO %s%s%s%s (%s:%zu)", od->name, dn ? " \"" : "",
-                              dn ? shorten(dn, s, sizeof(s)) : "", dn ? "\"" : "", m->file,
+                              dn ? shorten(dn, s, sizeof(s)) : "", dn ? "\"" : "", m->y.file,
                               (size_t)od->root->start_mark.line + 1);
     if (o.comment == NULL)
-        m->oom = 1;
+        m->y.oom = 1;
     service = get_str(m, spec, "spec", "service", base, 1, IMPORTER_SKIPPED);
     if (service != NULL)
         set(m, &o.service, service);
@@ -2777,15 +2397,15 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     if (desc != NULL)
         set(m, &o.description, desc);
     read_map(m, meta, "metadata", "labels", base, MAP_SERIES, 1, &o.labels);
-    if (get_opt(m, meta, "annotations") != NULL)
-        report(m, get(m, meta, "annotations"), IMPORTER_NOTE, base, "metadata.annotations",
+    if (yr_get_opt(&m->y, meta, "annotations") != NULL)
+        report(m, yr_get(&m->y, meta, "annotations"), IMPORTER_NOTE, base, "metadata.annotations",
                "not converted: the sidecar's SLOs have no annotations");
-    if (get_opt(m, spec, "alertPolicies") != NULL)
-        report(m, get(m, spec, "alertPolicies"), IMPORTER_DROPPED, base, "spec.alertPolicies",
+    if (yr_get_opt(&m->y, spec, "alertPolicies") != NULL)
+        report(m, yr_get(&m->y, spec, "alertPolicies"), IMPORTER_DROPPED, base, "spec.alertPolicies",
                "the sidecar's burn-rate alerts (the SRE workbook's page and ticket table) "
                "apply instead; set alerting.windows to change them");
     openslo_period(m, spec, base, &o);
-    bm_node = get_opt(m, spec, "budgetingMethod");
+    bm_node = yr_get_opt(&m->y, spec, "budgetingMethod");
     bm = get_str(m, spec, "spec", "budgetingMethod", base, 1, IMPORTER_SKIPPED);
     if (bm != NULL && strcmp(bm, "Occurrences") != 0 && strcmp(bm, "Timeslices") != 0 &&
         strcmp(bm, "RatioTimeslices") != 0) {
@@ -2800,34 +2420,34 @@ static void openslo_slo(struct imp *m, struct odoc *od)
                "sidecar's ratios are over all events of a window");
         bm = NULL;
     }
-    indicator = get_opt(m, spec, "indicator");
+    indicator = yr_get_opt(&m->y, spec, "indicator");
     ref = get_str(m, spec, "spec", "indicatorRef", base, 0, IMPORTER_SKIPPED);
-    if ((indicator != NULL) == (get_opt(m, spec, "indicatorRef") != NULL)) {
+    if ((indicator != NULL) == (yr_get_opt(&m->y, spec, "indicatorRef") != NULL)) {
         report(m, spec, IMPORTER_SKIPPED, base, "spec",
                "needs exactly one of indicator and indicatorRef");
     } else if (indicator != NULL) {
-        if (!is_map(indicator))
+        if (!yr_is_map(indicator))
             report(m, indicator, IMPORTER_SKIPPED, base, "spec.indicator", "expected a mapping");
         else
-            openslo_indicator(m, get_opt(m, indicator, "spec"), "spec.indicator.spec", base, bm,
+            openslo_indicator(m, yr_get_opt(&m->y, indicator, "spec"), "spec.indicator.spec", base, bm,
                               bm_node, &d);
     } else if (ref != NULL) {
         struct odoc *sli = find_doc(m, "SLI", ref);
 
         if (sli == NULL) {
-            report(m, get(m, spec, "indicatorRef"), IMPORTER_SKIPPED, base, "spec.indicatorRef",
+            report(m, yr_get(&m->y, spec, "indicatorRef"), IMPORTER_SKIPPED, base, "spec.indicatorRef",
                    "no SLI document \"%s\" in the file", shorten(ref, s, sizeof(s)));
         } else {
-            yaml_document_t *saved = m->doc;
+            yaml_document_t *saved = m->y.doc;
 
             sli->used = 1;
-            m->doc = sli->doc;
+            m->y.doc = sli->doc;
             /* Messages about the SLI document point into it. */
             if (sli->spec == NULL)
                 report(m, sli->root, IMPORTER_SKIPPED, base, "SLI spec", "missing field \"spec\"");
             else
                 openslo_indicator(m, sli->spec, "SLI spec", base, bm, bm_node, &d);
-            m->doc = saved;
+            m->y.doc = saved;
         }
     }
     if (nobj == 0) {
@@ -2835,7 +2455,7 @@ static void openslo_slo(struct imp *m, struct odoc *od)
                "needs a list of at least one objective");
         goto out;
     }
-    if (m->nskipped != before || !d.ok || m->oom || o.service == NULL || o.period == NULL)
+    if (m->nskipped != before || !d.ok || m->y.oom || o.service == NULL || o.period == NULL)
         goto out;
     o.kind = d.kind;
     o.good_based = d.good_based;
@@ -2849,14 +2469,14 @@ static void openslo_slo(struct imp *m, struct odoc *od)
         d.num = d.total = NULL;
     }
     if (d.note != NULL)
-        report(m, indicator ? indicator : get(m, spec, "indicatorRef"), IMPORTER_NOTE, base, NULL,
+        report(m, indicator ? indicator : yr_get(&m->y, spec, "indicatorRef"), IMPORTER_NOTE, base, NULL,
                "%s", strncmp(d.note, "note: ", 6) == 0 ? d.note + 6 : d.note);
     if (d.kind == CONFIG_SLI_PROMQL && d.note == NULL)
         o.sli_note = "the queries as written: promql mode only";
     else if (d.kind == CONFIG_SLI_PROMQL)
         o.sli_note = "a ratio per window; see the note on stderr";
-    for (size_t i = 0; i < nobj && !m->oom && !m->too_big; i++)
-        openslo_objective(m, seq_item(m, objs, i), i, nobj, base, &d, &o);
+    for (size_t i = 0; i < nobj && !m->y.oom && !m->too_big; i++)
+        openslo_objective(m, yr_seq_item(&m->y, objs, i), i, nobj, base, &d, &o);
 out:
     if (m->nout == written && m->nskipped != before)
         forget_since(m, mark);
@@ -2873,7 +2493,7 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
 
     m->odocs = calloc(ndocs ? ndocs : 1, sizeof(*m->odocs));
     if (m->odocs == NULL) {
-        m->oom = 1;
+        m->y.oom = 1;
         return;
     }
     m->nodocs = ndocs;
@@ -2882,27 +2502,27 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
         const char *api;
 
         d->doc = &docs[i];
-        m->doc = d->doc;
+        m->y.doc = d->doc;
         d->root = yaml_document_get_root_node(d->doc);
-        api = scalar(get(m, d->root, "apiVersion"));
-        d->kind = scalar(get(m, d->root, "kind"));
-        d->name = scalar(get(m, get_opt(m, d->root, "metadata"), "name"));
-        d->spec = get_opt(m, d->root, "spec");
-        if (!is_map(d->root)) {
+        api = yr_scalar(yr_get(&m->y, d->root, "apiVersion"));
+        d->kind = yr_scalar(yr_get(&m->y, d->root, "kind"));
+        d->name = yr_scalar(yr_get(&m->y, yr_get_opt(&m->y, d->root, "metadata"), "name"));
+        d->spec = yr_get_opt(&m->y, d->root, "spec");
+        if (!yr_is_map(d->root)) {
             report(m, d->root, IMPORTER_SKIPPED, NULL, NULL,
                    "expected a mapping with apiVersion, kind, metadata and spec; document "
                    "skipped");
             continue;
         }
         if (api == NULL || strcmp(api, "openslo/v1") != 0) {
-            const char *version = scalar(get(m, d->root, "version"));
+            const char *version = yr_scalar(yr_get(&m->y, d->root, "version"));
             int slo = d->kind != NULL && strcmp(d->kind, "SLO") == 0;
 
             if (version != NULL && strcmp(version, "prometheus/v1") == 0)
                 report(m, d->root, IMPORTER_SKIPPED, NULL, NULL,
                        "this is a Sloth prometheus/v1 spec; use --from=sloth");
             else
-                report(m, api ? get(m, d->root, "apiVersion") : d->root,
+                report(m, api ? yr_get(&m->y, d->root, "apiVersion") : d->root,
                        slo ? IMPORTER_SKIPPED : IMPORTER_NOTE, NULL, "apiVersion",
                        "%s%s%s, not openslo/v1 (the only version converted); document skipped",
                        api ? "\"" : "", api ? shorten(api, s, sizeof(s)) : "missing",
@@ -2915,10 +2535,10 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
         if (d->kind != NULL && strcmp(d->kind, "SLO") == 0)
             nslo++;
     }
-    for (size_t i = 0; i < ndocs && !m->oom && !m->too_big; i++) {
+    for (size_t i = 0; i < ndocs && !m->y.oom && !m->too_big; i++) {
         struct odoc *d = &m->odocs[i];
 
-        m->doc = d->doc;
+        m->y.doc = d->doc;
         if (!d->v1)
             continue;
         if (d->kind == NULL) {
@@ -2926,7 +2546,7 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
         } else if (strcmp(d->kind, "SLO") == 0) {
             openslo_slo(m, d);
         } else if (strcmp(d->kind, "DataSource") == 0) {
-            report(m, get(m, d->root, "kind"), IMPORTER_NOTE, NULL, NULL,
+            report(m, yr_get(&m->y, d->root, "kind"), IMPORTER_NOTE, NULL, NULL,
                    "DataSource %s: connection details are not converted; fill in "
                    "global.prometheus",
                    d->name ? shorten(d->name, s, sizeof(s)) : "?");
@@ -2936,19 +2556,19 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
             for (k = 0; k < NELEMS(other); k++)
                 if (strcmp(d->kind, other[k]) == 0)
                     break;
-            report(m, get(m, d->root, "kind"), IMPORTER_NOTE, NULL, NULL, "%s %s: %s",
+            report(m, yr_get(&m->y, d->root, "kind"), IMPORTER_NOTE, NULL, NULL, "%s %s: %s",
                    shorten(d->kind, s, sizeof(s)), d->name ? d->name : "?",
                    k < NELEMS(other) ? "not converted; the sidecar's burn-rate alerts "
                                        "(`slo-sidecar rules`) replace alert policies"
                                      : "an unknown kind; ignored");
         }
     }
-    for (size_t i = 0; i < ndocs && !m->oom; i++) {
+    for (size_t i = 0; i < ndocs && !m->y.oom; i++) {
         struct odoc *d = &m->odocs[i];
 
-        m->doc = d->doc;
+        m->y.doc = d->doc;
         if (d->v1 && d->kind != NULL && strcmp(d->kind, "SLI") == 0 && !d->used)
-            report(m, get(m, d->root, "kind"), IMPORTER_NOTE, NULL, NULL,
+            report(m, yr_get(&m->y, d->root, "kind"), IMPORTER_NOTE, NULL, NULL,
                    "SLI %s is not used by any SLO; not converted",
                    d->name ? shorten(d->name, s, sizeof(s)) : "?");
     }
@@ -2958,17 +2578,6 @@ static void openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
 
 /* ---- the whole conversion ---- */
 
-static int cmp_pending(const void *a, const void *b)
-{
-    const struct pending *x = a, *y = b;
-
-    if (x->line != y->line)
-        return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 /* The header comment and global skeleton, then the SLOs, into r->output. */
 static int assemble(struct imp *m, struct importer_result *r)
 {
@@ -2977,7 +2586,7 @@ static int assemble(struct imp *m, struct importer_result *r)
 
     buf_init(&b, IMPORTER_MAX_OUTPUT + 8192);
     rc |= buf_puts(&b, "# slo-sidecar configuration converted from ");
-    rc |= put_comment_text(&b, m->file);
+    rc |= put_comment_text(&b, m->y.file);
     rc |=
         buf_printf(&b, " (%s)\n", m->fmt == IMPORTER_SLOTH ? "Sloth prometheus/v1" : "OpenSLO v1");
     rc |= buf_printf(&b,
@@ -3013,6 +2622,7 @@ static int assemble(struct imp *m, struct importer_result *r)
 int importer_convert(enum importer_format f, const char *name, const char *data, size_t len,
                      struct importer_result *r)
 {
+    struct yr_limits limits = config_yaml_limits;
     struct imp m;
     yaml_document_t *docs = NULL;
     size_t ndocs = 0;
@@ -3020,22 +2630,21 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
 
     importer_result_free(r);
     memset(&m, 0, sizeof(m));
-    m.file = name;
+    limits.walk_depth = WALK_DEPTH;
+    limits.max_docs = MAX_DOCS;
+    yr_init(&m.y, name, &limits);
+    m.y.level = IMPORTER_ERROR;
     m.fmt = f;
     buf_init(&m.body, IMPORTER_MAX_OUTPUT);
-    if (data == NULL) {
-        data = "";
-        len = 0;
-    }
-    if (load_docs(&m, data, len, &docs, &ndocs) != 0)
+    if (yr_load(&m.y, data, len, &docs, &ndocs) != 0)
         goto done;
     if (ndocs == 0) {
         add_msg(&m, 0, 0, IMPORTER_ERROR, "empty input: no YAML document");
         goto done;
     }
     if (f == IMPORTER_SLOTH) {
-        for (size_t i = 0; i < ndocs && !m.oom && !m.too_big; i++) {
-            m.doc = &docs[i];
+        for (size_t i = 0; i < ndocs && !m.y.oom && !m.too_big; i++) {
+            m.y.doc = &docs[i];
             sloth_doc(&m, yaml_document_get_root_node(&docs[i]), i, ndocs);
         }
     } else {
@@ -3045,7 +2654,7 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
         add_msg(&m, 0, 0, IMPORTER_ERROR, "the converted config would be larger than 64 MiB");
         goto done;
     }
-    if (m.oom)
+    if (m.y.oom)
         goto done;
     if (m.nout == 0) {
         if (m.nin > 0)
@@ -3055,48 +2664,47 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
         goto done;
     }
     if (assemble(&m, r) != 0) {
-        m.oom = 1;
+        m.y.oom = 1;
         goto done;
     }
     rc = 0;
 done:
-    if (m.oom) {
+    if (m.y.oom) {
         free(r->output);
         r->output = NULL;
         add_msg(&m, 0, 0, IMPORTER_ERROR, "out of memory");
         rc = -1;
     }
-    if (m.lost > 0) {
+    if (m.y.lost > 0) {
         char t[96];
 
-        snprintf(t, sizeof(t), "%zu more messages not shown (only the first %d are)", m.lost,
-                 MAX_MSGS);
+        snprintf(t, sizeof(t), "%zu more messages not shown (only the first %zu are)", m.y.lost,
+                 limits.max_msgs);
         add_msg(&m, 0, 0, IMPORTER_NOTE, t);
     }
-    if (m.nmsgs > 0)
-        qsort(m.msgs, m.nmsgs, sizeof(*m.msgs), cmp_pending);
+    yr_sort(&m.y);
     /*
      * Positioned messages first, in input order, then the file-level ones
      * (which sort first by position but sum up, as "no SLO could be
      * converted" does).
      */
-    r->msg = calloc(m.nmsgs ? m.nmsgs : 1, sizeof(*r->msg));
+    r->msg = calloc(m.y.nmsgs ? m.y.nmsgs : 1, sizeof(*r->msg));
     if (r->msg == NULL) {
-        for (size_t i = 0; i < m.nmsgs; i++)
-            free(m.msgs[i].text);
+        for (size_t i = 0; i < m.y.nmsgs; i++)
+            free(m.y.msgs[i].text);
         free(r->output);
         r->output = NULL;
         rc = -1;
     } else {
         for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < m.nmsgs; i++)
-                if ((m.msgs[i].line == 0) == (pass == 1)) {
-                    r->msg[r->n].level = m.msgs[i].level;
-                    r->msg[r->n].text = m.msgs[i].text;
+            for (size_t i = 0; i < m.y.nmsgs; i++)
+                if ((m.y.msgs[i].line == 0) == (pass == 1)) {
+                    r->msg[r->n].level = m.y.msgs[i].level;
+                    r->msg[r->n].text = m.y.msgs[i].text;
                     r->n++;
                 }
     }
-    free(m.msgs);
+    free(m.y.msgs);
     r->ndropped = m.ndropped;
     r->nskipped = m.nskipped;
     r->nslos_in = m.nin;
@@ -3105,9 +2713,7 @@ done:
         free(m.names[i]);
     free(m.names);
     free(m.odocs);
-    for (size_t i = 0; i < ndocs; i++)
-        yaml_document_delete(&docs[i]);
-    free(docs);
+    yr_docs_free(docs, ndocs);
     buf_free(&m.body);
     return rc;
 }

@@ -1551,7 +1551,7 @@ static void test_alias_bomb_is_refused_before_the_walk(void **state)
     for (int i = 0; i < 300; i++)
         assert_int_equal(buf_puts(&b, i ? ", *s" : "*s"), 0);
     assert_int_equal(buf_puts(&b, "]\n"), 0);
-    check_built(&b, "t.yaml: the document has more than 1000000 YAML nodes (an alias counts "
+    check_built(&b, "t.yaml: the input has more than 1000000 YAML nodes (an alias counts "
                     "as a copy of what it points to)");
 }
 
@@ -1569,7 +1569,7 @@ static void test_aliases_of_long_text_are_refused(void **state)
     for (int i = 0; i < 40; i++)
         assert_int_equal(buf_puts(&b, i ? ", *t" : "*t"), 0);
     assert_int_equal(buf_puts(&b, "]\n"), 0);
-    check_built(&b, "t.yaml: the document has more than 33554432 bytes of text (an alias counts "
+    check_built(&b, "t.yaml: the input has more than 33554432 bytes of text (an alias counts "
                     "as a copy of what it points to)");
 }
 

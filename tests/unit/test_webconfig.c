@@ -405,7 +405,14 @@ static void test_errors_limits(void **state)
     for (int i = 0; i < 1001; i++)
         assert_int_equal(buf_puts(&b, "*a,"), 0);
     assert_int_equal(buf_puts(&b, "]\n"), 0);
-    assert_errors(b.data, "w.yml:2:3020: yaml: too many aliases (*name)");
+    assert_errors(b.data, "w.yml:2:3020: yaml: more than 1000 aliases (*name)");
+    buf_free(&b);
+    /* libyaml is quadratic in %TAG directives: they are bounded as in the config. */
+    buf_init(&b, 1 << 20);
+    for (int i = 0; i < 65; i++)
+        assert_int_equal(buf_printf(&b, "%%TAG !t%d! tag:example.com,2026:\n", i), 0);
+    assert_int_equal(buf_puts(&b, "---\n{}\n"), 0);
+    assert_errors(b.data, "w.yml:65:1: yaml: more than 64 directives (%TAG, %YAML)");
     buf_free(&b);
     /* Errors past 100 are counted, not listed. */
     buf_init(&b, 1 << 20);
