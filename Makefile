@@ -64,7 +64,9 @@ $(BUILD)/obj/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_HDRS)
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
 # Keep the generated sources: they are intermediate files of the rules above.
-.SECONDARY: $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c) $(GEN_HDRS)
+.SECONDARY: $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.c) $(GEN_HDRS) \
+            $(PROTOS:proto/%.proto=build/fuzz/gen/%.pb-c.c) \
+            $(PROTOS:proto/%.proto=build/fuzz/gen/%.pb-c.h)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard tests/unit/*.h) $(GEN_HDRS)
 	@mkdir -p $(dir $@)
@@ -174,30 +176,35 @@ FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
 FUZZ_UNIT_TIMEOUT ?= 25
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude \
-              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -Ibuild/fuzz/gen $(PKG_CFLAGS) \
+              -DSLO_VERSION='"fuzz"' -DSLO_REVISION='"fuzz"' \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+# Every module once, instrumented for the fuzzer but without its main(); each
+# target links the library, which pulls in only the objects it needs, so no
+# target keeps a list of the modules its decoder calls.
+FUZZ_OBJS  := $(SRCS:src/%.c=build/fuzz/obj/%.o) $(PROTOS:proto/%.proto=build/fuzz/obj/gen/%.pb-c.o)
+FUZZ_GEN   := $(PROTOS:proto/%.proto=build/fuzz/gen/%.pb-c.h)
 
-# What a target needs besides its module and util (the remote-read decoders
-# go through the client, so they need its libraries and generated code; the
-# PromQL parser sits in the client's file, so it links httpc and libcurl).
-FUZZ_EXTRA_remote_read := src/httpc.c src/rrframe.c src/xorchunk.c src/selector.c src/log.c \
-                          $(PROTOS:proto/%.proto=build/gen/%.pb-c.c) -Ibuild/gen \
-                          $(PKG_CFLAGS) $(PKG_LIBS) -lsnappy -lpthread
-FUZZ_EXTRA_history     := src/binio.c src/slo.c src/config.c src/selector.c src/tzinfo.c src/shard.c \
-                          $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null) -lpthread
-FUZZ_EXTRA_config      := src/selector.c src/tzinfo.c src/shard.c $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
-FUZZ_EXTRA_promql      := src/httpc.c src/log.c \
-                          $(shell pkg-config --cflags --libs jansson libcurl 2>/dev/null)
-FUZZ_EXTRA_importer    := src/config.c src/selector.c src/tzinfo.c src/shard.c \
-                          $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
-FUZZ_EXTRA_webconfig   := src/config.c src/selector.c src/tzinfo.c src/shard.c -lcrypt \
-                          $(shell pkg-config --cflags --libs yaml-0.1 2>/dev/null)
-
-build/fuzz/fuzz_%: fuzz/fuzz_%.c src/%.c src/util.c $(wildcard include/*.h src/*.c) \
-                   $(PROTOS:proto/%.proto=build/gen/%.pb-c.h)
+build/fuzz/obj/%.o: src/%.c $(wildcard include/*.h) $(FUZZ_GEN)
 	@mkdir -p $(dir $@)
-	@echo "  FUZZCC  $@"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_$*.c src/$*.c src/util.c $(FUZZ_EXTRA_$*) -lm
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/gen/%.pb-c.c build/fuzz/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(dir $@)
+	@$(PROTOC_C) --proto_path=proto --c_out=build/fuzz/gen $<
+
+build/fuzz/obj/gen/%.pb-c.o: build/fuzz/gen/%.pb-c.c $(FUZZ_GEN)
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libslo.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c build/fuzz/libslo.a
+	@mkdir -p $(dir $@)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libslo.a $(LDLIBS)
 
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@bash scripts/fuzz.sh $(FUZZ_TIME) $(FUZZ_UNIT_TIMEOUT) $(FUZZ_NAMES)

@@ -6,7 +6,7 @@
  * with finite counts >= 0, move on, and save to an image that loads again
  * and saves to the same bytes (a value written in a longer form than
  * needed loads, but saves in the short one).
- * Build: see the Makefile's fuzz rules.
+ * Build: make build/fuzz/fuzz_buckets (linked with build/fuzz/libslo.a).
  */
 #include <math.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
  * A loaded config must hold what the rest of the sidecar relies on: at
  * least one SLO, each with a name, an objective in (0, 1), an alert table
  * and the parsed selectors of its SLI kind.
- * Build: see the Makefile's fuzz section (needs selector, log and libyaml).
+ * Build: make build/fuzz/fuzz_config (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

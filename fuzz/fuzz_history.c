@@ -4,7 +4,7 @@
  * as it was; an accepted one must save to exactly the bytes it was loaded
  * from (every field is checked on load, so there is one way to write it),
  * and its points and events must be readable.
- * Build: see the Makefile's fuzz rules.
+ * Build: make build/fuzz/fuzz_history (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

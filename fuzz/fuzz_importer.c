@@ -8,7 +8,7 @@
  *  - name the file at the start of every message;
  *  - never report that a converted SLO does not read back as written (the
  *    YAML writer's quoting must give back every string exactly).
- * Build: see the Makefile's fuzz section (needs config, selector, libyaml).
+ * Build: make build/fuzz/fuzz_importer (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

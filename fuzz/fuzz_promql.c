@@ -6,7 +6,7 @@
  * is the body. A success must give a consistent result (a scalar is one
  * sample without labels; counts match their arrays; labels are sorted and
  * unique); a failure must leave the result empty and say why.
- * Build: see the Makefile's fuzz section (needs httpc, log, jansson, curl).
+ * Build: make build/fuzz/fuzz_promql (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

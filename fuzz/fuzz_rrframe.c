@@ -6,8 +6,7 @@
  * Both must also agree with a plain whole-body reference reader below.
  * A small limit (4 KiB) makes oversize frames reachable, and a message
  * starting with 0xEE makes the callback fail, to cover that path.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
- *        fuzz/fuzz_rrframe.c src/rrframe.c src/util.c -lm
+ * Build: make build/fuzz/fuzz_rrframe (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

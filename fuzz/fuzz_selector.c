@@ -5,7 +5,7 @@
  * survive the round trip: selector_format's output parses again to the
  * same metric and matchers, and so does the output with a suffix and an
  * extra matcher (whose value is a parsed value, to exercise the escaping).
- * Build: see the Makefile's fuzz section.
+ * Build: make build/fuzz/fuzz_selector (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

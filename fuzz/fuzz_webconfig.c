@@ -6,7 +6,7 @@
  * key, CA) are only checked later, when the server starts, so the fuzzer
  * never touches the disk. bcrypt is not run: hashes are only checked for
  * their form here.
- * Build: see the Makefile's fuzz section (needs config, selector, libyaml).
+ * Build: make build/fuzz/fuzz_webconfig (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>

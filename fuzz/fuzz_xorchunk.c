@@ -4,8 +4,7 @@
  * at most the declared count, an error is sticky and has a message, and a
  * prefix of the chunk decodes to a prefix of the samples (the decoder never
  * looks ahead of what it returns).
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude
- *        fuzz/fuzz_xorchunk.c src/xorchunk.c src/util.c -lm
+ * Build: make build/fuzz/fuzz_xorchunk (linked with build/fuzz/libslo.a).
  */
 #include <stddef.h>
 #include <stdint.h>
