@@ -8,30 +8,19 @@
  * output always passes `slo-sidecar check` once the placeholder Prometheus
  * URL of its global skeleton is filled in.
  * Pure: bytes in, text and messages out; no I/O, no globals.
- * Depends on config, selector, util, yamlread and libyaml.
+ * Depends on impdefs, config, util, yamlread, impint, impmsg, impwrite,
+ * impsloth, impopenslo and libyaml.
  */
 #ifndef SLO_IMPORTER_H
 #define SLO_IMPORTER_H
 
 #include <stddef.h>
 
+/* enum importer_format, enum importer_level and IMPORTER_MAX_OUTPUT */
+#include "impdefs.h"
+
 /* The placeholder for global.prometheus.url; `check` refuses it on purpose. */
 #define IMPORTER_URL_PLACEHOLDER "FILL_IN_PROMETHEUS_URL"
-
-/* Upper bound on the config text written, against alias bombs. */
-#define IMPORTER_MAX_OUTPUT (64u * 1024u * 1024u)
-
-enum importer_format {
-    IMPORTER_SLOTH,  /* Sloth prometheus/v1, one spec per YAML document */
-    IMPORTER_OPENSLO /* OpenSLO v1: SLO, SLI, Service, DataSource, ... documents */
-};
-
-enum importer_level {
-    IMPORTER_NOTE,    /* for information; nothing was lost */
-    IMPORTER_DROPPED, /* one part of an SLO was not converted; the SLO was */
-    IMPORTER_SKIPPED, /* an SLO (or a whole document) was not converted */
-    IMPORTER_ERROR    /* the input cannot be converted at all */
-};
 
 struct importer_msg {
     enum importer_level level;

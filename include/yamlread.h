@@ -51,7 +51,7 @@ struct yr_msg {
     size_t col;
     size_t seq;  /* keeps messages at one position in the order found */
     int level;   /* the reader's own levels; 0 when it has none */
-    int keep;    /* the reader's mark (the importer's forget_since) */
+    int keep;    /* the reader's mark (the importer's imp_forget_since) */
     char *text;  /* "FILE:LINE:COL: message" or "FILE: message" */
 };
 
