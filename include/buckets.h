@@ -58,7 +58,7 @@
  * from an unread one, so an unread gap shows up later as an edge mismatch.
  *
  * Not thread-safe: one thread (the poller) owns a store.
- * Depends on util.
+ * Depends on util (errors, floor division, durations, struct buf).
  */
 #ifndef SLO_BUCKETS_H
 #define SLO_BUCKETS_H

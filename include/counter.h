@@ -8,7 +8,7 @@
  *  - Time slices: a slice (k*s, (k+1)*s] is good when the condition holds
  *    for the newest sample in it, for every series (the worst one decides);
  *    a slice without any sample is bad.
- * Depends on config (the comparison operators).
+ * Depends on util, config (the comparison operators).
  */
 #ifndef SLO_COUNTER_H
 #define SLO_COUNTER_H

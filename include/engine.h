@@ -8,7 +8,7 @@
  * schedules those itself, so a slow SLO delays only itself. engine_eval
  * evaluates every SLO of a config at once on all the backend's workers and
  * collects the results in config order (eval, report).
- * Depends on config, backend, answer, slo, snapshot, pool.
+ * Depends on util, config, backend, answer, slo, snapshot, pool.
  */
 #ifndef SLO_ENGINE_H
 #define SLO_ENGINE_H

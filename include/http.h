@@ -7,8 +7,8 @@
  * With a web config (--web.config.file): TLS (see httptls), basic auth on
  * every endpoint (bcrypt, with successful checks cached), and extra
  * response headers; http_update swaps them on reload.
- * Depends on snapshot, metrics, slojson, statuspage, webconfig, httptls,
- * libmicrohttpd.
+ * Depends on util, snapshot, history, metrics, slojson, statuspage, webconfig,
+ * httptls, log, libmicrohttpd.
  */
 #ifndef SLO_HTTP_H
 #define SLO_HTTP_H

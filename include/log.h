@@ -2,7 +2,7 @@
  * log: leveled structured logging in logfmt or JSON to stderr, like the
  * Prometheus components (ts=... level=... caller... msg=...). The settings are
  * fixed once at start-up, before threads start.
- * Depends on libc only.
+ * Depends on util (struct buf for the line being built), libc.
  */
 #ifndef SLO_LOG_H
 #define SLO_LOG_H

@@ -2,7 +2,7 @@
  * metrics: renders a snapshot as the sidecar's /metrics page (every slo_* and
  * slo_sidecar_* family of the contract) in text format 0.0.4. Pure: it reads
  * only the snapshot it is given.
- * Depends on snapshot, exposition.
+ * Depends on util, snapshot, slo, exposition.
  */
 #ifndef SLO_METRICS_H
 #define SLO_METRICS_H

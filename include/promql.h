@@ -3,7 +3,8 @@
  * (POST /api/v1/query, form encoded), built on libcurl and jansson, and the
  * pure parser of its JSON answers. Works with any store that speaks the API
  * (Prometheus, Thanos, Mimir, VictoriaMetrics).
- * Depends on util, config, log, libcurl, jansson.
+ * Depends on util, config, log, httpc, libcurl (curl_global_init is main's
+ * job), jansson.
  */
 #ifndef SLO_PROMQL_H
 #define SLO_PROMQL_H

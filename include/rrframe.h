@@ -4,7 +4,7 @@
  * CRC32C (Castagnoli) as 4 big-endian bytes, then the message. Bytes are fed
  * as libcurl hands them over, split anywhere; each complete and verified
  * message is passed to a callback. Only one frame is ever buffered.
- * Pure: no I/O. Depends on util.
+ * Pure: no I/O. Depends on util (struct err, struct buf).
  */
 #ifndef SLO_RRFRAME_H
 #define SLO_RRFRAME_H

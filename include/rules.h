@@ -10,7 +10,7 @@
  *   SLOFiguresStale           the figures are old, missing, or the backend is down
  * Output is a plain rule file or a PrometheusRule object (prometheus-operator).
  * Pure: config in, YAML text out.
- * Depends on config, util, jansson (for string quoting).
+ * Depends on config, util, selector, jansson (for string quoting).
  */
 #ifndef SLO_RULES_H
 #define SLO_RULES_H

@@ -1,7 +1,7 @@
 /*
  * selector: parses a Prometheus series selector ("name{a=\"b\",c=~\"x.*\"}")
  * and prints it back as PromQL, optionally with a suffix on the metric name and
- * extra matchers. Pure: no I/O. Depends on util.
+ * extra matchers. Pure: no I/O. Depends on util (struct buf, struct err) and libc.
  */
 #ifndef SLO_SELECTOR_H
 #define SLO_SELECTOR_H

@@ -2,7 +2,7 @@
  * slojson: the JSON views of a snapshot: `eval --format=json`, and the
  * /api/v1/slos endpoints (the same SLO objects), and of history points and
  * events. Pure; built with jansson.
- * Depends on snapshot, history, jansson.
+ * Depends on snapshot, slo, history, jansson.
  */
 #ifndef SLO_SLOJSON_H
 #define SLO_SLOJSON_H

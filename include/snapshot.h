@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "slo.h"
+#include "util.h"
 
 /* One SLO instance (one group of a grouped SLO) as evaluated at evaluated_ms. */
 struct snapshot_slo {

@@ -12,7 +12,7 @@
  * bits) and an XOR-encoded value ('0' same, '10' reuse the previous
  * leading/trailing zero counts, '11' + 5 bits leading + 6 bits significant
  * bits (0 meaning 64) + the bits).
- * Depends on util.
+ * Depends on util (struct err).
  */
 #ifndef SLO_XORCHUNK_H
 #define SLO_XORCHUNK_H

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Static checks: banned libc calls (curl's checksrc list), cppcheck, and the
-# links of the README, docs/ and the other READMEs (scripts/doclinks.py).
+# Static checks: banned libc calls (curl's checksrc list), the "Depends on"
+# lines and include cycles (scripts/depends.py), cppcheck, and the links of
+# the README, docs/ and the other READMEs (scripts/doclinks.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rc=0
 banned='\b(strcpy|strcat|sprintf|vsprintf|atoi|atol|atof|strtok|gets)\s*\('
 if grep -nE "$banned" src/*.c include/*.h tests/unit/*.c; then
     echo "lint: banned call found (use snprintf, strtol/util_parse_*, struct buf)"
+    rc=1
+fi
+# Each module's "Depends on" line against its includes, and no include cycles.
+if ! python3 scripts/depends.py src include; then
+    echo "lint: Depends on lines or include graph wrong (scripts/depends.py)"
     rc=1
 fi
 if command -v cppcheck >/dev/null; then

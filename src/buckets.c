@@ -2,7 +2,6 @@
  * buckets: exact event counts on the evaluation grid in fine (width g),
  * coarse (width c) and edge buckets; see include/buckets.h for the layout
  * and its invariants. Pure: numbers in, numbers out.
- * Depends on util (errors, floor division, durations, struct buf).
  */
 #include "buckets.h"
 

@@ -6,7 +6,7 @@
  * it, so a scrape that hits the cap fails cleanly instead of publishing a
  * half-written line that `promtool check metrics` (and Prometheus) reject.
  * Names are written as given: callers pass constants or validated config
- * names. Depends on util only; pure.
+ * names.
  */
 #include "exposition.h"
 

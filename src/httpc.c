@@ -5,7 +5,6 @@
  * Secrets (bearer token, basic auth password) are read from their files on
  * every request, never copied into error messages, and overwritten before
  * their memory is released.
- * Depends on util, config, libcurl.
  */
 #include "httpc.h"
 

@@ -2,6 +2,9 @@
  * main: flags, subcommands and wiring only. Flags follow Prometheus
  * (--config.file=F or --config.file F); subcommands are run (default),
  * check, eval, rules, import, status, explain and report.
+ * Depends on util, log, config, webconfig, shard, daemon, engine, backend,
+ * history, histfile, httptls, slojson, table, cliview, clifetch, report,
+ * reportfetch, rules, importer, libcurl (curl_global_init).
  */
 #include <curl/curl.h>
 #include <errno.h>

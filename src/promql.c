@@ -7,9 +7,6 @@
  * whole life so the connection to Prometheus is reused (keep-alive); it is
  * owned by one thread. Secrets are httpc's business: read per request, never
  * copied into error messages.
- *
- * Depends on util, config, log, httpc, libcurl (curl_global_init is main's
- * job), jansson.
  */
 #include "promql.h"
 

@@ -29,8 +29,6 @@
  * follows the largest series, not the whole answer. Every buffer fed by the
  * server has a hard cap (remote_read_limits), and protobuf-c decodes through
  * an allocator that enforces max_decoded.
- * Depends on util, config, selector, httpc, log, rrframe, xorchunk, libcurl,
- * snappy, protobuf-c.
  */
 #include "remote_read.h"
 

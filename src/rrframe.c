@@ -6,7 +6,6 @@
  * straight from the caller's bytes; otherwise it is gathered in one reused
  * buffer capped at max_len, so a hostile length cannot make us allocate more
  * than the limit.
- * Depends on util (struct err, struct buf).
  */
 #include "rrframe.h"
 

@@ -6,8 +6,6 @@
  * (\d, (?i), \pL, ...), so only what is certainly broken in any dialect is
  * refused here: unbalanced ( ) or [ ] and a trailing backslash. The store
  * reports anything subtler when the query runs.
- *
- * Depends on util (struct buf, struct err) and libc.
  */
 #include "selector.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tzinfo.h"
 #include "util.h"
 
 #define MIN_MS (60LL * 1000)

@@ -7,7 +7,6 @@
  *
  * Timestamps are computed in uint64_t and converted back: Go's int64 wraps,
  * C's overflows are undefined, and hostile deltas must not be either.
- * Depends on util (struct err).
  */
 #include "xorchunk.h"
 
