@@ -209,8 +209,10 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c build/fuzz/libslo.a
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@bash scripts/fuzz.sh $(FUZZ_TIME) $(FUZZ_UNIT_TIMEOUT) $(FUZZ_NAMES)
 
+# Every C file under src/, include/, tests/unit/ and fuzz/ through .clang-format
+# (make lint checks them with scripts/format.sh --check).
 fmt:
-	clang-format -i src/*.c include/*.h tests/unit/*.c tests/unit/*.h
+	@bash scripts/format.sh
 
 clean:
 	rm -rf build

@@ -24,10 +24,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct buckets_params p[2] = {
-        {.grid_ms = MIN, .fine_ms = HOUR, .long_ms = 3 * HOUR, .coarse_ms = 10 * MIN,
-         .nedge = 1, .edge_ms = {2 * HOUR}},
-        {.grid_ms = MIN, .fine_ms = HOUR, .coarse_ms = 10 * MIN, .keep_ms = 6 * HOUR,
-         .nedge = 1, .edge_ms = {2 * HOUR}},
+        {.grid_ms = MIN,
+         .fine_ms = HOUR,
+         .long_ms = 3 * HOUR,
+         .coarse_ms = 10 * MIN,
+         .nedge = 1,
+         .edge_ms = {2 * HOUR}},
+        {.grid_ms = MIN,
+         .fine_ms = HOUR,
+         .coarse_ms = 10 * MIN,
+         .keep_ms = 6 * HOUR,
+         .nedge = 1,
+         .edge_ms = {2 * HOUR}},
     };
     struct buckets *b = NULL, *c = NULL;
     struct buf one, two;

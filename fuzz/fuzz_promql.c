@@ -30,8 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Garbage in r must not matter: the parser initializes it. */
     memset(&r, 0xa5, sizeof(r));
     if (data[0] & 8)
-        rc = promql_parse_matrix((const char *)data + 1, size - 1, statuses[data[0] & 7], &r,
-                                 &e);
+        rc = promql_parse_matrix((const char *)data + 1, size - 1, statuses[data[0] & 7], &r, &e);
     else
         rc = promql_parse_response((const char *)data + 1, size - 1, statuses[data[0] & 7], &r,
                                    &e);

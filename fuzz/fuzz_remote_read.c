@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1)
         return 0;
-    remote_read_decode_body(client, q, 2, data[0] & 1, enc[(data[0] >> 1) & 3], data + 1,
-                            size - 1, check, q, &e);
+    remote_read_decode_body(client, q, 2, data[0] & 1, enc[(data[0] >> 1) & 3], data + 1, size - 1,
+                            check, q, &e);
     return 0;
 }

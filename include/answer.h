@@ -22,15 +22,15 @@ enum answer_part {
 };
 
 struct answer_counts {
-    int has;          /* data for this window */
+    int has; /* data for this window */
     double good;
     double bad;
     double total;
 };
 
 struct answer_group {
-    struct labels group;                      /* empty for ungrouped SLOs */
-    struct answer_counts w[SLO_MAX_WINDOWS];  /* same order as the windows asked */
+    struct labels group;                     /* empty for ungrouped SLOs */
+    struct answer_counts w[SLO_MAX_WINDOWS]; /* same order as the windows asked */
 };
 
 struct answer {
@@ -57,7 +57,7 @@ struct answer_partials {
     size_t n;
     size_t cap;
     struct answer_partial *p;
-    struct seriesmap *index;                  /* group labels -> position in p */
+    struct seriesmap *index; /* group labels -> position in p */
 };
 
 void answer_partials_init(struct answer_partials *ps);
@@ -78,8 +78,8 @@ int answer_group_of(const struct config_slo *slo, const struct labels *l, struct
  * window, the latency threshold check, groups without totals dropped. Moves
  * the group labels out of ps. 0, or -1 with e set (out empty).
  */
-int answer_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w,
-                size_t nw, struct answer_partials *ps, struct answer *out, struct err *e);
+int answer_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w, size_t nw,
+                struct answer_partials *ps, struct answer *out, struct err *e);
 
 /*
  * The part the SLI's ratio counts: good for good-based SLIs (events with a

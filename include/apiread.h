@@ -48,10 +48,10 @@ struct rawsrc *apiread_new(const struct config_prometheus *cfg, struct err *e);
 
 /* What a transport has done since it was created, for tests and debug logs. */
 struct apiread_stats {
-    uint64_t queries;        /* HTTP queries sent, refused ones included */
-    uint64_t pieces;         /* pieces read */
-    uint64_t splits;         /* pieces refused for their size and split */
-    uint64_t samples;        /* samples delivered */
+    uint64_t queries; /* HTTP queries sent, refused ones included */
+    uint64_t pieces;  /* pieces read */
+    uint64_t splits;  /* pieces refused for their size and split */
+    uint64_t samples; /* samples delivered */
 };
 
 void apiread_get_stats(const struct rawsrc *src, struct apiread_stats *st);

@@ -48,9 +48,8 @@ int backend_cancelled(const struct backend *b);
  * -1 with e set and out empty. An ungrouped SLO always yields exactly one
  * group, possibly without data.
  */
-int backend_eval_slo(struct backend *b, size_t worker, const struct config_slo *slo,
-                     int64_t at_ms, const struct slo_window *w, size_t nw, struct answer *out,
-                     struct err *e);
+int backend_eval_slo(struct backend *b, size_t worker, const struct config_slo *slo, int64_t at_ms,
+                     const struct slo_window *w, size_t nw, struct answer *out, struct err *e);
 
 /*
  * For the daemon: keep state between evaluations where the mode has any

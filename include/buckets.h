@@ -71,19 +71,19 @@
 #define BUCKETS_MAX_EDGES 8
 
 struct buckets_params {
-    int64_t grid_ms;     /* g: the evaluation interval, > 0 */
-    int64_t fine_ms;     /* longest window answered from fine buckets alone;
-                            rounded up to a multiple of grid_ms */
-    int64_t long_ms;     /* the long window (the rolling period), >= fine_ms;
-                            0 for a calendar period, whose old edge is fixed */
-    int64_t coarse_ms;   /* c: a multiple of grid_ms; 0 picks the multiple of
-                            grid_ms closest to 1h (at least grid_ms) */
-    int64_t keep_ms;     /* calendar period (long_ms = 0) only: the longest
-                            window it answers (the longest period, from its
-                            start); 0 means 92d, a calendar quarter. Rounded
-                            up to a multiple of grid_ms, >= fine_ms. Must be 0
-                            for a rolling period, whose reach is long_ms */
-    size_t nedge;        /* more windows answered exactly through edge */
+    int64_t grid_ms;                    /* g: the evaluation interval, > 0 */
+    int64_t fine_ms;                    /* longest window answered from fine buckets alone;
+                                           rounded up to a multiple of grid_ms */
+    int64_t long_ms;                    /* the long window (the rolling period), >= fine_ms;
+                                           0 for a calendar period, whose old edge is fixed */
+    int64_t coarse_ms;                  /* c: a multiple of grid_ms; 0 picks the multiple of
+                                           grid_ms closest to 1h (at least grid_ms) */
+    int64_t keep_ms;                    /* calendar period (long_ms = 0) only: the longest
+                                           window it answers (the longest period, from its
+                                           start); 0 means 92d, a calendar quarter. Rounded
+                                           up to a multiple of grid_ms, >= fine_ms. Must be 0
+                                           for a rolling period, whose reach is long_ms */
+    size_t nedge;                       /* more windows answered exactly through edge */
     int64_t edge_ms[BUCKETS_MAX_EDGES]; /* buckets, besides long_ms: each a
                             multiple of grid_ms, longer than fine_ms, at
                             most the reach. Resolved: sorted, no repeats */
@@ -168,13 +168,12 @@ int buckets_sum(const struct buckets *b, int64_t w_ms, double *out, struct err *
  *         if (buckets_edge_commit(b, from, &e) < 0) { report; break; }
  *     }
  */
-int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms,
-                      int64_t *to_ms);
+int buckets_edge_want(const struct buckets *b, int64_t lead_ms, int64_t *from_ms, int64_t *to_ms);
 /*
  * Adds one event of the re-read of the span starting at from_ms to its edge
  * buckets. Returns 0, or -1 when from_ms is not a span that may be filled
- * now (a live edge span, wholly in the past, not yet committed), t_ms is outside (from_ms, from_ms + c], or count is negative
- * or not finite.
+ * now (a live edge span, wholly in the past, not yet committed), t_ms is
+ * outside (from_ms, from_ms + c], or count is negative or not finite.
  */
 int buckets_edge_add(struct buckets *b, int64_t from_ms, int64_t t_ms, double count);
 /*
@@ -228,7 +227,7 @@ size_t buckets_memory(const struct buckets *b);
  * success *out is a new store (caller frees) and *used is set.
  */
 int buckets_save(const struct buckets *b, struct buf *out);
-int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len,
-                 size_t *used, struct buckets **out, struct err *e);
+int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len, size_t *used,
+                 struct buckets **out, struct err *e);
 
 #endif

@@ -26,8 +26,8 @@
 #define CLIVIEW_BAR_CELLS 10
 
 struct cliview_opts {
-    int color;        /* 1: colour the status and firing alerts */
-    int64_t now_ms;   /* for the age of the last evaluation */
+    int color;      /* 1: colour the status and firing alerts */
+    int64_t now_ms; /* for the age of the last evaluation */
 };
 
 /*

@@ -27,7 +27,7 @@ enum config_mode {
 
 enum config_period {
     CONFIG_PERIOD_ROLLING,
-    CONFIG_PERIOD_CALENDAR_WEEK,     /* ISO week, Monday 00:00 (UTC or timezone) */
+    CONFIG_PERIOD_CALENDAR_WEEK, /* ISO week, Monday 00:00 (UTC or timezone) */
     CONFIG_PERIOD_CALENDAR_MONTH,
     CONFIG_PERIOD_CALENDAR_QUARTER
 };
@@ -45,7 +45,12 @@ enum config_severity {
 };
 
 enum config_cmp {
-    CONFIG_CMP_LT, CONFIG_CMP_LE, CONFIG_CMP_GT, CONFIG_CMP_GE, CONFIG_CMP_EQ, CONFIG_CMP_NE
+    CONFIG_CMP_LT,
+    CONFIG_CMP_LE,
+    CONFIG_CMP_GT,
+    CONFIG_CMP_GE,
+    CONFIG_CMP_EQ,
+    CONFIG_CMP_NE
 };
 
 /* One row of the multi-window multi-burn-rate table. */
@@ -74,13 +79,13 @@ struct config_sli_events {
 struct config_sli_latency {
     char *histogram;
     struct selector *histogram_sel;
-    double threshold;           /* seconds */
+    double threshold; /* seconds */
 };
 
 struct config_sli_timeslice {
     char *gauge;
     struct selector *gauge_sel;
-    int age;                    /* compare (sample time - value) */
+    int age; /* compare (sample time - value) */
     enum config_cmp op;
     double value;
     int64_t slice_ms;
@@ -96,19 +101,19 @@ struct config_sli_promql {
 struct config_slo {
     char *name;
     char *service;
-    char *description;          /* "" when not given */
-    double objective;           /* ratio: 99.9 in the file becomes 0.999 */
-    double objective_percent;   /* as written */
-    char *period_name;          /* as written: "30d", "calendar_month" */
+    char *description;        /* "" when not given */
+    double objective;         /* ratio: 99.9 in the file becomes 0.999 */
+    double objective_percent; /* as written */
+    char *period_name;        /* as written: "30d", "calendar_month" */
     enum config_period period_kind;
-    int64_t period_ms;          /* rolling: the duration; calendar: 0 */
-    char *timezone;             /* calendar periods: IANA name as written; NULL: UTC */
-    struct tzinfo *tz;          /* the loaded zone; NULL: UTC */
+    int64_t period_ms; /* rolling: the duration; calendar: 0 */
+    char *timezone;    /* calendar periods: IANA name as written; NULL: UTC */
+    struct tzinfo *tz; /* the loaded zone; NULL: UTC */
     struct labels labels;
     size_t ngroup_by;
     char **group_by;
-    size_t max_groups;          /* group_by: groups evaluated at most; default 1000 */
-    int64_t group_ttl_ms;       /* group_by: drop a group without events this long; 0: never */
+    size_t max_groups;    /* group_by: groups evaluated at most; default 1000 */
+    int64_t group_ttl_ms; /* group_by: drop a group without events this long; 0: never */
     enum config_sli_kind kind;
     struct config_sli_events events;
     struct config_sli_latency latency;
@@ -116,10 +121,10 @@ struct config_slo {
     struct config_sli_promql promql;
     struct config_alert_route page;
     struct config_alert_route ticket;
-    char *runbook_url;          /* alerting.runbook_url: http(s) URL; NULL when not set */
-    size_t nwindows;            /* the alert table; the default one when not given */
+    char *runbook_url; /* alerting.runbook_url: http(s) URL; NULL when not set */
+    size_t nwindows;   /* the alert table; the default one when not given */
     struct config_alert_window *windows;
-    int line;                   /* where the SLO starts, for messages */
+    int line; /* where the SLO starts, for messages */
 };
 
 /* slos[].max_groups: the default, and the most allowed. */
@@ -140,17 +145,17 @@ struct config_slo {
 #define CONFIG_MAX_ATTEMPTS 10
 
 struct config_prometheus {
-    char *url;                  /* without trailing slash */
+    char *url; /* without trailing slash */
     enum config_mode mode;
-    int64_t timeout_ms;         /* default 10s; per request, retries included */
-    int max_attempts;           /* retries.max_attempts, 1..10; default 3 (0: the default) */
-    char *read_path;            /* default "/api/v1/read" */
-    int read_samples;           /* read_response: samples (SAMPLES only); default chunks
-                                   (STREAMED_XOR_CHUNKS, accepting SAMPLES) */
-    size_t read_max_samples;    /* api_read: samples one answer aims at (longer reads are
-                                   split); default CONFIG_DEFAULT_READ_MAX_SAMPLES */
-    int concurrency;            /* requests in flight at most (SLOs evaluated at once);
-                                   default CONFIG_DEFAULT_CONCURRENCY */
+    int64_t timeout_ms;      /* default 10s; per request, retries included */
+    int max_attempts;        /* retries.max_attempts, 1..10; default 3 (0: the default) */
+    char *read_path;         /* default "/api/v1/read" */
+    int read_samples;        /* read_response: samples (SAMPLES only); default chunks
+                                (STREAMED_XOR_CHUNKS, accepting SAMPLES) */
+    size_t read_max_samples; /* api_read: samples one answer aims at (longer reads are
+                                split); default CONFIG_DEFAULT_READ_MAX_SAMPLES */
+    int concurrency;         /* requests in flight at most (SLOs evaluated at once);
+                                default CONFIG_DEFAULT_CONCURRENCY */
     struct labels headers;
     char *bearer_token_file;
     char *basic_username;
@@ -169,30 +174,30 @@ struct config_prometheus {
 #define CONFIG_WEBHOOK_MAX_ATTEMPTS 20
 
 struct config_webhook {
-    char *url;                  /* http(s) URL the events are POSTed to */
-    unsigned events;            /* CONFIG_WEBHOOK_*; default both */
-    int64_t timeout_ms;         /* per attempt; default 10s */
-    int max_attempts;           /* default 5 */
-    struct labels headers;      /* extra request headers */
+    char *url;             /* http(s) URL the events are POSTed to */
+    unsigned events;       /* CONFIG_WEBHOOK_*; default both */
+    int64_t timeout_ms;    /* per attempt; default 10s */
+    int max_attempts;      /* default 5 */
+    struct labels headers; /* extra request headers */
 };
 
 struct config {
     char *path;
-    int64_t interval_ms;        /* default 30s */
+    int64_t interval_ms; /* default 30s */
     struct config_prometheus prometheus;
-    struct labels labels;       /* global labels */
-    double status_warning;      /* default 0.5 */
-    double status_critical;     /* default 0.8 */
-    char *state_file;           /* NULL when not set */
-    int64_t checkpoint_ms;      /* state_checkpoint_interval; default 5m */
-    char *dashboard_url;        /* http(s) URL of the Grafana dashboard; NULL when not set */
+    struct labels labels;   /* global labels */
+    double status_warning;  /* default 0.5 */
+    double status_critical; /* default 0.8 */
+    char *state_file;       /* NULL when not set */
+    int64_t checkpoint_ms;  /* state_checkpoint_interval; default 5m */
+    char *dashboard_url;    /* http(s) URL of the Grafana dashboard; NULL when not set */
     size_t nwebhooks;
     struct config_webhook *webhooks;
-    struct shard shard;         /* global.shard (index may be SHARD_AUTO); 0/1 when not set;
-                                   after config_shard: the resolved shard applied */
+    struct shard shard; /* global.shard (index may be SHARD_AUTO); 0/1 when not set;
+                           after config_shard: the resolved shard applied */
     size_t nslos;
     struct config_slo *slos;
-    size_t nslos_all;           /* SLOs in the file; nslos is fewer after config_shard */
+    size_t nslos_all; /* SLOs in the file; nslos is fewer after config_shard */
 };
 
 /*
@@ -236,8 +241,8 @@ int config_load(const char *path, struct config **out, struct config_errors *err
  * Same as config_load on a buffer of len bytes (no NUL needed); name is used
  * in messages and as cfg->path.
  */
-int config_parse(const char *name, const char *data, size_t len,
-                 struct config **out, struct config_errors *errs);
+int config_parse(const char *name, const char *data, size_t len, struct config **out,
+                 struct config_errors *errs);
 
 /* Frees cfg and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);

@@ -20,8 +20,8 @@
 #define COUNTER_STALE_BITS 0x7ff0000000000002ull
 
 struct counter_series {
-    int has;                 /* a sample was seen */
-    int64_t last_t;          /* ms */
+    int has;        /* a sample was seen */
+    int64_t last_t; /* ms */
     double last_v;
 };
 
@@ -53,7 +53,7 @@ int64_t counter_slice_of(int64_t t_ms, int64_t slice_ms);
 
 /* Verdicts of a slice while series come in: the worst series decides. */
 enum counter_verdict {
-    COUNTER_SLICE_EMPTY,     /* no sample yet: bad unless one comes */
+    COUNTER_SLICE_EMPTY, /* no sample yet: bad unless one comes */
     COUNTER_SLICE_GOOD,
     COUNTER_SLICE_BAD
 };
@@ -69,7 +69,7 @@ struct counter_slicer {
     unsigned char *v;
     int64_t k0;
     size_t nk;
-    int64_t cur;             /* slice of the pending sample, relative to k0; -1: none */
+    int64_t cur; /* slice of the pending sample, relative to k0; -1: none */
     int64_t cur_t;
     double cur_x;
 };

@@ -16,8 +16,8 @@
 struct daemon_opts {
     const char *config_path;
     const char *listen_addr;
-    const char *web_config_path;   /* --web.config.file; NULL: plain HTTP, no auth */
-    const struct shard *shard;     /* --shard (may be auto/N); NULL: global.shard */
+    const char *web_config_path; /* --web.config.file; NULL: plain HTTP, no auth */
+    const struct shard *shard;   /* --shard (may be auto/N); NULL: global.shard */
 };
 
 /* Runs until SIGTERM or SIGINT. Returns the process exit code. */

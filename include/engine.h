@@ -22,17 +22,17 @@
 
 /* One SLO's evaluation. */
 struct engine_result {
-    size_t slo;                    /* index in the config */
+    size_t slo; /* index in the config */
     int64_t at_ms;
     int ok;
-    char *msg;                     /* why it failed (ok == 0) */
-    int unreachable;               /* failed because the store could not be reached */
-    size_t n;                      /* entries, one per group (ok only) */
+    char *msg;       /* why it failed (ok == 0) */
+    int unreachable; /* failed because the store could not be reached */
+    size_t n;        /* entries, one per group (ok only) */
     struct snapshot_slo *e;
-    size_t groups;                 /* groups answered; more than kept: over max_groups */
+    size_t groups; /* groups answered; more than kept: over max_groups */
     size_t kept;
-    uint64_t retries;              /* requests retried during the evaluation */
-    double seconds;                /* how long it took */
+    uint64_t retries; /* requests retried during the evaluation */
+    double seconds;   /* how long it took */
 };
 
 /*
@@ -56,16 +56,16 @@ struct engine_failure {
 /* A grouped SLO whose backend answer had more groups than its max_groups. */
 struct engine_over {
     char *slo;
-    size_t groups;                 /* groups answered */
-    size_t kept;                   /* max_groups: the first ones in label order */
+    size_t groups; /* groups answered */
+    size_t kept;   /* max_groups: the first ones in label order */
 };
 
 /* Results of several SLO evaluations, gathered for one snapshot. */
 struct engine_run {
-    struct snapshot *snap;         /* entries of the SLOs that succeeded */
-    size_t nslos;                  /* SLOs of the config */
-    unsigned char *done;           /* per SLO: evaluated in this run (ok or failed) */
-    size_t nok;                    /* SLOs (not groups) that succeeded */
+    struct snapshot *snap; /* entries of the SLOs that succeeded */
+    size_t nslos;          /* SLOs of the config */
+    unsigned char *done;   /* per SLO: evaluated in this run (ok or failed) */
+    size_t nok;            /* SLOs (not groups) that succeeded */
     size_t nfail;
     struct engine_failure *fail;
     size_t nover;

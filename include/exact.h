@@ -69,8 +69,8 @@ int exact_load_state(struct exact *x, const char *path, struct err *e);
  * being replaced, so the owner need not keep records between checkpoints.
  */
 int exact_state_record(struct exact *x, size_t i, struct buf *b);
-int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n,
-                       const char *path, struct err *e);
+int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n, const char *path,
+                       struct err *e);
 
 /*
  * On reload: x takes over the state of each SLO of from whose config did

@@ -42,7 +42,7 @@
 
 /* The state of one series. */
 struct exactread_slot {
-    struct counter_series c;     /* the last sample counted */
+    struct counter_series c; /* the last sample counted */
     size_t group;
 };
 
@@ -64,7 +64,7 @@ struct exactread_sink {
 struct exactread_verdicts {
     int64_t k0;
     size_t nk;
-    unsigned char **v;           /* v[gi], NULL for a group without a series in the read */
+    unsigned char **v; /* v[gi], NULL for a group without a series in the read */
     size_t nv;
 };
 
@@ -122,8 +122,8 @@ int exactread_commit(struct exactread *r, const struct exactread_sink *sink, voi
  * groups go through sink's group callback.
  */
 int exactread_slices(struct exactread *r, struct rawsrc *src, int64_t k0, size_t nk,
-                     const struct exactread_sink *sink, void *arg,
-                     struct exactread_verdicts *out, struct err *e);
+                     const struct exactread_sink *sink, void *arg, struct exactread_verdicts *out,
+                     struct err *e);
 
 /* ---- the tables, for checkpoints and compaction ---- */
 

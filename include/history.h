@@ -34,12 +34,12 @@
 
 /* Figures of one instance at one evaluation. Floats: this is for display. */
 struct history_point {
-    int64_t t_ms;         /* evaluation time */
-    float sli;            /* SLI over the period */
-    float remaining;      /* error budget remaining, ratio (negative when overspent) */
-    float burn;           /* burn rate over 1h */
-    uint8_t flags;        /* HISTORY_HAS_* */
-    int8_t status;        /* enum slo_status */
+    int64_t t_ms;    /* evaluation time */
+    float sli;       /* SLI over the period */
+    float remaining; /* error budget remaining, ratio (negative when overspent) */
+    float burn;      /* burn rate over 1h */
+    uint8_t flags;   /* HISTORY_HAS_* */
+    int8_t status;   /* enum slo_status */
 };
 
 enum history_event_kind {
@@ -48,17 +48,17 @@ enum history_event_kind {
 };
 
 struct history_event {
-    uint64_t id;          /* increasing from 1, never reused (kept in the state file) */
+    uint64_t id; /* increasing from 1, never reused (kept in the state file) */
     int64_t t_ms;
     enum history_event_kind kind;
     char *slo;
     struct labels group;
-    int has_from;         /* STATUS: 0 when the instance had no known status before */
-    enum slo_status from; /* STATUS */
-    enum slo_status to;   /* STATUS */
+    int has_from;                  /* STATUS: 0 when the instance had no known status before */
+    enum slo_status from;          /* STATUS */
+    enum slo_status to;            /* STATUS */
     enum config_severity severity; /* ALERT */
-    int firing;           /* ALERT: 1 started, 0 stopped */
-    uint8_t flags;        /* HISTORY_HAS_* for the figures below, at t_ms */
+    int firing;                    /* ALERT: 1 started, 0 stopped */
+    uint8_t flags;                 /* HISTORY_HAS_* for the figures below, at t_ms */
     double sli;
     double remaining;
     double burn;

@@ -26,7 +26,7 @@ struct history;
 
 struct http_hooks {
     struct snapshot_holder *holder;
-    struct history *history;       /* may be NULL: no history endpoints or charts */
+    struct history *history; /* may be NULL: no history endpoints or charts */
     http_reload_fn reload;
     void *ctx;
 };

@@ -51,23 +51,23 @@
 struct httpc {
     const struct config_prometheus *cfg;
     CURL *curl;
-    char *url;               /* <cfg->url><path>, what curl fetches */
-    char *shown_url;         /* the same with any password masked, for messages */
+    char *url;       /* <cfg->url><path>, what curl fetches */
+    char *shown_url; /* the same with any password masked, for messages */
     char errbuf[CURL_ERROR_SIZE];
-    int unreachable;         /* the last attempt could not connect (refused, host not
-                                found, no connection within the connect timeout) */
+    int unreachable; /* the last attempt could not connect (refused, host not
+                        found, no connection within the connect timeout) */
     /* retries */
-    int max_attempts;        /* per request, >= 1 */
-    uint64_t rng;            /* jitter PRNG state, seeded by httpc_init */
-    uint64_t retries;        /* retries made since httpc_init */
-    int paused;              /* this round, a request used up its attempts: one each now */
+    int max_attempts; /* per request, >= 1 */
+    uint64_t rng;     /* jitter PRNG state, seeded by httpc_init */
+    uint64_t retries; /* retries made since httpc_init */
+    int paused;       /* this round, a request used up its attempts: one each now */
     /* the current request */
-    int attempts;            /* attempts made (httpc_perform calls since httpc_begin) */
-    int64_t deadline_ms;     /* monotonic; 0: no timeout */
-    int64_t attempt_timeout_ms;   /* the last attempt's limits (0: none), for messages */
+    int attempts;               /* attempts made (httpc_perform calls since httpc_begin) */
+    int64_t deadline_ms;        /* monotonic; 0: no timeout */
+    int64_t attempt_timeout_ms; /* the last attempt's limits (0: none), for messages */
     int64_t attempt_connect_ms;
-    char gave_up[128];       /* why a retryable failure was not retried, or "" */
-    const atomic_int *cancel;  /* non-zero: stop transfers and waits at once (or NULL) */
+    char gave_up[128];        /* why a retryable failure was not retried, or "" */
+    const atomic_int *cancel; /* non-zero: stop transfers and waits at once (or NULL) */
 };
 
 /*
@@ -118,8 +118,7 @@ void httpc_new_round(struct httpc *h);
  * (secrets never appear in it). Always call httpc_end afterwards.
  */
 int httpc_begin(struct httpc *h, struct httpc_req *r, const char *const *defaults,
-                size_t ndefaults, const char *const *fixed, size_t nfixed, char *msg,
-                size_t len);
+                size_t ndefaults, const char *const *fixed, size_t nfixed, char *msg, size_t len);
 
 /*
  * Runs one attempt of the transfer prepared by httpc_begin and the caller's

@@ -19,8 +19,7 @@
  * Records text at line:col (1-based; line 0 for a message about the whole
  * file) at level lv, and counts the dropped and skipped ones.
  */
-void imp_add_msg(struct imp *m, size_t line, size_t col, enum importer_level lv,
-                 const char *text);
+void imp_add_msg(struct imp *m, size_t line, size_t col, enum importer_level lv, const char *text);
 
 /*
  * Records "FILE:LINE:COL: SLO slo: field: <level> message" at node n

@@ -17,7 +17,6 @@
  * weeks, or a calendar week, month or quarter in UTC that starts where the
  * sidecar's do. Returns 0, or -1 (reported) when it cannot be converted.
  */
-int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo,
-                       struct out_slo *o);
+int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo, struct out_slo *o);
 
 #endif

@@ -17,7 +17,7 @@
 #include "util.h"
 
 struct pool_job {
-    struct pool_job *next;       /* the pool's link; do not touch */
+    struct pool_job *next; /* the pool's link; do not touch */
 };
 
 /* Runs job on worker (0 .. n-1); ctx as given to pool_new. */

@@ -22,7 +22,6 @@
  * where one was).
  */
 int pqeval_slo(struct promql_client *c, const struct config_slo *slo, int64_t at_ms,
-               const struct slo_window *w, size_t nw, struct answer_partials *ps,
-               struct err *e);
+               const struct slo_window *w, size_t nw, struct answer_partials *ps, struct err *e);
 
 #endif

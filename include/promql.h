@@ -20,9 +20,9 @@
 
 /* One element of an instant vector (or the single value of a scalar). */
 struct promql_sample {
-    struct labels labels;      /* includes __name__ when the answer has it */
+    struct labels labels; /* includes __name__ when the answer has it */
     int64_t t_ms;
-    double value;              /* "NaN", "+Inf", "-Inf" are parsed to their doubles */
+    double value; /* "NaN", "+Inf", "-Inf" are parsed to their doubles */
 };
 
 /* One raw sample of a range vector. */
@@ -35,16 +35,16 @@ struct promql_point {
 struct promql_series {
     struct labels labels;
     size_t n;
-    struct promql_point *p;    /* in the order the store sent them */
+    struct promql_point *p; /* in the order the store sent them */
 };
 
 struct promql_result {
-    int is_scalar;             /* resultType "scalar": one sample, no labels */
+    int is_scalar; /* resultType "scalar": one sample, no labels */
     size_t n;
     struct promql_sample *v;
-    size_t nseries;            /* resultType "matrix" (promql_query_matrix only) */
+    size_t nseries; /* resultType "matrix" (promql_query_matrix only) */
     struct promql_series *series;
-    char **warnings;           /* copies of the "warnings" array, may be NULL */
+    char **warnings; /* copies of the "warnings" array, may be NULL */
     size_t nwarnings;
 };
 
@@ -60,8 +60,8 @@ void promql_result_free(struct promql_result *r);
  * or string as unsupported, malformed samples as such; for 401, 403, 407 and
  * 429 what to check is appended (httpc_status_hint). r is left empty on error.
  */
-int promql_parse_response(const char *body, size_t len, long http_status,
-                          struct promql_result *r, struct err *e);
+int promql_parse_response(const char *body, size_t len, long http_status, struct promql_result *r,
+                          struct err *e);
 
 /*
  * Parses an /api/v1/query JSON body whose result is a range vector (the

@@ -42,7 +42,7 @@ struct rawsrc_query {
     const char *extra_value;
     int64_t start_ms;
     int64_t end_ms;
-    int64_t align_ms;                        /* pieces start on multiples of it; 0: any */
+    int64_t align_ms; /* pieces start on multiples of it; 0: any */
 };
 
 struct rawsrc_sample {
@@ -56,8 +56,8 @@ struct rawsrc_sample {
  * in [start_ms, end_ms] once stale markers are dropped.
  */
 struct rawsrc_series {
-    size_t query;                            /* index into the queries asked */
-    const struct labels *labels;             /* all labels, __name__ included */
+    size_t query;                /* index into the queries asked */
+    const struct labels *labels; /* all labels, __name__ included */
     const struct rawsrc_sample *s;
     size_t n;
 };
@@ -69,7 +69,7 @@ struct rawsrc;
 
 /* What a transport provides; each function gets the struct rawsrc it is embedded in. */
 struct rawsrc_ops {
-    const char *name;                        /* "remote_read", "api_read": for messages */
+    const char *name; /* "remote_read", "api_read": for messages */
     int (*run)(struct rawsrc *src, const struct rawsrc_query *q, size_t nq, rawsrc_cb cb,
                void *arg, struct err *e);
     int (*unreachable)(const struct rawsrc *src);

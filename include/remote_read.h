@@ -70,16 +70,16 @@
 
 /* Which response types to ask for. */
 enum remote_read_accept {
-    REMOTE_READ_ACCEPT_CHUNKS,       /* STREAMED_XOR_CHUNKS, then SAMPLES */
-    REMOTE_READ_ACCEPT_SAMPLES       /* SAMPLES only */
+    REMOTE_READ_ACCEPT_CHUNKS, /* STREAMED_XOR_CHUNKS, then SAMPLES */
+    REMOTE_READ_ACCEPT_SAMPLES /* SAMPLES only */
 };
 
 struct remote_read_stats {
-    int streamed;                            /* 1: the server sent XOR chunks */
-    uint64_t bytes;                          /* body bytes received */
+    int streamed;   /* 1: the server sent XOR chunks */
+    uint64_t bytes; /* body bytes received */
     uint64_t frames;
     uint64_t series;
-    uint64_t samples;                        /* delivered, after clipping and dedup */
+    uint64_t samples; /* delivered, after clipping and dedup */
 };
 
 struct remote_read_client;
@@ -90,8 +90,7 @@ struct remote_read_client;
  * frees with remote_read_client_free. NULL with e set on failure.
  */
 struct remote_read_client *remote_read_client_new(const struct config_prometheus *cfg,
-                                                  enum remote_read_accept accept,
-                                                  struct err *e);
+                                                  enum remote_read_accept accept, struct err *e);
 void remote_read_client_free(struct remote_read_client *c);
 
 /*
@@ -112,9 +111,9 @@ int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, 
  * encoding is the Content-Encoding header ("" or NULL when absent). Same
  * callbacks, checks and errors as a run.
  */
-int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q,
-                            size_t nq, int streamed, const char *encoding, const void *body,
-                            size_t len, rawsrc_cb cb, void *arg, struct err *e);
+int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                            int streamed, const char *encoding, const void *body, size_t len,
+                            rawsrc_cb cb, void *arg, struct err *e);
 
 /* The client as the exact engine's transport (rawsrc.h); freeing it frees the client. */
 struct rawsrc *remote_read_source(struct remote_read_client *c);
@@ -133,10 +132,10 @@ void remote_read_client_new_round(struct remote_read_client *c);
 
 /* The hard limits of a client; remote_read_client_new sets the defaults above. */
 struct remote_read_limits {
-    size_t max_body;        /* SAMPLES body, compressed and uncompressed */
-    size_t max_frame;       /* one streamed message */
-    size_t max_samples;     /* samples of one series in one read */
-    size_t max_decoded;     /* memory of one decoded protobuf message */
+    size_t max_body;    /* SAMPLES body, compressed and uncompressed */
+    size_t max_frame;   /* one streamed message */
+    size_t max_samples; /* samples of one series in one read */
+    size_t max_decoded; /* memory of one decoded protobuf message */
 };
 
 /*

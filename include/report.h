@@ -16,16 +16,16 @@
 #include "util.h"
 
 enum report_kind {
-    REPORT_MONTH,        /* 2026-10 */
-    REPORT_QUARTER,      /* 2026-Q3 */
-    REPORT_WEEK          /* 2026-W44: ISO 8601 week, Monday 00:00 */
+    REPORT_MONTH,   /* 2026-10 */
+    REPORT_QUARTER, /* 2026-Q3 */
+    REPORT_WEEK     /* 2026-W44: ISO 8601 week, Monday 00:00 */
 };
 
 struct report_period {
     enum report_kind kind;
     int year;
-    int num;             /* month 1..12, quarter 1..4, week 1..52 or 53 */
-    char text[16];       /* as printed: "2026-W44" */
+    int num;       /* month 1..12, quarter 1..4, week 1..52 or 53 */
+    char text[16]; /* as printed: "2026-W44" */
 };
 
 enum report_format {
@@ -51,8 +51,8 @@ int report_iso_weeks(int y);
  * its first day to local midnight after its last day (slo_period_bounds'
  * calendar math, so DST shortens or lengthens the period).
  */
-void report_period_bounds(const struct report_period *p, struct tzinfo *tz,
-                          int64_t *start_ms, int64_t *end_ms);
+void report_period_bounds(const struct report_period *p, struct tzinfo *tz, int64_t *start_ms,
+                          int64_t *end_ms);
 
 /*
  * The local days of [start_ms, end_ms) in tz: *n days, day i from
@@ -68,8 +68,8 @@ void report_date_format(int64_t date, char *buf, size_t len);
 
 /* One day's counts (good and total events or slices). */
 struct report_day {
-    int64_t date;        /* local date, days since 1970-01-01 */
-    int has;             /* the backend had data that day */
+    int64_t date; /* local date, days since 1970-01-01 */
+    int has;      /* the backend had data that day */
     double good;
     double total;
 };
@@ -89,15 +89,15 @@ size_t report_bad_minutes(const double *good, const double *total, size_t n, dou
 
 /* One line of the report: an SLO, or one group of a grouped SLO. */
 struct report_row {
-    char *slo;           /* owned */
-    struct labels group; /* owned; empty for ungrouped SLOs */
+    char *slo;            /* owned */
+    struct labels group;  /* owned; empty for ungrouped SLOs */
     const char *timezone; /* borrowed; NULL: UTC */
     int64_t start_ms, end_ms;
-    double objective;    /* ratio */
+    double objective; /* ratio */
     /* inputs: the whole period's counts */
     int has_counts;
     double good, bad, total;
-    int has_worst;       /* report_worst_day over the local days */
+    int has_worst; /* report_worst_day over the local days */
     int64_t worst_date;
     double worst_sli;
     int has_bad_minutes; /* 0: n/a (free promql SLI, or no figure from the store) */
@@ -105,8 +105,8 @@ struct report_row {
     /* derived by report_row_finish */
     int has_sli;
     double sli;
-    int met;             /* 1 met, 0 missed, -1 no data */
-    double consumed;     /* error ratio / (1 - objective), when has_sli */
+    int met;         /* 1 met, 0 missed, -1 no data */
+    double consumed; /* error ratio / (1 - objective), when has_sli */
 };
 
 struct report {
@@ -119,8 +119,7 @@ struct report {
 void report_row_finish(struct report_row *r);
 
 /* Adds an empty row (name copied, group copied); NULL when out of memory. */
-struct report_row *report_add_row(struct report *rep, const char *slo,
-                                  const struct labels *group);
+struct report_row *report_add_row(struct report *rep, const char *slo, const struct labels *group);
 
 /* Frees the rows; rep may be reused after. Accepts NULL. */
 void report_free(struct report *rep);

@@ -24,7 +24,6 @@
  * day). -1 with e naming the SLO on a backend error; rep then holds
  * nothing worth printing (report_free it).
  */
-int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *rep,
-                    struct err *e);
+int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *rep, struct err *e);
 
 #endif

@@ -10,20 +10,20 @@
 #include "util.h"
 
 enum selector_op {
-    SELECTOR_EQ,      /* =  */
-    SELECTOR_NE,      /* != */
-    SELECTOR_RE,      /* =~ */
-    SELECTOR_NRE      /* !~ */
+    SELECTOR_EQ, /* =  */
+    SELECTOR_NE, /* != */
+    SELECTOR_RE, /* =~ */
+    SELECTOR_NRE /* !~ */
 };
 
 struct selector_matcher {
     char *name;
     enum selector_op op;
-    char *value;      /* unescaped value */
+    char *value; /* unescaped value */
 };
 
 struct selector {
-    char *metric;     /* always set: a selector needs a metric name */
+    char *metric; /* always set: a selector needs a metric name */
     size_t n;
     struct selector_matcher *m;
 };
@@ -60,9 +60,8 @@ void selector_free(struct selector *sel);
  * braces when there is no matcher: name_suffix{a="b",c=~"x"}. NULL on
  * allocation failure.
  */
-char *selector_format(const struct selector *sel, const char *suffix,
-                      const char *extra_name, enum selector_op extra_op,
-                      const char *extra_value);
+char *selector_format(const struct selector *sel, const char *suffix, const char *extra_name,
+                      enum selector_op extra_op, const char *extra_value);
 
 /*
  * The regex that matches the usual spellings of a histogram le bound equal

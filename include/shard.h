@@ -18,8 +18,8 @@
 #define SHARD_AUTO (-1)
 
 struct shard {
-    int index;                  /* 0..count-1, or SHARD_AUTO */
-    int count;                  /* 1..SHARD_MAX; 1 (index 0) evaluates everything */
+    int index; /* 0..count-1, or SHARD_AUTO */
+    int count; /* 1..SHARD_MAX; 1 (index 0) evaluates everything */
 };
 
 /*

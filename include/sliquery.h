@@ -22,7 +22,7 @@
 struct sliquery {
     char *text;
     enum answer_part part;
-    int window;             /* -1: batched, the window is in SLIQUERY_WINDOW_LABEL */
+    int window; /* -1: batched, the window is in SLIQUERY_WINDOW_LABEL */
 };
 
 /*

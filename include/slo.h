@@ -21,31 +21,31 @@ extern const int64_t slo_std_windows_ms[SLO_STD_WINDOWS];
 #define SLO_MAX_WINDOWS 32
 
 struct slo_window {
-    char name[24];        /* "5m", "30d", or "period" for a calendar period */
-    int64_t ms;           /* window length at this evaluation */
+    char name[24]; /* "5m", "30d", or "period" for a calendar period */
+    int64_t ms;    /* window length at this evaluation */
     int is_period;
 };
 
 /* One window's figures. */
 struct slo_window_result {
     struct slo_window w;
-    int has_counts;       /* the backend saw data for the window */
+    int has_counts; /* the backend saw data for the window */
     double good;
     double bad;
     double total;
-    int has_ratio;        /* has_counts and total > 0 */
+    int has_ratio; /* has_counts and total > 0 */
     double sli;
     double error_ratio;
     double burn_rate;
 };
 
 struct slo_budget {
-    int has;              /* the period has a ratio */
-    double consumed;      /* period error ratio / (1 - objective) */
-    double remaining;     /* 1 - consumed; negative when overspent */
+    int has;          /* the period has a ratio */
+    double consumed;  /* period error ratio / (1 - objective) */
+    double remaining; /* 1 - consumed; negative when overspent */
     double remaining_seconds;
-    int has_tte;          /* absent when burn(1h) is absent or 0 */
-    double tte_seconds;   /* 0 once exhausted */
+    int has_tte;        /* absent when burn(1h) is absent or 0 */
+    double tte_seconds; /* 0 once exhausted */
 };
 
 enum slo_status {

@@ -21,9 +21,9 @@ json_t *slojson_slos(const struct snapshot *snap, const char *name);
 json_t *slojson_eval(const struct snapshot *snap);
 
 /*
- * One event (docs/metrics-and-api.md, "History, events and webhooks"): {"id", "time", "type": "status"|"alert",
- * "slo", "group"?, then "from"/"to" or "severity"/"firing", and the
- * figures at that time}. New reference or NULL.
+ * One event (docs/metrics-and-api.md, "History, events and webhooks"): {"id",
+ * "time", "type": "status"|"alert", "slo", "group"?, then "from"/"to" or
+ * "severity"/"firing", and the figures at that time}. New reference or NULL.
  */
 json_t *slojson_event(const struct history_event *e);
 

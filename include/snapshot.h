@@ -21,23 +21,23 @@ struct snapshot_slo {
     char *service;
     char *description;
     char *period_name;
-    const char *sli_kind;        /* static string */
-    struct labels labels;        /* global labels overlaid by the SLO's labels */
-    struct labels group;         /* group_by labels; empty when ungrouped */
-    double objective;            /* ratio */
-    int64_t period_ms;           /* full period length */
+    const char *sli_kind; /* static string */
+    struct labels labels; /* global labels overlaid by the SLO's labels */
+    struct labels group;  /* group_by labels; empty when ungrouped */
+    double objective;     /* ratio */
+    int64_t period_ms;    /* full period length */
     int64_t period_start_ms;
-    double period_elapsed;       /* share of the period elapsed; 1 for rolling periods */
+    double period_elapsed; /* share of the period elapsed; 1 for rolling periods */
     size_t nwin;
     struct slo_window_result *win;
     struct slo_budget budget;
     enum slo_status status;
-    int compliant;               /* 1, 0, or -1 when absent */
+    int compliant; /* 1, 0, or -1 when absent */
     size_t nalerts;
     struct slo_alert alerts[2];
-    int64_t evaluated_ms;        /* the evaluation time T these figures are for */
-    int64_t last_active_ms;      /* grouped: last T with events in the shortest window
-                                    (engine_merge carries it over; for group_ttl) */
+    int64_t evaluated_ms;   /* the evaluation time T these figures are for */
+    int64_t last_active_ms; /* grouped: last T with events in the shortest window
+                               (engine_merge carries it over; for group_ttl) */
 };
 
 /* Bounds of slo_sidecar_evaluation_duration_seconds. */
@@ -46,45 +46,45 @@ extern const double snapshot_duration_buckets[SNAPSHOT_NBUCKETS];
 
 /* The sidecar's own figures, copied into each snapshot. */
 struct snapshot_stats {
-    uint64_t eval_success;       /* SLO evaluations that succeeded */
+    uint64_t eval_success; /* SLO evaluations that succeeded */
     uint64_t eval_failure;
-    uint64_t eval_skipped;       /* SLO evaluations not started: the previous one still ran */
-    uint64_t state_bytes;        /* bytes written to the state file (whole files) */
-    uint64_t history_bytes;      /* and to the history file */
-    uint64_t duration_count;     /* SLO evaluations timed */
+    uint64_t eval_skipped;   /* SLO evaluations not started: the previous one still ran */
+    uint64_t state_bytes;    /* bytes written to the state file (whole files) */
+    uint64_t history_bytes;  /* and to the history file */
+    uint64_t duration_count; /* SLO evaluations timed */
     double duration_sum;
-    uint64_t duration_buckets[SNAPSHOT_NBUCKETS];  /* cumulative */
+    uint64_t duration_buckets[SNAPSHOT_NBUCKETS]; /* cumulative */
     int backend_up;
-    uint64_t backend_retries;    /* backend requests retried, across reloads */
-    uint64_t webhook_delivered;  /* webhook batches by outcome (webhook_stats) */
+    uint64_t backend_retries;   /* backend requests retried, across reloads */
+    uint64_t webhook_delivered; /* webhook batches by outcome (webhook_stats) */
     uint64_t webhook_failed;
     uint64_t webhook_dropped;
     uint64_t webhook_retries;
-    uint64_t history_points;     /* points the history keeps, over all instances */
-    uint64_t groups_dropped;     /* groups left out by max_groups, summed over evaluations */
-    uint64_t slos_over_groups;   /* SLOs over their max_groups at the last evaluation */
-    int shard_index;             /* this replica's shard, 0..shard_count-1 (--shard) */
-    int shard_count;             /* 1 when not sharded */
-    size_t slos;                 /* SLOs this replica evaluates (of its shard) */
+    uint64_t history_points;   /* points the history keeps, over all instances */
+    uint64_t groups_dropped;   /* groups left out by max_groups, summed over evaluations */
+    uint64_t slos_over_groups; /* SLOs over their max_groups at the last evaluation */
+    int shard_index;           /* this replica's shard, 0..shard_count-1 (--shard) */
+    int shard_count;           /* 1 when not sharded */
+    size_t slos;               /* SLOs this replica evaluates (of its shard) */
     int config_reload_ok;
-    double config_reload_ts;     /* unix seconds */
-    int ready;                   /* a successful evaluation has happened */
+    double config_reload_ts; /* unix seconds */
+    int ready;               /* a successful evaluation has happened */
 };
 
 /* Pages rendered from a snapshot alone, so they can be kept with it. */
 enum snapshot_page {
-    SNAPSHOT_PAGE_METRICS,       /* /metrics */
-    SNAPSHOT_PAGE_SLOS,          /* /api/v1/slos */
+    SNAPSHOT_PAGE_METRICS, /* /metrics */
+    SNAPSHOT_PAGE_SLOS,    /* /api/v1/slos */
     SNAPSHOT_NPAGES
 };
 
 struct snapshot {
-    int refs;                    /* guarded by the holder's mutex */
+    int refs; /* guarded by the holder's mutex */
     int64_t at_ms;
     size_t n;
     struct snapshot_slo *slos;
     struct snapshot_stats stats;
-    pthread_mutex_t page_mu;     /* guards page and page_len */
+    pthread_mutex_t page_mu; /* guards page and page_len */
     char *page[SNAPSHOT_NPAGES];
     size_t page_len[SNAPSHOT_NPAGES];
 };

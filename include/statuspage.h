@@ -77,8 +77,7 @@ int64_t statuspage_since(const struct snapshot_slo *s, int64_t now_ms);
  * first). Returns 0 or -1.
  */
 int statuspage_detail(const struct statuspage_instance *inst, size_t n, int history_on,
-                      const struct history_event *ev, size_t nev, int64_t now_ms,
-                      struct buf *out);
+                      const struct history_event *ev, size_t nev, int64_t now_ms, struct buf *out);
 
 /*
  * Appends the page for an unknown SLO name: it says so and links the SLOs

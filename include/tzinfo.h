@@ -53,7 +53,8 @@ struct tzinfo {
  * tzinfo_free) or NULL with a message in e (a damaged or unsupported file,
  * such as one with leap seconds, or out of memory).
  */
-struct tzinfo *tzinfo_parse(const char *name, const unsigned char *data, size_t len, struct err *e);
+struct tzinfo *tzinfo_parse(const char *name, const unsigned char *data, size_t len,
+                            struct err *e);
 
 /*
  * Parses a POSIX TZ string such as "CET-1CEST,M3.5.0,M10.5.0/3" (with the

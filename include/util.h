@@ -91,8 +91,8 @@ struct buf {
 };
 
 void buf_init(struct buf *b, size_t cap);
-void buf_reset(struct buf *b);      /* len = 0, keeps memory */
-void buf_free(struct buf *b);       /* frees memory, buffer reusable after buf_init */
+void buf_reset(struct buf *b); /* len = 0, keeps memory */
+void buf_free(struct buf *b);  /* frees memory, buffer reusable after buf_init */
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,11 +32,11 @@
 
 /* tls_server_config.client_auth_type, as Go's crypto/tls names them. */
 enum webconfig_client_auth {
-    WEBCONFIG_NO_CLIENT_CERT,                 /* NoClientCert (default) */
-    WEBCONFIG_REQUEST_CLIENT_CERT,            /* asked for, not needed, not checked */
-    WEBCONFIG_REQUIRE_ANY_CLIENT_CERT,        /* needed, not checked */
-    WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN,    /* not needed; checked when sent */
-    WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT  /* needed and checked */
+    WEBCONFIG_NO_CLIENT_CERT,                /* NoClientCert (default) */
+    WEBCONFIG_REQUEST_CLIENT_CERT,           /* asked for, not needed, not checked */
+    WEBCONFIG_REQUIRE_ANY_CLIENT_CERT,       /* needed, not checked */
+    WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN,   /* not needed; checked when sent */
+    WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT /* needed and checked */
 };
 
 enum webconfig_tls_version {
@@ -54,7 +54,7 @@ struct webconfig_tls {
     /* Paths as resolved: relative ones are taken from the web config's directory. */
     char *cert_file;
     char *key_file;
-    char *client_ca_file;       /* NULL when not set */
+    char *client_ca_file; /* NULL when not set */
     struct webconfig_pos cert_pos;
     struct webconfig_pos key_pos;
     struct webconfig_pos client_ca_pos;
@@ -65,16 +65,16 @@ struct webconfig_tls {
 
 struct webconfig_user {
     char *name;
-    char *hash;                 /* a bcrypt hash: never log it */
+    char *hash; /* a bcrypt hash: never log it */
 };
 
 struct webconfig {
     char *path;
-    int has_tls;                /* tls_server_config has cert_file and key_file */
+    int has_tls; /* tls_server_config has cert_file and key_file */
     struct webconfig_tls tls;
     size_t nusers;
     struct webconfig_user *users; /* sorted by name */
-    struct labels headers;      /* http_server_config.headers */
+    struct labels headers;        /* http_server_config.headers */
 };
 
 /*

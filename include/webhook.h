@@ -5,11 +5,12 @@
  *
  * The poller hands each evaluation's new events to webhook_notify, which
  * only queues: one JSON batch per webhook whose `events` filter keeps any
- * of them (docs/metrics-and-api.md, "History, events and webhooks"). One sender thread POSTs the batches in
- * order, retrying transient failures (no answer, 408, 429, 5xx) after
- * exponential backoff with jitter, or the receiver's Retry-After, up to the
- * webhook's max_attempts. At most WEBHOOK_MAX_PENDING batches wait; past
- * that the oldest is dropped and counted, never silently.
+ * of them (docs/metrics-and-api.md, "History, events and webhooks"). One
+ * sender thread POSTs the batches in order, retrying transient failures (no
+ * answer, 408, 429, 5xx) after exponential backoff with jitter, or the
+ * receiver's Retry-After, up to the webhook's max_attempts. At most
+ * WEBHOOK_MAX_PENDING batches wait; past that the oldest is dropped and
+ * counted, never silently.
  * Depends on util, config, history, slojson, log, libcurl, pthreads.
  */
 #ifndef SLO_WEBHOOK_H
@@ -27,10 +28,10 @@
 #define WEBHOOK_BACKOFF_MAX_MS 60000
 
 struct webhook_stats {
-    uint64_t delivered;  /* batches a receiver accepted (2xx) */
-    uint64_t failed;     /* batches given up after their attempts */
-    uint64_t dropped;    /* batches dropped unsent: queue full, or shutdown */
-    uint64_t retries;    /* attempts after the first */
+    uint64_t delivered; /* batches a receiver accepted (2xx) */
+    uint64_t failed;    /* batches given up after their attempts */
+    uint64_t dropped;   /* batches dropped unsent: queue full, or shutdown */
+    uint64_t retries;   /* attempts after the first */
 };
 
 struct webhooks;

@@ -23,16 +23,16 @@
 
 struct xorchunk_iter {
     const uint8_t *data;
-    size_t len;          /* bytes */
-    size_t pos;          /* next bit */
-    uint16_t total;      /* samples in the chunk (header) */
-    uint16_t done;       /* samples returned so far */
+    size_t len;     /* bytes */
+    size_t pos;     /* next bit */
+    uint16_t total; /* samples in the chunk (header) */
+    uint16_t done;  /* samples returned so far */
     int64_t t;
     int64_t tdelta;
     uint64_t vbits;
     uint8_t leading;
     uint8_t trailing;
-    uint8_t failed;      /* set by the first error: later calls return -1 */
+    uint8_t failed; /* set by the first error: later calls return -1 */
 };
 
 /*

@@ -32,27 +32,27 @@
 
 /* What one reader accepts; messages name the limit passed. */
 struct yr_limits {
-    size_t max_bytes;     /* the input */
-    size_t max_tokens;    /* keys, values and punctuation */
-    size_t max_depth;     /* collections inside collections */
-    size_t max_anchors;   /* &name */
-    size_t max_aliases;   /* *name */
+    size_t max_bytes;      /* the input */
+    size_t max_tokens;     /* keys, values and punctuation */
+    size_t max_depth;      /* collections inside collections */
+    size_t max_anchors;    /* &name */
+    size_t max_aliases;    /* *name */
     size_t max_directives; /* %TAG and %YAML: libyaml is quadratic in them */
-    int walk_depth;       /* the deepest level the reader visits (the root is 1) */
-    size_t max_nodes;     /* nodes, aliases expanded to walk_depth */
-    size_t max_text;      /* scalar bytes, aliases expanded to walk_depth */
-    size_t max_docs;      /* 1: one document, content in a second is an error */
-    size_t max_msgs;      /* messages kept with a position; more are counted */
+    int walk_depth;        /* the deepest level the reader visits (the root is 1) */
+    size_t max_nodes;      /* nodes, aliases expanded to walk_depth */
+    size_t max_text;       /* scalar bytes, aliases expanded to walk_depth */
+    size_t max_docs;       /* 1: one document, content in a second is an error */
+    size_t max_msgs;       /* messages kept with a position; more are counted */
 };
 
 /* One recorded message. */
 struct yr_msg {
     size_t line; /* 1-based; 0 for messages about the whole file */
     size_t col;
-    size_t seq;  /* keeps messages at one position in the order found */
-    int level;   /* the reader's own levels; 0 when it has none */
-    int keep;    /* the reader's mark (the importer's imp_forget_since) */
-    char *text;  /* "FILE:LINE:COL: message" or "FILE: message" */
+    size_t seq; /* keeps messages at one position in the order found */
+    int level;  /* the reader's own levels; 0 when it has none */
+    int keep;   /* the reader's mark (the importer's imp_forget_since) */
+    char *text; /* "FILE:LINE:COL: message" or "FILE: message" */
 };
 
 /* One read: the messages and the document nodes are looked up in. */
@@ -174,8 +174,8 @@ int yr_tag_ok(struct yr *y, const yaml_node_t *n, const char *path);
  * "expected what, got ..." and returns NULL. With secret set, the value is
  * never quoted in a message.
  */
-const char *yr_want_scalar(struct yr *y, const yaml_node_t *n, const char *path,
-                           const char *what, int secret);
+const char *yr_want_scalar(struct yr *y, const yaml_node_t *n, const char *path, const char *what,
+                           int secret);
 
 /* 0 when n is a mapping (or a sequence), else -1, reported. */
 int yr_want_map(struct yr *y, const yaml_node_t *n, const char *path);

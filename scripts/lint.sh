@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static checks: banned libc calls (curl's checksrc list), the "Depends on"
-# lines and include cycles (scripts/depends.py), cppcheck, and the links of
-# the README, docs/ and the other READMEs (scripts/doclinks.py).
+# lines and include cycles (scripts/depends.py), cppcheck, the layout
+# (scripts/format.sh --check, .clang-format), and the links of the README,
+# docs/ and the other READMEs (scripts/doclinks.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rc=0
@@ -18,6 +19,12 @@ fi
 if command -v cppcheck >/dev/null; then
     cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
         --inline-suppr --suppress=missingIncludeSystem -Iinclude src/ || rc=1
+fi
+# The layout of every C file (.clang-format): lists the files that differ.
+if ! out=$(bash scripts/format.sh --check 2>&1); then
+    printf '%s\n' "$out"
+    echo "lint: C files not laid out by .clang-format (make fmt)"
+    rc=1
 fi
 python3 scripts/doclinks.py README.md docs/*.md helm/README.md helm/slo-sidecar/README.md \
     tests/integration/README.md > /dev/null || {

@@ -103,8 +103,8 @@ enum answer_part answer_numerator(const struct config_slo *slo)
     return ANSWER_GOOD;
 }
 
-int answer_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w,
-                size_t nw, struct answer_partials *ps, struct answer *out, struct err *e)
+int answer_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_window *w, size_t nw,
+                struct answer_partials *ps, struct answer *out, struct err *e)
 {
     int timeslice = slo->kind == CONFIG_SLI_TIMESLICE;
     enum answer_part num = answer_numerator(slo);
@@ -133,11 +133,13 @@ int answer_fold(const struct config_slo *slo, int64_t at_ms, const struct slo_wi
             }
             if (slo->kind == CONFIG_SLI_LATENCY && !p->seen[ANSWER_GOOD][k] && total > 0) {
                 answer_free(out);
-                return util_err(e, "SLO %s: no %s_bucket series with le=\"%g\" in window %s "
-                                   "although %s_count has data; the threshold must equal one "
-                                   "of the histogram's le bounds", slo->name,
-                                slo->latency.histogram_sel->metric, slo->latency.threshold,
-                                w[k].name, slo->latency.histogram_sel->metric);
+                return util_err(e,
+                                "SLO %s: no %s_bucket series with le=\"%g\" in window %s "
+                                "although %s_count has data; the threshold must equal one "
+                                "of the histogram's le bounds",
+                                slo->name, slo->latency.histogram_sel->metric,
+                                slo->latency.threshold, w[k].name,
+                                slo->latency.histogram_sel->metric);
             }
             c->has = 1;
             c->total = total;

@@ -22,15 +22,15 @@
 #define MAX_SPLITS 24
 
 struct apiread {
-    struct rawsrc src;                 /* first: the transport */
+    struct rawsrc src; /* first: the transport */
     const struct config_prometheus *cfg;
     struct promql_client *pc;
     size_t max_samples;
-    double density;                    /* samples per ms of the run's densest query; 0:
-                                          unknown */
+    double density; /* samples per ms of the run's densest query; 0:
+                       unknown */
     struct apiread_stats st;
-    char *texts[2];                    /* selector text of each query of the run */
-    struct rawsrc_sample *buf;         /* one series' samples as delivered */
+    char *texts[2];            /* selector text of each query of the run */
+    struct rawsrc_sample *buf; /* one series' samples as delivered */
     size_t cap;
 };
 
@@ -132,8 +132,8 @@ static int cmp_series(const void *x, const void *y)
  * times. Drops the samples before start in place (Prometheus 2 includes
  * T - D), and counts the rest into *n.
  */
-static int check_answer(const struct apiread *a, size_t qi, struct promql_result *r,
-                        int64_t start, size_t *n, struct err *e)
+static int check_answer(const struct apiread *a, size_t qi, struct promql_result *r, int64_t start,
+                        size_t *n, struct err *e)
 {
     const struct promql_series **idx;
 
@@ -144,10 +144,11 @@ static int check_answer(const struct apiread *a, size_t qi, struct promql_result
 
         for (size_t j = 0; j < s->n; j++) {
             if (j > 0 && s->p[j].t_ms <= s->p[j - 1].t_ms)
-                return util_err(e, "api_read: %s answered samples out of order or duplicated "
-                                   "(%lld ms after %lld ms) for a series of %s; not used",
-                                a->cfg->url, (long long)s->p[j].t_ms,
-                                (long long)s->p[j - 1].t_ms, a->texts[qi]);
+                return util_err(e,
+                                "api_read: %s answered samples out of order or duplicated "
+                                "(%lld ms after %lld ms) for a series of %s; not used",
+                                a->cfg->url, (long long)s->p[j].t_ms, (long long)s->p[j - 1].t_ms,
+                                a->texts[qi]);
             if (s->p[j].t_ms >= start)
                 s->p[k++] = s->p[j];
         }
@@ -305,8 +306,9 @@ static int ar_run(struct rawsrc *src, const struct rawsrc_query *q, size_t nq, r
                     end - from + 1 <= APIREAD_MIN_PIECE_MS) {
                     /* The advice first: a store's reason can be long. */
                     snprintf(why, sizeof(why), "%s", e->msg);
-                    util_err(e, "api_read: the store refuses even %lld ms of samples at a "
-                                "time (raise its limit, or lower read_max_samples): %s",
+                    util_err(e,
+                             "api_read: the store refuses even %lld ms of samples at a "
+                             "time (raise its limit, or lower read_max_samples): %s",
                              (long long)(end - from + 1), why);
                     goto out;
                 }

@@ -21,8 +21,8 @@
 #include "util.h"
 
 struct worker {
-    struct promql_client *promql;   /* aggregate queries (promql mode) */
-    struct rawsrc *src;             /* raw samples, when the exact engine serves an SLO */
+    struct promql_client *promql; /* aggregate queries (promql mode) */
+    struct rawsrc *src;           /* raw samples, when the exact engine serves an SLO */
 };
 
 struct backend {
@@ -31,7 +31,7 @@ struct backend {
     struct worker *w;
     size_t nworkers;
     atomic_int up;
-    atomic_int cancel;              /* every client's transfers stop while set */
+    atomic_int cancel; /* every client's transfers stop while set */
 };
 
 /* The transport of cfg's mode (api_read in promql mode), or NULL with e set. */
@@ -196,9 +196,8 @@ uint64_t backend_retries(const struct backend *b, size_t worker)
            (w->promql != NULL ? promql_client_retries(w->promql) : 0);
 }
 
-int backend_eval_slo(struct backend *b, size_t worker, const struct config_slo *slo,
-                     int64_t at_ms, const struct slo_window *w, size_t nw, struct answer *out,
-                     struct err *e)
+int backend_eval_slo(struct backend *b, size_t worker, const struct config_slo *slo, int64_t at_ms,
+                     const struct slo_window *w, size_t nw, struct answer *out, struct err *e)
 {
     struct worker *wk = &b->w[worker];
     struct answer_partials ps;

@@ -19,7 +19,11 @@
 #define CKPT_VERSION 2u
 #define CKPT_HEADER (4 + 4 + 8 * 8 + 4 * 4)
 
-enum edge_state { EDGE_FREE, EDGE_FILLING, EDGE_DONE };
+enum edge_state {
+    EDGE_FREE,
+    EDGE_FILLING,
+    EDGE_DONE
+};
 
 /* The fine buckets of one coarse span (k*c, (k+1)*c], from a re-read. */
 struct edge {
@@ -29,16 +33,16 @@ struct edge {
 };
 
 struct buckets {
-    struct buckets_params p; /* resolved: coarse_ms, keep_ms and edge_ms set */
-    int64_t reach;           /* long_ms, or keep_ms for a calendar period */
-    int64_t r;               /* fine buckets per coarse span: c / g */
-    int64_t nf;              /* fine ring size, a multiple of r */
-    int64_t nc;              /* coarse ring size */
-    int64_t at;              /* T, the newest grid point */
-    int64_t since;           /* at - reach when created: no window starts before */
-    double pre;              /* events added at or before since in its span */
-    double *fine;            /* fine bucket j at fine[j mod nf] */
-    double *coarse;          /* coarse span k at coarse[k mod nc] */
+    struct buckets_params p;           /* resolved: coarse_ms, keep_ms and edge_ms set */
+    int64_t reach;                     /* long_ms, or keep_ms for a calendar period */
+    int64_t r;                         /* fine buckets per coarse span: c / g */
+    int64_t nf;                        /* fine ring size, a multiple of r */
+    int64_t nc;                        /* coarse ring size */
+    int64_t at;                        /* T, the newest grid point */
+    int64_t since;                     /* at - reach when created: no window starts before */
+    double pre;                        /* events added at or before since in its span */
+    double *fine;                      /* fine bucket j at fine[j mod nf] */
+    double *coarse;                    /* coarse span k at coarse[k mod nc] */
     int64_t ew[BUCKETS_MAX_EDGES + 1]; /* the edge windows: long_ms, then edge_ms */
     int nw;
     /* While every count added is a whole number below 2^53 (whole), sums
@@ -49,7 +53,7 @@ struct buckets {
     double csum[BUCKETS_MAX_EDGES + 1];
     double *mem; /* one block for fine, coarse and edges */
     size_t nmem;
-    int nslot;   /* 2 per edge window: its current and next span */
+    int nslot; /* 2 per edge window: its current and next span */
     struct edge edge[];
 };
 
@@ -632,8 +636,9 @@ static int edge_span_ok(const struct buckets *b, int64_t from_ms, struct err *e)
     if (b->nw == 0)
         return util_err(e, "a calendar period without edge windows has no edge to fill");
     if (from_ms % c != 0 || !span_live(b, util_floor_div(from_ms, c)))
-        return util_err(e, "span starting at %s is not the current or next edge span of "
-                           "any edge window",
+        return util_err(e,
+                        "span starting at %s is not the current or next edge span of "
+                        "any edge window",
                         when(from_ms, t1, sizeof(t1)));
     if (from_ms + c > b->at)
         return util_err(e, "edge span (%s, %s] is not complete yet", when(from_ms, t1, sizeof(t1)),
@@ -973,8 +978,7 @@ int buckets_load(const struct buckets_params *p, const uint8_t *data, size_t len
     f0 = kf * b->r;
     /* Fine values may reach one coarse span past at, no further. */
     room = (at + q.coarse_ms) / q.grid_ms - f0;
-    if (nfine > (uint64_t)room || ncoarse != (uint64_t)(kf - klo) ||
-        nedge > (uint64_t)b->nslot) {
+    if (nfine > (uint64_t)room || ncoarse != (uint64_t)(kf - klo) || nedge > (uint64_t)b->nslot) {
         util_err(e,
                  "checkpoint: %llu fine, %llu coarse and %llu edge entries do not match the "
                  "position (at most %lld, exactly %lld, at most %d)",
@@ -1044,8 +1048,9 @@ badvalue:
     if (rc == -1)
         util_err(e, "checkpoint: truncated values (%zu bytes)", len);
     else
-        util_err(e, "checkpoint: a bucket value before offset %zu is malformed, negative or "
-                    "not finite",
+        util_err(e,
+                 "checkpoint: a bucket value before offset %zu is malformed, negative or "
+                 "not finite",
                  r.off);
 fail:
     buckets_free(b);

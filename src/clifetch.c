@@ -53,8 +53,10 @@ int clifetch_slos(const char *base_url, int64_t timeout_ms, struct buf *body, st
         curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink) != CURLE_OK) {
-        util_errf(e, "GET %s: cannot set up the request (bad URL scheme? http and https "
-                     "only)", url);
+        util_errf(e,
+                  "GET %s: cannot set up the request (bad URL scheme? http and https "
+                  "only)",
+                  url);
         goto out;
     }
     cc = curl_easy_perform(h);
@@ -71,8 +73,7 @@ int clifetch_slos(const char *base_url, int64_t timeout_ms, struct buf *body, st
     if (status != 200) {
         char ex[HTTPC_EXCERPT_SIZE];
 
-        httpc_excerpt(body->data ? body->data : "", body->len, HTTPC_EXCERPT_MAX, ex,
-                      sizeof(ex));
+        httpc_excerpt(body->data ? body->data : "", body->len, HTTPC_EXCERPT_MAX, ex, sizeof(ex));
         util_errf(e, "GET %s: HTTP %ld: %s", url, status, ex);
         goto out;
     }

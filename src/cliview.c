@@ -213,7 +213,7 @@ int cliview_parse(const char *body, size_t len, json_t **slos, struct err *e)
 #define CELL 192
 
 static const char *const headers[NCOLS] = {
-    "SLO",     "OBJECTIVE", "SLI",    "BUDGET LEFT",  "STATUS",   "BURN 1h",
+    "SLO",     "OBJECTIVE", "SLI",    "BUDGET LEFT",  "STATUS",    "BURN 1h",
     "BURN 6h", "BURN 1d",   "ALERTS", "EXHAUSTED IN", "EVALUATED",
 };
 
@@ -341,8 +341,7 @@ int cliview_status(const json_t *slos, const struct cliview_opts *o, struct buf 
             /* Pad after the colour ends, so escapes never count as width. */
             rc |= put_colored(out, o, cells[i][c].color, cells[i][c].text);
             if (c + 1 < NCOLS)
-                rc |= buf_printf(out, "%*s", (int)(width[c] - strlen(cells[i][c].text) + 2),
-                                 "");
+                rc |= buf_printf(out, "%*s", (int)(width[c] - strlen(cells[i][c].text) + 2), "");
         }
         rc |= buf_puts(out, "\n");
     }
@@ -420,8 +419,7 @@ static const char *part_name(enum answer_part p)
 }
 
 /* promql mode: each window's query parts, as sliquery builds them at at_ms. */
-static int queries_promql(const struct config_slo *c, int64_t at_ms, struct buf *b,
-                          struct err *e)
+static int queries_promql(const struct config_slo *c, int64_t at_ms, struct buf *b, struct err *e)
 {
     struct slo_window w[SLO_MAX_WINDOWS];
     size_t nw = slo_windows(c, at_ms, w, SLO_MAX_WINDOWS);
@@ -439,8 +437,8 @@ static int queries_promql(const struct config_slo *c, int64_t at_ms, struct buf 
         if (sliquery_build(c, &w[i], 1, &q, &nq, e) != 0)
             return -1;
         for (size_t k = 0; k < nq; k++)
-            rc |= buf_printf(b, "  %-6s %-5s %s\n", k == 0 ? w[i].name : "",
-                             part_name(q[k].part), q[k].text);
+            rc |= buf_printf(b, "  %-6s %-5s %s\n", k == 0 ? w[i].name : "", part_name(q[k].part),
+                             q[k].text);
         if (nq == 0)
             rc |= buf_printf(b, "  %-6s (no whole slice fits in the window: no query)\n",
                              w[i].name);
@@ -459,8 +457,10 @@ static int queries_exact(const struct config *cfg, const struct config_slo *c, s
     const char *mode = cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ ? "remote_read"
                        : cfg->prometheus.mode == CONFIG_MODE_API_READ  ? "api_read"
                                                                        : "promql";
-    int rc = buf_printf(b, "\nQueries (%s mode: the raw samples of these selectors are read "
-                           "%s and counted by the sidecar)\n", mode,
+    int rc = buf_printf(b,
+                        "\nQueries (%s mode: the raw samples of these selectors are read "
+                        "%s and counted by the sidecar)\n",
+                        mode,
                         cfg->prometheus.mode == CONFIG_MODE_REMOTE_READ
                             ? "through remote read"
                             : "through /api/v1/query (bare range selectors)");
@@ -531,8 +531,7 @@ static int explain_head(const json_t *s, const struct config *cfg, const struct 
                          "\nObjective\n  %s over %s allows %s of %s to be bad: %s of full "
                          "outage.\n",
                          o, period != NULL ? period : "the period", bad,
-                         c != NULL && c->kind == CONFIG_SLI_TIMESLICE ? "slices" : "events",
-                         t);
+                         c != NULL && c->kind == CONFIG_SLI_TIMESLICE ? "slices" : "events", t);
     }
     return rc;
 }
@@ -564,12 +563,14 @@ static int explain_budget(const json_t *s, const struct cliview_opts *o, struct 
             rsec = 0;
         cliview_human_duration(fabs(rsec), tl, sizeof(tl));
         if (remaining > 0)
-            rc |= buf_printf(b, "  %.1f%% of the budget consumed, %.1f%% left: %s of full "
-                                "outage.\n",
+            rc |= buf_printf(b,
+                             "  %.1f%% of the budget consumed, %.1f%% left: %s of full "
+                             "outage.\n",
                              consumed * 100.0, remaining * 100.0, tl);
         else
-            rc |= buf_printf(b, "  %.1f%% of the budget consumed: exhausted, overspent by "
-                                "%.1f%% (%s of full outage).\n",
+            rc |= buf_printf(b,
+                             "  %.1f%% of the budget consumed: exhausted, overspent by "
+                             "%.1f%% (%s of full outage).\n",
                              consumed * 100.0, -remaining * 100.0, tl);
         if (json_is_boolean(compliant) && get_num(s, "objective", &obj)) {
             char ob[48];
@@ -609,8 +610,8 @@ static int explain_burn(const json_t *s, struct buf *b)
         } else if (remaining <= 0) {
             rc |= buf_printf(b, "  %s: %s; the budget is already exhausted.\n", wins[i], rs);
         } else if (r <= 0) {
-            rc |= buf_printf(b, "  %s: %s; nothing is being spent at the %s rate.\n", wins[i],
-                             rs, wins[i]);
+            rc |= buf_printf(b, "  %s: %s; nothing is being spent at the %s rate.\n", wins[i], rs,
+                             wins[i]);
         } else {
             cliview_human_duration(remaining * psec / r, t, sizeof(t));
             rc |= buf_printf(b, "  %s: %s; at the %s rate the budget lasts %s.\n", wins[i], rs,
@@ -660,8 +661,9 @@ static int explain_alerts(const json_t *s, const struct config_slo *c,
     const struct config_alert_window *rows = c != NULL ? c->windows : config_default_windows;
     size_t nrows = c != NULL ? c->nwindows : 4;
     const json_t *alerts = json_object_get(s, "alerts");
-    int rc = buf_printf(b, "\nAlerts (a rule fires when both its windows burn faster than its "
-                           "factor)\n%s",
+    int rc = buf_printf(b,
+                        "\nAlerts (a rule fires when both its windows burn faster than its "
+                        "factor)\n%s",
                         c != NULL ? "" : "  (The default table; the config may set another.)\n");
     int any = 0;
 
@@ -692,8 +694,8 @@ static int explain_alerts(const json_t *s, const struct config_slo *c,
 }
 
 /* The figures of one entry (one group of a grouped SLO). */
-static int explain_entry(const json_t *s, const struct config_slo *c,
-                         const struct cliview_opts *o, struct buf *b)
+static int explain_entry(const json_t *s, const struct config_slo *c, const struct cliview_opts *o,
+                         struct buf *b)
 {
     const json_t *g = json_object_get(s, "group");
     double at;

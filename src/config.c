@@ -235,7 +235,8 @@ static int label_ok(struct ctx *c, yaml_node_t *n, const char *path, const char 
                     int reserved)
 {
     if (!selector_name_ok(name, 0)) {
-        yr_err(&c->y, n, path, "invalid label name \"%s\" (must match [a-zA-Z_][a-zA-Z0-9_]*)", name);
+        yr_err(&c->y, n, path, "invalid label name \"%s\" (must match [a-zA-Z_][a-zA-Z0-9_]*)",
+               name);
         return -1;
     }
     /* Prometheus keeps __* for itself (__name__, __address__, ...). */
@@ -279,8 +280,8 @@ static int map_key_ok(struct ctx *c, yaml_node_t *k, const char *path, const cha
         /* Secrets in the config file end up in logs, dumps and repositories. */
         if (strcasecmp(name, "Authorization") == 0) {
             yr_err(&c->y, k, path,
-                "do not set Authorization as a header; use bearer_token_file or "
-                "basic_auth, which keep the secret in a file");
+                   "do not set Authorization as a header; use bearer_token_file or "
+                   "basic_auth, which keep the secret in a file");
             return -1;
         }
         return 0;
@@ -427,8 +428,8 @@ static void parse_retries(struct ctx *c, yaml_node_t *v, struct config_prometheu
         return;
     if (x < 1 || x > CONFIG_MAX_ATTEMPTS || x != floor(x))
         yr_err(&c->y, yr_get(&c->y, v, "max_attempts"), "global.prometheus.retries.max_attempts",
-            "must be a whole number from 1 (no retries) to %d, got %s", CONFIG_MAX_ATTEMPTS,
-            text);
+               "must be a whole number from 1 (no retries) to %d, got %s", CONFIG_MAX_ATTEMPTS,
+               text);
     else
         p->max_attempts = (int)x;
 }
@@ -443,16 +444,16 @@ static void parse_counts(struct ctx *c, yaml_node_t *n, struct config_prometheus
     if (get_num(c, n, path, "concurrency", 0, &x, &text) == 0) {
         if (x < 1 || x > CONFIG_MAX_CONCURRENCY || x != floor(x))
             yr_err(&c->y, yr_get(&c->y, n, "concurrency"), "global.prometheus.concurrency",
-                "must be a whole number from 1 to %d, got %s", CONFIG_MAX_CONCURRENCY, text);
+                   "must be a whole number from 1 to %d, got %s", CONFIG_MAX_CONCURRENCY, text);
         else
             p->concurrency = (int)x;
     }
     if (get_num(c, n, path, "read_max_samples", 0, &x, &text) == 0) {
-        if (x < CONFIG_MIN_READ_MAX_SAMPLES || x > CONFIG_MAX_READ_MAX_SAMPLES ||
-            x != floor(x))
-            yr_err(&c->y, yr_get(&c->y, n, "read_max_samples"), "global.prometheus.read_max_samples",
-                "must be a whole number from %d to %d, got %s", CONFIG_MIN_READ_MAX_SAMPLES,
-                CONFIG_MAX_READ_MAX_SAMPLES, text);
+        if (x < CONFIG_MIN_READ_MAX_SAMPLES || x > CONFIG_MAX_READ_MAX_SAMPLES || x != floor(x))
+            yr_err(&c->y, yr_get(&c->y, n, "read_max_samples"),
+                   "global.prometheus.read_max_samples",
+                   "must be a whole number from %d to %d, got %s", CONFIG_MIN_READ_MAX_SAMPLES,
+                   CONFIG_MAX_READ_MAX_SAMPLES, text);
         else
             p->read_max_samples = (size_t)x;
     }
@@ -460,10 +461,9 @@ static void parse_counts(struct ctx *c, yaml_node_t *n, struct config_prometheus
 
 static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_prometheus *p)
 {
-    static const char *const keys[] = {"url",        "mode",        "timeout",
-                                       "read_path",  "headers",     "bearer_token_file",
-                                       "basic_auth", "tls",         "read_response",
-                                       "retries",    "concurrency", "read_max_samples"};
+    static const char *const keys[] = {
+        "url",        "mode", "timeout",       "read_path", "headers",     "bearer_token_file",
+        "basic_auth", "tls",  "read_response", "retries",   "concurrency", "read_max_samples"};
     static const char *const ba_keys[] = {"username", "password_file"};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file",
                                            "insecure_skip_verify"};
@@ -483,7 +483,7 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
             p->mode = CONFIG_MODE_API_READ;
         else
             yr_err(&c->y, yr_get(&c->y, n, "mode"), "global.prometheus.mode",
-                "must be promql, remote_read or api_read, got \"%s\"", mode);
+                   "must be promql, remote_read or api_read, got \"%s\"", mode);
     }
     free(mode);
     mode = NULL;
@@ -492,7 +492,7 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
             p->read_samples = 1;
         else if (strcmp(mode, "chunks") != 0)
             yr_err(&c->y, yr_get(&c->y, n, "read_response"), "global.prometheus.read_response",
-                "must be chunks or samples, got \"%s\"", mode);
+                   "must be chunks or samples, got \"%s\"", mode);
     }
     free(mode);
     get_duration(c, n, path, "timeout", 0, &p->timeout_ms);
@@ -500,18 +500,19 @@ static void parse_prometheus(struct ctx *c, yaml_node_t *n, struct config_promet
     parse_counts(c, n, p);
     if (get_str(c, n, path, "read_path", 0, &p->read_path) == 0 && p->read_path[0] != '/')
         yr_err(&c->y, yr_get(&c->y, n, "read_path"), "global.prometheus.read_path",
-            "must start with \"/\", got \"%s\"", p->read_path);
+               "must start with \"/\", got \"%s\"", p->read_path);
     get_map(c, n, path, "headers", MAP_HEADERS, &p->headers);
     get_str(c, n, path, "bearer_token_file", F_NONEMPTY, &p->bearer_token_file);
     v = yr_get(&c->y, n, "basic_auth");
-    if (v != NULL && yr_check_keys(&c->y, v, "global.prometheus.basic_auth", ba_keys, 2, NULL, 0) == 0) {
+    if (v != NULL &&
+        yr_check_keys(&c->y, v, "global.prometheus.basic_auth", ba_keys, 2, NULL, 0) == 0) {
         get_str(c, v, "global.prometheus.basic_auth", "username", F_REQUIRED | F_NONEMPTY,
                 &p->basic_username);
         get_str(c, v, "global.prometheus.basic_auth", "password_file", F_REQUIRED | F_NONEMPTY,
                 &p->basic_password_file);
         if (yr_get(&c->y, n, "bearer_token_file") != NULL)
             yr_err(&c->y, v, "global.prometheus.basic_auth",
-                "basic_auth and bearer_token_file cannot both be set");
+                   "basic_auth and bearer_token_file cannot both be set");
     }
     v = yr_get_opt(&c->y, n, "tls");
     if (v != NULL && yr_check_keys(&c->y, v, "global.prometheus.tls", tls_keys, 4, NULL, 0) == 0) {
@@ -539,19 +540,19 @@ static void parse_status(struct ctx *c, yaml_node_t *v, struct config *cfg)
     if (rc < 0 || (rc == 0 && !(cfg->status_warning > 0 && cfg->status_warning <= 1))) {
         if (rc == 0)
             yr_err(&c->y, yr_get(&c->y, v, "warning"), "global.status.warning",
-                "must be greater than 0 and at most 1, got %g", cfg->status_warning);
+                   "must be greater than 0 and at most 1, got %g", cfg->status_warning);
         bad = 1;
     }
     rc = get_num(c, v, path, "critical", 0, &cfg->status_critical, NULL);
     if (rc < 0 || (rc == 0 && !(cfg->status_critical > 0 && cfg->status_critical <= 1))) {
         if (rc == 0)
             yr_err(&c->y, yr_get(&c->y, v, "critical"), "global.status.critical",
-                "must be greater than 0 and at most 1, got %g", cfg->status_critical);
+                   "must be greater than 0 and at most 1, got %g", cfg->status_critical);
         bad = 1;
     }
     if (!bad && cfg->status_warning >= cfg->status_critical)
         yr_err(&c->y, v, path, "warning (%g) must be below critical (%g)", cfg->status_warning,
-            cfg->status_critical);
+               cfg->status_critical);
 }
 
 /* One entry of global.webhooks. */
@@ -567,7 +568,8 @@ static void parse_webhook(struct ctx *c, yaml_node_t *n, const char *path,
     w->events = CONFIG_WEBHOOK_STATUS | CONFIG_WEBHOOK_ALERT;
     w->timeout_ms = 10 * SEC_MS;
     w->max_attempts = 5;
-    if (yr_want_map(&c->y, n, path) != 0 || yr_check_keys(&c->y, n, path, keys, NELEMS(keys), NULL, 0) != 0)
+    if (yr_want_map(&c->y, n, path) != 0 ||
+        yr_check_keys(&c->y, n, path, keys, NELEMS(keys), NULL, 0) != 0)
         return;
     yr_join(p, sizeof(p), path, "url");
     if (get_str(c, n, path, "url", F_REQUIRED | F_NONEMPTY, &w->url) == 0)
@@ -580,8 +582,8 @@ static void parse_webhook(struct ctx *c, yaml_node_t *n, const char *path,
         yr_join(p, sizeof(p), path, "max_attempts");
         if (x < 1 || x > CONFIG_WEBHOOK_MAX_ATTEMPTS || x != floor(x))
             yr_err(&c->y, yr_get(&c->y, n, "max_attempts"), p,
-                "must be a whole number from 1 (no retries) to %d, got %s",
-                CONFIG_WEBHOOK_MAX_ATTEMPTS, text);
+                   "must be a whole number from 1 (no retries) to %d, got %s",
+                   CONFIG_WEBHOOK_MAX_ATTEMPTS, text);
         else
             w->max_attempts = (int)x;
     }
@@ -623,7 +625,8 @@ static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
         return;
     cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (cnt > CONFIG_MAX_WEBHOOKS) {
-        yr_err(&c->y, v, path, "has %zu webhooks; at most %d are allowed", cnt, CONFIG_MAX_WEBHOOKS);
+        yr_err(&c->y, v, path, "has %zu webhooks; at most %d are allowed", cnt,
+               CONFIG_MAX_WEBHOOKS);
         return;
     }
     if (cnt == 0)
@@ -645,9 +648,9 @@ static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
 
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
-    static const char *const keys[] = {"interval",   "prometheus",    "labels",  "status",
-                                       "state_file", "dashboard_url", "webhooks", "shard",
-                                       "state_checkpoint_interval"};
+    static const char *const keys[] = {"interval", "prometheus", "labels",
+                                       "status",   "state_file", "dashboard_url",
+                                       "webhooks", "shard",      "state_checkpoint_interval"};
     yaml_node_t *v;
     char *shard = NULL;
 
@@ -668,8 +671,8 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     get_str(c, n, "global", "state_file", F_NONEMPTY, &cfg->state_file);
     if (get_duration(c, n, "global", "state_checkpoint_interval", 0, &cfg->checkpoint_ms) == 0 &&
         cfg->checkpoint_ms < SEC_MS)
-        yr_err(&c->y, yr_get(&c->y, n, "state_checkpoint_interval"), "global.state_checkpoint_interval",
-            "must be at least 1s");
+        yr_err(&c->y, yr_get(&c->y, n, "state_checkpoint_interval"),
+               "global.state_checkpoint_interval", "must be at least 1s");
     if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
         http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
     parse_webhooks(c, yr_get_opt(&c->y, n, "webhooks"), cfg);
@@ -734,9 +737,9 @@ static void parse_latency(struct ctx *c, yaml_node_t *n, const char *path,
             if (len > sl && strcmp(m + len - sl, suffixes[i]) == 0) {
                 yr_join(p, sizeof(p), path, "histogram");
                 yr_err(&c->y, yr_get(&c->y, n, "histogram"), p,
-                    "give the histogram's base name \"%.*s\", without \"%s\" (the sidecar "
-                    "reads _bucket and _count itself)",
-                    (int)(len - sl), m, suffixes[i]);
+                       "give the histogram's base name \"%.*s\", without \"%s\" (the sidecar "
+                       "reads _bucket and _count itself)",
+                       (int)(len - sl), m, suffixes[i]);
             }
         }
     }
@@ -744,7 +747,7 @@ static void parse_latency(struct ctx *c, yaml_node_t *n, const char *path,
     if (get_num(c, n, path, "threshold", F_REQUIRED, &l->threshold, NULL) == 0 &&
         !(l->threshold > 0))
         yr_err(&c->y, yr_get(&c->y, n, "threshold"), p, "must be greater than 0 (seconds), got %g",
-            l->threshold);
+               l->threshold);
 }
 
 static void parse_timeslice(struct ctx *c, yaml_node_t *n, const char *path,
@@ -767,7 +770,8 @@ static void parse_timeslice(struct ctx *c, yaml_node_t *n, const char *path,
                 break;
         yr_join(p, sizeof(p), path, "op");
         if (i == NELEMS(ops))
-            yr_err(&c->y, yr_get(&c->y, n, "op"), p, "must be one of < <= > >= == !=, got \"%s\"", op);
+            yr_err(&c->y, yr_get(&c->y, n, "op"), p, "must be one of < <= > >= == !=, got \"%s\"",
+                   op);
         else
             t->op = (enum config_cmp)i;
     }
@@ -783,11 +787,12 @@ static void parse_timeslice(struct ctx *c, yaml_node_t *n, const char *path,
         if (t->slice_ms < SEC_MS)
             yr_err(&c->y, yr_get(&c->y, n, "slice"), p, "must be at least 1s");
         else if (t->slice_ms > SHORTEST_WINDOW_MS)
-            yr_err(&c->y, yr_get(&c->y, n, "slice"), p, "must be at most 5m, the shortest alert window");
+            yr_err(&c->y, yr_get(&c->y, n, "slice"), p,
+                   "must be at most 5m, the shortest alert window");
         else if (SHORTEST_WINDOW_MS % t->slice_ms != 0)
             yr_err(&c->y, yr_get(&c->y, n, "slice"), p,
-                "must divide 5m evenly (e.g. 10s, 30s, 1m, 5m) so that slices tile every "
-                "alert window");
+                   "must divide 5m evenly (e.g. 10s, 30s, 1m, 5m) so that slices tile every "
+                   "alert window");
     }
 }
 
@@ -805,9 +810,8 @@ static void parse_promql(struct ctx *c, yaml_node_t *n, const char *path,
     get_str(c, n, path, "total_query", F_REQUIRED | F_NONEMPTY, &q->total_query);
     /* The exact modes count raw samples themselves; they run no free PromQL. */
     if (c->cfg->prometheus.mode != CONFIG_MODE_PROMQL)
-        yr_err(&c->y, n, path,
-            "promql SLIs need mode: promql (global.prometheus.mode is %s)",
-            c->cfg->prometheus.mode == CONFIG_MODE_API_READ ? "api_read" : "remote_read");
+        yr_err(&c->y, n, path, "promql SLIs need mode: promql (global.prometheus.mode is %s)",
+               c->cfg->prometheus.mode == CONFIG_MODE_API_READ ? "api_read" : "remote_read");
 }
 
 static void parse_sli(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
@@ -884,7 +888,8 @@ static int parse_window(struct ctx *c, yaml_node_t *row, const char *p,
             w->severity = CONFIG_SEVERITY_TICKET;
         else {
             yr_join(q, sizeof(q), p, "severity");
-            yr_err(&c->y, yr_get(&c->y, row, "severity"), q, "must be page or ticket, got \"%s\"", sev);
+            yr_err(&c->y, yr_get(&c->y, row, "severity"), q, "must be page or ticket, got \"%s\"",
+                   sev);
             ok = 0;
         }
     } else {
@@ -904,14 +909,15 @@ static int parse_window(struct ctx *c, yaml_node_t *row, const char *p,
         w->long_ms > slo->period_ms) {
         yr_join(q, sizeof(q), p, "long");
         yr_err(&c->y, yr_get(&c->y, row, "long"), q, "must not be longer than the period (%s)",
-            slo->period_name);
+               slo->period_name);
         ok = 0;
     }
     if (get_num(c, row, p, "factor", F_REQUIRED, &w->factor, NULL) != 0) {
         ok = 0;
     } else if (!(w->factor > 0)) {
         yr_join(q, sizeof(q), p, "factor");
-        yr_err(&c->y, yr_get(&c->y, row, "factor"), q, "must be greater than 0, got %g", w->factor);
+        yr_err(&c->y, yr_get(&c->y, row, "factor"), q, "must be greater than 0, got %g",
+               w->factor);
         ok = 0;
     }
     return ok ? 0 : -1;
@@ -999,10 +1005,11 @@ static void parse_period(struct ctx *c, yaml_node_t *n, const char *path, struct
     }
     if (util_duration_parse(slo->period_name, &slo->period_ms, 0, &e) != 0) {
         yr_err(&c->y, yr_get(&c->y, n, "period"), p,
-            "%s; or use calendar_week, calendar_month, calendar_quarter", e.msg);
+               "%s; or use calendar_week, calendar_month, calendar_quarter", e.msg);
         slo->period_ms = 0;
     } else if (slo->period_ms < HOUR_MS) {
-        yr_err(&c->y, yr_get(&c->y, n, "period"), p, "must be at least 1h, got %s", slo->period_name);
+        yr_err(&c->y, yr_get(&c->y, n, "period"), p, "must be at least 1h, got %s",
+               slo->period_name);
         slo->period_ms = 0;
     }
 }
@@ -1011,19 +1018,17 @@ static void parse_period(struct ctx *c, yaml_node_t *n, const char *path, struct
  * timezone: the IANA zone whose local midnight starts a calendar period,
  * loaded here (once per config load) so evaluations never read files.
  */
-static void parse_timezone(struct ctx *c, yaml_node_t *n, const char *path,
-                           struct config_slo *slo)
+static void parse_timezone(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
     char p[PATHLEN];
     struct err e = {{0}};
 
-    if (get_str(c, n, path, "timezone", F_NONEMPTY, &slo->timezone) != 0 ||
-        slo->timezone == NULL)
+    if (get_str(c, n, path, "timezone", F_NONEMPTY, &slo->timezone) != 0 || slo->timezone == NULL)
         return;
     yr_join(p, sizeof(p), path, "timezone");
     if (slo->period_name != NULL && slo->period_kind == CONFIG_PERIOD_ROLLING) {
         yr_err(&c->y, yr_get(&c->y, n, "timezone"), p,
-            "only calendar periods have a time zone (period is %s)", slo->period_name);
+               "only calendar periods have a time zone (period is %s)", slo->period_name);
         return;
     }
     slo->tz = tzinfo_load(slo->timezone, &e);
@@ -1066,15 +1071,16 @@ static void parse_group_by(struct ctx *c, yaml_node_t *n, const char *path, stru
             continue;
         /* The first ngroup_by entries are set; the analyser cannot tell. */
         for (size_t k = 0; k < slo->ngroup_by; k++)
-            dup |= strcmp(slo->group_by[k], name) == 0; /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
+            /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
+            dup |= strcmp(slo->group_by[k], name) == 0;
         if (dup) {
             yr_err(&c->y, item, ip, "duplicate label \"%s\"", name);
             continue;
         }
         /* The group's value comes from the data; a fixed label would hide it. */
         if (labels_get(&slo->labels, name) != NULL || labels_get(&c->cfg->labels, name) != NULL) {
-            yr_err(&c->y, item, ip, "label \"%s\" is also set in %s; a series cannot have both", name,
-                labels_get(&slo->labels, name) != NULL ? "labels" : "global.labels");
+            yr_err(&c->y, item, ip, "label \"%s\" is also set in %s; a series cannot have both",
+                   name, labels_get(&slo->labels, name) != NULL ? "labels" : "global.labels");
             continue;
         }
         slo->group_by[slo->ngroup_by] = util_strdup(name);
@@ -1100,8 +1106,8 @@ static void parse_group_limits(struct ctx *c, yaml_node_t *n, const char *path,
         if (slo->ngroup_by == 0)
             yr_err(&c->y, yr_get(&c->y, n, "max_groups"), p, "needs group_by");
         else if (x < 1 || x > CONFIG_MAX_MAX_GROUPS || x != floor(x))
-            yr_err(&c->y, yr_get(&c->y, n, "max_groups"), p, "must be a whole number from 1 to %d, got %s",
-                CONFIG_MAX_MAX_GROUPS, text);
+            yr_err(&c->y, yr_get(&c->y, n, "max_groups"), p,
+                   "must be a whole number from 1 to %d, got %s", CONFIG_MAX_MAX_GROUPS, text);
         else
             slo->max_groups = (size_t)x;
     }
@@ -1158,7 +1164,8 @@ static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
     if (slo->period_kind == CONFIG_PERIOD_ROLLING && slo->period_ms > 0 &&
         slo->period_ms % s != 0) {
         yr_join(p, sizeof(p), path, "period");
-        yr_err(&c->y, yr_get(&c->y, n, "period"), p, "must be a multiple of the time slice (%s)", sl);
+        yr_err(&c->y, yr_get(&c->y, n, "period"), p, "must be a multiple of the time slice (%s)",
+               sl);
     }
     /* The default table's windows are all multiples of 5m, so only custom
      * rows can miss; they sit in w one for one. */
@@ -1172,16 +1179,16 @@ static void check_slices(struct ctx *c, yaml_node_t *n, const char *path,
             yr_join(q, sizeof(q), path, "alerting.windows");
             yr_join_index(p, sizeof(p), q, i);
             yr_err(&c->y, yr_node(&c->y, w->data.sequence.items.start[i]), p,
-                "long and short must be multiples of the time slice (%s)", sl);
+                   "long and short must be multiples of the time slice (%s)", sl);
         }
     }
 }
 
 static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct config_slo *slo)
 {
-    static const char *const keys[] = {"name",     "service",  "description", "objective",
-                                       "period",   "timezone", "labels",      "group_by",
-                                       "sli",      "alerting", "max_groups",  "group_ttl"};
+    static const char *const keys[] = {"name",   "service",  "description", "objective",
+                                       "period", "timezone", "labels",      "group_by",
+                                       "sli",    "alerting", "max_groups",  "group_ttl"};
     const char *text = NULL;
     char p[PATHLEN];
     yaml_node_t *v;
@@ -1192,15 +1199,16 @@ static void parse_slo(struct ctx *c, yaml_node_t *n, const char *path, struct co
     if (get_str(c, n, path, "name", F_REQUIRED | F_NONEMPTY, &slo->name) == 0 &&
         !slo_name_ok(slo->name)) {
         yr_join(p, sizeof(p), path, "name");
-        yr_err(&c->y, yr_get(&c->y, n, "name"), p, "invalid name \"%s\" (use [a-zA-Z0-9_.-]+)", slo->name);
+        yr_err(&c->y, yr_get(&c->y, n, "name"), p, "invalid name \"%s\" (use [a-zA-Z0-9_.-]+)",
+               slo->name);
     }
     get_str(c, n, path, "service", F_REQUIRED | F_NONEMPTY, &slo->service);
     get_str(c, n, path, "description", 0, &slo->description);
     yr_join(p, sizeof(p), path, "objective");
     if (get_num(c, n, path, "objective", F_REQUIRED, &slo->objective_percent, &text) == 0) {
         if (!(slo->objective_percent > 0 && slo->objective_percent < 100))
-            yr_err(&c->y, yr_get(&c->y, n, "objective"), p, "must be between 0 and 100 (exclusive), got %s",
-                text);
+            yr_err(&c->y, yr_get(&c->y, n, "objective"), p,
+                   "must be between 0 and 100 (exclusive), got %s", text);
         else
             slo->objective = percent_to_ratio(text, slo->objective_percent);
     }
@@ -1245,7 +1253,8 @@ static void parse_slos(struct ctx *c, yaml_node_t *s, struct config *cfg)
         return;
     }
     if (cnt > MAX_SLOS) {
-        yr_err(&c->y, s, "slos", "has %zu SLOs; at most %d are allowed in one file", cnt, MAX_SLOS);
+        yr_err(&c->y, s, "slos", "has %zu SLOs; at most %d are allowed in one file", cnt,
+               MAX_SLOS);
         return;
     }
     cfg->slos = calloc(cnt, sizeof(*cfg->slos));
@@ -1267,8 +1276,8 @@ static void parse_slos(struct ctx *c, yaml_node_t *s, struct config *cfg)
             if (cfg->slos[k].name != NULL && strcmp(cfg->slos[k].name, slo->name) == 0) {
                 yr_join(q, sizeof(q), p, "name");
                 yr_err(&c->y, yr_get(&c->y, item, "name"), q,
-                    "duplicate SLO name \"%s\" (first defined at line %d)", slo->name,
-                    cfg->slos[k].line);
+                       "duplicate SLO name \"%s\" (first defined at line %d)", slo->name,
+                       cfg->slos[k].line);
                 break;
             }
         }
@@ -1286,8 +1295,8 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct config *cfg)
     g = yr_get(&c->y, root, "global");
     if (g == NULL)
         yr_err(&c->y, root, "",
-            "missing required field \"global\" (global.prometheus.url is "
-            "needed)");
+               "missing required field \"global\" (global.prometheus.url is "
+               "needed)");
     else
         parse_global(c, g, cfg);
     s = yr_get(&c->y, root, "slos");
@@ -1376,7 +1385,7 @@ done:
     if (c.y.oom)
         yr_add(&c.y, 0, 0, 0, "out of memory while loading the config");
     yr_docs_free(docs, ndocs);
-    if (c.y.nmsgs > 0 || c.y.oom) {
+    if (c.y.nmsgs > 0 || c.y.oom || cfg == NULL) {
         config_errors_take(errs, &c.y);
         config_free(cfg);
         return -1;
@@ -1484,8 +1493,7 @@ void config_free(struct config *cfg)
     free(cfg);
 }
 
-int config_shard(struct config *cfg, const struct shard *over, const char *hostname,
-                 struct err *e)
+int config_shard(struct config *cfg, const struct shard *over, const char *hostname, struct err *e)
 {
     struct shard s = over != NULL ? *over : cfg->shard;
     size_t keep = 0;

@@ -48,12 +48,18 @@ int counter_slice_ok(enum config_cmp op, double x, double value)
     if (isnan(x))
         return 0;
     switch (op) {
-    case CONFIG_CMP_LT: return x < value;
-    case CONFIG_CMP_LE: return x <= value;
-    case CONFIG_CMP_GT: return x > value;
-    case CONFIG_CMP_GE: return x >= value;
-    case CONFIG_CMP_EQ: return x == value;
-    case CONFIG_CMP_NE: return x != value;
+    case CONFIG_CMP_LT:
+        return x < value;
+    case CONFIG_CMP_LE:
+        return x <= value;
+    case CONFIG_CMP_GT:
+        return x > value;
+    case CONFIG_CMP_GE:
+        return x >= value;
+    case CONFIG_CMP_EQ:
+        return x == value;
+    case CONFIG_CMP_NE:
+        return x != value;
     }
     return 0;
 }

@@ -67,13 +67,13 @@ struct daemon;
 
 /* One SLO's evaluation at one tick, run on a worker. */
 struct djob {
-    struct pool_job link;          /* first: the pool's */
+    struct pool_job link; /* first: the pool's */
     struct daemon *d;
     const struct config *cfg;
     struct backend *be;
     size_t slo;
     int64_t at;
-    int want_record;               /* append the state's checkpoint record */
+    int want_record; /* append the state's checkpoint record */
     struct buf record;
     struct engine_result res;
     int oom;
@@ -81,9 +81,9 @@ struct djob {
 
 /* The poller's view of one SLO of the current config. */
 struct sched {
-    int inflight;                  /* a job of it runs */
-    int attempted;                 /* an evaluation finished since (re)load */
-    struct buf record;             /* newest checkpoint record; len 0: none */
+    int inflight;      /* a job of it runs */
+    int attempted;     /* an evaluation finished since (re)load */
+    struct buf record; /* newest checkpoint record; len 0: none */
 };
 
 /* While SLOs keep overrunning, the summary is logged at most this often. */
@@ -94,11 +94,11 @@ struct daemon {
     struct config *cfg;
     struct backend *be;
     struct snapshot_holder holder;
-    struct snapshot_stats stats;   /* poller-owned; copied into each snapshot */
+    struct snapshot_stats stats; /* poller-owned; copied into each snapshot */
     struct lasterr *errs;
     size_t nerrs;
-    int wake[2];                   /* signals and reload requests */
-    int jobs[2];                   /* one byte per finished job (the pool writes) */
+    int wake[2]; /* signals and reload requests */
+    int jobs[2]; /* one byte per finished job (the pool writes) */
     /* Reload requests from HTTP threads, answered by the poller. */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -106,35 +106,35 @@ struct daemon {
     unsigned long reload_done;
     int reload_rc;
     struct err reload_err;
-    int state_failing;             /* the last state file write failed */
+    int state_failing; /* the last state file write failed */
     struct history *hist;
     struct webhooks *wh;
-    int64_t hist_saved_ms;         /* monotonic time of the last history file write */
-    int hist_failing;              /* the last history file write failed */
-    char **over;                   /* SLOs over their max_groups at the last evaluation */
+    int64_t hist_saved_ms; /* monotonic time of the last history file write */
+    int hist_failing;      /* the last history file write failed */
+    char **over;           /* SLOs over their max_groups at the last evaluation */
     size_t nover;
-    struct http_server *srv;       /* set once listening; http_update on reload */
+    struct http_server *srv; /* set once listening; http_update on reload */
     /* scheduling */
     struct pool *pool;
     size_t nworkers;
-    int64_t *round_at;             /* per worker: tick of its round (that worker only) */
-    pthread_mutex_t down_mu;       /* guards down_at and down_msg (workers and poller) */
-    int64_t down_at;               /* tick at which a request could not connect */
+    int64_t *round_at;       /* per worker: tick of its round (that worker only) */
+    pthread_mutex_t down_mu; /* guards down_at and down_msg (workers and poller) */
+    int64_t down_at;         /* tick at which a request could not connect */
     char down_msg[UTIL_ERRLEN + 64];
-    struct sched *sched;           /* per SLO of cfg */
-    size_t inflight;               /* jobs running or queued */
-    int64_t tick;                  /* the newest tick */
-    struct engine_run pending;     /* results since the last publication */
-    int dirty;                     /* pending holds something to publish */
-    int trim_due;                  /* a tick's jobs ran: trim once they are done */
+    struct sched *sched;       /* per SLO of cfg */
+    size_t inflight;           /* jobs running or queued */
+    int64_t tick;              /* the newest tick */
+    struct engine_run pending; /* results since the last publication */
+    int dirty;                 /* pending holds something to publish */
+    int trim_due;              /* a tick's jobs ran: trim once they are done */
     int64_t published_mono;
-    int ever_ok;                   /* some SLO evaluation succeeded */
+    int ever_ok; /* some SLO evaluation succeeded */
     /* checkpoints */
-    int64_t record_tick;           /* tick whose jobs write records; 0: none */
-    size_t records_due;            /* of those, jobs still running */
-    int64_t checkpoint_mono;       /* when the last checkpoint tick began; 0: never */
-    int64_t skip_logged_mono;      /* last overrun summary; 0: SLOs on schedule */
-    int64_t skip_last_mono;        /* last tick that skipped an SLO */
+    int64_t record_tick;      /* tick whose jobs write records; 0: none */
+    size_t records_due;       /* of those, jobs still running */
+    int64_t checkpoint_mono;  /* when the last checkpoint tick began; 0: never */
+    int64_t skip_logged_mono; /* last overrun summary; 0: SLOs on schedule */
+    int64_t skip_last_mono;   /* last tick that skipped an SLO */
 };
 
 static int wake_fd = -1;
@@ -397,8 +397,8 @@ static void log_event(const struct history_event *ev)
     size_t at = 0;
 
     for (size_t i = 0; i < ev->group.n && at < sizeof(grp); i++) {
-        int w = snprintf(grp + at, sizeof(grp) - at, "%s%s=%s", i ? "," : "",
-                         ev->group.v[i].name, ev->group.v[i].value);
+        int w = snprintf(grp + at, sizeof(grp) - at, "%s%s=%s", i ? "," : "", ev->group.v[i].name,
+                         ev->group.v[i].value);
 
         if (w < 0)
             break;
@@ -407,8 +407,8 @@ static void log_event(const struct history_event *ev)
     /* "group" only for grouped SLOs: a NULL key ends log_kv's list. */
     if (ev->kind == HISTORY_EVENT_STATUS)
         log_info("SLO status changed", "slo", ev->slo, "from",
-                 ev->has_from ? slo_status_str(ev->from) : "unknown", "to",
-                 slo_status_str(ev->to), grp[0] ? "group" : NULL, grp);
+                 ev->has_from ? slo_status_str(ev->from) : "unknown", "to", slo_status_str(ev->to),
+                 grp[0] ? "group" : NULL, grp);
     else
         log_info(ev->firing ? "SLO alert firing" : "SLO alert resolved", "slo", ev->slo,
                  "severity", config_severity_str(ev->severity), grp[0] ? "group" : NULL, grp);
@@ -465,7 +465,8 @@ static void note_over(struct daemon *d, const char *slo, const struct engine_res
             snprintf(g, sizeof(g), "%zu", r->groups);
             snprintf(k, sizeof(k), "%zu", r->kept);
             log_error("SLO has more groups than max_groups; only the first in label order are "
-                      "evaluated", "slo", slo, "groups", g, "max_groups", k);
+                      "evaluated",
+                      "slo", slo, "groups", g, "max_groups", k);
             if (n != NULL) {
                 d->over = n;
                 if ((n[d->nover] = util_strdup(slo)) != NULL)
@@ -609,8 +610,7 @@ static void publish_figures(struct daemon *d)
     struct snapshot *snap;
     int all = 1;
 
-    snap = engine_merge(d->cfg, &d->pending, prev,
-                        d->tick - KEEP_INTERVALS * d->cfg->interval_ms);
+    snap = engine_merge(d->cfg, &d->pending, prev, d->tick - KEEP_INTERVALS * d->cfg->interval_ms);
     snapshot_release(&d->holder, prev);
     engine_run_free(&d->pending);
     if (engine_run_init(&d->pending, d->cfg, d->tick) != 0)
@@ -678,7 +678,8 @@ static void note_skipped(struct daemon *d, size_t skipped, const char *first)
     d->skip_logged_mono = now;
     snprintf(n, sizeof(n), "%zu", skipped);
     log_warn("SLO evaluations still running at the next tick are skipped for it; the other "
-             "SLOs keep their schedule", "skipped", n, "first", first);
+             "SLOs keep their schedule",
+             "skipped", n, "first", first);
 }
 
 /* Starts the jobs of tick at: one per SLO whose previous job has finished. */
@@ -915,8 +916,7 @@ static int reload(struct daemon *d, struct err *e)
         int n = backend_take_state(be, d->be, &te);
 
         if (n < 0) {
-            log_warn("state not carried over the reload; SLOs will be backfilled", "err",
-                     te.msg);
+            log_warn("state not carried over the reload; SLOs will be backfilled", "err", te.msg);
         } else if (n > 0) {
             char ns[32];
 
@@ -1060,8 +1060,7 @@ static void loop(struct daemon *d)
             }
         }
         /* Coalesced: at most every PUBLISH_MS, at once when the tick's jobs are done. */
-        if (d->dirty &&
-            (d->inflight == 0 || util_mono_ms() - d->published_mono >= PUBLISH_MS))
+        if (d->dirty && (d->inflight == 0 || util_mono_ms() - d->published_mono >= PUBLISH_MS))
             publish_figures(d);
         /* Reads, decoding and pages run on several threads, each with its
          * own malloc arena: without a trim the RSS would carry the
@@ -1081,7 +1080,7 @@ int daemon_run(const struct daemon_opts *opts)
     struct err e = {{0}};
     struct http_hooks hooks;
     struct http_server *srv = NULL;
-    struct webconfig *web = NULL;  /* until http_start takes it */
+    struct webconfig *web = NULL; /* until http_start takes it */
     struct snapshot *snap;
     int rc = 1;
 
@@ -1165,8 +1164,8 @@ int daemon_run(const struct daemon_opts *opts)
 
         snprintf(n, sizeof(n), "%zu", d.cfg->nslos);
         util_duration_format(d.cfg->interval_ms, iv, sizeof(iv));
-        log_info("slo-sidecar started", "listen", opts->listen_addr, "config",
-                 opts->config_path, "slos", n, "interval", iv, "backend", d.cfg->prometheus.url);
+        log_info("slo-sidecar started", "listen", opts->listen_addr, "config", opts->config_path,
+                 "slos", n, "interval", iv, "backend", d.cfg->prometheus.url);
     }
     warn_insecure(d.cfg);
     loop(&d);

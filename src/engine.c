@@ -129,8 +129,7 @@ int engine_eval_slo(const struct config *cfg, struct backend *be, size_t worker,
     if (out->e == NULL)
         goto fail;
     for (size_t k = 0; k < out->kept; k++) {
-        if (engine_build_entry(cfg, slo, at_ms, w, nw, a.g[k].w, &a.g[k].group, &out->e[k]) !=
-            0)
+        if (engine_build_entry(cfg, slo, at_ms, w, nw, a.g[k].w, &a.g[k].group, &out->e[k]) != 0)
             goto fail;
         out->n++;
     }
@@ -238,7 +237,7 @@ void engine_run_free(struct engine_run *r)
 /* ---- every SLO at once ---- */
 
 struct job {
-    struct pool_job link;          /* first: the pool's */
+    struct pool_job link; /* first: the pool's */
     struct engine_result res;
     int oom;
 };
@@ -248,9 +247,9 @@ struct batch {
     struct backend *be;
     int64_t at_ms;
     struct job *jobs;
-    unsigned char *round;          /* per worker: round started */
-    pthread_mutex_t mu;            /* guards down */
-    char down[UTIL_ERRLEN + 64];   /* set once a request could not connect */
+    unsigned char *round;        /* per worker: round started */
+    pthread_mutex_t mu;          /* guards down */
+    char down[UTIL_ERRLEN + 64]; /* set once a request could not connect */
 };
 
 static void run_job(void *ctx, size_t worker, struct pool_job *pj)

@@ -24,8 +24,8 @@
 
 struct exact {
     const struct config *cfg;
-    struct exactstate **states;     /* per SLO of cfg once exact_keep_state ran; NULL when
-                                       the SLO is not served */
+    struct exactstate **states; /* per SLO of cfg once exact_keep_state ran; NULL when
+                                   the SLO is not served */
 };
 
 int exact_serves(const struct config *cfg, const struct config_slo *slo)
@@ -103,7 +103,7 @@ struct oneshot {
     const struct slo_window *w;
     size_t nw;
     struct answer_partials *ps;
-    long *pos;                      /* partial position of each exactread group */
+    long *pos; /* partial position of each exactread group */
     size_t npos;
     struct exactread *rd;
 };
@@ -216,12 +216,12 @@ static int oneshot(struct rawsrc *src, const struct config_slo *slo, int64_t at_
     if (slo->kind == CONFIG_SLI_TIMESLICE) {
         int64_t s = slo->timeslice.slice_ms;
         int64_t k0 = -util_floor_div(-(at_ms - longest), s);
-        int64_t k1 = util_floor_div(at_ms, s);       /* one past the last whole slice */
+        int64_t k1 = util_floor_div(at_ms, s); /* one past the last whole slice */
         struct exactread_verdicts v;
 
         memset(&v, 0, sizeof(v));
-        if (exactread_slices(o.rd, src, k0, k1 > k0 ? (size_t)(k1 - k0) : 0, &oneshot_sink,
-                             &o, &v, e) != 0)
+        if (exactread_slices(o.rd, src, k0, k1 > k0 ? (size_t)(k1 - k0) : 0, &oneshot_sink, &o, &v,
+                             e) != 0)
             goto out;
         fold_slices(&o, &v);
         exactread_verdicts_free(&v);
@@ -343,16 +343,15 @@ static int write_image(struct buf *b, int filled, const char *path, struct err *
 
     if (filled != 0) {
         buf_free(b);
-        return util_err(e, "state file %s: out of memory or over %u bytes", path,
-                        STATEFILE_MAX);
+        return util_err(e, "state file %s: out of memory or over %u bytes", path, STATEFILE_MAX);
     }
     rc = statefile_write(path, b->data, b->len, e);
     buf_free(b);
     return rc;
 }
 
-int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n,
-                       const char *path, struct err *e)
+int exact_save_records(const struct config *cfg, const struct buf *rec, size_t n, const char *path,
+                       struct err *e)
 {
     struct buf b;
     uint8_t *old = NULL;
@@ -418,8 +417,7 @@ static int state_restore(struct exact *x, const uint8_t *data, size_t len, struc
     for (uint32_t k = 0; k < n && !rd.failed; k++) {
         char *name = binio_str(&rd, 4096);
         uint64_t blen = binio_u64(&rd);
-        const uint8_t *block = rd.failed || blen > rd.len - rd.pos ? NULL
-                                                                   : binio_skip(&rd, blen);
+        const uint8_t *block = rd.failed || blen > rd.len - rd.pos ? NULL : binio_skip(&rd, blen);
         struct err le = {{0}};
 
         if (name == NULL || block == NULL) {
@@ -436,8 +434,8 @@ static int state_restore(struct exact *x, const uint8_t *data, size_t len, struc
                                 (size_t)blen, &le) == 0)
                 restored++;
             else
-                log_info("state not restored; the SLO will be backfilled", "slo", name,
-                         "reason", le.msg);
+                log_info("state not restored; the SLO will be backfilled", "slo", name, "reason",
+                         le.msg);
         }
         free(name);
     }

@@ -24,7 +24,7 @@ struct rquery {
     struct seriesmap *map;
     struct exactread_slot *slot;
     size_t cap;
-    size_t *gcount;              /* series per group, gcap entries */
+    size_t *gcount; /* series per group, gcap entries */
 };
 
 struct staged {
@@ -36,14 +36,14 @@ struct staged {
 
 struct exactread {
     const struct config_slo *slo;
-    const struct exactread *parent;   /* groups looked up there when not NULL */
+    const struct exactread *parent; /* groups looked up there when not NULL */
     char le[128];
     struct rawsrc_query q[2];
     enum answer_part part[2];
     size_t nq;
     struct rquery rq[2];
-    struct seriesmap *groups;         /* own group table (parent == NULL) */
-    size_t gcap;                      /* entries of each rq[].gcount */
+    struct seriesmap *groups; /* own group table (parent == NULL) */
+    size_t gcap;              /* entries of each rq[].gcount */
     struct staged *st;
     size_t nst, stcap;
 };
@@ -316,15 +316,17 @@ struct run {
     int staged;
     /* time slices */
     struct exactread_verdicts *verdicts;
-    struct seriesmap *seen;           /* gauge series of this run */
-    int64_t *last_t;                  /* newest sample judged per gauge series */
+    struct seriesmap *seen; /* gauge series of this run */
+    int64_t *last_t;        /* newest sample judged per gauge series */
     size_t last_cap;
 };
 
 static int bad_sample(const struct exactread *r, int64_t t, double v, struct err *e)
 {
-    return util_err(e, "SLO %s: a counter sample is %g at %lld ms; a count must be finite "
-                       "and not negative", r->slo->name, v, (long long)t);
+    return util_err(e,
+                    "SLO %s: a counter sample is %g at %lld ms; a count must be finite "
+                    "and not negative",
+                    r->slo->name, v, (long long)t);
 }
 
 /* Counts one sample of series slot of query qi through the sink. */
@@ -343,8 +345,7 @@ static int count(struct exactread *r, size_t qi, size_t slot, int64_t t, double 
     return sink->event(arg, qi, s->group, t, prev, inc, e);
 }
 
-static int stage(struct exactread *r, size_t qi, size_t slot, int64_t t, double v,
-                 struct err *e)
+static int stage(struct exactread *r, size_t qi, size_t slot, int64_t t, double v, struct err *e)
 {
     if (counter_is_stale(v))
         return 0;
@@ -380,9 +381,9 @@ static int on_counter(void *arg, const struct rawsrc_series *rs, struct err *e)
     if (rc != 0)
         return rc > 0 ? 0 : -1;
     for (size_t i = 0; i < rs->n; i++) {
-        rc = run->staged ? stage(r, rs->query, slot, rs->s[i].t_ms, rs->s[i].v, e)
-                         : count(r, rs->query, slot, rs->s[i].t_ms, rs->s[i].v, run->sink,
-                                 run->arg, e);
+        rc = run->staged
+                 ? stage(r, rs->query, slot, rs->s[i].t_ms, rs->s[i].v, e)
+                 : count(r, rs->query, slot, rs->s[i].t_ms, rs->s[i].v, run->sink, run->arg, e);
         if (rc != 0)
             return -1;
     }
@@ -512,8 +513,8 @@ static int on_gauge(void *arg, const struct rawsrc_series *rs, struct err *e)
 }
 
 int exactread_slices(struct exactread *r, struct rawsrc *src, int64_t k0, size_t nk,
-                     const struct exactread_sink *sink, void *arg,
-                     struct exactread_verdicts *out, struct err *e)
+                     const struct exactread_sink *sink, void *arg, struct exactread_verdicts *out,
+                     struct err *e)
 {
     int64_t s = r->slo->timeslice.slice_ms;
     struct run run;

@@ -46,7 +46,7 @@
 
 struct xgroup {
     struct buckets *b[2];
-    unsigned char *prov;        /* slices: verdicts of the undecided slices */
+    unsigned char *prov; /* slices: verdicts of the undecided slices */
 };
 
 struct exactstate {
@@ -54,26 +54,26 @@ struct exactstate {
     const struct config_slo *slo;
     struct buckets_params bp;
     int64_t at;
-    int64_t period_start;       /* calendar periods: the start the state counts from */
+    int64_t period_start; /* calendar periods: the start the state counts from */
     size_t nq;
-    struct exactread *rd;       /* series and groups */
-    struct xgroup *g;           /* indexed like rd's groups */
+    struct exactread *rd; /* series and groups */
+    struct xgroup *g;     /* indexed like rd's groups */
     size_t ng;
     size_t gcap;
     /* time slices */
     int64_t decided;
-    int64_t prov_k0;            /* prov[i] is slice prov_k0 + i */
+    int64_t prov_k0; /* prov[i] is slice prov_k0 + i */
     size_t nprov;
     /* edges */
     int64_t phase;
     uint32_t *minprev;
     int64_t minprev_top;
     size_t nminprev;
-    int64_t compacted;          /* hour of the last compaction */
+    int64_t compacted; /* hour of the last compaction */
     /* backfill: the edge spans (store time) its read fills as it goes */
     int64_t prefill[MAX_EDGE_READS];
     int nprefill;
-    int reread;                 /* loaded: judge the provisional slices again at s->at */
+    int reread; /* loaded: judge the provisional slices again at s->at */
 };
 
 static int64_t gcd64(int64_t a, int64_t b)
@@ -353,8 +353,7 @@ static int64_t minprev_get(const struct exactstate *s, int64_t span_from)
 {
     int64_t j = util_floor_div(sh(s, span_from), s->bp.coarse_ms);
 
-    if (s->nminprev == 0 || j > s->minprev_top ||
-        j <= s->minprev_top - (int64_t)s->nminprev)
+    if (s->nminprev == 0 || j > s->minprev_top || j <= s->minprev_top - (int64_t)s->nminprev)
         return span_from;
     return span_from - (int64_t)s->minprev[(uint64_t)j % s->nminprev] * 1000;
 }
@@ -463,8 +462,8 @@ static int64_t settle_upto(const struct exactstate *s, int64_t at, int64_t k0)
 }
 
 /* Sets up an empty state positioned at at (stores are made per group). */
-static int start(struct exactstate *s, const struct buckets_params *bp, int64_t phase,
-                 int64_t at, struct err *e)
+static int start(struct exactstate *s, const struct buckets_params *bp, int64_t phase, int64_t at,
+                 struct err *e)
 {
     int64_t reach = bp->long_ms;
 
@@ -531,11 +530,11 @@ static int backfill(struct exactstate *s, struct rawsrc *src, int64_t at,
         rc = settle_slices(s, &v, settle_upto(s, at, k0), e);
         exactread_verdicts_free(&v);
     } else {
-        rc = exactread_counters(
-            s->rd, src,
-            unsh(s, util_floor_div(sh(s, edge), bp->coarse_ms) * bp->coarse_ms) -
-                EXACTREAD_LOOKBACK_MS,
-            at, &state_sink, s, e);
+        rc = exactread_counters(s->rd, src,
+                                unsh(s,
+                                     util_floor_div(sh(s, edge), bp->coarse_ms) * bp->coarse_ms) -
+                                    EXACTREAD_LOOKBACK_MS,
+                                at, &state_sink, s, e);
     }
     if (rc == 0)
         rc = prefill_commit(s, e);
@@ -633,8 +632,8 @@ static int edge_fill(struct exactstate *s, struct rawsrc *src, int64_t from, int
         for (size_t gi = 0; gi < s->ng && gi < v.nv; gi++)
             for (size_t i = 0; i < v.nk; i++)
                 if (v.v[gi] != NULL && v.v[gi][i] == COUNTER_SLICE_GOOD && s->g[gi].b[0] != NULL)
-                    buckets_edge_add(s->g[gi].b[0], sh(s, from),
-                                     sh(s, (k0 + (int64_t)i) * sl + 1), 1);
+                    buckets_edge_add(s->g[gi].b[0], sh(s, from), sh(s, (k0 + (int64_t)i) * sl + 1),
+                                     1);
         exactread_verdicts_free(&v);
     } else {
         struct edge_read er = {s, from, to};
@@ -721,8 +720,7 @@ static int sums(struct exactstate *s, int64_t at, const struct slo_window *w, si
                     char why[UTIL_ERRLEN];
 
                     snprintf(why, sizeof(why), "%s", e->msg);
-                    return util_err(e, "SLO %s, window %s: %s", s->slo->name, w[k].name,
-                                    why);
+                    return util_err(e, "SLO %s, window %s: %s", s->slo->name, w[k].name, why);
                 }
                 if (timeslice)
                     for (size_t j = 0; j < s->nprov; j++)
@@ -751,8 +749,8 @@ int exactstate_eval(struct exactstate *s, struct rawsrc *src, int64_t at_ms,
         slo_period_bounds(s->slo, at_ms, &pstart, &plen);
     params(s, w, nw, pstart, &bp, &phase);
     if (at_ms % bp.grid_ms != 0)
-        return util_err(e, "SLO %s: evaluation time %lld is not on the %lld ms grid",
-                        s->slo->name, (long long)at_ms, (long long)bp.grid_ms);
+        return util_err(e, "SLO %s: evaluation time %lld is not on the %lld ms grid", s->slo->name,
+                        (long long)at_ms, (long long)bp.grid_ms);
     /* After a long gap one read of the windows is cheaper than reading the gap. */
     if (s->at == 0 || at_ms < s->at || !same_params(&bp, &s->bp) || phase != s->phase ||
         pstart != s->period_start || at_ms - s->at > at_ms - oldest(at_ms, w, nw)) {
@@ -914,8 +912,7 @@ int exactstate_save(const struct exactstate *s, uint64_t fingerprint, struct buf
 
         rc |= binio_put_u32(out, (uint32_t)n);
         for (size_t i = 0; i < n && rc == 0; i++) {
-            const struct exactread_slot *sr =
-                exactread_slot((struct exactread *)s->rd, qi, i);
+            const struct exactread_slot *sr = exactread_slot((struct exactread *)s->rd, qi, i);
 
             rc |= put_labels(out, exactread_series_labels(s->rd, qi, i));
             rc |= binio_put_u32(out, (uint32_t)sr->c.has) | binio_put_i64(out, sr->c.last_t) |

@@ -26,8 +26,7 @@ int histfile_save(struct history *h, const char *path, struct err *e)
 
     buf_init(&b, STATEFILE_MAX);
     if (history_save(h, &b) != 0)
-        rc = util_err(e, "history file %s: out of memory or over %u bytes", path,
-                      STATEFILE_MAX);
+        rc = util_err(e, "history file %s: out of memory or over %u bytes", path, STATEFILE_MAX);
     else
         rc = statefile_write(path, b.data, b.len, e);
     buf_free(&b);

@@ -29,7 +29,7 @@
 /* Points appended between two thinning passes of an instance. */
 #define THIN_EVERY 32
 
-#define IMAGE_MAGIC 0x54534948u  /* "HIST" */
+#define IMAGE_MAGIC 0x54534948u /* "HIST" */
 #define IMAGE_VERSION 1u
 #define MAX_LABELS 64
 #define MAX_STR 4096
@@ -38,7 +38,7 @@
 struct inst {
     char *slo;
     struct labels group;
-    int64_t keep_ms;               /* retention */
+    int64_t keep_ms; /* retention */
     struct history_point *p;
     size_t n, cap;
     size_t since_thin;
@@ -50,12 +50,12 @@ struct inst {
 
 struct history {
     pthread_mutex_t mu;
-    struct inst **in;              /* sorted by inst_cmp */
+    struct inst **in; /* sorted by inst_cmp */
     size_t nin, capin;
     struct history_event ev[HISTORY_MAX_EVENTS];
-    size_t ev_first, ev_n;         /* ring: oldest at ev_first */
+    size_t ev_first, ev_n; /* ring: oldest at ev_first */
     uint64_t next_id;
-    int check_cfg;                 /* the next record forgets SLOs its config lacks */
+    int check_cfg; /* the next record forgets SLOs its config lacks */
 };
 
 static int key_cmp(const char *slo, const struct labels *g, const struct inst *b)
@@ -342,8 +342,7 @@ static int emit(struct history *h, struct history_event *ev, struct history_even
 
 /* Events of entry s against what instance in knew; updates what it knows. */
 static int derive_events(struct history *h, struct inst *in, const struct snapshot_slo *s,
-                         const struct history_point *pt, struct history_event **out,
-                         size_t *nout)
+                         const struct history_point *pt, struct history_event **out, size_t *nout)
 {
     struct history_event ev;
 
@@ -622,8 +621,8 @@ static int put_inst(struct buf *b, const struct inst *in)
     uint32_t alerts = 0;
 
     for (unsigned s = 0; s < NSEV; s++)
-        alerts |= (uint32_t)in->alert_known[s] << (2 * s) |
-                  (uint32_t)in->alert_firing[s] << (2 * s + 1);
+        alerts |= (uint32_t)in->alert_known[s] << (2 * s) | (uint32_t)in->alert_firing[s]
+                                                                << (2 * s + 1);
     if (binio_put_str(b, in->slo) != 0 || put_labels(b, &in->group) != 0 ||
         binio_put_i64(b, in->keep_ms) != 0 || binio_put_u32(b, (uint32_t)in->has_status) != 0 ||
         binio_put_u32(b, (uint32_t)(in->status + 1)) != 0 || binio_put_u32(b, alerts) != 0 ||
@@ -643,10 +642,9 @@ static int put_inst(struct buf *b, const struct inst *in)
 
 static int put_event(struct buf *b, const struct history_event *e)
 {
-    uint32_t bits = (uint32_t)e->kind | (uint32_t)e->has_from << 2 |
-                    (uint32_t)(e->from + 1) << 4 | (uint32_t)(e->to + 1) << 8 |
-                    (uint32_t)e->severity << 12 | (uint32_t)e->firing << 14 |
-                    (uint32_t)e->flags << 16;
+    uint32_t bits = (uint32_t)e->kind | (uint32_t)e->has_from << 2 | (uint32_t)(e->from + 1) << 4 |
+                    (uint32_t)(e->to + 1) << 8 | (uint32_t)e->severity << 12 |
+                    (uint32_t)e->firing << 14 | (uint32_t)e->flags << 16;
 
     return binio_put_u64(b, e->id) != 0 || binio_put_i64(b, e->t_ms) != 0 ||
                    binio_put_str(b, e->slo) != 0 || put_labels(b, &e->group) != 0 ||
@@ -720,8 +718,7 @@ static struct inst *get_inst_image(struct binio_reader *rd)
     alerts = binio_u32(rd);
     n = binio_u32(rd);
     if (rd->failed || hs > 1 || !valid_status(st) || alerts >> (2 * NSEV) != 0 ||
-        in->keep_ms <= 0 ||
-        in->keep_ms > MAX_KEEP || n > (rd->len - rd->pos) / 24)
+        in->keep_ms <= 0 || in->keep_ms > MAX_KEEP || n > (rd->len - rd->pos) / 24)
         goto fail;
     in->status = (enum slo_status)((int)st - 1);
     for (unsigned s = 0; s < NSEV; s++) {

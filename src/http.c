@@ -71,31 +71,31 @@
 
 /* The web config in force, shared by requests and TLS connections. */
 struct webstate {
-    int refs;               /* guarded by http_server.mu */
-    struct webconfig *cfg;  /* NULL: no users, no headers */
-    struct httptls *tls;    /* NULL: plain HTTP */
+    int refs;              /* guarded by http_server.mu */
+    struct webconfig *cfg; /* NULL: no users, no headers */
+    struct httptls *tls;   /* NULL: plain HTTP */
 };
 
 struct auth_entry {
     unsigned char key[AUTH_KEY_LEN];
-    int64_t used_ms;        /* 0: free slot */
+    int64_t used_ms; /* 0: free slot */
 };
 
 struct http_server {
     struct MHD_Daemon *d;
     struct http_hooks hooks;
-    int tls;                /* the listener speaks TLS; fixed at start */
-    pthread_mutex_t mu;     /* guards web, every webstate's refs and the cache */
-    struct webstate *web;   /* in force */
+    int tls;              /* the listener speaks TLS; fixed at start */
+    pthread_mutex_t mu;   /* guards web, every webstate's refs and the cache */
+    struct webstate *web; /* in force */
     /* The state MHD started with: MHD keeps pointers to its PEM texts. */
     struct webstate *boot;
     pthread_mutex_t bcrypt_mu; /* one bcrypt at a time */
     unsigned char secret[AUTH_KEY_LEN];
     struct auth_entry cache[AUTH_CACHE_SLOTS];
-    pthread_mutex_t log_mu;  /* guards the three below */
-    int64_t log_window_ms;   /* start of the current MHD_LOG_WINDOW_MS */
-    unsigned log_lines;      /* libmicrohttpd lines logged in it */
-    unsigned log_dropped;    /* and left out */
+    pthread_mutex_t log_mu; /* guards the three below */
+    int64_t log_window_ms;  /* start of the current MHD_LOG_WINDOW_MS */
+    unsigned log_lines;     /* libmicrohttpd lines logged in it */
+    unsigned log_dropped;   /* and left out */
 };
 
 /* What a response needs besides the connection: the extra headers. */
@@ -153,8 +153,8 @@ static struct MHD_Response *make_response(const struct req *q, const char *type,
     return r;
 }
 
-static enum MHD_Result send_buf(const struct req *q, unsigned status, const char *type,
-                                char *body, size_t len)
+static enum MHD_Result send_buf(const struct req *q, unsigned status, const char *type, char *body,
+                                size_t len)
 {
     struct MHD_Response *r = make_response(q, type, body, len);
     enum MHD_Result ret;
@@ -425,8 +425,8 @@ static enum MHD_Result h_events(struct http_server *s, const struct req *q)
         return send_json(q, 503, api_error("unavailable", "this server keeps no history"));
     if (uint_arg(q, "after", &after) != 0 || uint_arg(q, "limit", &limit) != 0)
         return send_json(q, 400, api_error("bad_data", "after and limit must be whole numbers"));
-    if (history_events(s->hooks.history, (uint64_t)after, arg(q, "slo"), (size_t)limit, &ev,
-                       &n) != 0)
+    if (history_events(s->hooks.history, (uint64_t)after, arg(q, "slo"), (size_t)limit, &ev, &n) !=
+        0)
         return send_json(q, 500, api_error("internal", "out of memory"));
     data = slojson_events(ev, n);
     history_events_free(ev, n);
@@ -1006,6 +1006,8 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
     }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* One option and its values a line. */
+    /* clang-format off */
     s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                             MHD_OPTION_SOCK_ADDR, ai->ai_addr,
@@ -1017,6 +1019,7 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                             MHD_OPTION_ARRAY, tlsopts,
                             MHD_OPTION_END);
+    /* clang-format on */
     freeaddrinfo(ai);
     if (s->d == NULL) {
         util_err(e, "cannot listen on %s (address in use or not allowed?)", addr);

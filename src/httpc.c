@@ -114,13 +114,13 @@ static int header_value_ok(const char *s)
 }
 
 /* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                 \
-    do {                                                                                    \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                 \
-        if (cc_ != CURLE_OK) {                                                              \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));         \
-            return -1;                                                                      \
-        }                                                                                   \
+#define SETOPT(h, opt, val)                                                                       \
+    do {                                                                                          \
+        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
+        if (cc_ != CURLE_OK) {                                                                    \
+            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
+            return -1;                                                                            \
+        }                                                                                         \
     } while (0)
 
 /*
@@ -159,8 +159,10 @@ int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char 
             return util_err(e, "prometheus.headers: \"%s\" is not a valid header name",
                             cfg->headers.v[i].name);
         if (!header_value_ok(cfg->headers.v[i].value))
-            return util_err(e, "prometheus.headers: the value of %s contains control "
-                               "characters", cfg->headers.v[i].name);
+            return util_err(e,
+                            "prometheus.headers: the value of %s contains control "
+                            "characters",
+                            cfg->headers.v[i].name);
     }
     h->url = util_asprintf("%s%s", cfg->url, path);
     h->shown_url = h->url != NULL ? redact_url(h->url) : NULL;
@@ -319,9 +321,8 @@ static int configured(const struct config_prometheus *cfg, const char *line)
 
 /* The request headers: configured ones, defaults, fixed ones, then the bearer token. */
 static int build_headers(const struct config_prometheus *cfg, const char *token,
-                         const char *const *defaults, size_t ndefaults,
-                         const char *const *fixed, size_t nfixed, struct curl_slist **out,
-                         struct err *e)
+                         const char *const *defaults, size_t ndefaults, const char *const *fixed,
+                         size_t nfixed, struct curl_slist **out, struct err *e)
 {
     struct curl_slist *l = NULL;
     char *line = NULL;
@@ -368,8 +369,7 @@ fail:
 }
 
 int httpc_begin(struct httpc *h, struct httpc_req *r, const char *const *defaults,
-                size_t ndefaults, const char *const *fixed, size_t nfixed, char *msg,
-                size_t len)
+                size_t ndefaults, const char *const *fixed, size_t nfixed, char *msg, size_t len)
 {
     const struct config_prometheus *cfg = h->cfg;
     struct err sub;
@@ -382,16 +382,13 @@ int httpc_begin(struct httpc *h, struct httpc_req *r, const char *const *default
         read_secret("bearer token file", cfg->bearer_token_file, &r->token, &sub) != 0)
         goto fail;
     if (cfg->basic_username != NULL && cfg->basic_password_file != NULL &&
-        read_secret("basic auth password file", cfg->basic_password_file, &r->password,
-                    &sub) != 0)
+        read_secret("basic auth password file", cfg->basic_password_file, &r->password, &sub) != 0)
         goto fail;
-    if (build_headers(cfg, r->token, defaults, ndefaults, fixed, nfixed, &r->headers,
-                      &sub) != 0)
+    if (build_headers(cfg, r->token, defaults, ndefaults, fixed, nfixed, &r->headers, &sub) != 0)
         goto fail;
     cc = curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, r->headers);
     if (cc == CURLE_OK && cfg->basic_username != NULL)
-        cc = curl_easy_setopt(h->curl, CURLOPT_PASSWORD,
-                              r->password != NULL ? r->password : "");
+        cc = curl_easy_setopt(h->curl, CURLOPT_PASSWORD, r->password != NULL ? r->password : "");
     if (cc != CURLE_OK) {
         snprintf(msg, len, "libcurl: setting request options: %s", curl_easy_strerror(cc));
         return -1;
@@ -487,8 +484,8 @@ void httpc_transfer_error(struct httpc *h, CURLcode cc, char *msg, size_t len)
          * Else the request's deadline did: named by the configured timeout,
          * which it is from the first attempt on. */
         curl_easy_getinfo(h->curl, CURLINFO_PRETRANSFER_TIME_T, &pre);
-        if (pre == 0 && (h->attempt_timeout_ms <= 0 ||
-                         h->attempt_connect_ms < h->attempt_timeout_ms)) {
+        if (pre == 0 &&
+            (h->attempt_timeout_ms <= 0 || h->attempt_connect_ms < h->attempt_timeout_ms)) {
             if (util_duration_format(h->attempt_connect_ms, dur, sizeof(dur)) != 0)
                 snprintf(dur, sizeof(dur), "%" PRId64 "ms", h->attempt_connect_ms);
             snprintf(msg, len, "could not connect within %s", dur);
@@ -522,8 +519,10 @@ void httpc_transfer_error(struct httpc *h, CURLcode cc, char *msg, size_t len)
     case CURLE_SSL_CONNECT_ERROR:
         /* OpenSSL's words ("wrong version number" for https:// to a plain
          * HTTP port) do not say what to change. */
-        snprintf(msg, len, "%s (TLS handshake failed: does the server speak TLS there? "
-                 "use http:// for plain HTTP; else check the tls settings)", detail);
+        snprintf(msg, len,
+                 "%s (TLS handshake failed: does the server speak TLS there? "
+                 "use http:// for plain HTTP; else check the tls settings)",
+                 detail);
         return;
     default:
         snprintf(msg, len, "%s", detail);
@@ -537,8 +536,10 @@ void httpc_redirect_error(struct httpc *h, long code, char *msg, size_t len)
 
     curl_easy_getinfo(h->curl, CURLINFO_REDIRECT_URL, &loc);
     if (loc != NULL)
-        snprintf(msg, len, "HTTP %ld redirect to %s (redirects are not followed; "
-                 "set prometheus.url to the final address)", code, loc);
+        snprintf(msg, len,
+                 "HTTP %ld redirect to %s (redirects are not followed; "
+                 "set prometheus.url to the final address)",
+                 code, loc);
     else
         snprintf(msg, len, "HTTP %ld redirect without a Location header", code);
 }
@@ -568,8 +569,8 @@ int httpc_retryable(CURLcode cc, long status)
     if (cc != CURLE_OK) {
         if (status != 0)
             return 0;
-        return cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
-               cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
+        return cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
+               cc == CURLE_GOT_NOTHING;
     }
     return status == 429 || status == 502 || status == 503 || status == 504;
 }
@@ -613,8 +614,7 @@ int httpc_retry_after_parse(const char *value, int64_t now_ms, int64_t *ms)
     while (*p == ' ' || *p == '\t')
         p++;
     n = strlen(p);
-    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' ||
-                     p[n - 1] == '\n'))
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
         n--;
     if (n == 0)
         return -1;
@@ -662,8 +662,8 @@ static int64_t retry_after(struct httpc *h)
     struct curl_header *hd = NULL;
 
     if (curl_easy_header(h->curl, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK &&
-        hd != NULL && hd->value != NULL && httpc_retry_after_parse(hd->value, util_now_ms(),
-                                                                   &ms) != 0)
+        hd != NULL && hd->value != NULL &&
+        httpc_retry_after_parse(hd->value, util_now_ms(), &ms) != 0)
         ms = -1;
 #elif LIBCURL_VERSION_NUM >= 0x074200
     curl_off_t secs = -1;

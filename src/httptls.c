@@ -39,7 +39,8 @@ struct httptls {
 
 /* Sets e to "FILE:LINE:COL: tls_server_config.FIELD: message". Returns -1. */
 static int field_err(struct err *e, const struct webconfig *wc, const struct webconfig_pos *pos,
-                     const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                     const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static int field_err(struct err *e, const struct webconfig *wc, const struct webconfig_pos *pos,
                      const char *field, const char *fmt, ...)
@@ -50,8 +51,8 @@ static int field_err(struct err *e, const struct webconfig *wc, const struct web
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return util_err(e, "%s:%zu:%zu: tls_server_config.%s: %s", wc->path, pos->line, pos->col, field,
-                    msg);
+    return util_err(e, "%s:%zu:%zu: tls_server_config.%s: %s", wc->path, pos->line, pos->col,
+                    field, msg);
 }
 
 /*
@@ -213,8 +214,8 @@ struct httptls *httptls_new(const struct webconfig *wc, struct err *e)
     rc = gnutls_certificate_set_x509_key_mem(t->cred, &cd, &kd, GNUTLS_X509_FMT_PEM);
     if (rc < 0) {
         field_err(e, wc, &c->key_pos, "key_file",
-                  "cannot use \"%s\" with the certificate in \"%s\": %s", c->key_file, c->cert_file,
-                  gnutls_strerror(rc));
+                  "cannot use \"%s\" with the certificate in \"%s\": %s", c->key_file,
+                  c->cert_file, gnutls_strerror(rc));
         goto fail;
     }
     if (t->ca_pem != NULL) {

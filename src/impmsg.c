@@ -13,8 +13,7 @@
 #include "impwrite.h"
 #include "yamlread.h"
 
-void imp_add_msg(struct imp *m, size_t line, size_t col, enum importer_level lv,
-                 const char *text)
+void imp_add_msg(struct imp *m, size_t line, size_t col, enum importer_level lv, const char *text)
 {
     if (lv == IMPORTER_DROPPED)
         m->ndropped++;

@@ -192,7 +192,8 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
         return;
     }
     if ((good != NULL) == (bad != NULL)) {
-        imp_report(m, rm, IMPORTER_SKIPPED, slo, path, "needs exactly one of good and bad, or raw");
+        imp_report(m, rm, IMPORTER_SKIPPED, slo, path,
+                   "needs exactly one of good and bad, or raw");
         return;
     }
     yr_join(p, sizeof(p), path, good ? "good" : "bad");
@@ -358,7 +359,8 @@ static char *ratio_to_percent(const char *t, double x)
 
     if (*ip == '+')
         ip++;
-    if (strspn(ip, "0123456789.") != strlen(ip) || (dot && strchr(dot + 1, '.')) || strlen(ip) == 0)
+    if (strspn(ip, "0123456789.") != strlen(ip) || (dot && strchr(dot + 1, '.')) ||
+        strlen(ip) == 0)
         return util_asprintf("%.15g", x * 100);
     il = dot ? (size_t)(dot - ip) : strlen(ip);
     fp = dot ? dot + 1 : "";
@@ -626,7 +628,8 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     imp_read_map(m, meta, "metadata", "labels", base, IMP_MAP_SERIES, 1, &o.labels);
     if (yr_get_opt(&m->y, meta, "annotations") != NULL)
         imp_report(m, yr_get(&m->y, meta, "annotations"), IMPORTER_NOTE, base,
-                   "metadata.annotations", "not converted: the sidecar's SLOs have no annotations");
+                   "metadata.annotations",
+                   "not converted: the sidecar's SLOs have no annotations");
     if (yr_get_opt(&m->y, spec, "alertPolicies") != NULL)
         imp_report(m, yr_get(&m->y, spec, "alertPolicies"), IMPORTER_DROPPED, base,
                    "spec.alertPolicies",
@@ -718,7 +721,8 @@ out:
 
 void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
 {
-    static const char *const other[] = {"AlertPolicy", "AlertCondition", "AlertNotificationTarget"};
+    static const char *const other[] = {"AlertPolicy", "AlertCondition",
+                                        "AlertNotificationTarget"};
     size_t nslo = 0;
     char s[80];
 

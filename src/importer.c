@@ -54,13 +54,14 @@ static int assemble(struct imp *m, struct importer_result *r)
     buf_init(&b, IMPORTER_MAX_OUTPUT + 8192);
     rc |= buf_puts(&b, "# slo-sidecar configuration converted from ");
     rc |= imp_put_comment_text(&b, m->y.file);
+    rc |= buf_printf(&b, " (%s)\n",
+                     m->fmt == IMPORTER_SLOTH ? "Sloth prometheus/v1" : "OpenSLO v1");
     rc |=
-        buf_printf(&b, " (%s)\n", m->fmt == IMPORTER_SLOTH ? "Sloth prometheus/v1" : "OpenSLO v1");
-    rc |= buf_printf(&b,
-                     "# by `slo-sidecar import --from=%s`: %zu of %zu SLOs; what was not converted "
-                     "is\n# listed on stderr. Fill in global.prometheus, then run "
-                     "`slo-sidecar check`.\n",
-                     importer_format_str(m->fmt), m->nout, m->nin);
+        buf_printf(&b,
+                   "# by `slo-sidecar import --from=%s`: %zu of %zu SLOs; what was not converted "
+                   "is\n# listed on stderr. Fill in global.prometheus, then run "
+                   "`slo-sidecar check`.\n",
+                   importer_format_str(m->fmt), m->nout, m->nin);
     rc |= buf_puts(&b, "global:\n"
                        "  interval: 30s\n"
                        "  prometheus:\n"

@@ -46,8 +46,7 @@ static int utc_zone(const char *tz)
     return 0;
 }
 
-int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo,
-                       struct out_slo *o)
+int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo, struct out_slo *o)
 {
     static const char *const keys[] = {"duration", "isRolling", "calendar"};
     static const char *const ckeys[] = {"startTime", "timeZone"};

@@ -130,8 +130,8 @@ void imp_set(struct imp *m, char **dst, const char *s)
 
 static int name_char_ok(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
 }
 
 int imp_slo_name_ok(const char *s)
@@ -204,7 +204,7 @@ void imp_read_map(struct imp *m, const yaml_node_t *n, const char *path, const c
             imp_report(m, val, IMPORTER_DROPPED, slo, p, "\"%s\": %s",
                        imp_shorten(name, s, sizeof(s)),
                        openslo && yr_is_seq(val) ? "a label has one value, not a list"
-                                              : "expected a string value");
+                                                 : "expected a string value");
             continue;
         }
         if (value == NULL)

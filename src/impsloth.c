@@ -76,8 +76,8 @@ out:
     free(tn);
 }
 
-static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *path, const char *slo,
-                      struct ind *d)
+static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *path,
+                      const char *slo, struct ind *d)
 {
     static const char *const keys[] = {"events", "raw", "plugin"};
     yaml_node_t *sli = yr_get_opt(&m->y, slo_node, "sli");
@@ -89,7 +89,8 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
     yr_join(p, sizeof(p), path, "sli");
     if (sli == NULL || !yr_is_map(sli)) {
         imp_report(m, sli ? sli : slo_node, IMPORTER_SKIPPED, slo, sli ? p : path,
-                   sli ? "expected a mapping with events, raw or plugin" : "missing field \"sli\"");
+                   sli ? "expected a mapping with events, raw or plugin"
+                       : "missing field \"sli\"");
         return;
     }
     imp_check_keys(m, sli, p, slo, keys, NELEMS(keys));
@@ -97,18 +98,20 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
     raw = yr_get_opt(&m->y, sli, "raw");
     plugin = yr_get_opt(&m->y, sli, "plugin");
     if ((ev != NULL) + (raw != NULL) + (plugin != NULL) != 1) {
-        imp_report(m, sli, IMPORTER_SKIPPED, slo, p, "needs exactly one of events, raw and plugin");
+        imp_report(m, sli, IMPORTER_SKIPPED, slo, p,
+                   "needs exactly one of events, raw and plugin");
         return;
     }
     if (plugin != NULL) {
         const char *id = yr_scalar(yr_get(&m->y, plugin, "id"));
 
         yr_join(q, sizeof(q), p, "plugin");
-        imp_report(m, plugin, IMPORTER_SKIPPED, slo, q,
-                   "SLI plugin \"%s\" is Go code that only Sloth runs; write the query it "
-                   "generates (`sloth generate` prints it) as sli.raw.error_ratio_query and import "
-                   "again",
-                   id ? imp_shorten(id, s, sizeof(s)) : "?");
+        imp_report(
+            m, plugin, IMPORTER_SKIPPED, slo, q,
+            "SLI plugin \"%s\" is Go code that only Sloth runs; write the query it "
+            "generates (`sloth generate` prints it) as sli.raw.error_ratio_query and import "
+            "again",
+            id ? imp_shorten(id, s, sizeof(s)) : "?");
         return;
     }
     if (ev != NULL) {

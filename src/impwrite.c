@@ -184,7 +184,8 @@ int imp_put_comment_text(struct buf *b, const char *s)
     return rc;
 }
 
-/* "key: value" lines of a string map at indent; "name: {}" never happens (empty maps are left out).
+/* "key: value" lines of a string map at indent; "name: {}" never happens (empty maps are left
+ * out).
  */
 static int put_map(struct buf *b, const char *key, const struct labels *l, int indent)
 {
@@ -239,7 +240,8 @@ void imp_out_free(struct out_slo *o)
     labels_free(&o->ticket_ann);
 }
 
-static int put_route(struct buf *b, const char *sev, const struct labels *l, const struct labels *a)
+static int put_route(struct buf *b, const char *sev, const struct labels *l,
+                     const struct labels *a)
 {
     int rc = 0;
 

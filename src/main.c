@@ -90,8 +90,7 @@ static const struct flag {
      "(tls_server_config, basic_auth_users); re-read on\nreload"},
     {"log.level", offsetof(struct opts, log_level), "LEVEL",
      "debug, info, warn or error (default info)"},
-    {"log.format", offsetof(struct opts, log_format), "FORMAT",
-     "logfmt or json (default logfmt)"},
+    {"log.format", offsetof(struct opts, log_format), "FORMAT", "logfmt or json (default logfmt)"},
     {"shard", offsetof(struct opts, shard_text), "I/N",
      "run, eval: evaluate only the SLOs of shard I of N\n"
      "(FNV-1a 64 of the SLO name mod N); auto/N takes I\n"
@@ -224,8 +223,8 @@ static void usage(FILE *f)
         fprintf(f, "  %-28s ", head);
         print_indented(f, flags[i].help, 31);
     }
-    fprintf(f, "  %-28s %s\n  %-28s %s\n", "--version", "print the version and exit",
-            "-h, --help", "print this help and exit");
+    fprintf(f, "  %-28s %s\n  %-28s %s\n", "--version", "print the version and exit", "-h, --help",
+            "print this help and exit");
 }
 
 static const struct command *find_command(const char *name)
@@ -256,8 +255,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         if (strncmp(a, "--", 2) != 0) {
             const struct command *c = find_command(o->cmd);
 
-            if (c != NULL && c->arg_off != 0 &&
-                *(const char **)((char *)o + c->arg_off) == NULL) {
+            if (c != NULL && c->arg_off != 0 && *(const char **)((char *)o + c->arg_off) == NULL) {
                 *(const char **)((char *)o + c->arg_off) = a;
                 continue;
             }
@@ -287,8 +285,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         }
         if (strcmp(flags[f].name, "rules.label") == 0) {
             if (o->nrules_labels == MAX_RULES_LABELS) {
-                fprintf(stderr, "slo-sidecar: at most %d --rules.label flags\n",
-                        MAX_RULES_LABELS);
+                fprintf(stderr, "slo-sidecar: at most %d --rules.label flags\n", MAX_RULES_LABELS);
                 return -1;
             }
             o->rules_labels[o->nrules_labels++] = eq + 1;
@@ -465,8 +462,7 @@ static int cmd_eval(const struct opts *o)
         print_errors(&errs);
         goto out;
     }
-    if (config_shard(cfg, o->shard_text != NULL ? &o->shard : NULL, getenv("HOSTNAME"), &e) !=
-        0) {
+    if (config_shard(cfg, o->shard_text != NULL ? &o->shard : NULL, getenv("HOSTNAME"), &e) != 0) {
         fprintf(stderr, "slo-sidecar: %s\n", e.msg);
         goto out;
     }
@@ -544,9 +540,8 @@ static int cmd_report(const struct opts *o)
         fprintf(stderr, "slo-sidecar: --period: %s\n", e.msg);
         goto out;
     }
-    if (o->report_step != NULL &&
-        (util_duration_parse(o->report_step, &step, 0, &e) != 0 || step % 60000 != 0 ||
-         86400000 % step != 0)) {
+    if (o->report_step != NULL && (util_duration_parse(o->report_step, &step, 0, &e) != 0 ||
+                                   step % 60000 != 0 || 86400000 % step != 0)) {
         fprintf(stderr, "slo-sidecar: --report.step: %s\n",
                 e.msg[0] ? e.msg : "must be whole minutes that divide 1d (1m, 5m, 1h)");
         goto out;
@@ -562,8 +557,9 @@ static int cmd_report(const struct opts *o)
         report_period_bounds(&rep.period, cfg->slos[i].tz, &start, &end);
         if (end > now) {
             util_time_format(end, t, sizeof(t));
-            fprintf(stderr, "slo-sidecar: --period: %s has not ended yet (SLO %s: it ends at "
-                            "%s); reports cover whole past periods only\n",
+            fprintf(stderr,
+                    "slo-sidecar: --period: %s has not ended yet (SLO %s: it ends at "
+                    "%s); reports cover whole past periods only\n",
                     rep.period.text, cfg->slos[i].name, t);
             goto out;
         }
@@ -722,8 +718,7 @@ static int cmd_import(const struct opts *o)
         fprintf(stderr, "slo-sidecar: cannot write the output: %s\n", strerror(errno));
         goto out;
     }
-    fprintf(stderr, "%s: %zu of %zu SLOs converted%s\n", o->import_file, r.nslos_out,
-            r.nslos_in,
+    fprintf(stderr, "%s: %zu of %zu SLOs converted%s\n", o->import_file, r.nslos_out, r.nslos_in,
             r.ndropped + r.nskipped > 0 ? "; what was not is listed above" : "");
     rc = r.ndropped + r.nskipped > 0 || r.nslos_out < r.nslos_in ? 3 : 0;
 out:

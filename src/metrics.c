@@ -112,8 +112,7 @@ static int f_consumed(struct buf *b, const struct snapshot_slo *s, const struct 
 
 static int f_remaining(struct buf *b, const struct snapshot_slo *s, const struct labels *l)
 {
-    return s->budget.has ? one(b, "slo_error_budget_remaining_ratio", l, s->budget.remaining)
-                         : 0;
+    return s->budget.has ? one(b, "slo_error_budget_remaining_ratio", l, s->budget.remaining) : 0;
 }
 
 static int f_remaining_s(struct buf *b, const struct snapshot_slo *s, const struct labels *l)
@@ -182,8 +181,7 @@ static const struct {
      "Share of the calendar period elapsed (0..1); 1 for rolling periods.", f_elapsed},
     {"slo_sli_ratio", "Good events over total events in the window.", f_sli},
     {"slo_error_ratio", "Bad events over total events in the window.", f_error},
-    {"slo_burn_rate", "Error ratio over the error budget (1 - objective) in the window.",
-     f_burn},
+    {"slo_burn_rate", "Error ratio over the error budget (1 - objective) in the window.", f_burn},
     {"slo_events", "Good and bad events (or time slices) counted in the window.", f_events},
     {"slo_error_budget_consumed_ratio", "Share of the period's error budget consumed.",
      f_consumed},
@@ -316,8 +314,8 @@ static int render_self(const struct snapshot *snap, struct buf *b)
                             "1 when the last configuration load succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_config_last_reload_successful", NULL, NULL, 0,
                             st->config_reload_ok);
-    rc |= exposition_family(b, "slo_sidecar_config_last_reload_success_timestamp_seconds",
-                            "gauge", "Time of the last successful configuration load.");
+    rc |= exposition_family(b, "slo_sidecar_config_last_reload_success_timestamp_seconds", "gauge",
+                            "Time of the last successful configuration load.");
     rc |= exposition_sample(b, "slo_sidecar_config_last_reload_success_timestamp_seconds", NULL,
                             NULL, 0, st->config_reload_ts);
     return rc ? -1 : 0;

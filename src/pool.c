@@ -29,8 +29,8 @@ struct pool {
     pthread_cond_t done_cv;
     struct queue todo;
     struct queue done;
-    size_t outstanding;            /* submitted, not taken */
-    size_t finished;               /* in done */
+    size_t outstanding; /* submitted, not taken */
+    size_t finished;    /* in done */
     int stop;
     pool_fn fn;
     void *ctx;

@@ -42,8 +42,10 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
             return util_err(e, "SLO %s: answer without a known %s label", slo->name,
                             SLIQUERY_WINDOW_LABEL);
         if (!isfinite(s->value))
-            return util_err(e, "SLO %s: the %s query returned %s for window %s; refusing a "
-                               "non-finite count", slo->name, part_name(q->part),
+            return util_err(e,
+                            "SLO %s: the %s query returned %s for window %s; refusing a "
+                            "non-finite count",
+                            slo->name, part_name(q->part),
                             isnan(s->value) ? "NaN" : "an infinite value", w[wi].name);
         if (answer_group_of(slo, &s->labels, &g) != 0)
             return util_err(e, "out of memory");
@@ -53,8 +55,10 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
             return util_err(e, "out of memory");
         p = &ps->p[pi];
         if (p->seen[q->part][wi] && q->window >= 0 && slo->ngroup_by == 0)
-            return util_err(e, "SLO %s: the %s query returned %zu series; it must return one "
-                               "(wrap it in sum())", slo->name, part_name(q->part), r->n);
+            return util_err(e,
+                            "SLO %s: the %s query returned %zu series; it must return one "
+                            "(wrap it in sum())",
+                            slo->name, part_name(q->part), r->n);
         p->v[q->part][wi] += s->value;
         p->seen[q->part][wi] = 1;
     }
@@ -62,8 +66,7 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
 }
 
 int pqeval_slo(struct promql_client *c, const struct config_slo *slo, int64_t at_ms,
-               const struct slo_window *w, size_t nw, struct answer_partials *ps,
-               struct err *e)
+               const struct slo_window *w, size_t nw, struct answer_partials *ps, struct err *e)
 {
     struct sliquery *q = NULL;
     size_t nq = 0;
@@ -78,8 +81,10 @@ int pqeval_slo(struct promql_client *c, const struct config_slo *slo, int64_t at
             goto out;
         /* A free promql SLI may answer with a scalar: one ungrouped value. */
         if (r.is_scalar && (q[i].window < 0 || slo->ngroup_by > 0)) {
-            util_err(e, "SLO %s: the %s query returned a scalar where a vector was "
-                        "expected", slo->name, part_name(q[i].part));
+            util_err(e,
+                     "SLO %s: the %s query returned a scalar where a vector was "
+                     "expected",
+                     slo->name, part_name(q[i].part));
             goto out;
         }
         if (absorb(slo, &q[i], &r, w, nw, ps, e) != 0)

@@ -31,10 +31,10 @@
 #define BODY_KEEP_BYTES (4u * 1024u * 1024u)
 
 struct promql_client {
-    struct httpc http;      /* handle, URL <cfg->url>/api/v1/query, shown URL */
-    struct buf body;        /* response body, reused between queries */
-    int body_too_big;       /* set by the write callback when the cap stops it */
-    long last_status;       /* of the last query, 0 when none arrived */
+    struct httpc http; /* handle, URL <cfg->url>/api/v1/query, shown URL */
+    struct buf body;   /* response body, reused between queries */
+    int body_too_big;  /* set by the write callback when the cap stops it */
+    long last_status;  /* of the last query, 0 when none arrived */
     int last_too_big;
     uint64_t requests;
     uint64_t failures;
@@ -162,8 +162,7 @@ static int trailing_error(const char *body, size_t len, const char *pfx, struct 
     first = json_loadb(body, len, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
     if (first == NULL || jerr.position <= 0 || (size_t)jerr.position >= len)
         goto out;
-    rest = json_loadb(body + jerr.position, len - (size_t)jerr.position, JSON_DECODE_ANY,
-                      &jerr);
+    rest = json_loadb(body + jerr.position, len - (size_t)jerr.position, JSON_DECODE_ANY, &jerr);
     status = json_string_value(json_object_get(rest, "status"));
     if (status == NULL || strcmp(status, "error") != 0)
         goto out;
@@ -260,8 +259,7 @@ static int parse_metric(json_t *metric, const char *where, struct labels *l, str
         struct label *lb = &l->v[l->n];
 
         if (!json_is_string(val))
-            return util_err(e, "malformed response: label %s of %s is not a string", name,
-                            where);
+            return util_err(e, "malformed response: label %s of %s is not a string", name, where);
         /* Counted first so that labels_free frees what was copied. */
         l->n++;
         lb->name = util_strdup(name);
@@ -298,8 +296,10 @@ static int parse_vector(json_t *result, struct promql_result *r, struct err *e)
         if (parse_metric(json_object_get(el, "metric"), where, &s->labels, e) != 0)
             return -1;
         if (json_object_get(el, "value") == NULL && json_object_get(el, "histogram") != NULL)
-            return util_err(e, "%s is a native histogram sample, which is not supported "
-                               "(use classic histogram buckets or a float expression)", where);
+            return util_err(e,
+                            "%s is a native histogram sample, which is not supported "
+                            "(use classic histogram buckets or a float expression)",
+                            where);
         snprintf(where, sizeof(where), "data.result[%zu].value", i);
         if (json_object_get(el, "value") == NULL)
             return util_err(e, "malformed response: %s is missing", where);
@@ -337,8 +337,10 @@ static int parse_matrix(json_t *result, struct promql_result *r, struct err *e)
             return -1;
         values = json_object_get(el, "values");
         if (json_object_get(el, "histograms") != NULL)
-            return util_err(e, "%s holds native histogram samples, which are not supported "
-                               "(use classic histogram buckets)", where);
+            return util_err(e,
+                            "%s holds native histogram samples, which are not supported "
+                            "(use classic histogram buckets)",
+                            where);
         if (values == NULL)
             return util_err(e, "malformed response: %s.values is missing", where);
         if (!json_is_array(values))
@@ -403,8 +405,10 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
     json_t *result;
 
     if (!json_is_object(data))
-        return util_err(e, "%smalformed response: \"status\" is \"success\" but \"data\" is "
-                           "missing or not an object", pfx);
+        return util_err(e,
+                        "%smalformed response: \"status\" is \"success\" but \"data\" is "
+                        "missing or not an object",
+                        pfx);
     type = json_string_value(json_object_get(data, "resultType"));
     result = json_object_get(data, "result");
     if (type == NULL)
@@ -416,8 +420,10 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
             char ex[HTTPC_EXCERPT_SIZE];
 
             excerpt(type, strlen(type), ex, sizeof(ex));
-            return util_err(e, "%sunexpected resultType %s for a range selector (a matrix "
-                               "of raw samples was expected)", pfx, ex);
+            return util_err(e,
+                            "%sunexpected resultType %s for a range selector (a matrix "
+                            "of raw samples was expected)",
+                            pfx, ex);
         }
         if (parse_matrix(result, r, e) != 0)
             return -1;
@@ -437,8 +443,10 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
         char ex[HTTPC_EXCERPT_SIZE];
 
         excerpt(type, strlen(type), ex, sizeof(ex));
-        return util_err(e, "%sunsupported resultType %s (the query must return an instant "
-                           "vector or a scalar)", pfx, ex);
+        return util_err(e,
+                        "%sunsupported resultType %s (the query must return an instant "
+                        "vector or a scalar)",
+                        pfx, ex);
     }
     return parse_warnings(json_object_get(root, "warnings"), r, e);
 }
@@ -500,8 +508,10 @@ static int parse_body(const char *body, size_t len, long http_status, const char
         goto out;
     /* A VictoriaMetrics cluster with a storage node down says so here. */
     if (json_is_true(json_object_get(root, "isPartial"))) {
-        util_err(e, "%sthe store marked its answer as partial (\"isPartial\": true), so its "
-                    "data may be incomplete; not used", pfx);
+        util_err(e,
+                 "%sthe store marked its answer as partial (\"isPartial\": true), so its "
+                 "data may be incomplete; not used",
+                 pfx);
         goto out;
     }
     *r = tmp;
@@ -519,8 +529,8 @@ out:
     return rc;
 }
 
-int promql_parse_response(const char *body, size_t len, long http_status,
-                          struct promql_result *r, struct err *e)
+int promql_parse_response(const char *body, size_t len, long http_status, struct promql_result *r,
+                          struct err *e)
 {
     return parse_body(body, len, http_status, NULL, 0, r, e);
 }
@@ -546,13 +556,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
 }
 
 /* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                 \
-    do {                                                                                    \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                 \
-        if (cc_ != CURLE_OK) {                                                              \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));         \
-            goto fail;                                                                      \
-        }                                                                                   \
+#define SETOPT(h, opt, val)                                                                       \
+    do {                                                                                          \
+        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
+        if (cc_ != CURLE_OK) {                                                                    \
+            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
+            goto fail;                                                                            \
+        }                                                                                         \
     } while (0)
 
 struct promql_client *promql_client_new(const struct config_prometheus *cfg, struct err *e)
@@ -696,19 +706,18 @@ static int attempt(struct promql_client *c, int matrix, struct promql_result *r,
 }
 
 /* Sets a per-request option; the value must live until the transfer ends. */
-#define REQOPT(h, opt, val)                                                                 \
-    do {                                                                                    \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                 \
-        if (cc_ != CURLE_OK) {                                                              \
-            snprintf(msg, sizeof(msg), "libcurl: setting %s: %s", #opt,                     \
-                     curl_easy_strerror(cc_));                                              \
-            goto fail;                                                                      \
-        }                                                                                   \
+#define REQOPT(h, opt, val)                                                                       \
+    do {                                                                                          \
+        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
+        if (cc_ != CURLE_OK) {                                                                    \
+            snprintf(msg, sizeof(msg), "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_)); \
+            goto fail;                                                                            \
+        }                                                                                         \
     } while (0)
 
 /* promql_query and promql_query_matrix. */
-static int run_query(struct promql_client *c, const char *query, int64_t at_ms,
-                     const char *extra, int matrix, struct promql_result *r, struct err *e)
+static int run_query(struct promql_client *c, const char *query, int64_t at_ms, const char *extra,
+                     int matrix, struct promql_result *r, struct err *e)
 {
     static const char *const defaults[] = {"Accept: application/json"};
     struct httpc_req req = {0};
@@ -751,6 +760,7 @@ fail:
     util_err(e, "POST %s: %s", c->http.shown_url, msg);
     httpc_note_attempts(&c->http, e->msg, sizeof(e->msg));
 out:
+    /* One debug line with the outcome, whichever it was. */
     {
         char took[32];
         char n[32];
@@ -760,8 +770,8 @@ out:
         snprintf(tries, sizeof(tries), "%d", c->http.attempts);
         snprintf(n, sizeof(n), "%zu", matrix ? r->nseries : r->n);
         if (rc == 0)
-            log_debug("promql query", "query", query, "took", took,
-                      matrix ? "series" : "samples", n, "attempts", tries);
+            log_debug("promql query", "query", query, "took", took, matrix ? "series" : "samples",
+                      n, "attempts", tries);
         else
             log_debug("promql query failed", "query", query, "took", took, "attempts", tries,
                       "err", msg);

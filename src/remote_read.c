@@ -75,16 +75,16 @@ enum body_kind {
     BODY_UNKNOWN,
     BODY_STREAMED,
     BODY_SAMPLES,
-    BODY_OTHER          /* error status or unexpected type: first bytes only */
+    BODY_OTHER /* error status or unexpected type: first bytes only */
 };
 
 /* Why the write callback stopped the transfer. */
 enum stop {
     STOP_NONE,
-    STOP_EXCERPT,       /* enough of an unexpected body: not an error by itself */
-    STOP_DECODE,        /* a frame, chunk or limit error, in c->werr */
-    STOP_CALLBACK,      /* the caller's callback failed, message in c->cb_err */
-    STOP_TOO_BIG,       /* SAMPLES body over max_body */
+    STOP_EXCERPT,  /* enough of an unexpected body: not an error by itself */
+    STOP_DECODE,   /* a frame, chunk or limit error, in c->werr */
+    STOP_CALLBACK, /* the caller's callback failed, message in c->cb_err */
+    STOP_TOO_BIG,  /* SAMPLES body over max_body */
     STOP_NOMEM
 };
 
@@ -100,18 +100,18 @@ struct series {
     int active;
     size_t query;
     size_t nlabels;
-    struct buf names;                   /* nlabels "name\0value\0" pairs, wire order */
-    struct label *lv;                   /* sorted view into names, for the callback */
+    struct buf names; /* nlabels "name\0value\0" pairs, wire order */
+    struct label *lv; /* sorted view into names, for the callback */
     size_t lvcap;
     struct rawsrc_sample *s;
     size_t n;
     size_t cap;
-    struct rawsrc_sample *tmp;     /* merge sort scratch */
+    struct rawsrc_sample *tmp; /* merge sort scratch */
     size_t tmpcap;
 };
 
 struct remote_read_client {
-    struct rawsrc src;                  /* first: the client is its own transport */
+    struct rawsrc src; /* first: the client is its own transport */
     struct httpc http;
     enum remote_read_accept accept;
     struct remote_read_limits lim;
@@ -123,15 +123,15 @@ struct remote_read_client {
     struct remote_read_stats st;
     enum body_kind kind;
     long status;
-    char encoding[32];                  /* Content-Encoding, "" when absent */
+    char encoding[32]; /* Content-Encoding, "" when absent */
     struct rrframe_reader *frames;
-    struct buf body;                    /* SAMPLES body, or the excerpt of another */
+    struct buf body; /* SAMPLES body, or the excerpt of another */
     enum stop stop;
-    struct err werr;                    /* decode error found in the write callback */
-    struct err cb_err;                  /* the caller's callback error */
+    struct err werr;   /* decode error found in the write callback */
+    struct err cb_err; /* the caller's callback error */
     struct capalloc ca;
     ProtobufCAllocator alloc;
-    char *unz;                          /* snappy output, reused */
+    char *unz; /* snappy output, reused */
     size_t unzcap;
     struct series cur;
 };
@@ -232,8 +232,8 @@ static void describe(const struct series *s, char *out, size_t len)
         const char *name = p;
         const char *value = p + strlen(p) + 1;
 
-        o += (size_t)snprintf(out + o, len - o, "%s%s=\"%.40s%s\"", i > 0 ? ", " : "", name,
-                              value, strlen(value) > 40 ? "..." : "");
+        o += (size_t)snprintf(out + o, len - o, "%s%s=\"%.40s%s\"", i > 0 ? ", " : "", name, value,
+                              strlen(value) > 40 ? "..." : "");
         p = value + strlen(value) + 1;
     }
     if (o < len)
@@ -278,8 +278,10 @@ static int start_series(struct remote_read_client *c, size_t qi, Prometheus__Lab
         size_t vl = strlen(l[i]->value);
 
         if (nl > REMOTE_READ_MAX_LABEL_BYTES || vl > REMOTE_READ_MAX_LABEL_BYTES)
-            return util_err(e, "query %zu: label %.40s%s has a %s of %zu bytes, more than "
-                            "%u", qi, l[i]->name, nl > 40 ? "..." : "",
+            return util_err(e,
+                            "query %zu: label %.40s%s has a %s of %zu bytes, more than "
+                            "%u",
+                            qi, l[i]->name, nl > 40 ? "..." : "",
                             nl > REMOTE_READ_MAX_LABEL_BYTES ? "name" : "value",
                             nl > REMOTE_READ_MAX_LABEL_BYTES ? nl : vl,
                             REMOTE_READ_MAX_LABEL_BYTES);
@@ -306,8 +308,8 @@ static int sorted_labels(struct series *s, struct labels *out, struct err *e)
     char *p = s->names.data;
     int sorted = 1;
 
-    if (grow((void **)&s->lv, &s->lvcap, s->nlabels > 0 ? s->nlabels : 1,
-             REMOTE_READ_MAX_LABELS, sizeof(*s->lv)) != 0)
+    if (grow((void **)&s->lv, &s->lvcap, s->nlabels > 0 ? s->nlabels : 1, REMOTE_READ_MAX_LABELS,
+             sizeof(*s->lv)) != 0)
         return util_err(e, "out of memory");
     for (size_t i = 0; i < s->nlabels; i++) {
         s->lv[i].name = p;
@@ -343,9 +345,10 @@ static int add_sample(struct remote_read_client *c, int64_t t, double v, struct 
         char d[160];
 
         describe(s, d, sizeof(d));
-        return util_err(e, "query %zu: series %s has more than %zu samples in one read; "
-                        "narrow the selector or shorten the range", s->query, d,
-                        c->lim.max_samples);
+        return util_err(e,
+                        "query %zu: series %s has more than %zu samples in one read; "
+                        "narrow the selector or shorten the range",
+                        s->query, d, c->lim.max_samples);
     }
     if (s->n >= s->cap &&
         grow((void **)&s->s, &s->cap, s->n + 1, c->lim.max_samples, sizeof(*s->s)) != 0)
@@ -503,13 +506,16 @@ static int add_chunk(struct remote_read_client *c, const Prometheus__Chunk *ch, 
 
         describe(&c->cur, d, sizeof(d));
         if (name == NULL)
-            return util_err(e, "query %zu: series %s: chunk %zu has unknown encoding %d; only "
-                            "XOR (float) chunks can be read", c->cur.query, d, idx,
-                            (int)ch->type);
-        return util_err(e, "query %zu: series %s: chunk %zu has encoding %s%s; only XOR "
-                        "(float) chunks can be read", c->cur.query, d, idx, name,
+            return util_err(e,
+                            "query %zu: series %s: chunk %zu has unknown encoding %d; only "
+                            "XOR (float) chunks can be read",
+                            c->cur.query, d, idx, (int)ch->type);
+        return util_err(e,
+                        "query %zu: series %s: chunk %zu has encoding %s%s; only XOR "
+                        "(float) chunks can be read",
+                        c->cur.query, d, idx, name,
                         ch->type == PROMETHEUS__CHUNK__ENCODING__UNKNOWN ? ""
-                                                                        : " (native histogram)");
+                                                                         : " (native histogram)");
     }
     if (xorchunk_iter_init(&it, ch->data.data, ch->data.len, &sub) != 0)
         goto bad;
@@ -540,12 +546,13 @@ static int on_frame(void *arg, const uint8_t *msg, size_t len, struct err *e)
         if (c->ca.hit)
             return util_err(e, "frame %" PRIu64 ": decoding its %zu bytes needs more than %s",
                             frame, len, size_words(c->lim.max_decoded, lim, sizeof(lim)));
-        return util_err(e, "frame %" PRIu64 ": not a valid ChunkedReadResponse message",
-                        frame);
+        return util_err(e, "frame %" PRIu64 ": not a valid ChunkedReadResponse message", frame);
     }
     if (r->query_index < 0 || (uint64_t)r->query_index >= c->nq) {
-        util_err(e, "frame %" PRIu64 ": query_index %" PRId64 " is out of range (%zu %s "
-                 "asked)", frame, r->query_index, c->nq, c->nq == 1 ? "query" : "queries");
+        util_err(e,
+                 "frame %" PRIu64 ": query_index %" PRId64 " is out of range (%zu %s "
+                 "asked)",
+                 frame, r->query_index, c->nq, c->nq == 1 ? "query" : "queries");
         goto out;
     }
     for (size_t i = 0; i < r->n_chunked_series; i++) {
@@ -628,8 +635,10 @@ static int decode_samples(struct remote_read_client *c, struct err *e)
             return util_err(e, "response is not a valid ReadResponse message (after snappy "
                                "decoding)");
         httpc_excerpt(body, n, 60, ex, sizeof(ex));
-        return util_err(e, "response is neither snappy-compressed nor a valid ReadResponse "
-                           "message (starts with %s)", ex);
+        return util_err(e,
+                        "response is neither snappy-compressed nor a valid ReadResponse "
+                        "message (starts with %s)",
+                        ex);
     }
     if (r->n_results != c->nq) {
         util_err(e, "response has %zu results for %zu %s", r->n_results, c->nq,
@@ -836,10 +845,10 @@ struct request {
     Prometheus__ReadHints *hints;
     Prometheus__LabelMatcher *mv;
     Prometheus__LabelMatcher **mp;
-    char **names;                        /* metric name + suffix, per query */
+    char **names; /* metric name + suffix, per query */
     size_t nq;
     uint8_t *packed;
-    char *body;                          /* snappy-compressed, what is sent */
+    char *body; /* snappy-compressed, what is sent */
     size_t body_len;
 };
 
@@ -859,8 +868,8 @@ static void request_free(struct request *r)
 }
 
 /* Builds the snappy-compressed ReadRequest for q[0..nq) into r->body. */
-static int request_build(struct remote_read_client *c, const struct rawsrc_query *q,
-                         size_t nq, struct request *r, struct err *e)
+static int request_build(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                         struct request *r, struct err *e)
 {
     static Prometheus__ReadRequest__ResponseType chunks_first[] = {
         PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS,
@@ -892,8 +901,8 @@ static int request_build(struct remote_read_client *c, const struct rawsrc_query
     r->names = calloc(nq, sizeof(*r->names));
     r->mv = calloc(nm, sizeof(*r->mv));
     r->mp = calloc(nm, sizeof(Prometheus__LabelMatcher *));
-    if (r->qv == NULL || r->qp == NULL || r->hints == NULL || r->names == NULL ||
-        r->mv == NULL || r->mp == NULL)
+    if (r->qv == NULL || r->qp == NULL || r->hints == NULL || r->names == NULL || r->mv == NULL ||
+        r->mp == NULL)
         return util_err(e, "out of memory");
     for (size_t i = 0; i < nq; i++) {
         const struct selector *sel = q[i].sel;
@@ -965,18 +974,17 @@ static int request_build(struct remote_read_client *c, const struct rawsrc_query
 /* ---- client ---- */
 
 /* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                 \
-    do {                                                                                    \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                 \
-        if (cc_ != CURLE_OK) {                                                              \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));         \
-            goto fail;                                                                      \
-        }                                                                                   \
+#define SETOPT(h, opt, val)                                                                       \
+    do {                                                                                          \
+        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
+        if (cc_ != CURLE_OK) {                                                                    \
+            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
+            goto fail;                                                                            \
+        }                                                                                         \
     } while (0)
 
 struct remote_read_client *remote_read_client_new(const struct config_prometheus *cfg,
-                                                  enum remote_read_accept accept,
-                                                  struct err *e)
+                                                  enum remote_read_accept accept, struct err *e)
 {
     struct remote_read_client *c = calloc(1, sizeof(*c));
     const char *path = cfg->read_path != NULL ? cfg->read_path : DEFAULT_READ_PATH;
@@ -995,8 +1003,8 @@ struct remote_read_client *remote_read_client_new(const struct config_prometheus
     c->alloc.allocator_data = &c->ca;
     buf_init(&c->body, c->lim.max_body);
     /* Every name and value at its longest, with their NULs. */
-    buf_init(&c->cur.names, (size_t)REMOTE_READ_MAX_LABELS * 2 *
-                                (REMOTE_READ_MAX_LABEL_BYTES + 1));
+    buf_init(&c->cur.names,
+             (size_t)REMOTE_READ_MAX_LABELS * 2 * (REMOTE_READ_MAX_LABEL_BYTES + 1));
     if (httpc_init(&c->http, cfg, path, e) != 0)
         goto fail;
     SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -1096,8 +1104,7 @@ static void status_error(struct remote_read_client *c, char *msg, size_t len)
         return;
     }
     if (n == 0) {
-        say(msg, len, "POST %s: HTTP %ld with an empty body", c->http.shown_url,
-                 c->status);
+        say(msg, len, "POST %s: HTTP %ld with an empty body", c->http.shown_url, c->status);
     } else {
         httpc_excerpt(c->body.data, n, EXCERPT_BYTES, ex, sizeof(ex));
         curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
@@ -1105,8 +1112,8 @@ static void status_error(struct remote_read_client *c, char *msg, size_t len)
             char q[HTTPC_EXCERPT_SIZE];
 
             httpc_excerpt(ct, strlen(ct), 60, q, sizeof(q));
-            say(msg, len, "POST %s: HTTP %ld (Content-Type %s): %s", c->http.shown_url,
-                c->status, q, ex);
+            say(msg, len, "POST %s: HTTP %ld (Content-Type %s): %s", c->http.shown_url, c->status,
+                q, ex);
         } else {
             say(msg, len, "POST %s: HTTP %ld: %s", c->http.shown_url, c->status, ex);
         }
@@ -1129,9 +1136,10 @@ static void type_error(struct remote_read_client *c, char *msg, size_t len)
     curl_easy_getinfo(c->http.curl, CURLINFO_CONTENT_TYPE, &ct);
     httpc_excerpt(ct != NULL ? ct : "", ct != NULL ? strlen(ct) : 0, 80, q, sizeof(q));
     httpc_excerpt(c->body.data, c->body.len, 80, ex, sizeof(ex));
-    say(msg, len, "POST %s: response is not a remote-read answer (Content-Type %s, "
-             "body starts with %s); check prometheus.url and read_path", c->http.shown_url,
-             q, ex);
+    say(msg, len,
+        "POST %s: response is not a remote-read answer (Content-Type %s, "
+        "body starts with %s); check prometheus.url and read_path",
+        c->http.shown_url, q, ex);
 }
 
 /* What the run's buffers hold back for the next run, within reason. */
@@ -1200,8 +1208,7 @@ static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, siz
     if (cc != CURLE_OK && c->stop != STOP_EXCERPT) {
         httpc_transfer_error(&c->http, cc, sub.msg, sizeof(sub.msg));
         if (c->st.bytes > 0)
-            say(msg, len, "POST %s: %s (after %" PRIu64 " body bytes)", url, sub.msg,
-                c->st.bytes);
+            say(msg, len, "POST %s: %s (after %" PRIu64 " body bytes)", url, sub.msg, c->st.bytes);
         else
             say(msg, len, "POST %s: %s", url, sub.msg);
         return -1;
@@ -1258,9 +1265,9 @@ static void reset_run(struct remote_read_client *c, const struct rawsrc_query *q
     c->http.attempts = 0;
 }
 
-int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q,
-                            size_t nq, int streamed, const char *encoding, const void *body,
-                            size_t len, rawsrc_cb cb, void *arg, struct err *e)
+int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_query *q, size_t nq,
+                            int streamed, const char *encoding, const void *body, size_t len,
+                            rawsrc_cb cb, void *arg, struct err *e)
 {
     char msg[UTIL_ERRLEN] = "";
     int rc = -1;
@@ -1347,10 +1354,9 @@ int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, 
         goto out;
     }
     if (curl_easy_setopt(c->http.curl, CURLOPT_POSTFIELDS, req.body) != CURLE_OK ||
-        curl_easy_setopt(c->http.curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)req.body_len) != CURLE_OK) {
-        say(msg, sizeof(msg), "POST %s: libcurl: cannot set the request body",
-            c->http.shown_url);
+        curl_easy_setopt(c->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req.body_len) !=
+            CURLE_OK) {
+        say(msg, sizeof(msg), "POST %s: libcurl: cannot set the request body", c->http.shown_url);
         goto out;
     }
     for (;;) {
@@ -1361,7 +1367,7 @@ int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, 
             break;
         }
         if (c->stop == STOP_CALLBACK) {
-            say(msg, sizeof(msg), "%s", c->cb_err.msg);  /* the caller's words, as written */
+            say(msg, sizeof(msg), "%s", c->cb_err.msg); /* the caller's words, as written */
             break;
         }
         if (!may_retry(c, cc))
@@ -1388,6 +1394,7 @@ out:
     if (rc != 0)
         util_err(e, "%s", msg);
 done:
+    /* One debug line with the outcome, whichever it was. */
     {
         char took[32];
         char ns[32];
@@ -1400,11 +1407,11 @@ done:
         snprintf(tries, sizeof(tries), "%d", c->http.attempts);
         if (rc == 0)
             log_debug("remote read", "url", c->http.shown_url, "took", took, "series", ns,
-                      "samples", nsamp, "streamed", c->st.streamed ? "true" : "false",
-                      "attempts", tries);
+                      "samples", nsamp, "streamed", c->st.streamed ? "true" : "false", "attempts",
+                      tries);
         else
-            log_debug("remote read failed", "url", c->http.shown_url, "took", took,
-                      "attempts", tries, "err", msg);
+            log_debug("remote read failed", "url", c->http.shown_url, "took", took, "attempts",
+                      tries, "err", msg);
     }
     c->cur.active = 0;
     c->cur.n = 0;
@@ -1453,8 +1460,7 @@ static void src_free(struct rawsrc *src)
 }
 
 static const struct rawsrc_ops src_ops = {
-    "remote_read", src_run,    src_unreachable, src_retries,
-    src_new_round, src_set_cancel, src_free,
+    "remote_read", src_run, src_unreachable, src_retries, src_new_round, src_set_cancel, src_free,
 };
 
 struct rawsrc *remote_read_source(struct remote_read_client *c)

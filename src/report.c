@@ -90,8 +90,8 @@ int report_format_parse(const char *s, enum report_format *f)
     return 0;
 }
 
-void report_period_bounds(const struct report_period *p, struct tzinfo *tz,
-                          int64_t *start_ms, int64_t *end_ms)
+void report_period_bounds(const struct report_period *p, struct tzinfo *tz, int64_t *start_ms,
+                          int64_t *end_ms)
 {
     struct config_slo fake;
     int64_t first, len;
@@ -206,8 +206,7 @@ void report_row_finish(struct report_row *r)
     r->consumed = w.burn_rate;
 }
 
-struct report_row *report_add_row(struct report *rep, const char *slo,
-                                  const struct labels *group)
+struct report_row *report_add_row(struct report *rep, const char *slo, const struct labels *group)
 {
     struct report_row *rows = realloc(rep->rows, (rep->n + 1) * sizeof(*rows));
     struct report_row *r;
@@ -276,8 +275,8 @@ static int period_line(const struct report *rep, struct buf *out)
 }
 
 static const char *headers[NCOLS] = {
-    "SLO", "OBJECTIVE", "SLI", "RESULT", "BUDGET CONSUMED", "WORST DAY", "WORST DAY SLI",
-    "BAD MINUTES",
+    "SLO",       "OBJECTIVE",     "SLI",         "RESULT", "BUDGET CONSUMED",
+    "WORST DAY", "WORST DAY SLI", "BAD MINUTES",
 };
 
 static void pct(char *b, int has, double v, int decimals)
@@ -329,7 +328,9 @@ static int md_cell(struct buf *out, const char *s)
 
 static int render_text(const struct report *rep, int markdown, struct buf *out)
 {
+    /* clang-format off */
     char (*cells)[NCOLS][CELL] = calloc(rep->n ? rep->n : 1, sizeof(*cells));
+    /* clang-format on */
     size_t width[NCOLS];
     int rc = 0;
 

@@ -39,7 +39,7 @@ struct acc {
 
 /* One day's minute buckets of each exactread group. */
 struct mgroup {
-    double *num;            /* good or bad events per minute (the counted part) */
+    double *num; /* good or bad events per minute (the counted part) */
     double *tot;
 };
 
@@ -47,7 +47,7 @@ struct day {
     struct exactread *rd;
     int64_t start_ms;
     size_t nmin;
-    struct mgroup *g;       /* indexed like rd's groups */
+    struct mgroup *g; /* indexed like rd's groups */
     size_t ng;
 };
 
@@ -214,8 +214,8 @@ static char *bad_steps_query(const struct config_slo *slo, int64_t start, int64_
         tot = step_increase(slo, slo->latency.histogram_sel, "_count", NULL, step_ms);
     } else {
         good_based = slo->events.good_sel != NULL;
-        num = step_increase(slo, good_based ? slo->events.good_sel : slo->events.error_sel,
-                            NULL, NULL, step_ms);
+        num = step_increase(slo, good_based ? slo->events.good_sel : slo->events.error_sel, NULL,
+                            NULL, step_ms);
         tot = step_increase(slo, slo->events.total_sel, NULL, NULL, step_ms);
     }
     if (num == NULL || tot == NULL)
@@ -226,9 +226,8 @@ static char *bad_steps_query(const struct config_slo *slo, int64_t start, int64_
     else
         good = util_asprintf("(%s - (%s or 0 * %s))", tot, num, tot);
     if (good != NULL)
-        q = util_asprintf("sum_over_time((%s / (%s > 0) < bool %.17g)[%lldms:%lldms])", good,
-                          tot, slo->objective, (long long)range,
-                          (long long)step_ms);
+        q = util_asprintf("sum_over_time((%s / (%s > 0) < bool %.17g)[%lldms:%lldms])", good, tot,
+                          slo->objective, (long long)range, (long long)step_ms);
 out:
     free(num);
     free(tot);
@@ -286,8 +285,7 @@ static int eval_range(struct backend *be, const struct config_slo *slo, int64_t 
     return backend_eval_slo(be, 0, slo, to, &w, 1, ans, e);
 }
 
-static const struct answer_counts *group_counts(const struct answer *a,
-                                                 const struct labels *g)
+static const struct answer_counts *group_counts(const struct answer *a, const struct labels *g)
 {
     for (size_t i = 0; i < a->n; i++)
         if (labels_cmp(&a->g[i].group, g) == 0)
@@ -333,8 +331,8 @@ static int fetch_slo(struct slo_io *io, const struct config_slo *slo, struct rep
     if (slo->kind == CONFIG_SLI_EVENTS || slo->kind == CONFIG_SLI_LATENCY) {
         if (exact_serves(io->cfg, slo)) {
             for (size_t i = 0; i < ndays; i++)
-                if (rr_day(backend_source(io->be, 0), slo, bounds[i], bounds[i + 1], &accs,
-                           &nacc, e) != 0)
+                if (rr_day(backend_source(io->be, 0), slo, bounds[i], bounds[i + 1], &accs, &nacc,
+                           e) != 0)
                     goto out;
         } else if (start % io->step_ms != 0 || end % io->step_ms != 0) {
             util_err(e, "the period bounds %lld..%lld ms are not multiples of --report.step",
@@ -404,8 +402,7 @@ out:
     return rc;
 }
 
-int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *rep,
-                    struct err *e)
+int reportfetch_run(const struct config *cfg, int64_t step_ms, struct report *rep, struct err *e)
 {
     struct slo_io io;
     struct err le = {{0}};

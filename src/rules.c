@@ -295,8 +295,8 @@ static const char remaining_tmpl[] =
 static int burn_alert(struct buf *b, const struct config *cfg, const struct config_slo *slo,
                       enum config_severity sev)
 {
-    const struct config_alert_route *route =
-        sev == CONFIG_SEVERITY_PAGE ? &slo->page : &slo->ticket;
+    const struct config_alert_route *route = sev == CONFIG_SEVERITY_PAGE ? &slo->page
+                                                                         : &slo->ticket;
     const char *sevname = config_severity_str(sev);
     struct rule r;
     size_t nrows = 0, row = 0;

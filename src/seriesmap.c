@@ -9,12 +9,12 @@
 
 struct seriesmap {
     size_t n;
-    size_t cap;               /* entries in keys/hashes */
+    size_t cap; /* entries in keys/hashes */
     struct labels *keys;
     uint64_t *hashes;
-    size_t nslots;            /* power of two */
+    size_t nslots; /* power of two */
     size_t *slots;
-    size_t bytes;             /* label strings */
+    size_t bytes; /* label strings */
 };
 
 static uint64_t fnv(uint64_t h, const char *s)

@@ -37,16 +37,20 @@ int shard_parse(const char *s, struct shard *out, struct err *e)
         return util_err(e, "must be I/N or auto/N, got \"%s\"", s);
     if (parse_num(slash + 1, strlen(slash + 1), &r.count) != 0 || r.count < 1 ||
         r.count > SHARD_MAX)
-        return util_err(e, "the number of shards in \"%s\" must be a whole number from 1 to %d",
-                        s, SHARD_MAX);
+        return util_err(e, "the number of shards in \"%s\" must be a whole number from 1 to %d", s,
+                        SHARD_MAX);
     if ((size_t)(slash - s) == 4 && strncmp(s, "auto", 4) == 0) {
         r.index = SHARD_AUTO;
     } else if (parse_num(s, (size_t)(slash - s), &r.index) != 0) {
-        return util_err(e, "the shard index in \"%s\" must be a whole number from 0 to N-1 "
-                           "or auto", s);
+        return util_err(e,
+                        "the shard index in \"%s\" must be a whole number from 0 to N-1 "
+                        "or auto",
+                        s);
     } else if (r.index >= r.count) {
-        return util_err(e, "the shard index in \"%s\" must be below the number of shards "
-                           "(indexes count from 0)", s);
+        return util_err(e,
+                        "the shard index in \"%s\" must be below the number of shards "
+                        "(indexes count from 0)",
+                        s);
     }
     *out = r;
     return 0;
@@ -60,15 +64,21 @@ int shard_resolve(struct shard *s, const char *hostname, struct err *e)
     if (s->index != SHARD_AUTO)
         return 0;
     if (hostname == NULL || *hostname == '\0')
-        return util_err(e, "shard auto/%d: HOSTNAME is not set; it must end in -ORDINAL "
-                           "(a StatefulSet pod's name)", s->count);
+        return util_err(e,
+                        "shard auto/%d: HOSTNAME is not set; it must end in -ORDINAL "
+                        "(a StatefulSet pod's name)",
+                        s->count);
     dash = strrchr(hostname, '-');
     if (dash == NULL || parse_num(dash + 1, strlen(dash + 1), &idx) != 0)
-        return util_err(e, "shard auto/%d: host name \"%s\" does not end in -ORDINAL "
-                           "(a StatefulSet pod's name)", s->count, hostname);
+        return util_err(e,
+                        "shard auto/%d: host name \"%s\" does not end in -ORDINAL "
+                        "(a StatefulSet pod's name)",
+                        s->count, hostname);
     if (idx >= s->count)
-        return util_err(e, "shard auto/%d: host name \"%s\" gives ordinal %d, not below %d "
-                           "(more replicas than shards?)", s->count, hostname, idx, s->count);
+        return util_err(e,
+                        "shard auto/%d: host name \"%s\" gives ordinal %d, not below %d "
+                        "(more replicas than shards?)",
+                        s->count, hostname, idx, s->count);
     s->index = idx;
     return 0;
 }

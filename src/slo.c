@@ -94,8 +94,8 @@ double slo_period_elapsed(int64_t at_ms, int64_t start_ms, int64_t length_ms)
     return r < 0 ? 0 : r > 1 ? 1 : r;
 }
 
-static int add_window(struct slo_window *out, size_t *n, size_t max, int64_t ms,
-                      const char *name, int is_period)
+static int add_window(struct slo_window *out, size_t *n, size_t max, int64_t ms, const char *name,
+                      int is_period)
 {
     for (size_t i = 0; i < *n; i++) {
         if (!out[i].is_period && out[i].ms == ms && name == NULL)
@@ -113,8 +113,7 @@ static int add_window(struct slo_window *out, size_t *n, size_t max, int64_t ms,
     return 0;
 }
 
-size_t slo_windows(const struct config_slo *slo, int64_t at_ms, struct slo_window *out,
-                   size_t max)
+size_t slo_windows(const struct config_slo *slo, int64_t at_ms, struct slo_window *out, size_t max)
 {
     size_t n = 0;
     int64_t start, len;

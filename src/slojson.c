@@ -28,11 +28,10 @@ static json_t *opt(int has, double v)
 
 static json_t *window(const struct slo_window_result *w)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "good", opt(w->has_counts, w->good),
-                     "bad", opt(w->has_counts, w->bad), "total", opt(w->has_counts, w->total),
-                     "sli", opt(w->has_ratio, w->sli), "error_ratio",
-                     opt(w->has_ratio, w->error_ratio), "burn_rate",
-                     opt(w->has_ratio, w->burn_rate));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "good", opt(w->has_counts, w->good), "bad",
+                     opt(w->has_counts, w->bad), "total", opt(w->has_counts, w->total), "sli",
+                     opt(w->has_ratio, w->sli), "error_ratio", opt(w->has_ratio, w->error_ratio),
+                     "burn_rate", opt(w->has_ratio, w->burn_rate));
 }
 
 static json_t *labels_obj(const struct labels *l)
@@ -75,9 +74,8 @@ json_t *slojson_slo(const struct snapshot_slo *s)
     for (size_t i = 0; wins != NULL && i < s->nwin; i++)
         put(wins, s->win[i].w.name, window(&s->win[i]), &ok);
     for (size_t i = 0; alerts != NULL && i < s->nalerts; i++) {
-        json_t *a = json_pack("{s:s, s:b}", "severity",
-                              config_severity_str(s->alerts[i].severity), "firing",
-                              s->alerts[i].firing);
+        json_t *a = json_pack("{s:s, s:b}", "severity", config_severity_str(s->alerts[i].severity),
+                              "firing", s->alerts[i].firing);
 
         if (a == NULL || json_array_append_new(alerts, a) != 0)
             ok = 0;
@@ -99,9 +97,9 @@ json_t *slojson_slo(const struct snapshot_slo *s)
         json_pack("{s:o, s:o, s:o, s:o, s:o}", "consumed_ratio",
                   opt(s->budget.has, s->budget.consumed), "remaining_ratio",
                   opt(s->budget.has, s->budget.remaining), "remaining_seconds",
-                  opt(s->budget.has, s->budget.remaining_seconds),
-                  "time_to_exhaustion_seconds", opt(s->budget.has_tte, s->budget.tte_seconds),
-                  "period_elapsed_ratio", num(s->period_elapsed)),
+                  opt(s->budget.has, s->budget.remaining_seconds), "time_to_exhaustion_seconds",
+                  opt(s->budget.has_tte, s->budget.tte_seconds), "period_elapsed_ratio",
+                  num(s->period_elapsed)),
         &ok);
     put(o, "status",
         s->status == SLO_STATUS_NONE ? json_null() : json_string(slo_status_str(s->status)), &ok);

@@ -34,12 +34,23 @@ int statuspage_escape(struct buf *out, const char *s)
         const char *rep;
 
         switch (*p) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            continue;
         }
         rc |= buf_append(out, run, (size_t)(p - run));
         rc |= buf_puts(out, rep);
@@ -259,8 +270,7 @@ static int slo_link(struct buf *b, const char *root, const char *name)
 
 static int status_badge(struct buf *b, enum slo_status st)
 {
-    return buf_printf(b, "<span class=\"st st-%s\">%s</span>", status_class(st),
-                      status_word(st));
+    return buf_printf(b, "<span class=\"st st-%s\">%s</span>", status_class(st), status_word(st));
 }
 
 /* The budget bar (decorative: the figure next to it says the same) and its figure. */
@@ -310,8 +320,7 @@ static int eval_time(struct buf *b, int64_t ms, int64_t now_ms, int short_form)
     util_time_format(ms, iso, sizeof(iso));
     cliview_human_duration((double)(now_ms - ms) / 1000.0, age, sizeof(age));
     if (short_form)
-        return buf_printf(b, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", iso, when,
-                          age);
+        return buf_printf(b, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", iso, when, age);
     return buf_printf(b,
                       "<span><time datetime=\"%s\">%s</time> <span class=\"muted\">(%s ago)"
                       "</span></span>",
@@ -421,17 +430,16 @@ int statuspage_index(const struct snapshot *snap, int64_t now_ms, struct buf *ou
     if (snap->n == 0)
         rc |= buf_puts(out, "<p>No SLOs are configured.</p>\n");
     else
-        rc |= buf_puts(out,
-                       "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
-                       "aria-labelledby=\"slos-caption\"><table class=\"slos\">"
-                       "<caption id=\"slos-caption\">Every SLO, one row per group of a "
-                       "grouped SLO</caption>\n<thead><tr><th scope=\"col\">SLO</th>"
-                       "<th scope=\"col\">Objective</th><th scope=\"col\">SLI</th>"
-                       "<th scope=\"col\">Budget left</th><th scope=\"col\">Status</th>"
-                       "<th scope=\"col\">Burn 1h</th><th scope=\"col\">Burn 6h</th>"
-                       "<th scope=\"col\">Burn 1d</th><th scope=\"col\">Alerts firing</th>"
-                       "<th scope=\"col\">Exhausted in</th>"
-                       "<th scope=\"col\">Last evaluation</th></tr></thead>\n<tbody>\n");
+        rc |= buf_puts(out, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+                            "aria-labelledby=\"slos-caption\"><table class=\"slos\">"
+                            "<caption id=\"slos-caption\">Every SLO, one row per group of a "
+                            "grouped SLO</caption>\n<thead><tr><th scope=\"col\">SLO</th>"
+                            "<th scope=\"col\">Objective</th><th scope=\"col\">SLI</th>"
+                            "<th scope=\"col\">Budget left</th><th scope=\"col\">Status</th>"
+                            "<th scope=\"col\">Burn 1h</th><th scope=\"col\">Burn 6h</th>"
+                            "<th scope=\"col\">Burn 1d</th><th scope=\"col\">Alerts firing</th>"
+                            "<th scope=\"col\">Exhausted in</th>"
+                            "<th scope=\"col\">Last evaluation</th></tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < snap->n && rc == 0; i++)
         rc |= index_row(out, &snap->slos[i], now_ms);
     if (snap->n > 0)
@@ -470,7 +478,10 @@ static double cy(const struct chart *c, double v)
     return MT + (c->v1 - v) / (c->v1 - c->v0) * (CH - MT - MB);
 }
 
-enum figure { FIG_BUDGET, FIG_BURN };
+enum figure {
+    FIG_BUDGET,
+    FIG_BURN
+};
 
 /* The point's figure for fig, or 0 when it has none (*has says which). */
 static double point_value(const struct history_point *p, enum figure fig, int *has)
@@ -484,8 +495,8 @@ static double point_value(const struct history_point *p, enum figure fig, int *h
 }
 
 /* Points inside [t0, t1] with the figure; lowest and highest of them. */
-static size_t count_points(const struct history_point *p, size_t n, enum figure fig,
-                           int64_t t0, int64_t t1, double *lo, double *hi)
+static size_t count_points(const struct history_point *p, size_t n, enum figure fig, int64_t t0,
+                           int64_t t1, double *lo, double *hi)
 {
     size_t c = 0;
 
@@ -510,8 +521,8 @@ static size_t count_points(const struct history_point *p, size_t n, enum figure 
  * stays a gap. A piece of one point is a dot (a zero-length stroke with
  * round caps).
  */
-static int line_path(struct buf *b, const struct chart *c, const struct history_point *p,
-                     size_t n, enum figure fig)
+static int line_path(struct buf *b, const struct chart *c, const struct history_point *p, size_t n,
+                     enum figure fig)
 {
     size_t piece = 0;
     int rc = 0;
@@ -562,19 +573,18 @@ static int x_labels(struct buf *b, const struct chart *c)
             continue;
         if (span > 2 * DAY_MS) {
             iso[10] = '\0';
-            memmove(iso, iso + 5, 6);     /* MM-DD */
+            memmove(iso, iso + 5, 6); /* MM-DD */
         } else if (span > 2 * 3600000LL) {
             iso[16] = '\0';
-            memmove(iso, iso + 11, 6);    /* HH:MM */
+            memmove(iso, iso + 11, 6); /* HH:MM */
         } else {
             iso[19] = '\0';
-            memmove(iso, iso + 11, 9);    /* HH:MM:SS */
+            memmove(iso, iso + 11, 9); /* HH:MM:SS */
         }
-        rc |= buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>",
-                         cx(c, t), CH - MB + 16, anchor[i], iso);
+        rc |= buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>", cx(c, t),
+                         CH - MB + 16, anchor[i], iso);
     }
-    return rc | buf_printf(b,
-                           "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time (UTC)</text>",
+    return rc | buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time (UTC)</text>",
                            ML + (CW - ML - MR) / 2, CH - 6);
 }
 
@@ -598,8 +608,8 @@ static int svg_open(struct buf *b, const char *id, const char *title, const char
                            MT + (CH - MT - MB) / 2, MT + (CH - MT - MB) / 2, ytitle);
 }
 
-static int data_line(struct buf *b, const struct chart *c, const struct history_point *p,
-                     size_t n, enum figure fig)
+static int data_line(struct buf *b, const struct chart *c, const struct history_point *p, size_t n,
+                     enum figure fig)
 {
     int rc = buf_puts(b, "<path class=\"line\" fill=\"none\" stroke=\"#1f5fbf\" "
                          "stroke-width=\"2\" stroke-linejoin=\"round\" stroke-linecap=\"round\" "
@@ -671,8 +681,9 @@ static int burndown(struct buf *b, const struct statuspage_instance *in, size_t 
                          "stroke=\"#4a4f57\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
                          cx(&c, c.t0), cy(&c, 1), cx(&c, c.t1), cy(&c, 0));
     rc |= data_line(b, &c, in->points, in->npoints, FIG_BUDGET);
-    rc |= buf_printf(b, "</svg><figcaption>Solid: budget left at each evaluation%s. From %s "
-                        "to %s.</figcaption></figure>\n",
+    rc |= buf_printf(b,
+                     "</svg><figcaption>Solid: budget left at each evaluation%s. From %s "
+                     "to %s.</figcaption></figure>\n",
                      is_calendar(s) ? "; dashed: spending the budget evenly over the period"
                                     : " (rolling window ending then)",
                      t0s, t1s);
@@ -680,8 +691,7 @@ static int burndown(struct buf *b, const struct statuspage_instance *in, size_t 
 }
 
 /* The first point time with a burn rate inside [t0, now], or now. */
-static int64_t first_burn_time(const struct history_point *p, size_t n, int64_t t0,
-                               int64_t now_ms)
+static int64_t first_burn_time(const struct history_point *p, size_t n, int64_t t0, int64_t now_ms)
 {
     for (size_t i = 0; i < n; i++) {
         int has;
@@ -737,10 +747,11 @@ static int burnchart(struct buf *b, const struct statuspage_instance *in, size_t
     }
     rc |= x_labels(b, &c);
     rc |= data_line(b, &c, in->points, in->npoints, FIG_BURN);
-    rc |= buf_printf(b, "</svg><figcaption>Solid: burn rate over the hour before each "
-                        "evaluation, since %s. Dashed: 1 spends the budget exactly over the "
-                        "period; 6 and 14.4 are the page thresholds of the default alert "
-                        "table.</figcaption></figure>\n",
+    rc |= buf_printf(b,
+                     "</svg><figcaption>Solid: burn rate over the hour before each "
+                     "evaluation, since %s. Dashed: 1 spends the budget exactly over the "
+                     "period; 6 and 14.4 are the page thresholds of the default alert "
+                     "table.</figcaption></figure>\n",
                      t0s);
     return rc;
 }
@@ -823,7 +834,9 @@ static int detail_figures(struct buf *b, const struct snapshot_slo *s, int64_t n
     rc |= buf_printf(b, "%s</td></tr>\n", v);
     rc |= kv_row(b, "Objective met");
     rc |= buf_printf(b, "%s</td></tr>\n",
-                     s->compliant < 0 ? NO_DATA : s->compliant ? "yes" : "no");
+                     s->compliant < 0 ? NO_DATA
+                     : s->compliant   ? "yes"
+                                      : "no");
     rc |= kv_row(b, "Alerts firing");
     rc |= alerts_text(b, s);
     rc |= buf_puts(b, "</td></tr>\n");
@@ -876,8 +889,7 @@ static int detail_instance(struct buf *b, const struct statuspage_instance *in, 
                            int history_on, int64_t now_ms)
 {
     const struct snapshot_slo *s = in->slo;
-    int rc = buf_printf(b, "<section aria-labelledby=\"inst-%zu\"><h2 id=\"inst-%zu\">", idx,
-                        idx);
+    int rc = buf_printf(b, "<section aria-labelledby=\"inst-%zu\"><h2 id=\"inst-%zu\">", idx, idx);
 
     if (s->group.n > 0) {
         rc |= buf_puts(b, "Group ");
@@ -892,8 +904,9 @@ static int detail_instance(struct buf *b, const struct statuspage_instance *in, 
         rc |= burndown(b, in, idx, history_on, now_ms);
         rc |= burnchart(b, in, idx, history_on, now_ms);
     } else if (idx == STATUSPAGE_MAX_CHART_GROUPS) {
-        rc |= buf_printf(b, "<p class=\"muted\">Charts are drawn for the first %d groups "
-                            "only.</p>\n",
+        rc |= buf_printf(b,
+                         "<p class=\"muted\">Charts are drawn for the first %d groups "
+                         "only.</p>\n",
                          STATUSPAGE_MAX_CHART_GROUPS);
     }
     return rc | buf_puts(b, "</section>\n");
@@ -905,8 +918,8 @@ static int event_text(struct buf *b, const struct history_event *e)
     if (e->kind == HISTORY_EVENT_ALERT)
         return buf_printf(b, "<span class=\"firing\">%s</span> alert %s firing",
                           config_severity_str(e->severity), e->firing ? "started" : "stopped");
-    return buf_printf(b, "status %s &rarr; %s",
-                      e->has_from ? status_word(e->from) : "unknown", status_word(e->to));
+    return buf_printf(b, "status %s &rarr; %s", e->has_from ? status_word(e->from) : "unknown",
+                      status_word(e->to));
 }
 
 static int event_row(struct buf *b, const struct history_event *e, int grouped)
@@ -935,8 +948,8 @@ static int event_row(struct buf *b, const struct history_event *e, int grouped)
                            sli, rem, burn);
 }
 
-static int detail_events(struct buf *b, const struct history_event *ev, size_t nev,
-                         int history_on, int grouped)
+static int detail_events(struct buf *b, const struct history_event *ev, size_t nev, int history_on,
+                         int grouped)
 {
     int rc = buf_puts(b, "<section aria-labelledby=\"events\"><h2 id=\"events\">Recent "
                          "events</h2>\n");
@@ -961,8 +974,7 @@ static int detail_events(struct buf *b, const struct history_event *ev, size_t n
 }
 
 int statuspage_detail(const struct statuspage_instance *inst, size_t n, int history_on,
-                      const struct history_event *ev, size_t nev, int64_t now_ms,
-                      struct buf *out)
+                      const struct history_event *ev, size_t nev, int64_t now_ms, struct buf *out)
 {
     const struct snapshot_slo *s;
     struct buf title;

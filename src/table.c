@@ -14,8 +14,8 @@
 #define NCOLS 11
 
 static const char *headers[NCOLS] = {
-    "SLO", "SERVICE", "OBJECTIVE", "PERIOD", "SLI", "BUDGET LEFT",
-    "BURN 1h", "BURN 6h", "STATUS", "ALERTS", "EXHAUSTED IN",
+    "SLO",     "SERVICE", "OBJECTIVE", "PERIOD", "SLI",          "BUDGET LEFT",
+    "BURN 1h", "BURN 6h", "STATUS",    "ALERTS", "EXHAUSTED IN",
 };
 
 static void pct(char *b, size_t n, int has, double v, int decimals)
@@ -71,8 +71,8 @@ static void row(const struct snapshot_slo *s, char cells[NCOLS][128])
     pct(cells[5], 128, s->budget.has, s->budget.remaining, 1);
     burn(cells[6], 128, s, 3600 * 1000);
     burn(cells[7], 128, s, 6 * 3600 * 1000);
-    snprintf(cells[8], 128, "%s", s->status == SLO_STATUS_NONE ? "no data"
-                                                                : slo_status_str(s->status));
+    snprintf(cells[8], 128, "%s",
+             s->status == SLO_STATUS_NONE ? "no data" : slo_status_str(s->status));
     cells[9][0] = '\0';
     for (size_t i = 0; i < s->nalerts; i++) {
         if (!s->alerts[i].firing)
@@ -91,7 +91,9 @@ static void row(const struct snapshot_slo *s, char cells[NCOLS][128])
 int table_render(const struct snapshot *snap, struct buf *out)
 {
     size_t width[NCOLS];
+    /* clang-format off */
     char (*cells)[NCOLS][128] = NULL;
+    /* clang-format on */
     int rc = 0;
 
     cells = calloc(snap->n ? snap->n : 1, sizeof(*cells));

@@ -392,7 +392,8 @@ struct tzinfo *tzinfo_load(const char *name, struct err *e)
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            util_errf(e, "unknown time zone \"%s\" (no file %s; is tzdata installed?)", name, path);
+            util_errf(e, "unknown time zone \"%s\" (no file %s; is tzdata installed?)", name,
+                      path);
         else
             util_errf(e, "time zone \"%s\": %s: %s", name, path, strerror(errno));
         return NULL;

@@ -31,9 +31,12 @@ static const struct {
     const char *name;
     int64_t ms;
 } units[] = {
-    {"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
-    {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
-    {"m", 60LL * 1000},              {"s", 1000},
+    {"y", 365LL * 24 * 3600 * 1000},
+    {"w", 7LL * 24 * 3600 * 1000},
+    {"d", 24LL * 3600 * 1000},
+    {"h", 3600LL * 1000},
+    {"m", 60LL * 1000},
+    {"s", 1000},
     {"ms", 1},
 };
 #define NUNITS (sizeof(units) / sizeof(units[0]))
@@ -42,7 +45,7 @@ int util_duration_parse(const char *s, int64_t *out_ms, int allow_zero, struct e
 {
     const char *p = s;
     int64_t total = 0;
-    size_t last = 0;   /* index after the last unit used, to enforce order */
+    size_t last = 0; /* index after the last unit used, to enforce order */
     int any = 0;
 
     if (s == NULL || *s == '\0')
@@ -68,8 +71,10 @@ int util_duration_parse(const char *s, int64_t *out_ms, int allow_zero, struct e
                 if (*p == units[u].name[0])
                     break;
             if (u == NUNITS - 1)
-                return util_err(e, "invalid duration \"%s\": unknown or missing unit "
-                                   "(use ms, s, m, h, d, w, y)", s);
+                return util_err(e,
+                                "invalid duration \"%s\": unknown or missing unit "
+                                "(use ms, s, m, h, d, w, y)",
+                                s);
         }
         if (u < last)
             return util_err(e, "invalid duration \"%s\": units must go from largest to smallest",
@@ -241,8 +246,10 @@ int util_time_parse(const char *s, int64_t *out_ms, struct err *e)
         *out_ms = (int64_t)llround(v * 1000.0);
         return 0;
     }
-    return util_err(e, "invalid time \"%s\": use unix seconds (1793491200) or RFC 3339 "
-                       "(2026-11-01T00:00:00Z)", s);
+    return util_err(e,
+                    "invalid time \"%s\": use unix seconds (1793491200) or RFC 3339 "
+                    "(2026-11-01T00:00:00Z)",
+                    s);
 }
 
 void util_time_format(int64_t ms, char *buf, size_t len)

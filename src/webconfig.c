@@ -155,9 +155,9 @@ static int parse_client_auth(struct ctx *c, yaml_node_t *m, const char *path,
     }
     yr_join(p, sizeof(p), path, "client_auth_type");
     yr_err(&c->y, *at, p,
-        "must be NoClientCert, RequestClientCert, RequireAnyClientCert, "
-        "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got \"%.60s\"",
-        v);
+           "must be NoClientCert, RequestClientCert, RequireAnyClientCert, "
+           "VerifyClientCertIfGiven or RequireAndVerifyClientCert, got \"%.60s\"",
+           v);
     return -1;
 }
 
@@ -180,7 +180,8 @@ static int parse_version(struct ctx *c, yaml_node_t *m, const char *path, const 
         return 0;
     }
     if (strcmp(v, "TLS10") == 0 || strcmp(v, "TLS11") == 0)
-        yr_err(&c->y, n, p, "%s is not supported (TLS 1.0 and 1.1 are obsolete); use TLS12 or TLS13", v);
+        yr_err(&c->y, n, p,
+               "%s is not supported (TLS 1.0 and 1.1 are obsolete); use TLS12 or TLS13", v);
     else
         yr_err(&c->y, n, p, "must be TLS12 or TLS13, got \"%.60s\"", v);
     return -1;
@@ -218,16 +219,16 @@ static void parse_tls(struct ctx *c, yaml_node_t *n, struct webconfig *cfg)
         (t->client_auth == WEBCONFIG_VERIFY_CLIENT_CERT_IF_GIVEN ||
          t->client_auth == WEBCONFIG_REQUIRE_AND_VERIFY_CLIENT_CERT))
         yr_err(&c->y, auth_at, "tls_server_config.client_auth_type",
-            "%s checks client certificates against client_ca_file, which is not set",
-            webconfig_client_auth_str(t->client_auth));
+               "%s checks client certificates against client_ca_file, which is not set",
+               webconfig_client_auth_str(t->client_auth));
     if (rc_ca == 0 && rc_auth != -1 && t->client_auth == WEBCONFIG_NO_CLIENT_CERT)
         yr_err(&c->y, yr_get(&c->y, n, "client_ca_file"), "tls_server_config.client_ca_file",
-            "is set but client_auth_type is NoClientCert; set client_auth_type to "
-            "RequireAndVerifyClientCert (or VerifyClientCertIfGiven) to check client "
-            "certificates");
+               "is set but client_auth_type is NoClientCert; set client_auth_type to "
+               "RequireAndVerifyClientCert (or VerifyClientCertIfGiven) to check client "
+               "certificates");
     if (rc_min >= 0 && rc_max >= 0 && t->max_version < t->min_version)
         yr_err(&c->y, yr_get(&c->y, n, "max_version"), "tls_server_config.max_version",
-            "TLS%d is below min_version TLS%d", (int)t->max_version, (int)t->min_version);
+               "TLS%d is below min_version TLS%d", (int)t->max_version, (int)t->min_version);
     cfg->has_tls = rc_cert == 0 && rc_key == 0;
 }
 
@@ -258,10 +259,10 @@ static int header_ok(struct ctx *c, yaml_node_t *k, yaml_node_t *v, const char *
             break;
     if (i == NELEMS(allowed_headers)) {
         yr_err(&c->y, k, path,
-            "header \"%.60s\" cannot be set (allowed: Strict-Transport-Security, "
-            "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
-            "Content-Security-Policy)",
-            name);
+               "header \"%.60s\" cannot be set (allowed: Strict-Transport-Security, "
+               "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
+               "Content-Security-Policy)",
+               name);
         return -1;
     }
     yr_join(vp, sizeof(vp), path, name);
@@ -284,8 +285,8 @@ static int header_ok(struct ctx *c, yaml_node_t *k, yaml_node_t *v, const char *
     if (allowed_headers[i].values[1] == NULL)
         yr_err(&c->y, v, vp, "must be \"%s\", got \"%.60s\"", allowed_headers[i].values[0], value);
     else
-        yr_err(&c->y, v, vp, "must be \"%s\" or \"%s\", got \"%.60s\"", allowed_headers[i].values[0],
-            allowed_headers[i].values[1], value);
+        yr_err(&c->y, v, vp, "must be \"%s\" or \"%s\", got \"%.60s\"",
+               allowed_headers[i].values[0], allowed_headers[i].values[1], value);
     return -1;
 }
 
@@ -337,8 +338,8 @@ static void parse_http(struct ctx *c, yaml_node_t *n, struct webconfig *cfg)
         if (v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
             (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0))
             yr_err(&c->y, v, "http_server_config.http2",
-                "HTTP/2 is not supported: libmicrohttpd serves HTTP/1.1 (set false or leave "
-                "it out)");
+                   "HTTP/2 is not supported: libmicrohttpd serves HTTP/1.1 (set false or leave "
+                   "it out)");
         else
             yr_err(&c->y, v, "http_server_config.http2", "expected true or false");
     }
@@ -362,37 +363,37 @@ static int hash_ok(struct ctx *c, yaml_node_t *v, const char *path, const char *
 
     if (len < 4 || h[0] != '$' || h[1] != '2' || strchr("aby", h[2]) == NULL || h[3] != '$') {
         yr_err(&c->y, v, path,
-            "not a bcrypt hash: only bcrypt ($2a$, $2b$ or $2y$) is supported, as in "
-            "exporter-toolkit; make one with `htpasswd -nBC 10 USER`");
+               "not a bcrypt hash: only bcrypt ($2a$, $2b$ or $2y$) is supported, as in "
+               "exporter-toolkit; make one with `htpasswd -nBC 10 USER`");
         return -1;
     }
     if (len != BCRYPT_LEN || h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$') {
         yr_err(&c->y, v, path,
-            "not a well-formed bcrypt hash: expected $2?$, a two-digit cost, '$' and 53 "
-            "characters (%d in all), got %zu characters",
-            BCRYPT_LEN, len);
+               "not a well-formed bcrypt hash: expected $2?$, a two-digit cost, '$' and 53 "
+               "characters (%d in all), got %zu characters",
+               BCRYPT_LEN, len);
         return -1;
     }
     for (size_t i = 7; i < len; i++) {
         if (!bcrypt_char(h[i])) {
             yr_err(&c->y, v, path,
-                "not a well-formed bcrypt hash: character %zu is not one of "
-                "./A-Za-z0-9",
-                i + 1);
+                   "not a well-formed bcrypt hash: character %zu is not one of "
+                   "./A-Za-z0-9",
+                   i + 1);
             return -1;
         }
     }
     cost = (h[4] - '0') * 10 + (h[5] - '0');
     if (cost < WEBCONFIG_BCRYPT_MIN_COST) {
         yr_err(&c->y, v, path, "bcrypt cost %d is below bcrypt's minimum of %d", cost,
-            WEBCONFIG_BCRYPT_MIN_COST);
+               WEBCONFIG_BCRYPT_MIN_COST);
         return -1;
     }
     if (cost > WEBCONFIG_BCRYPT_MAX_COST) {
         yr_err(&c->y, v, path,
-            "bcrypt cost %d is above the limit of %d (each check would take seconds of CPU); "
-            "hash the password again with a lower cost",
-            cost, WEBCONFIG_BCRYPT_MAX_COST);
+               "bcrypt cost %d is above the limit of %d (each check would take seconds of CPU); "
+               "hash the password again with a lower cost",
+               cost, WEBCONFIG_BCRYPT_MAX_COST);
         return -1;
     }
     if (crypt_checksalt(h) != CRYPT_SALT_OK) {
@@ -415,7 +416,8 @@ static int user_name_ok(struct ctx *c, yaml_node_t *k, const char *path, const c
     }
     /* RFC 7617: the user-id cannot contain a colon. */
     if (strchr(s, ':') != NULL) {
-        yr_err(&c->y, k, path, "user name \"%.60s\" contains ':', which basic auth cannot carry", s);
+        yr_err(&c->y, k, path, "user name \"%.60s\" contains ':', which basic auth cannot carry",
+               s);
         return -1;
     }
     for (const char *q = s; *q; q++) {
@@ -500,7 +502,7 @@ static void parse_users(struct ctx *c, yaml_node_t *n, struct webconfig *cfg)
             continue;
         }
         yr_err(&c->y, v[i].k, path, "duplicate user \"%.60s\" (first at line %zu)", v[i].u.name,
-            (size_t)v[first].k->start_mark.line + 1);
+               (size_t)v[first].k->start_mark.line + 1);
         v[i].k = NULL;
     }
     for (size_t i = 0; i < nv; i++) {

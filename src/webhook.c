@@ -49,18 +49,18 @@ struct webhooks;
 
 struct worker {
     struct webhooks *w;
-    struct target *t;             /* for new batches; a reload may replace it */
+    struct target *t; /* for new batches; a reload may replace it */
     pthread_t thread;
     pthread_cond_t cv;
     int running;
-    int stopping;                 /* read by the transfer's progress callback */
+    int stopping; /* read by the transfer's progress callback */
     struct batch q[WEBHOOK_MAX_PENDING];
     size_t qfirst, qn;
     uint64_t rng;
 };
 
 struct webhooks {
-    pthread_mutex_t mu;           /* guards everything below and in the workers */
+    pthread_mutex_t mu; /* guards everything below and in the workers */
     struct worker **wk;
     size_t nwk;
     struct webhook_stats st;

@@ -337,8 +337,7 @@ static int measure(const struct yr *y, const yaml_node_t *n, int level, size_t *
             if (measure(y, yr_node(y, *i), level + 1, nodes, bytes) != 0)
                 return -1;
     } else if (n->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-             p++)
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
             if (measure(y, yr_node(y, p->key), level + 1, nodes, bytes) != 0 ||
                 measure(y, yr_node(y, p->value), level + 1, nodes, bytes) != 0)
                 return -1;
@@ -651,8 +650,8 @@ int yr_tag_ok(struct yr *y, const yaml_node_t *n, const char *path)
     return 0;
 }
 
-const char *yr_want_scalar(struct yr *y, const yaml_node_t *n, const char *path,
-                           const char *what, int secret)
+const char *yr_want_scalar(struct yr *y, const yaml_node_t *n, const char *path, const char *what,
+                           int secret)
 {
     char d[64];
 

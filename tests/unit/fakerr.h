@@ -129,7 +129,7 @@ struct xorenc {
     int64_t t;
     int64_t tdelta;
     uint64_t v;
-    unsigned leading;     /* 0xff: none yet */
+    unsigned leading; /* 0xff: none yet */
     unsigned trailing;
 };
 
@@ -235,13 +235,13 @@ FAKERR_FN size_t xor_chunk(const int64_t *t, const double *v, size_t n, uint8_t 
 
 /* Test series: labels as "name", "value", ... NULL; chunks of samples. */
 struct tchunk {
-    int type;                  /* PROMETHEUS__CHUNK__ENCODING__* */
+    int type; /* PROMETHEUS__CHUNK__ENCODING__* */
     size_t n;
     int64_t t[64];
     double v[64];
-    const uint8_t *raw;        /* when set: these bytes instead of encoding t, v */
+    const uint8_t *raw; /* when set: these bytes instead of encoding t, v */
     size_t raw_len;
-    const int64_t *pt;         /* when set: the n samples pt[i], pv[i] instead of t, v */
+    const int64_t *pt; /* when set: the n samples pt[i], pv[i] instead of t, v */
     const double *pv;
 };
 
@@ -493,12 +493,12 @@ struct fakerr_server {
     pthread_mutex_t mu;
     /* answer */
     unsigned status;
-    const char *content_type;       /* NULL: no Content-Type header */
+    const char *content_type; /* NULL: no Content-Type header */
     const char *content_encoding;
-    const char *retry_after;        /* Retry-After header, when set */
+    const char *retry_after; /* Retry-After header, when set */
     struct bytes body;
-    size_t piece;                   /* > 0: send the body in pieces of this size, chunked */
-    size_t cut_at;                  /* > 0: announce the whole body, drop the connection here */
+    size_t piece;  /* > 0: send the body in pieces of this size, chunked */
+    size_t cut_at; /* > 0: announce the whole body, drop the connection here */
     /* seen, for the last request */
     char method[16];
     char url[128];
@@ -609,10 +609,10 @@ FAKERR_FN enum MHD_Result fakerr_answer(struct fakerr_server *s, struct MHD_Conn
     return ret;
 }
 
-FAKERR_FN enum MHD_Result fakerr_handler(void *cls, struct MHD_Connection *conn,
-                                         const char *url, const char *method,
-                                         const char *version, const char *upload_data,
-                                         size_t *upload_data_size, void **con_cls)
+FAKERR_FN enum MHD_Result fakerr_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                         const char *method, const char *version,
+                                         const char *upload_data, size_t *upload_data_size,
+                                         void **con_cls)
 {
     struct fakerr_server *s = cls;
     struct fakerr_upload *u = *con_cls;
@@ -668,8 +668,8 @@ FAKERR_FN void fakerr_completed(void *cls, struct MHD_Connection *conn, void **c
     *con_cls = NULL;
 }
 
-FAKERR_FN void fakerr_on_connection(void *cls, struct MHD_Connection *conn,
-                                    void **socket_context, enum MHD_ConnectionNotificationCode toe)
+FAKERR_FN void fakerr_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                    enum MHD_ConnectionNotificationCode toe)
 {
     struct fakerr_server *s = cls;
 
@@ -699,11 +699,10 @@ FAKERR_FN int fakerr_server_start(struct fakerr_server *s)
     addr.sin_family = AF_INET;
     addr.sin_port = 0;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                            0, NULL, NULL, fakerr_handler, s, MHD_OPTION_SOCK_ADDR, &addr,
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                            NULL, NULL, fakerr_handler, s, MHD_OPTION_SOCK_ADDR, &addr,
                             MHD_OPTION_NOTIFY_COMPLETED, fakerr_completed, s,
-                            MHD_OPTION_NOTIFY_CONNECTION, fakerr_on_connection, s,
-                            MHD_OPTION_END);
+                            MHD_OPTION_NOTIFY_CONNECTION, fakerr_on_connection, s, MHD_OPTION_END);
     if (s->d == NULL)
         return -1;
     info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -728,15 +727,15 @@ FAKERR_FN void fakerr_server_stop(struct fakerr_server *s)
 
 /* What fakerr_db_fail makes a request do. */
 enum fakerr_fail {
-    FAKERR_FAIL_500,            /* HTTP 500 with a text body */
-    FAKERR_FAIL_TRUNCATED,      /* the body ends inside its last frame (or snappy block, or
-                                   JSON document) */
-    FAKERR_FAIL_DROPPED,        /* the connection drops halfway through the body */
+    FAKERR_FAIL_500,       /* HTTP 500 with a text body */
+    FAKERR_FAIL_TRUNCATED, /* the body ends inside its last frame (or snappy block, or
+                              JSON document) */
+    FAKERR_FAIL_DROPPED,   /* the connection drops halfway through the body */
     /* /api/v1/query only: */
-    FAKERR_FAIL_LIMIT,          /* 422, Prometheus' --query.max-samples error */
-    FAKERR_FAIL_DISORDER,       /* two samples of a series swapped */
-    FAKERR_FAIL_DUPSERIES,      /* the first series twice */
-    FAKERR_FAIL_WARNING         /* a success with "warnings" (Thanos, partial data) */
+    FAKERR_FAIL_LIMIT,     /* 422, Prometheus' --query.max-samples error */
+    FAKERR_FAIL_DISORDER,  /* two samples of a series swapped */
+    FAKERR_FAIL_DUPSERIES, /* the first series twice */
+    FAKERR_FAIL_WARNING    /* a success with "warnings" (Thanos, partial data) */
 };
 
 /*
@@ -768,20 +767,20 @@ struct fakerr_db {
     struct fakerr_server srv;
     struct fakerr_series *s;
     size_t n, cap;
-    int samples;                /* answer SAMPLES even when chunks are accepted */
-    size_t chunk_len;           /* samples per XOR chunk, 1..64 (default 60) */
-    size_t chunks_per_frame;    /* default 4: long series span several frames */
+    int samples;             /* answer SAMPLES even when chunks are accepted */
+    size_t chunk_len;        /* samples per XOR chunk, 1..64 (default 60) */
+    size_t chunks_per_frame; /* default 4: long series span several frames */
     /* requests seen (failed ones included) and their ranges */
     int requests;
     struct fakerr_req *log;
     size_t nlog, logcap;
-    int fail_at;                /* > 0: request number fail_at fails */
+    int fail_at; /* > 0: request number fail_at fails */
     enum fakerr_fail fail_kind;
-    int bad_requests;           /* requests the store could not decode */
+    int bad_requests; /* requests the store could not decode */
     /* /api/v1/query of a bare range selector */
-    int api_closed;             /* answer [T-D, T] as Prometheus 2 does (else (T-D, T]) */
-    size_t api_max_samples;     /* > 0: answers with more samples get 422 (--query.max-samples) */
-    int api_limited;            /* answers refused for api_max_samples */
+    int api_closed;         /* answer [T-D, T] as Prometheus 2 does (else (T-D, T]) */
+    size_t api_max_samples; /* > 0: answers with more samples get 422 (--query.max-samples) */
+    int api_limited;        /* answers refused for api_max_samples */
 };
 
 /* Grows an array of n elements of size sz to hold one more; assert on failure. */
@@ -940,8 +939,7 @@ FAKERR_FN int fakerr_regex(const char *v, const char *re, int *bad)
 }
 
 /* 1 when series s matches every matcher of q (a missing label is ""). */
-FAKERR_FN int fakerr_matches(const struct fakerr_series *s, const Prometheus__Query *q,
-                             int *bad)
+FAKERR_FN int fakerr_matches(const struct fakerr_series *s, const Prometheus__Query *q, int *bad)
 {
     for (size_t i = 0; i < q->n_matchers; i++) {
         const Prometheus__LabelMatcher *m = q->matchers[i];
@@ -1027,8 +1025,7 @@ FAKERR_FN size_t fakerr_chunks(const struct fakerr_db *db, const struct fakerr_s
             k++;
             continue;
         }
-        while (k + m < s->ndup && m < cl && s->dt[k + m] > s->dt[k + m - 1] &&
-               s->dt[k + m] <= end)
+        while (k + m < s->ndup && m < cl && s->dt[k + m] > s->dt[k + m - 1] && s->dt[k + m] <= end)
             m++;
         c[nc].n = m;
         c[nc].pt = &s->dt[k];
@@ -1355,9 +1352,8 @@ FAKERR_FN void fakerr_db_respond(void *arg, struct fakerr_server *srv)
     if (rq == NULL || rq->n_queries == 0)
         goto bad_request;
     db->log = fakerr_grow(db->log, &db->logcap, db->nlog, sizeof(*db->log));
-    db->log[db->nlog++] = (struct fakerr_req){rq->queries[0]->start_timestamp_ms,
-                                              rq->queries[0]->end_timestamp_ms,
-                                              rq->n_queries, fail};
+    db->log[db->nlog++] = (struct fakerr_req){
+        rq->queries[0]->start_timestamp_ms, rq->queries[0]->end_timestamp_ms, rq->n_queries, fail};
     for (size_t i = 0; i < rq->n_accepted_response_types; i++)
         if (rq->accepted_response_types[i] ==
             PROMETHEUS__READ_REQUEST__RESPONSE_TYPE__STREAMED_XOR_CHUNKS)
@@ -1389,8 +1385,8 @@ FAKERR_FN void fakerr_db_respond(void *arg, struct fakerr_server *srv)
         fakerr_sort_db = db;
         qsort(sel, nsel, sizeof(*sel), fakerr_cmp_index);
         if (chunks) {
-            fakerr_stream(db, (int64_t)qi, sel, nsel, q->start_timestamp_ms,
-                          q->end_timestamp_ms, &srv->body);
+            fakerr_stream(db, (int64_t)qi, sel, nsel, q->start_timestamp_ms, q->end_timestamp_ms,
+                          &srv->body);
             continue;
         }
         /* The samples in the range, then the duplicates in it. */

@@ -40,7 +40,7 @@ struct got {
     size_t ns;
     int64_t *t[MAX_SERIES];
     size_t n[MAX_SERIES];
-    int64_t first[MAX_DELIVERIES];     /* first and last time of each delivery */
+    int64_t first[MAX_DELIVERIES]; /* first and last time of each delivery */
     int64_t last[MAX_DELIVERIES];
     size_t nd;
 };
@@ -150,8 +150,7 @@ static void check_all(const struct got *g, int64_t from, int64_t to)
     }
 }
 
-static int run(struct fx *f, int64_t from, int64_t to, int64_t align, struct got *g,
-               struct err *e)
+static int run(struct fx *f, int64_t from, int64_t to, int64_t align, struct got *g, struct err *e)
 {
     struct rawsrc_query q;
 
@@ -259,8 +258,7 @@ static void test_pieces_keep_slices_whole(void **state)
     for (size_t d = 0; d < g.nd; d++)
         for (size_t o = 0; o < g.nd; o++)
             if (g.first[o] > g.last[d])
-                assert_true(util_floor_div(g.first[o] - 1, s) >
-                            util_floor_div(g.last[d] - 1, s));
+                assert_true(util_floor_div(g.first[o] - 1, s) > util_floor_div(g.last[d] - 1, s));
     got_free(&g);
 }
 
@@ -281,8 +279,7 @@ static void test_request_form(void **state)
     assert_int_equal(fakerr_form(&f->db.srv.req, "query", q, sizeof(q)), 0);
     assert_int_equal(fakerr_form(&f->db.srv.req, "time", t, sizeof(t)), 0);
     assert_int_equal(fakerr_form(&f->db.srv.req, "partial_response", pr, sizeof(pr)), 0);
-    assert_int_equal(fakerr_form(&f->db.srv.req, "max_source_resolution", msr, sizeof(msr)),
-                     0);
+    assert_int_equal(fakerr_form(&f->db.srv.req, "max_source_resolution", msr, sizeof(msr)), 0);
     pthread_mutex_unlock(&f->db.srv.mu);
     assert_string_equal(q, "g{job=\"x\"}[300000ms]");
     assert_string_equal(t, "1767571200.000");

@@ -187,29 +187,29 @@ static json_t *load(void)
 
 static struct config *config_of(const char *mode, const char *extra)
 {
-    char *text = util_asprintf(
-        "global:\n"
-        "  prometheus: {url: http://127.0.0.1:9090, mode: %s}\n"
-        "slos:\n"
-        "  - name: checkout-availability\n"
-        "    service: checkout\n"
-        "    objective: 99.9\n"
-        "    period: 30d\n"
-        "    sli:\n"
-        "      events:\n"
-        "        error: 'http_requests_total{job=\"checkout\",code=~\"5..\"}'\n"
-        "        total: 'http_requests_total{job=\"checkout\"}'\n"
-        "  - name: api-latency\n"
-        "    service: api\n"
-        "    objective: 99\n"
-        "    period: 7d\n"
-        "    group_by: [namespace]\n"
-        "    sli:\n"
-        "      latency:\n"
-        "        histogram: 'http_request_duration_seconds{job=\"api\"}'\n"
-        "        threshold: 0.25\n"
-        "%s",
-        mode, extra);
+    char *text =
+        util_asprintf("global:\n"
+                      "  prometheus: {url: http://127.0.0.1:9090, mode: %s}\n"
+                      "slos:\n"
+                      "  - name: checkout-availability\n"
+                      "    service: checkout\n"
+                      "    objective: 99.9\n"
+                      "    period: 30d\n"
+                      "    sli:\n"
+                      "      events:\n"
+                      "        error: 'http_requests_total{job=\"checkout\",code=~\"5..\"}'\n"
+                      "        total: 'http_requests_total{job=\"checkout\"}'\n"
+                      "  - name: api-latency\n"
+                      "    service: api\n"
+                      "    objective: 99\n"
+                      "    period: 7d\n"
+                      "    group_by: [namespace]\n"
+                      "    sli:\n"
+                      "      latency:\n"
+                      "        histogram: 'http_request_duration_seconds{job=\"api\"}'\n"
+                      "        threshold: 0.25\n"
+                      "%s",
+                      mode, extra);
     struct config *cfg = NULL;
     struct config_errors errs;
 
@@ -252,10 +252,10 @@ static void test_human_duration_two_largest_units(void **state)
         double s;
         const char *want;
     } cases[] = {
-        {-5, "0s"},      {0, "0s"},         {0.9, "0s"},       {59, "59s"},
-        {60, "1m"},      {2592, "43m12s"},  {3600, "1h"},      {42631.6, "11h50m"},
-        {86400, "1d"},   {183600, "2d3h"},  {273600, "3d4h"},  {114912, "1d7h"},
-        {NAN, "0s"},     {2592000, "30d"},
+        {-5, "0s"},    {0, "0s"},        {0.9, "0s"},      {59, "59s"},
+        {60, "1m"},    {2592, "43m12s"}, {3600, "1h"},     {42631.6, "11h50m"},
+        {86400, "1d"}, {183600, "2d3h"}, {273600, "3d4h"}, {114912, "1d7h"},
+        {NAN, "0s"},   {2592000, "30d"},
     };
     char b[32];
 

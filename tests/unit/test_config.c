@@ -808,36 +808,35 @@ static void test_prometheus_retries_rules(void **state)
     struct config *cfg;
 
     (void)state;
-    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 5}}}\n"
-                   SLO_A EVENTS);
+    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 5}}}\n" SLO_A
+                       EVENTS);
     assert_int_equal(cfg->prometheus.max_attempts, 5);
     config_free(cfg);
-    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 1}}}\n"
-                   SLO_A EVENTS);
+    cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: {max_attempts: 1}}}\n" SLO_A
+                       EVENTS);
     assert_int_equal(cfg->prometheus.max_attempts, 1);
     config_free(cfg);
     /* Empty: the default. */
     cfg = parse_ok("global: {prometheus: {url: 'http://p', retries: }}\n" SLO_A EVENTS);
     assert_int_equal(cfg->prometheus.max_attempts, 3);
     config_free(cfg);
-    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 0}}}\n"
-                  SLO_A EVENTS,
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 0}}}\n" SLO_A
+                      EVENTS,
                   "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
                   "from 1 (no retries) to 10, got 0");
-    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 2.5}}}\n"
-                  SLO_A EVENTS,
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 2.5}}}\n" SLO_A
+                      EVENTS,
                   "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
                   "from 1 (no retries) to 10, got 2.5");
-    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 11}}}\n"
-                  SLO_A EVENTS,
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: 11}}}\n" SLO_A
+                      EVENTS,
                   "t.yaml:1:64: global.prometheus.retries.max_attempts: must be a whole number "
                   "from 1 (no retries) to 10, got 11");
-    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: '3'}}}\n"
-                  SLO_A EVENTS,
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {max_attempts: '3'}}}\n" SLO_A
+                      EVENTS,
                   "t.yaml:1:64: global.prometheus.retries.max_attempts: expected a number, got "
                   "string \"3\"");
-    assert_errors("global: {prometheus: {url: 'http://p', retries: {attempts: 3}}}\n"
-                  SLO_A EVENTS,
+    assert_errors("global: {prometheus: {url: 'http://p', retries: {attempts: 3}}}\n" SLO_A EVENTS,
                   "t.yaml:1:50: global.prometheus.retries: unknown field \"attempts\"");
     assert_errors("global: {prometheus: {url: 'http://p', retries: 3}}\n" SLO_A EVENTS,
                   "t.yaml:1:49: global.prometheus.retries: expected a mapping, got \"3\"");
@@ -903,8 +902,7 @@ static void test_api_read_mode_and_read_settings(void **state)
                   "t.yaml:3:65: global.prometheus.read_max_samples: must be a whole number from "
                   "1000 to 10000000, got 10");
     /* The exact modes count raw samples; they run no free PromQL. */
-    assert_errors("global: {prometheus: {url: http://p, mode: api_read}}\n" SLO_A
-                  "    sli:\n"
+    assert_errors("global: {prometheus: {url: http://p, mode: api_read}}\n" SLO_A "    sli:\n"
                   "      promql:\n"
                   "        error_query: 'sum(rate(e[{{.window}}]))'\n"
                   "        total_query: 'sum(rate(t[{{.window}}]))'\n",
@@ -1009,8 +1007,9 @@ static void test_every_reserved_label_is_refused(void **state)
 
     (void)state;
     for (size_t i = 0; i < NELEMS(names); i++) {
-        char *yaml = util_asprintf(
-            "global: {prometheus: {url: http://p}, labels: {%s: x}}\n" SLO_A EVENTS, names[i]);
+        char *yaml =
+            util_asprintf("global: {prometheus: {url: http://p}, labels: {%s: x}}\n" SLO_A EVENTS,
+                          names[i]);
         char *want = util_asprintf("t.yaml:1:48: global.labels: label \"%s\" is reserved by "
                                    "slo-sidecar",
                                    names[i]);
@@ -1435,9 +1434,8 @@ static void test_dashboard_and_runbook_urls_load(void **state)
     /* Kept as written: a trailing slash or a query is the user's. */
     cfg = parse_ok("global:\n"
                    "  prometheus: {url: http://prom:9090}\n"
-                   "  dashboard_url: https://grafana.example.com/d/slo-overview/x?orgId=1\n"
-                   SLO_A EVENTS
-                   "    alerting:\n"
+                   "  dashboard_url: https://grafana.example.com/d/slo-overview/x?orgId=1\n" SLO_A
+                       EVENTS "    alerting:\n"
                    "      runbook_url: https://wiki.example.com/runbooks/a/\n"
                    "      page: {annotations: {runbook_url: https://wiki.example.com/page}}\n");
     assert_string_equal(cfg->dashboard_url,
@@ -1452,7 +1450,7 @@ static void test_dashboard_and_runbook_url_rules(void **state)
 {
     (void)state;
     assert_errors("global: {prometheus: {url: http://p}, dashboard_url: 'grafana/d/x'}\n" SLO_A
-                  EVENTS "    alerting: {runbook_url: 'http:///wiki'}\n",
+                      EVENTS "    alerting: {runbook_url: 'http:///wiki'}\n",
                   "t.yaml:1:54: global.dashboard_url: must start with http:// or https://, got "
                   "\"grafana/d/x\"",
                   "t.yaml:11:29: slos[0].alerting.runbook_url: has no host: \"http:///wiki\"");

@@ -69,7 +69,7 @@ static void test_overlapping_reads_count_once(void **state)
     struct counter_series s = {0};
     const int64_t t1[] = {10, 20, 30};
     const double v1[] = {1, 2, 4};
-    const int64_t t2[] = {20, 30, 40, 40, 50};   /* re-read with overlap and a duplicate */
+    const int64_t t2[] = {20, 30, 40, 40, 50}; /* re-read with overlap and a duplicate */
     const double v2[] = {2, 4, 8, 8, 9};
 
     (void)state;
@@ -123,17 +123,17 @@ static void test_slicer_newest_sample_and_worst_series(void **state)
     ts.slice_ms = 60000;
     /* Slices 100..103, i.e. (6000000, 6060000] and so on. */
     counter_slicer_begin(&sl, &ts, v, 100, 4);
-    counter_slicer_add(&sl, 6000000, 99);          /* slice 99: outside, ignored */
-    counter_slicer_add(&sl, 6010000, 50);          /* slice 100: bad sample ... */
-    counter_slicer_add(&sl, 6060000, 5);           /* ... but the newest one is good */
-    counter_slicer_add(&sl, 6070000, 5);           /* slice 101: good ... */
-    counter_slicer_add(&sl, 6110000, stale());     /* ... a stale marker changes nothing */
-    counter_slicer_add(&sl, 6130000, 11);          /* slice 102: bad */
+    counter_slicer_add(&sl, 6000000, 99);      /* slice 99: outside, ignored */
+    counter_slicer_add(&sl, 6010000, 50);      /* slice 100: bad sample ... */
+    counter_slicer_add(&sl, 6060000, 5);       /* ... but the newest one is good */
+    counter_slicer_add(&sl, 6070000, 5);       /* slice 101: good ... */
+    counter_slicer_add(&sl, 6110000, stale()); /* ... a stale marker changes nothing */
+    counter_slicer_add(&sl, 6130000, 11);      /* slice 102: bad */
     counter_slicer_end(&sl);
     assert_int_equal(v[0], COUNTER_SLICE_GOOD);
     assert_int_equal(v[1], COUNTER_SLICE_GOOD);
     assert_int_equal(v[2], COUNTER_SLICE_BAD);
-    assert_int_equal(v[3], COUNTER_SLICE_EMPTY);   /* no sample: stays empty (bad) */
+    assert_int_equal(v[3], COUNTER_SLICE_EMPTY); /* no sample: stays empty (bad) */
     /* A second series: good where the first was bad changes nothing, bad wins. */
     counter_slicer_begin(&sl, &ts, v, 100, 4);
     counter_slicer_add(&sl, 6050000, 20);
@@ -158,12 +158,12 @@ static void test_slicer_age(void **state)
     ts.value = 300;
     ts.slice_ms = 60000;
     counter_slicer_begin(&sl, &ts, v, 0, 1);
-    counter_slicer_add(&sl, 60000, 60.0 - 301);     /* age 301 s */
+    counter_slicer_add(&sl, 60000, 60.0 - 301); /* age 301 s */
     counter_slicer_end(&sl);
     assert_int_equal(v[0], COUNTER_SLICE_BAD);
     v[0] = 0;
     counter_slicer_begin(&sl, &ts, v, 0, 1);
-    counter_slicer_add(&sl, 60000, 60.0 - 300);     /* age 300 s: good */
+    counter_slicer_add(&sl, 60000, 60.0 - 300); /* age 300 s: good */
     counter_slicer_end(&sl);
     assert_int_equal(v[0], COUNTER_SLICE_GOOD);
 }
@@ -202,7 +202,7 @@ static void test_seriesmap_dense_indexes(void **state)
     }
     make(&l, 5000);
     assert_int_equal(seriesmap_find(m, &l), -1);
-    assert_int_equal(seriesmap_get(m, &l, 5000, &idx), -1);   /* over the limit */
+    assert_int_equal(seriesmap_get(m, &l, 5000, &idx), -1); /* over the limit */
     labels_free(&l);
     assert_int_equal(seriesmap_count(m), 5000);
     assert_true(seriesmap_memory(m) > 5000 * 20);

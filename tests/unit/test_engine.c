@@ -12,30 +12,29 @@
 #include "metrics.h"
 #include "slojson.h"
 
-static const char yaml[] =
-    "global:\n"
-    "  interval: 30s\n"
-    "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
-    "  labels: {cluster: prod}\n"
-    "slos:\n"
-    "  - name: checkout-availability\n"
-    "    service: checkout\n"
-    "    description: 'Checkout \"requests\"'\n"
-    "    objective: 99.9\n"
-    "    period: 30d\n"
-    "    labels: {team: payments}\n"
-    "    sli:\n"
-    "      events:\n"
-    "        error: 'http_requests_total{code=~\"5..\"}'\n"
-    "        total: 'http_requests_total'\n"
-    "  - name: other\n"
-    "    service: svc\n"
-    "    objective: 99\n"
-    "    period: 7d\n"
-    "    sli:\n"
-    "      events:\n"
-    "        good: 'ok_total'\n"
-    "        total: 'all_total'\n";
+static const char yaml[] = "global:\n"
+                           "  interval: 30s\n"
+                           "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+                           "  labels: {cluster: prod}\n"
+                           "slos:\n"
+                           "  - name: checkout-availability\n"
+                           "    service: checkout\n"
+                           "    description: 'Checkout \"requests\"'\n"
+                           "    objective: 99.9\n"
+                           "    period: 30d\n"
+                           "    labels: {team: payments}\n"
+                           "    sli:\n"
+                           "      events:\n"
+                           "        error: 'http_requests_total{code=~\"5..\"}'\n"
+                           "        total: 'http_requests_total'\n"
+                           "  - name: other\n"
+                           "    service: svc\n"
+                           "    objective: 99\n"
+                           "    period: 7d\n"
+                           "    sli:\n"
+                           "      events:\n"
+                           "        good: 'ok_total'\n"
+                           "        total: 'all_total'\n";
 
 #define AT 1793491200000LL
 
@@ -161,8 +160,8 @@ static void test_json_nulls_for_absent(void **state)
     assert_true(json_is_null(json_object_get(w, "total")));
     w = json_object_get(json_object_get(j, "windows"), "5m");
     assert_int_equal(json_integer_value(json_object_get(w, "good")), 118);
-    assert_true(json_is_null(
-        json_object_get(json_object_get(j, "error_budget"), "time_to_exhaustion_seconds")));
+    assert_true(json_is_null(json_object_get(json_object_get(j, "error_budget"),
+                                             "time_to_exhaustion_seconds")));
     assert_string_equal(json_string_value(json_object_get(j, "status")), "warning");
     assert_null(json_object_get(j, "group"));
     json_decref(j);
@@ -178,12 +177,13 @@ static void test_json_nulls_for_absent(void **state)
  */
 static void test_calendar_entry_in_a_time_zone(void **state)
 {
-    static const char cal[] = "global:\n"
-                              "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
-                              "slos:\n"
-                              "  - {name: m, service: s, objective: 99.9, period: calendar_month,\n"
-                              "     timezone: Europe/Berlin,\n"
-                              "     sli: {events: {error: e, total: t}}}\n";
+    static const char cal[] =
+        "global:\n"
+        "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+        "slos:\n"
+        "  - {name: m, service: s, objective: 99.9, period: calendar_month,\n"
+        "     timezone: Europe/Berlin,\n"
+        "     sli: {events: {error: e, total: t}}}\n";
     const int64_t at = 1773576000000LL;
     const double len_s = 31 * 86400.0 - 3600, elapsed = (14 * 86400.0 + 13 * 3600) / len_s;
     struct config *cfg = NULL;
@@ -309,18 +309,17 @@ static void test_merge_keeps_slo_not_evaluated_in_run(void **state)
     config_free(cfg);
 }
 
-static const char grouped_yaml[] =
-    "global:\n"
-    "  prometheus: {url: 'http://p'}\n"
-    "slos:\n"
-    "  - name: g\n"
-    "    service: s\n"
-    "    objective: 99\n"
-    "    period: 7d\n"
-    "    group_by: [ns]\n"
-    "    group_ttl: 10m\n"
-    "    max_groups: 5\n"
-    "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
+static const char grouped_yaml[] = "global:\n"
+                                   "  prometheus: {url: 'http://p'}\n"
+                                   "slos:\n"
+                                   "  - name: g\n"
+                                   "    service: s\n"
+                                   "    objective: 99\n"
+                                   "    period: 7d\n"
+                                   "    group_by: [ns]\n"
+                                   "    group_ttl: 10m\n"
+                                   "    max_groups: 5\n"
+                                   "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
 
 /* A group entry of SLO g at at: events in the 5m window when active. */
 static void group_entry(const struct config *cfg, const char *ns, int64_t at, int active,

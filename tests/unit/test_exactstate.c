@@ -45,11 +45,11 @@
 /* ---- the data: series fed by generators ------------------------------- */
 
 enum role {
-    ROLE_OTHER,         /* matches no selector of the SLOs */
-    ROLE_ERR,           /* the error selector */
-    ROLE_GOOD,          /* the good selector (latency: the bucket at the threshold) */
-    ROLE_TOTAL,         /* the total selector */
-    ROLE_GAUGE          /* the time-slice gauge */
+    ROLE_OTHER, /* matches no selector of the SLOs */
+    ROLE_ERR,   /* the error selector */
+    ROLE_GOOD,  /* the good selector (latency: the bucket at the threshold) */
+    ROLE_TOTAL, /* the total selector */
+    ROLE_GAUGE  /* the time-slice gauge */
 };
 
 /*
@@ -64,11 +64,11 @@ enum role {
 struct gen {
     size_t series;
     enum role role;
-    char group[16];             /* its ns label, "" when none */
+    char group[16]; /* its ns label, "" when none */
     int64_t every, next, delay, stop;
     int quirks;
     double v;
-    int64_t prev_t;             /* last non-stale sample, 0 after a stale marker */
+    int64_t prev_t; /* last non-stale sample, 0 after a stale marker */
     struct rng rng;
 };
 
@@ -94,15 +94,15 @@ struct ev {
 struct fx {
     struct fakerr_db db;
     struct config *cfg;
-    int api;                        /* read through api_read (else remote_read) */
-    struct remote_read_client *c;   /* remote_read */
-    struct rawsrc *src;             /* the transport the states read through */
+    int api;                      /* read through api_read (else remote_read) */
+    struct remote_read_client *c; /* remote_read */
+    struct rawsrc *src;           /* the transport the states read through */
     struct gen g[MAX_GENS];
     size_t ng;
     struct hidden hide[4];
     size_t nhide;
-    struct ev ev[MAX_EVS];          /* states (slo NULL: free slot), freed by teardown */
-    struct buf img;                 /* a checkpoint image, freed by teardown */
+    struct ev ev[MAX_EVS]; /* states (slo NULL: free slot), freed by teardown */
+    struct buf img;        /* a checkpoint image, freed by teardown */
 };
 
 static uint64_t gen_rnd(struct gen *g)
@@ -153,7 +153,7 @@ static void emit(struct fx *f, struct gen *g, int64_t t)
 
     if (g->role == ROLE_GAUGE) {
         if (g->quirks && r < 8)
-            return;                                   /* a missed scrape */
+            return; /* a missed scrape */
         if (g->quirks && r < 10) {
             fakerr_db_add(&f->db, g->series, t, fakerr_stale());
             return;
@@ -162,7 +162,7 @@ static void emit(struct fx *f, struct gen *g, int64_t t)
         return;
     }
     if (g->quirks && r < 3) {
-        g->v = (double)(gen_rnd(g) % 4);                  /* a counter reset (or no change) */
+        g->v = (double)(gen_rnd(g) % 4); /* a counter reset (or no change) */
     } else if (g->quirks && r < 6) {
         fakerr_db_add(&f->db, g->series, t, fakerr_stale());
         g->prev_t = 0;
@@ -229,8 +229,8 @@ static int counts(const struct fx *f, size_t si, size_t k)
  * began after it: a series silent for longer than the lookback before a
  * backfill's read starts there, as the contract's one-shot read does).
  */
-static double ref_events(const struct fx *f, size_t si, int64_t from, int64_t to,
-                         int64_t restart, int64_t since)
+static double ref_events(const struct fx *f, size_t si, int64_t from, int64_t to, int64_t restart,
+                         int64_t since)
 {
     const struct fakerr_series *s = &f->db.s[si];
     size_t k = fakerr_lower(s, from + 1), j = k;
@@ -347,8 +347,7 @@ static void configure(struct fx *f, const char *interval, int samples, const cha
         return;
     }
     f->c = remote_read_client_new(&f->cfg->prometheus,
-                                  samples ? REMOTE_READ_ACCEPT_SAMPLES
-                                          : REMOTE_READ_ACCEPT_CHUNKS,
+                                  samples ? REMOTE_READ_ACCEPT_SAMPLES : REMOTE_READ_ACCEPT_CHUNKS,
                                   &e);
     if (f->c == NULL)
         fail_msg("remote_read_client_new: %s", e.msg);
@@ -516,11 +515,9 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
                     if (!in_group(slo, g, groups[gi]))
                         continue;
                     if (g->role == (good_based ? ROLE_GOOD : ROLE_ERR))
-                        part += ref_events(f, g->series, at - w[k].ms, at, restart,
-                                           v->seen_from);
+                        part += ref_events(f, g->series, at - w[k].ms, at, restart, v->seen_from);
                     else if (g->role == ROLE_TOTAL)
-                        total += ref_events(f, g->series, at - w[k].ms, at, restart,
-                                            v->seen_from);
+                        total += ref_events(f, g->series, at - w[k].ms, at, restart, v->seen_from);
                 }
                 if (p->v[num][k] != part || p->v[ANSWER_TOTAL][k] != total)
                     fail_msg("T0%+llds: SLO %s, group ns=\"%s\", window %s: %s %.17g total "
@@ -528,8 +525,7 @@ static void check(const struct fx *f, const struct ev *v, int64_t at, int64_t re
                              rel, slo->name, groups[gi], w[k].name, good_based ? "good" : "bad",
                              p->v[num][k], p->v[ANSWER_TOTAL][k], part, total);
                 if (!p->seen[num][k] || !p->seen[ANSWER_TOTAL][k])
-                    fail_msg("T0%+llds: SLO %s, window %s: no data", rel, slo->name,
-                             w[k].name);
+                    fail_msg("T0%+llds: SLO %s, window %s: no data", rel, slo->name, w[k].name);
             }
         }
     }
@@ -637,11 +633,11 @@ static void events_data(struct fx *f)
             "a", "pod", "a1", "code", "500", NULL);
     gen_new(f, ROLE_TOTAL, h + 7 * SEC, MIN, 45 * SEC, 1, "__name__", "requests_total", "job",
             "api", "ns", "a", "pod", "a1", NULL);
-    g = gen_new(f, ROLE_ERR, h, 30 * SEC, EXACTSTATE_OVERLAP_MS, 1, "__name__", "errors_total", "job",
-                "api", "ns", "a", "pod", "a2", "code", "503", NULL);
+    g = gen_new(f, ROLE_ERR, h, 30 * SEC, EXACTSTATE_OVERLAP_MS, 1, "__name__", "errors_total",
+                "job", "api", "ns", "a", "pod", "a2", "code", "503", NULL);
     g->stop = T0 + 15 * MIN;
-    g = gen_new(f, ROLE_TOTAL, h, 30 * SEC, 0, 1, "__name__", "requests_total", "job", "api",
-                "ns", "a", "pod", "a2", NULL);
+    g = gen_new(f, ROLE_TOTAL, h, 30 * SEC, 0, 1, "__name__", "requests_total", "job", "api", "ns",
+                "a", "pod", "a2", NULL);
     g->stop = T0 + 15 * MIN;
     gen_new(f, ROLE_OTHER, h + 11 * SEC, MIN, 0, 1, "__name__", "errors_total", "job", "api", "ns",
             "a", "pod", "a1", "code", "404", NULL);
@@ -808,7 +804,7 @@ static void test_failed_read_leaves_state_unchanged(void **state)
         feed(f, at);
         if (i % 3 == 0) {
             enum fakerr_fail kind = kinds[(i / 3) % 3];
-            int which = (i / 9) % 3;          /* 0: all, 1: by-ns, 2: both */
+            int which = (i / 9) % 3; /* 0: all, 1: by-ns, 2: both */
             int retry = (i / 3) % 2 == 0;
 
             for (int k = 0; k < 2; k++) {
@@ -1006,7 +1002,7 @@ static void test_edge_windows_are_reread_once_per_hour_each(void **state)
     at -= step;
     for (size_t i = 0; i < f->db.nlog; i++) {
         const struct fakerr_req *r = &f->db.log[i];
-        int k = r->nqueries == 2 ? 0 : 1;      /* events ask 2 selectors, slices 1 */
+        int k = r->nqueries == 2 ? 0 : 1; /* events ask 2 selectors, slices 1 */
 
         reads[k]++;
         if (r->end_ms > T0)
@@ -1118,7 +1114,7 @@ static void test_sample_later_than_overlap_fails_one_evaluation_at_most(void **s
     "    service: s\n"                                                                            \
     "    objective: 99\n"                                                                         \
     "    period: 1d\n"                                                                            \
-    "    group_by: [ns]\n"                                                                       \
+    "    group_by: [ns]\n"                                                                        \
     "    sli:\n"                                                                                  \
     "      events:\n"                                                                             \
     "        error: 'errors_total{job=\"api\"}'\n"                                                \
@@ -1159,8 +1155,8 @@ static void compaction_case(struct fx *f, const char *name)
                     pod[i], "ns", pod[i - i % 2], NULL);
         g->stop = T0 + 10 * MIN;
     }
-    back[0] = gen_new(f, ROLE_ERR, T0 - 2 * HOUR + 17 * SEC, MIN, 0, 0, "__name__",
-                      "errors_total", "job", "api", "pod", "back", "ns", "back", NULL);
+    back[0] = gen_new(f, ROLE_ERR, T0 - 2 * HOUR + 17 * SEC, MIN, 0, 0, "__name__", "errors_total",
+                      "job", "api", "pod", "back", "ns", "back", NULL);
     back[1] = gen_new(f, ROLE_TOTAL, T0 - 2 * HOUR + 17 * SEC, MIN, 0, 0, "__name__",
                       "requests_total", "job", "api", "pod", "back", "ns", "back", NULL);
     back[0]->stop = back[1]->stop = T0 + 10 * MIN;
@@ -1474,14 +1470,13 @@ static void test_month_slo_state_fits_64k(void **state)
         m = exactstate_memory(ev->st);
         most = m > most ? m : most;
         if (m > 64 * 1024)
-            fail_msg("T0%+llds: the state of a 30d SLO holds %zu bytes", (long long)(at - T0) / 1000,
-                     m);
+            fail_msg("T0%+llds: the state of a 30d SLO holds %zu bytes",
+                     (long long)(at - T0) / 1000, m);
     }
     print_message("30d events SLO at 30s: exact state at most %zu bytes, image %zu bytes\n", most,
                   image_of(f, ev)->len);
     ev_free(ev);
 }
-
 
 /*
  * Three SLOs (84h with edges, grouped, time slices) at a 5m interval run
@@ -1503,7 +1498,8 @@ static void test_checkpoint_restores_same_figures(void **state)
     for (int k = 0; k < 3; k++) {
         a[k] = ev_new(f, names[k]);
         b[k] = ev_new(f, names[k]);
-        assert_int_equal(exactstate_save(a[k]->st, exactstate_fingerprint(f->cfg, a[k]->slo), &empty),
+        assert_int_equal(exactstate_save(a[k]->st, exactstate_fingerprint(f->cfg, a[k]->slo),
+                                         &empty),
                          1);
     }
     assert_int_equal(empty.len, 0);
@@ -1518,7 +1514,7 @@ static void test_checkpoint_restores_same_figures(void **state)
         struct err e;
 
         if (exactstate_load(b[k]->st, exactstate_fingerprint(f->cfg, b[k]->slo),
-                         (const uint8_t *)img->data, img->len, &e) != 0)
+                            (const uint8_t *)img->data, img->len, &e) != 0)
             fail_msg("SLO %s: load: %s", names[k], e.msg);
         print_message("SLO %s: image of %zu bytes\n", names[k], img->len);
     }
@@ -1621,8 +1617,8 @@ static void test_restarts_from_checkpoints_of_every_age(void **state)
 
                 for (size_t i = 0; i < nw; i++)
                     longest = w[i].ms > longest ? w[i].ms : longest;
-                seen_from[k] = ev[k]->seen_from =
-                    util_floor_div(at - longest, HOUR) * HOUR - EXACTREAD_LOOKBACK_MS;
+                seen_from[k] = ev[k]->seen_from = util_floor_div(at - longest, HOUR) * HOUR -
+                                                  EXACTREAD_LOOKBACK_MS;
             }
             ev_check(f, ev[k], at, 0);
             restarts[k][age]++;
@@ -1767,7 +1763,7 @@ static void test_checkpoint_then_same_time_counts_recent_slices(void **state)
     at -= 5 * MIN;
     img = image_of(f, a);
     assert_int_equal(exactstate_load(b->st, exactstate_fingerprint(f->cfg, b->slo),
-                                  (const uint8_t *)img->data, img->len, &e),
+                                     (const uint8_t *)img->data, img->len, &e),
                      0);
     /* The saved time again: the same figures as before the save. */
     ev_check(f, b, at, 0);
@@ -1777,8 +1773,7 @@ static void test_checkpoint_then_same_time_counts_recent_slices(void **state)
 }
 
 /* Loads data[0..len) (a copy of exactly that size) into v; the result of exactstate_load. */
-static int load_copy(const struct fx *f, struct ev *v, const char *data, size_t len,
-                     struct err *e)
+static int load_copy(const struct fx *f, struct ev *v, const char *data, size_t len, struct err *e)
 {
     uint8_t *x = malloc(len ? len : 1);
     int rc;
@@ -1824,8 +1819,8 @@ static void assert_refused(struct fx *f, struct ev *v, const char *data, size_t 
     if (load_copy(f, v, data, len, &e) != -1)
         fail_msg("SLO %s: image with %s %zu was not refused", v->slo->name, what, where);
     if (e.msg[0] == '\0' || !is_empty(f, v))
-        fail_msg("SLO %s: image with %s %zu: no message or state not empty", v->slo->name,
-                 what, where);
+        fail_msg("SLO %s: image with %s %zu: no message or state not empty", v->slo->name, what,
+                 where);
 }
 
 /*
@@ -1877,7 +1872,7 @@ static void test_checkpoint_refuses_bad_images(void **state)
         /* Another fingerprint. */
         renew(f, b);
         assert_int_equal(exactstate_load(b->st, exactstate_fingerprint(f->cfg, b->slo) ^ 1,
-                                      (const uint8_t *)img->data, img->len, &e),
+                                         (const uint8_t *)img->data, img->len, &e),
                          -1);
         assert_non_null(strstr(e.msg, "changed since the state was saved"));
         assert_true(is_empty(f, b));

@@ -74,7 +74,8 @@ static void test_family_escapes_help_but_not_quotes(void **state)
     buf_init(&b, 1024);
     assert_int_equal(exposition_family(&b, "slo_burn_rate", "gauge",
                                        "Error ratio / (1 - objective), \"burn\"\n"
-                                       "see C:\\docs"), 0);
+                                       "see C:\\docs"),
+                     0);
     assert_string_equal(b.data, "# HELP slo_burn_rate Error ratio / (1 - objective), \"burn\""
                                 "\\nsee C:\\\\docs\n"
                                 "# TYPE slo_burn_rate gauge\n");

@@ -13,30 +13,28 @@
 #define DAY (24 * HOUR)
 #define T0 1793491200000LL
 
-static const char yaml[] =
-    "global:\n"
-    "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
-    "slos:\n"
-    "  - name: a\n"
-    "    service: s\n"
-    "    objective: 99\n"
-    "    period: 7d\n"
-    "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
-    "  - name: b\n"
-    "    service: s\n"
-    "    objective: 99\n"
-    "    period: 30d\n"
-    "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
+static const char yaml[] = "global:\n"
+                           "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+                           "slos:\n"
+                           "  - name: a\n"
+                           "    service: s\n"
+                           "    objective: 99\n"
+                           "    period: 7d\n"
+                           "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+                           "  - name: b\n"
+                           "    service: s\n"
+                           "    objective: 99\n"
+                           "    period: 30d\n"
+                           "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
 
-static const char yaml_only_b[] =
-    "global:\n"
-    "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
-    "slos:\n"
-    "  - name: b\n"
-    "    service: s\n"
-    "    objective: 99\n"
-    "    period: 30d\n"
-    "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
+static const char yaml_only_b[] = "global:\n"
+                                  "  prometheus: {url: 'http://127.0.0.1:9090'}\n"
+                                  "slos:\n"
+                                  "  - name: b\n"
+                                  "    service: s\n"
+                                  "    objective: 99\n"
+                                  "    period: 30d\n"
+                                  "    sli: {events: {error: 'e_total', total: 't_total'}}\n";
 
 static struct config *load(const char *text, size_t len)
 {
@@ -193,10 +191,12 @@ static void test_events_on_status_and_alert_changes(void **state)
     (void)state;
     /* First sight healthy: nothing. */
     assert_int_equal(record1(h, NULL, entry(name_a, T0, 0.999, 0.9, 1, SLO_STATUS_HEALTHY, 0),
-                             &ev), 0);
+                             &ev),
+                     0);
     history_events_free(ev, 0);
-    assert_int_equal(record1(h, NULL, entry(name_a, T0 + MIN, 0.99, 0.1, 20,
-                                            SLO_STATUS_CRITICAL, 1), &ev), 2);
+    assert_int_equal(record1(h, NULL,
+                             entry(name_a, T0 + MIN, 0.99, 0.1, 20, SLO_STATUS_CRITICAL, 1), &ev),
+                     2);
     assert_int_equal(ev[0].kind, HISTORY_EVENT_STATUS);
     assert_true(ev[0].has_from);
     assert_int_equal(ev[0].from, SLO_STATUS_HEALTHY);
@@ -211,18 +211,24 @@ static void test_events_on_status_and_alert_changes(void **state)
     assert_string_equal(ev[1].slo, "a");
     history_events_free(ev, 2);
     /* Unchanged: nothing. */
-    assert_int_equal(record1(h, NULL, entry(name_a, T0 + 2 * MIN, 0.99, 0.1, 20,
-                                            SLO_STATUS_CRITICAL, 1), &ev), 0);
+    assert_int_equal(record1(h, NULL,
+                             entry(name_a, T0 + 2 * MIN, 0.99, 0.1, 20, SLO_STATUS_CRITICAL, 1),
+                             &ev),
+                     0);
     history_events_free(ev, 0);
     /* Back to healthy, alert resolved. */
-    assert_int_equal(record1(h, NULL, entry(name_a, T0 + 3 * MIN, 0.999, 0.9, 0.5,
-                                            SLO_STATUS_HEALTHY, 0), &ev), 2);
+    assert_int_equal(record1(h, NULL,
+                             entry(name_a, T0 + 3 * MIN, 0.999, 0.9, 0.5, SLO_STATUS_HEALTHY, 0),
+                             &ev),
+                     2);
     assert_int_equal(ev[0].to, SLO_STATUS_HEALTHY);
     assert_int_equal(ev[1].firing, 0);
     history_events_free(ev, 2);
     /* First sight already exhausted (another SLO): an event from unknown. */
-    assert_int_equal(record1(h, NULL, entry(name_b, T0 + 3 * MIN, 0.9, -2, 30,
-                                            SLO_STATUS_EXHAUSTED, 0), &ev), 1);
+    assert_int_equal(record1(h, NULL,
+                             entry(name_b, T0 + 3 * MIN, 0.9, -2, 30, SLO_STATUS_EXHAUSTED, 0),
+                             &ev),
+                     1);
     assert_false(ev[0].has_from);
     assert_int_equal(ev[0].to, SLO_STATUS_EXHAUSTED);
     history_events_free(ev, 1);
@@ -257,8 +263,10 @@ static void test_event_ring_drops_the_oldest(void **state)
 
     (void)state;
     for (int i = 0; i < HISTORY_MAX_EVENTS + 10; i++)
-        record1(h, NULL, entry(name_a, T0 + i * MIN, 0.99, 0.5, 1,
-                               i % 2 ? SLO_STATUS_WARNING : SLO_STATUS_HEALTHY, 0), NULL);
+        record1(h, NULL,
+                entry(name_a, T0 + i * MIN, 0.99, 0.5, 1,
+                      i % 2 ? SLO_STATUS_WARNING : SLO_STATUS_HEALTHY, 0),
+                NULL);
     assert_int_equal(history_events(h, 0, NULL, 0, &all, &n), 0);
     assert_int_equal(n, HISTORY_MAX_EVENTS);
     /* Events come from i = 1 on: ids 1..1009, the first 9 dropped. */
@@ -321,9 +329,10 @@ static struct history *sample(void)
     struct history *h = history_new();
 
     for (int i = 0; i < 50; i++)
-        record1(h, NULL, entry(i % 3 ? name_a : name_b, T0 + i * MIN, 0.99, 0.5 - i * 0.01,
-                               i % 7 ? 1.5 : -1, i % 4 ? SLO_STATUS_WARNING : SLO_STATUS_HEALTHY,
-                               i % 5 == 0),
+        record1(h, NULL,
+                entry(i % 3 ? name_a : name_b, T0 + i * MIN, 0.99, 0.5 - i * 0.01,
+                      i % 7 ? 1.5 : -1, i % 4 ? SLO_STATUS_WARNING : SLO_STATUS_HEALTHY,
+                      i % 5 == 0),
                 NULL);
     return h;
 }

@@ -165,8 +165,8 @@ static void test_endpoints(void **state)
     request(port, "GET", "/api/v1/slos/checkout", &r);
     assert_int_equal(r.status, 200);
     j = json_loads(r.body.data, 0, NULL);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "data"), "name")), "checkout");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "name")),
+                        "checkout");
     json_decref(j);
     reply_free(&r);
     request(port, "GET", "/api/v1/slos/nope", &r);
@@ -336,8 +336,9 @@ static struct webconfig *web(const char *yaml)
 
 static void test_basic_auth_on_every_path(void **state)
 {
-    static const char *const paths[] = {"/metrics", "/-/healthy", "/-/ready", "/api/v1/slos",
-                                        "/api/v1/slos/checkout", "/", "/nowhere"};
+    static const char *const paths[] = {
+        "/metrics", "/-/healthy", "/-/ready", "/api/v1/slos", "/api/v1/slos/checkout",
+        "/",        "/nowhere"};
     struct snapshot_holder h;
     struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
     struct webconfig *w = web("basic_auth_users:\n  alice: " HASH_S3CRET "\n"

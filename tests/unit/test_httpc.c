@@ -39,8 +39,8 @@ static void test_retryable_transport_failures_without_an_answer(void **state)
 static void test_retryable_statuses(void **state)
 {
     static const long yes[] = {429, 502, 503, 504};
-    static const long no[] = {200, 204, 302, 400, 401, 403, 404, 405, 413, 422, 499, 500, 501,
-                              505, 0};
+    static const long no[] = {200, 204, 302, 400, 401, 403, 404, 405,
+                              413, 422, 499, 500, 501, 505, 0};
 
     (void)state;
     for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
@@ -169,7 +169,9 @@ static void test_retry_after_http_dates(void **state)
     assert_int_equal(httpc_retry_after_parse("soon", now, &ms), -1);
     assert_int_equal(httpc_retry_after_parse("Foo, 99 Bar 1999 25:61:61 GMT", now, &ms), -1);
     assert_int_equal(httpc_retry_after_parse("Fri, 99 Foo 1999 25:61:61 GMT garbage garbage "
-                                             "garbage garbage garbage", now, &ms), -1);
+                                             "garbage garbage garbage",
+                                             now, &ms),
+                     -1);
     assert_int_equal(ms, -5);
 }
 

@@ -22,39 +22,39 @@
 #define OSLO IMPORTER_OPENSLO
 
 /* Lines 1-3 of a Sloth spec; the SLOs start at line 4. */
-#define SLOTH_HEAD                                                                                 \
-    "version: prometheus/v1\n"                                                                     \
-    "service: shop\n"                                                                              \
+#define SLOTH_HEAD                                                                                \
+    "version: prometheus/v1\n"                                                                    \
+    "service: shop\n"                                                                             \
     "slos:\n"
 
 /* An SLO entry of 6 lines with an events SLI of plain counters. */
-#define SLOTH_EVENTS(name)                                                                         \
-    "  - name: " name "\n"                                                                         \
-    "    objective: 99.9\n"                                                                        \
-    "    sli:\n"                                                                                   \
-    "      events:\n"                                                                              \
-    "        error_query: sum(rate(err_total[{{.window}}]))\n"                                     \
+#define SLOTH_EVENTS(name)                                                                        \
+    "  - name: " name "\n"                                                                        \
+    "    objective: 99.9\n"                                                                       \
+    "    sli:\n"                                                                                  \
+    "      events:\n"                                                                             \
+    "        error_query: sum(rate(err_total[{{.window}}]))\n"                                    \
     "        total_query: sum(rate(req_total[{{.window}}]))\n"
 
 /* Lines 1-4 of an OpenSLO SLO document. */
-#define OSLO_HEAD(name)                                                                            \
-    "apiVersion: openslo/v1\n"                                                                     \
-    "kind: SLO\n"                                                                                  \
-    "metadata: {name: " name "}\n"                                                                 \
+#define OSLO_HEAD(name)                                                                           \
+    "apiVersion: openslo/v1\n"                                                                    \
+    "kind: SLO\n"                                                                                 \
+    "metadata: {name: " name "}\n"                                                                \
     "spec:\n"
 
 /* An OpenSLO spec body (after OSLO_HEAD) with a counter ratio and one target. */
-#define OSLO_RATIO                                                                                 \
-    "  service: shop\n"                                                                            \
-    "  indicator:\n"                                                                               \
-    "    metadata: {name: i}\n"                                                                    \
-    "    spec:\n"                                                                                  \
-    "      ratioMetric:\n"                                                                         \
-    "        counter: true\n"                                                                      \
-    "        bad: {metricSource: {type: Prometheus, spec: {query: 'err_total{a=\"b\"}'}}}\n"       \
-    "        total: {metricSource: {type: Prometheus, spec: {query: req_total}}}\n"                \
-    "  timeWindow: [{duration: 28d, isRolling: true}]\n"                                           \
-    "  budgetingMethod: Occurrences\n"                                                             \
+#define OSLO_RATIO                                                                                \
+    "  service: shop\n"                                                                           \
+    "  indicator:\n"                                                                              \
+    "    metadata: {name: i}\n"                                                                   \
+    "    spec:\n"                                                                                 \
+    "      ratioMetric:\n"                                                                        \
+    "        counter: true\n"                                                                     \
+    "        bad: {metricSource: {type: Prometheus, spec: {query: 'err_total{a=\"b\"}'}}}\n"      \
+    "        total: {metricSource: {type: Prometheus, spec: {query: req_total}}}\n"               \
+    "  timeWindow: [{duration: 28d, isRolling: true}]\n"                                          \
+    "  budgetingMethod: Occurrences\n"                                                            \
     "  objectives: [{target: 0.99}]\n"
 
 static int conv(enum importer_format f, const char *in, struct importer_result *r)
@@ -142,8 +142,8 @@ static struct config *load(const struct importer_result *r)
     }
     at = strstr(r->output, ph);
     assert_non_null(at);
-    text =
-        util_asprintf("%.*shttp://prom:9090%s", (int)(at - r->output), r->output, at + strlen(ph));
+    text = util_asprintf("%.*shttp://prom:9090%s", (int)(at - r->output), r->output,
+                         at + strlen(ph));
     assert_non_null(text);
     config_errors_init(&errs);
     if (config_parse("out.yaml", text, strlen(text), &cfg, &errs) != 0) {
@@ -175,17 +175,17 @@ static struct config *one(enum importer_format f, const char *in, struct importe
 
 static void test_sloth_rate_of_selector_becomes_events(void **state)
 {
-    static const char in[] =
-        SLOTH_HEAD "  - name: avail\n"
-                   "    objective: 99.9\n"
-                   "    description: Requests that do not fail\n"
-                   "    sli:\n"
-                   "      events:\n"
-                   "        error_query: 'sum( rate(req_total{code=~\"5..\"}[{{ .window }}]) )'\n"
-                   "        total_query: |\n"
-                   "          sum(\n"
-                   "            increase(req_total [ {{.window}} ])\n"
-                   "          )\n";
+    static const char in[] = SLOTH_HEAD
+        "  - name: avail\n"
+        "    objective: 99.9\n"
+        "    description: Requests that do not fail\n"
+        "    sli:\n"
+        "      events:\n"
+        "        error_query: 'sum( rate(req_total{code=~\"5..\"}[{{ .window }}]) )'\n"
+        "        total_query: |\n"
+        "          sum(\n"
+        "            increase(req_total [ {{.window}} ])\n"
+        "          )\n";
     struct importer_result r;
     struct config *cfg = one(SLOTH, in, &r);
     const struct config_slo *s = &cfg->slos[0];
@@ -224,14 +224,14 @@ static void test_sloth_other_queries_stay_promql(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(errq) / sizeof(errq[0]); i++) {
-        char *in =
-            util_asprintf(SLOTH_HEAD "  - name: x\n"
-                                     "    objective: 99\n"
-                                     "    sli:\n"
-                                     "      events:\n"
-                                     "        error_query: '%s'\n"
-                                     "        total_query: sum(rate(t_total[{{ .window}}]))\n",
-                          errq[i]);
+        char *in = util_asprintf(SLOTH_HEAD
+                                 "  - name: x\n"
+                                 "    objective: 99\n"
+                                 "    sli:\n"
+                                 "      events:\n"
+                                 "        error_query: '%s'\n"
+                                 "        total_query: sum(rate(t_total[{{ .window}}]))\n",
+                                 errq[i]);
         struct importer_result r;
         struct config *cfg;
 
@@ -284,20 +284,20 @@ static void test_sloth_query_without_window_is_skipped_at_its_position(void **st
 
 static void test_sloth_raw_ratio_becomes_a_ratio_per_window(void **state)
 {
-    static const char in[] =
-        SLOTH_HEAD "  - name: ratio\n"
-                   "    objective: 99.5\n"
-                   "    sli:\n"
-                   "      raw:\n"
-                   "        error_ratio_query: |\n"
-                   "          sum(rate(e_total[{{.window}}])) / sum(rate(t_total[{{.window}}]))\n"
-                   "  - name: commented\n"
-                   "    objective: 99.5\n"
-                   "    sli:\n"
-                   "      raw:\n"
-                   "        error_ratio_query: |\n"
-                   "          sum(rate(e_total[{{.window}}])) # errors\n"
-                   "          / sum(rate(t_total[{{.window}}]))\n";
+    static const char in[] = SLOTH_HEAD
+        "  - name: ratio\n"
+        "    objective: 99.5\n"
+        "    sli:\n"
+        "      raw:\n"
+        "        error_ratio_query: |\n"
+        "          sum(rate(e_total[{{.window}}])) / sum(rate(t_total[{{.window}}]))\n"
+        "  - name: commented\n"
+        "    objective: 99.5\n"
+        "    sli:\n"
+        "      raw:\n"
+        "        error_ratio_query: |\n"
+        "          sum(rate(e_total[{{.window}}])) # errors\n"
+        "          / sum(rate(t_total[{{.window}}]))\n";
     struct importer_result r;
     struct config *cfg;
 
@@ -307,8 +307,9 @@ static void test_sloth_raw_ratio_becomes_a_ratio_per_window(void **state)
     assert_int_equal(cfg->nslos, 2);
     assert_int_equal(cfg->slos[0].kind, CONFIG_SLI_PROMQL);
     /* NaN (no traffic) is dropped, so the window has no data rather than an error. */
-    assert_string_equal(cfg->slos[0].promql.error_query,
-                        "(sum(rate(e_total[{{.window}}])) / sum(rate(t_total[{{.window}}]))) >= 0");
+    assert_string_equal(
+        cfg->slos[0].promql.error_query,
+        "(sum(rate(e_total[{{.window}}])) / sum(rate(t_total[{{.window}}]))) >= 0");
     assert_string_equal(
         cfg->slos[0].promql.total_query,
         "((sum(rate(e_total[{{.window}}])) / sum(rate(t_total[{{.window}}]))) >= 0) * 0 + 1");
@@ -535,12 +536,12 @@ static void test_sloth_objective_outside_the_sidecars_range_is_skipped(void **st
 
 static void test_sloth_unknown_field_note_survives_the_skip(void **state)
 {
-    static const char in[] =
-        SLOTH_HEAD "  - name: a\n"
-                   "    objectve: 99\n"
-                   "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', "
-                   "total_query: 'sum(rate(t[{{.window}}]))'}}\n"
-                   "    alerting: {name: A}\n";
+    static const char in[] = SLOTH_HEAD
+        "  - name: a\n"
+        "    objectve: 99\n"
+        "    sli: {events: {error_query: 'sum(rate(e[{{.window}}]))', "
+        "total_query: 'sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {name: A}\n";
     static const char *const want[] = {
         ("in.yaml:4:5: SLO shop-a: slos[0]: SLO not converted: missing required field "
          "\"objective\""),
@@ -1130,7 +1131,8 @@ static void test_openslo_thresholds_that_cannot_be_converted(void **state)
          "10m: the sidecar's time slices must divide 5m"},
         {"Timeslices", "g", "{op: lt, value: 1, target: 0.9, timeSliceWindow: 2m}",
          "2m: the sidecar's time slices must divide 5m"},
-        {"Timeslices", "g", "{op: lt, value: 1, target: 0.9}", "missing field \"timeSliceWindow\""},
+        {"Timeslices", "g", "{op: lt, value: 1, target: 0.9}",
+         "missing field \"timeSliceWindow\""},
         {"Timeslices", "g", "{op: lt, target: 0.9, timeSliceWindow: 1m}",
          "missing required field \"value\""},
         {"RatioTimeslices", "g", "{op: lt, value: 1, target: 0.9, timeSliceWindow: 1m}",
@@ -1260,7 +1262,8 @@ static void test_openslo_files_that_hold_no_slo(void **state)
     struct importer_result r;
 
     (void)state;
-    assert_int_equal(conv(OSLO, "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: s}\n", &r),
+    assert_int_equal(conv(OSLO, "apiVersion: openslo/v1\nkind: Service\nmetadata: {name: s}\n",
+                          &r),
                      -1);
     want_msg(&r, IMPORTER_ERROR, "in.yaml: no OpenSLO v1 SLO document (kind: SLO) to convert");
     importer_result_free(&r);
@@ -1269,8 +1272,9 @@ static void test_openslo_files_that_hold_no_slo(void **state)
              "in.yaml:1:1: not converted: this is a Sloth prometheus/v1 "
              "spec; use --from=sloth");
     importer_result_free(&r);
-    assert_int_equal(
-        conv(OSLO, "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\n", &r), -1);
+    assert_int_equal(conv(OSLO, "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\n",
+                          &r),
+                     -1);
     want_msg(&r, IMPORTER_SKIPPED, "in.yaml:1:13: apiVersion: not converted: \"openslo/v1alpha\"");
     want_msg(&r, IMPORTER_ERROR, "in.yaml: no SLO could be converted");
     assert_int_equal(r.nslos_in, 1);
@@ -1383,8 +1387,9 @@ static void test_alias_bombs_and_other_limits_are_refused(void **state)
     buf_reset(&b);
     assert_int_equal(buf_puts(&b, SLOTH_HEAD SLOTH_EVENTS("ok")), 0);
     for (int i = 0; i < 1200; i++)
-        assert_int_equal(
-            buf_printf(&b, "  - {name: p%d, objective: 99, sli: {plugin: {id: x}}}\n", i), 0);
+        assert_int_equal(buf_printf(&b, "  - {name: p%d, objective: 99, sli: {plugin: {id: x}}}\n",
+                                    i),
+                         0);
     importer_result_init(&r);
     assert_int_equal(importer_convert(SLOTH, "in.yaml", b.data, b.len, &r), 0);
     assert_int_equal(r.n, 1001);
@@ -1493,21 +1498,21 @@ static void check_every_allocation_failure(enum importer_format f, const char *i
 
 static void test_every_allocation_failure_fails_cleanly(void **state)
 {
-    static const char sloth[] =
-        SLOTH_HEAD "  - name: a\n"
-                   "    objective: 99.9\n"
-                   "    labels: {team: x, service: y}\n"
-                   "    sli: {events: {error_query: 'sum(rate(e{a=\"b\"}[{{.window}}]))', "
-                   "total_query: 'sum(rate(t[{{ .window }}]))'}}\n"
-                   "    alerting:\n"
-                   "      name: A\n"
-                   "      labels: {k: v}\n"
-                   "      annotations: {s: \"two\\nlines\"}\n"
-                   "      ticket_alert: {disable: true}\n"
-                   "  - name: r\n"
-                   "    objective: 99\n"
-                   "    sli: {raw: {error_ratio_query: 'x[{{.window}}]'}}\n"
-                   "  - {name: p, objective: 99, sli: {plugin: {id: z}}}\n";
+    static const char sloth[] = SLOTH_HEAD
+        "  - name: a\n"
+        "    objective: 99.9\n"
+        "    labels: {team: x, service: y}\n"
+        "    sli: {events: {error_query: 'sum(rate(e{a=\"b\"}[{{.window}}]))', "
+        "total_query: 'sum(rate(t[{{ .window }}]))'}}\n"
+        "    alerting:\n"
+        "      name: A\n"
+        "      labels: {k: v}\n"
+        "      annotations: {s: \"two\\nlines\"}\n"
+        "      ticket_alert: {disable: true}\n"
+        "  - name: r\n"
+        "    objective: 99\n"
+        "    sli: {raw: {error_ratio_query: 'x[{{.window}}]'}}\n"
+        "  - {name: p, objective: 99, sli: {plugin: {id: z}}}\n";
     /*
      * libyaml 0.2.5 leaks a new mapping's or sequence's stack when it fails
      * to grow the document's node stack for it (loader.c: the error path

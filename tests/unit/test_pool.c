@@ -24,9 +24,9 @@ struct tjob {
 struct tctx {
     size_t nworkers;
     atomic_int running;
-    atomic_int most;               /* most jobs seen running at once */
+    atomic_int most; /* most jobs seen running at once */
     atomic_int ran;
-    atomic_int held;               /* jobs wait while it is set */
+    atomic_int held; /* jobs wait while it is set */
     int sleep_ms;
 };
 

@@ -84,7 +84,9 @@ static void test_parse_empty_vector_is_zero_samples(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
-                           "\"result\":[]}}", 200, &r, &e), 0);
+                           "\"result\":[]}}",
+                           200, &r, &e),
+                     0);
     assert_empty(&r);
     promql_result_free(&r);
 }
@@ -96,7 +98,9 @@ static void test_parse_scalar_is_one_unlabelled_sample(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\","
-                           "\"result\":[1793491200.001,\"42.5\"]}}", 0, &r, &e), 0);
+                           "\"result\":[1793491200.001,\"42.5\"]}}",
+                           0, &r, &e),
+                     0);
     assert_int_equal(r.is_scalar, 1);
     assert_int_equal(r.n, 1);
     assert_int_equal(r.v[0].labels.n, 0);
@@ -107,11 +111,10 @@ static void test_parse_scalar_is_one_unlabelled_sample(void **state)
 
 static void test_parse_nan_and_infinities(void **state)
 {
-    const char *body =
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
-        "{\"metric\":{\"k\":\"nan\"},\"value\":[1,\"NaN\"]},"
-        "{\"metric\":{\"k\":\"pinf\"},\"value\":[1,\"+Inf\"]},"
-        "{\"metric\":{\"k\":\"ninf\"},\"value\":[1,\"-Inf\"]}]}}";
+    const char *body = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                       "{\"metric\":{\"k\":\"nan\"},\"value\":[1,\"NaN\"]},"
+                       "{\"metric\":{\"k\":\"pinf\"},\"value\":[1,\"+Inf\"]},"
+                       "{\"metric\":{\"k\":\"ninf\"},\"value\":[1,\"-Inf\"]}]}}";
     struct promql_result r;
     struct err e;
 
@@ -132,7 +135,9 @@ static void test_parse_timestamp_rounds_to_nearest_ms(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\","
-                           "\"result\":[1793491200.1236,\"1\"]}}", 200, &r, &e), 0);
+                           "\"result\":[1793491200.1236,\"1\"]}}",
+                           200, &r, &e),
+                     0);
     assert_int_equal(r.v[0].t_ms, 1793491200124LL);
     promql_result_free(&r);
 }
@@ -145,7 +150,8 @@ static void test_parse_warnings_are_copied(void **state)
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
                            "\"result\":[]},\"warnings\":[\"partial response\",\"w2\"]}",
-                           200, &r, &e), 0);
+                           200, &r, &e),
+                     0);
     assert_int_equal(r.nwarnings, 2);
     assert_string_equal(r.warnings[0], "partial response");
     assert_string_equal(r.warnings[1], "w2");
@@ -171,11 +177,14 @@ static void test_parse_error_body_names_type_and_status(void **state)
 
     assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"execution\",\"error\":"
                            "\"query processing would load too many samples into memory\"}",
-                           422, &r, &e), -1);
+                           422, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "HTTP 422: execution: query processing would load too many "
                                "samples into memory");
     assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":"
-                           "\"query timed out in expression evaluation\"}", 503, &r, &e), -1);
+                           "\"query timed out in expression evaluation\"}",
+                           503, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "HTTP 503: timeout: query timed out in expression evaluation");
     assert_int_equal(parse("{\"status\":\"error\"}", 500, &r, &e), -1);
     assert_string_equal(e.msg, "HTTP 500: Prometheus answered \"status\":\"error\" without a "
@@ -200,11 +209,13 @@ static void test_parse_error_with_empty_fields_still_has_a_message(void **state)
         assert_string_equal(e.msg, "Prometheus answered \"status\":\"error\" without a message");
         assert_empty(&r);
     }
-    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"\",\"error\":\"boom\"}", 0,
-                           &r, &e), -1);
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"\",\"error\":\"boom\"}", 0, &r,
+                           &e),
+                     -1);
     assert_string_equal(e.msg, "boom");
-    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"internal\",\"error\":\"\"}",
-                           0, &r, &e), -1);
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"internal\",\"error\":\"\"}", 0,
+                           &r, &e),
+                     -1);
     assert_string_equal(e.msg, "internal");
 }
 
@@ -216,7 +227,9 @@ static void test_parse_html_page_is_not_json(void **state)
     (void)state;
     assert_int_equal(parse("<html><head><title>503 Service Temporarily Unavailable</title>"
                            "</head><body><center><h1>503 Service Temporarily Unavailable"
-                           "</h1></center></body></html>\n", 503, &r, &e), -1);
+                           "</h1></center></body></html>\n",
+                           503, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "HTTP 503: response is not JSON (starts with \"<html><head>"
                                "<title>503 Service Temporarily Unavailable</title></head>"
                                "<body><cent...\")");
@@ -243,7 +256,9 @@ static void test_parse_truncated_json_says_where(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
-                           "\"result\":[{\"metric\":{}", 200, &r, &e), -1);
+                           "\"result\":[{\"metric\":{}",
+                           200, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "response is not JSON (starts with \"{\\\"status\\\":\\\"success"
                                "\\\",\\\"data\\\":{\\\"resultType\\\":\\\"vector\\\",\\\"result"
                                "\\\":[{\\\"metric\\\":{}\"): '}' expected near end of file at "
@@ -295,12 +310,15 @@ static void test_parse_matrix_and_string_are_unsupported(void **state)
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
                            "\"result\":[{\"metric\":{},\"values\":[[1,\"1\"]]}]}}",
-                           200, &r, &e), -1);
+                           200, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "unsupported resultType \"matrix\" (the query must return an "
                                "instant vector or a scalar)");
     assert_empty(&r);
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"string\","
-                           "\"result\":[1,\"x\"]}}", 200, &r, &e), -1);
+                           "\"result\":[1,\"x\"]}}",
+                           200, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "unsupported resultType \"string\" (the query must return an "
                                "instant vector or a scalar)");
     assert_empty(&r);
@@ -400,10 +418,13 @@ static void test_parse_error_after_a_partial_answer(void **state)
     assert_empty(&r);
     /* Something else after the answer is still not JSON. */
     assert_int_equal(parse_matrix("{\"status\":\"success\",\"data\":{\"resultType\":"
-                                  "\"matrix\",\"result\":[]}} tail", &r, &e), -1);
+                                  "\"matrix\",\"result\":[]}} tail",
+                                  &r, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "response is not JSON"));
-    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"422\",\"error\":\"x\"}",
-                           422, &r, &e), -1);
+    assert_int_equal(parse("{\"status\":\"error\",\"errorType\":\"422\",\"error\":\"x\"}", 422, &r,
+                           &e),
+                     -1);
     assert_string_equal(e.msg, "HTTP 422: x");
 }
 
@@ -415,11 +436,15 @@ static void test_parse_partial_vector_is_refused(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"isPartial\":true,\"data\":{"
-                           "\"resultType\":\"vector\",\"result\":[]}}", 200, &r, &e), -1);
+                           "\"resultType\":\"vector\",\"result\":[]}}",
+                           200, &r, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "isPartial"));
     assert_empty(&r);
     assert_int_equal(parse("{\"status\":\"success\",\"isPartial\":false,\"data\":{"
-                           "\"resultType\":\"vector\",\"result\":[]}}", 200, &r, &e), 0);
+                           "\"resultType\":\"vector\",\"result\":[]}}",
+                           200, &r, &e),
+                     0);
     promql_result_free(&r);
 }
 
@@ -432,14 +457,16 @@ static void test_parse_success_without_data_is_malformed(void **state)
     assert_int_equal(parse("{\"status\":\"success\"}", 200, &r, &e), -1);
     assert_string_equal(e.msg, "malformed response: \"status\" is \"success\" but \"data\" is "
                                "missing or not an object");
-    assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"result\":[]}}", 200, &r, &e),
-                     -1);
+    assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"result\":[]}}", 200, &r, &e), -1);
     assert_string_equal(e.msg, "malformed response: data.resultType is missing");
-    assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\"}}",
-                           200, &r, &e), -1);
+    assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\"}}", 200,
+                           &r, &e),
+                     -1);
     assert_string_equal(e.msg, "malformed response: data.result is missing");
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
-                           "\"result\":{}}}", 200, &r, &e), -1);
+                           "\"result\":{}}}",
+                           200, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "malformed response: data.result of a vector must be an array");
     assert_int_equal(parse("{\"data\":{}}", 200, &r, &e), -1);
     assert_string_equal(e.msg, "malformed response: \"status\" must be \"success\" or "
@@ -513,7 +540,8 @@ static void test_parse_native_histogram_is_unsupported(void **state)
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
                            "\"result\":[{\"metric\":{},\"histogram\":[1,{\"count\":\"1\"}]}]}}",
-                           200, &r, &e), -1);
+                           200, &r, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "data.result[0] is a native histogram sample"));
     assert_empty(&r);
 }
@@ -525,7 +553,8 @@ static char *many_labels(int n)
 
     buf_init(&b, 64u << 20);
     assert_int_equal(buf_puts(&b, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
-                                  "\"result\":[{\"metric\":{"), 0);
+                                  "\"result\":[{\"metric\":{"),
+                     0);
     for (int i = n - 1; i >= 0; i--)
         assert_int_equal(buf_printf(&b, "\"l%d\":\"v%d\"%s", i, i, i ? "," : ""), 0);
     assert_int_equal(buf_puts(&b, "},\"value\":[1,\"1\"]}]}}"), 0);
@@ -600,7 +629,9 @@ static void test_parse_bad_warnings_fail(void **state)
 
     (void)state;
     assert_int_equal(parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
-                           "\"result\":[]},\"warnings\":[\"ok\",3]}", 200, &r, &e), -1);
+                           "\"result\":[]},\"warnings\":[\"ok\",3]}",
+                           200, &r, &e),
+                     -1);
     assert_string_equal(e.msg, "malformed response: warnings[1] is not a string");
     assert_empty(&r);
 }
@@ -633,12 +664,12 @@ struct server {
     const char *body;
     const char *content_type;
     const char *location;
-    const char *retry_after;    /* Retry-After header, when set */
-    unsigned first_status;      /* the first nfirst requests get this status instead */
+    const char *retry_after; /* Retry-After header, when set */
+    unsigned first_status;   /* the first nfirst requests get this status instead */
     int nfirst;
-    int delay_ms;               /* sleep before answering, cut short by stop */
-    uint64_t stream_bytes;      /* when > 0: answer with that many bytes instead of body */
-    int stream_known_length;    /* Content-Length for the stream, else chunked */
+    int delay_ms;            /* sleep before answering, cut short by stop */
+    uint64_t stream_bytes;   /* when > 0: answer with that many bytes instead of body */
+    int stream_known_length; /* Content-Length for the stream, else chunked */
     atomic_int stop;
     /* seen, for the last request */
     char method[16];
@@ -653,7 +684,7 @@ struct server {
     int has_empty_header;
     int requests;
     int connections;
-    int64_t arrived_ms[8];      /* util_mono_ms() when requests 1..8 came in */
+    int64_t arrived_ms[8]; /* util_mono_ms() when requests 1..8 came in */
 };
 
 struct upload {
@@ -693,9 +724,9 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn, uns
         nanosleep(&ts, NULL);
     }
     if (s->stream_bytes > 0)
-        resp = MHD_create_response_from_callback(
-            s->stream_known_length ? s->stream_bytes : MHD_SIZE_UNKNOWN, 64 * 1024, stream_cb,
-            s, NULL);
+        resp = MHD_create_response_from_callback(s->stream_known_length ? s->stream_bytes
+                                                                        : MHD_SIZE_UNKNOWN,
+                                                 64 * 1024, stream_cb, s, NULL);
     else
         resp = MHD_create_response_from_buffer(strlen(s->body), (void *)s->body,
                                                MHD_RESPMEM_PERSISTENT);
@@ -713,9 +744,8 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn, uns
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size,
-                               void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
     struct server *s = cls;
     struct upload *u = *con_cls;
@@ -793,8 +823,8 @@ static int server_start(struct server *s)
     addr.sin_family = AF_INET;
     addr.sin_port = 0;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-                            0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &addr,
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+                            NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &addr,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     if (s->d == NULL)
@@ -892,7 +922,8 @@ static void test_query_posts_form_to_api_v1_query(void **state)
     struct err e;
 
     assert_int_equal(promql_query(client(f), "sum(rate(x{a=\"b c\"}[5m])) / 2 + 1",
-                                  1793491200123LL, &r, &e), 0);
+                                  1793491200123LL, &r, &e),
+                     0);
     assert_int_equal(r.n, 1);
     assert_string_equal(labels_get(&r.v[0].labels, "job"), "api");
     assert_close(r.v[0].value, 0.5);
@@ -983,8 +1014,10 @@ static void test_query_bad_secret_files_fail_before_sending(void **state)
 
     f->cfg.bearer_token_file = missing;
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: bearer token file "
-             "/nonexistent/slo-test-token: No such file or directory", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: bearer token file "
+             "/nonexistent/slo-test-token: No such file or directory",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_empty(&r);
 
@@ -1032,9 +1065,11 @@ static void test_query_redirect_is_an_error(void **state)
     f->srv.body = "";
     f->srv.location = "http://elsewhere.example:9090/api/v1/query";
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 302 redirect to "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 302 redirect to "
              "http://elsewhere.example:9090/api/v1/query (redirects are not followed; set "
-             "prometheus.url to the final address)", f->cfg.url);
+             "prometheus.url to the final address)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_int_equal(f->srv.requests, 1);
     assert_empty(&r);
@@ -1115,8 +1150,10 @@ static void test_query_503_forever_gives_up_after_max_attempts(void **state)
     f->srv.body = "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"busy\"}";
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
     took = util_mono_ms() - t0;
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 503: unavailable: busy (after 3 "
-             "attempts)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 503: unavailable: busy (after 3 "
+             "attempts)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_int_equal(f->srv.requests, 3);
     assert_int_equal(promql_client_failures(f->c), 1);
@@ -1128,8 +1165,7 @@ static void test_query_503_forever_gives_up_after_max_attempts(void **state)
 
     /* The rest of the round makes one attempt per query... */
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 503: unavailable: busy",
-             f->cfg.url);
+    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 503: unavailable: busy", f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_int_equal(f->srv.requests, 4);
     /* ...and the next round retries again. */
@@ -1155,7 +1191,8 @@ static void test_query_retries_stay_within_the_timeout(void **state)
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
     took = util_mono_ms() - t0;
     print_message("502 forever, 10 attempts allowed, timeout 700ms: %d requests in %lld ms: "
-                  "%s\n", f->srv.requests, (long long)took, e.msg);
+                  "%s\n",
+                  f->srv.requests, (long long)took, e.msg);
     assert_true(took <= 700 + 300);
     assert_true(f->srv.requests >= 2 && f->srv.requests < 10);
     assert_non_null(strstr(e.msg, "HTTP 502: response is not JSON (empty body) (after "));
@@ -1225,12 +1262,14 @@ static void test_query_retry_after_past_timeout_gives_up(void **state)
     f->srv.retry_after = "7";
     f->cfg.timeout_ms = 1000;
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    assert_true(util_mono_ms() - t0 < 1000);    /* not 7 s */
+    assert_true(util_mono_ms() - t0 < 1000); /* not 7 s */
     assert_int_equal(f->srv.requests, 1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 429: response is not JSON "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 429: response is not JSON "
              "(Content-Type \"text/plain\", starts with \"too many outstanding requests\") "
              "(rate limited: the server refuses more queries for now) (not retried: "
-             "Retry-After 7s is past the 1s timeout)", f->cfg.url);
+             "Retry-After 7s is past the 1s timeout)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
 
     /* After a 502 (whose Retry-After does not count), the 429's stops the retries. */
@@ -1279,8 +1318,10 @@ static void test_query_retry_ends_on_a_final_error(void **state)
     f->srv.status = 400;
     f->srv.body = "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\"}";
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 400: bad_data: x (after 2 "
-             "attempts)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 400: bad_data: x (after 2 "
+             "attempts)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     assert_int_equal(f->srv.requests, 2);
 }
@@ -1296,15 +1337,18 @@ static void test_query_401_and_403_say_what_to_check(void **state)
     f->srv.body = "bad or missing token\n";
     f->srv.content_type = "text/plain";
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 401: response is not JSON "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 401: response is not JSON "
              "(Content-Type \"text/plain\", starts with \"bad or missing token\\n\") "
-             "(authentication failed: check bearer_token_file / basic_auth)", f->cfg.url);
+             "(authentication failed: check bearer_token_file / basic_auth)",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
     f->srv.status = 403;
     f->srv.body = "{\"status\":\"error\",\"errorType\":\"forbidden\",\"error\":\"no\"}";
     f->srv.content_type = "application/json";
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 403: forbidden: no (access denied: "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 403: forbidden: no (access denied: "
              "check the credentials' permissions and tenant headers (e.g. X-Scope-OrgID))",
              f->cfg.url);
     assert_string_equal(e.msg, want);
@@ -1321,15 +1365,18 @@ static void test_query_html_answer_names_content_type(void **state)
     f->srv.body = "<html>login</html>";
     f->srv.content_type = "text/html; charset=utf-8";
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: response is not JSON (Content-Type "
-             "\"text/html; charset=utf-8\", starts with \"<html>login</html>\")", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: response is not JSON (Content-Type "
+             "\"text/html; charset=utf-8\", starts with \"<html>login</html>\")",
+             f->cfg.url);
     assert_string_equal(e.msg, want);
 
     f->srv.status = 502;
     f->srv.body = "Bad Gateway";
     f->srv.content_type = "text/plain";
     assert_int_equal(promql_query(f->c, "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST %s/api/v1/query: HTTP 502: response is not JSON "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/query: HTTP 502: response is not JSON "
              "(Content-Type \"text/plain\", starts with \"Bad Gateway\") (after 3 attempts)",
              f->cfg.url);
     assert_string_equal(e.msg, want);
@@ -1492,8 +1539,10 @@ static void test_query_error_masks_url_password(void **state)
     f->cfg.url = util_asprintf("http://bob:hunter2@127.0.0.1:%u", (unsigned)f->srv.port);
     assert_non_null(f->cfg.url);
     assert_int_equal(promql_query(client(f), "up", 1000, &r, &e), -1);
-    snprintf(want, sizeof(want), "POST http://bob:xxxxx@127.0.0.1:%u/api/v1/query: HTTP 500: "
-             "internal: boom", (unsigned)f->srv.port);
+    snprintf(want, sizeof(want),
+             "POST http://bob:xxxxx@127.0.0.1:%u/api/v1/query: HTTP 500: "
+             "internal: boom",
+             (unsigned)f->srv.port);
     assert_string_equal(e.msg, want);
     /* The password in the URL is still used for the request. */
     assert_string_equal(f->srv.authorization, "Basic Ym9iOmh1bnRlcjI=");

@@ -39,7 +39,7 @@ struct got_series {
 struct got {
     size_t n;
     struct got_series v[16];
-    int fail_at;            /* > 0: fail on this call (1-based) */
+    int fail_at; /* > 0: fail on this call (1-based) */
 };
 
 static int collect(void *arg, const struct rawsrc_series *s, struct err *e)
@@ -95,7 +95,8 @@ static int setup(void **state)
     f->cfg.timeout_ms = 5000;
     labels_init(&f->cfg.headers);
     if (selector_parse("http_requests_total{job=\"api\",code!=\"200\",path=~\"/a.*\","
-                       "method!~\"GET|HEAD\"}", &f->sel[0], &e) != 0 ||
+                       "method!~\"GET|HEAD\"}",
+                       &f->sel[0], &e) != 0 ||
         selector_parse("http_request_duration_seconds{job=\"api\"}", &f->sel[1], &e) != 0 ||
         selector_parse("up", &f->sel[2], &e) != 0)
         return -1;
@@ -175,8 +176,8 @@ static Prometheus__ReadRequest *received_request(struct fixture *f)
     char *raw;
     Prometheus__ReadRequest *r;
 
-    assert_int_equal(snappy_uncompressed_length((const char *)f->srv.req.p, f->srv.req.n,
-                                                &ulen), SNAPPY_OK);
+    assert_int_equal(snappy_uncompressed_length((const char *)f->srv.req.p, f->srv.req.n, &ulen),
+                     SNAPPY_OK);
     raw = malloc(ulen + 1);
     assert_non_null(raw);
     assert_int_equal(snappy_uncompress((const char *)f->srv.req.p, f->srv.req.n, raw, &ulen),
@@ -248,8 +249,7 @@ static void test_request_carries_matchers_range_hints_and_headers(void **state)
     assert_matcher(q->matchers[1], PROMETHEUS__LABEL_MATCHER__TYPE__EQ, "job", "api");
     assert_matcher(q->matchers[2], PROMETHEUS__LABEL_MATCHER__TYPE__NEQ, "code", "200");
     assert_matcher(q->matchers[3], PROMETHEUS__LABEL_MATCHER__TYPE__RE, "path", "/a.*");
-    assert_matcher(q->matchers[4], PROMETHEUS__LABEL_MATCHER__TYPE__NRE, "method",
-                   "GET|HEAD");
+    assert_matcher(q->matchers[4], PROMETHEUS__LABEL_MATCHER__TYPE__NRE, "method", "GET|HEAD");
 
     q = r->queries[1];
     assert_int_equal(q->start_timestamp_ms, 2000);
@@ -383,8 +383,8 @@ static void test_streamed_several_series_and_queries(void **state)
 static void test_streamed_series_split_over_three_frames_is_delivered_once(void **state)
 {
     struct fixture *f = *state;
-    struct tchunk c1 = ramp(1000, 1000, 0, 3);    /* 1000..3000 */
-    struct tchunk c2 = ramp(4000, 1000, 3, 3);    /* 4000..6000 */
+    struct tchunk c1 = ramp(1000, 1000, 0, 3); /* 1000..3000 */
+    struct tchunk c2 = ramp(4000, 1000, 3, 3); /* 4000..6000 */
     struct tchunk c3[2] = {ramp(7000, 1000, 6, 2), ramp(9000, 1000, 8, 2)};
     struct tchunk other = ramp(1000, 1000, 100, 2);
     struct tseries p1[] = {{{"__name__", "http_requests_total", "job", "api", NULL}, 1, &c1}};
@@ -475,7 +475,7 @@ static void test_streamed_stale_markers_are_dropped(void **state)
 
     memcpy(&ch.v[2], &stale, sizeof(double));
     memcpy(&ch.v[5], &stale, sizeof(double));
-    ch.v[3] = nan_other;      /* an ordinary NaN is a value and stays */
+    ch.v[3] = nan_other; /* an ordinary NaN is a value and stays */
     frame(&body, 0, s, 1);
     set_body(f, &body);
     assert_int_equal(run(f, 1), 0);
@@ -492,7 +492,7 @@ static void test_streamed_stale_markers_are_dropped(void **state)
 static void test_streamed_series_without_samples_in_range_has_none(void **state)
 {
     struct fixture *f = *state;
-    struct tchunk ch = ramp(0, 500, 1, 2);     /* 0, 500: before the range */
+    struct tchunk ch = ramp(0, 500, 1, 2); /* 0, 500: before the range */
     struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
     struct bytes body = {0};
 
@@ -517,9 +517,11 @@ static void test_streamed_histogram_chunk_is_an_error(void **state)
     ch.type = PROMETHEUS__CHUNK__ENCODING__HISTOGRAM;
     frame(&body, 0, s, 1);
     set_body(f, &body);
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: query 0: series {__name__=\"latency\", "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: query 0: series {__name__=\"latency\", "
              "job=\"api\"}: chunk 0 has encoding HISTOGRAM (native histogram); only XOR "
-             "(float) chunks can be read", f->cfg.url);
+             "(float) chunks can be read",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
     assert_int_equal(f->got.n, 0);
@@ -541,7 +543,7 @@ static void test_streamed_histogram_chunk_is_an_error(void **state)
 static void test_streamed_malformed_chunk_is_an_error(void **state)
 {
     struct fixture *f = *state;
-    static const uint8_t junk[] = {0x00, 0x05, 0x02};     /* 5 samples announced, 1 byte */
+    static const uint8_t junk[] = {0x00, 0x05, 0x02}; /* 5 samples announced, 1 byte */
     struct tchunk ch;
     struct tseries s[] = {{{"__name__", "x", NULL}, 1, &ch}};
     struct bytes body = {0};
@@ -673,12 +675,13 @@ static void test_series_over_sample_limit_is_an_error(void **state)
     client(f, REMOTE_READ_ACCEPT_CHUNKS);
     lim.max_samples = 10;
     remote_read_client_set_limits(f->c, &lim);
-    run_fails_with(f, 1, "query 0: series {__name__=\"x\", job=\"a\"} has more than 10 "
-                         "samples in one read");
+    run_fails_with(f, 1,
+                   "query 0: series {__name__=\"x\", job=\"a\"} has more than 10 "
+                   "samples in one read");
     lim.max_samples = 16;
     remote_read_client_set_limits(f->c, &lim);
     assert_int_equal(run(f, 1), 0);
-    assert_int_equal(f->got.v[0].n, 10);     /* clipped to [1000, 10000] */
+    assert_int_equal(f->got.v[0].n, 10); /* clipped to [1000, 10000] */
     bytes_free(&body);
 }
 
@@ -706,7 +709,7 @@ static void test_labels_over_limits_are_errors(void **state)
     set_body(f, &body);
     run_fails_with(f, 1, "query 0: label big has a value of 65537 bytes, more than 65536");
     bytes_free(&body);
-    big[64 * 1024] = '\0';      /* exactly 64 KiB is fine */
+    big[64 * 1024] = '\0'; /* exactly 64 KiB is fine */
     frame(&body, 0, s, 1);
     set_body(f, &body);
     assert_int_equal(run(f, 1), 0);
@@ -766,8 +769,8 @@ static void test_duplicate_and_empty_label_names_are_errors(void **state)
 static void test_streamed_decoded_memory_cap_is_an_error(void **state)
 {
     struct fixture *f = *state;
-    struct tchunk ch[4] = {ramp(1000, 1000, 1, 8), ramp(9000, 1000, 9, 8),
-                           ramp(17000, 1000, 9, 8), ramp(25000, 1000, 9, 8)};
+    struct tchunk ch[4] = {ramp(1000, 1000, 1, 8), ramp(9000, 1000, 9, 8), ramp(17000, 1000, 9, 8),
+                           ramp(25000, 1000, 9, 8)};
     struct tseries s[] = {{{"__name__", "x", NULL}, 4, ch}};
     struct bytes body = {0};
     struct remote_read_limits lim = {0};
@@ -797,10 +800,16 @@ static void test_samples_answer_with_snappy(void **state)
 {
     struct fixture *f = *state;
     struct tts ts[3] = {
-        {0, {"__name__", "http_requests_total", "job", "api", NULL}, 5,
-         {3000, 1000, 2000, 2000, 11000}, {3, 1, 2, 22, 11}},
-        {1, {"__name__", "http_request_duration_seconds_bucket", "le", "0.25", NULL}, 2,
-         {2000, 7000}, {5, 6}},
+        {0,
+         {"__name__", "http_requests_total", "job", "api", NULL},
+         5,
+         {3000, 1000, 2000, 2000, 11000},
+         {3, 1, 2, 22, 11}},
+        {1,
+         {"__name__", "http_request_duration_seconds_bucket", "le", "0.25", NULL},
+         2,
+         {2000, 7000},
+         {5, 6}},
         {0, {"__name__", "http_requests_total", "job", "web", NULL}, 1, {500}, {1}},
     };
     uint64_t stale = STALE_BITS;
@@ -813,8 +822,7 @@ static void test_samples_answer_with_snappy(void **state)
     assert_int_equal(f->got.n, 3);
     /* Sorted, the duplicate 2000 keeps the first value, 11000 is past the end. */
     assert_int_equal(f->got.v[0].query, 0);
-    assert_string_equal(f->got.v[0].labels,
-                        "{__name__=\"http_requests_total\",job=\"api\"}");
+    assert_string_equal(f->got.v[0].labels, "{__name__=\"http_requests_total\",job=\"api\"}");
     assert_int_equal(f->got.v[0].n, 3);
     assert_int_equal(f->got.v[0].s[0].t_ms, 1000);
     assert_int_equal(f->got.v[0].s[1].t_ms, 2000);
@@ -824,7 +832,7 @@ static void test_samples_answer_with_snappy(void **state)
     assert_int_equal(f->got.v[1].query, 0);
     assert_int_equal(f->got.v[1].n, 0);
     assert_int_equal(f->got.v[2].query, 1);
-    assert_int_equal(f->got.v[2].n, 1);      /* the stale marker is gone */
+    assert_int_equal(f->got.v[2].n, 1); /* the stale marker is gone */
     assert_int_equal(f->got.v[2].s[0].t_ms, 2000);
     assert_int_equal(f->st.streamed, 0);
     assert_int_equal(f->st.frames, 0);
@@ -915,7 +923,7 @@ static void test_samples_body_over_cap_is_an_error(void **state)
         ts[0].t[i] = 1000 + (int64_t)i * 17;
         ts[0].v[i] = (double)i * 1.37;
     }
-    samples_answer(f, 1, ts, 1, 0);       /* about 1 KiB, poorly compressible */
+    samples_answer(f, 1, ts, 1, 0); /* about 1 KiB, poorly compressible */
     f->srv.content_type = "application/x-protobuf";
     client(f, REMOTE_READ_ACCEPT_SAMPLES);
     lim.max_body = 500;
@@ -985,7 +993,8 @@ static void test_404_says_remote_read_is_not_supported(void **state)
     free(f->cfg.url);
     f->cfg.url = util_asprintf("http://bob:hunter2@127.0.0.1:%u", (unsigned)f->srv.port);
     assert_non_null(f->cfg.url);
-    snprintf(want, sizeof(want), "remote_read is not supported by "
+    snprintf(want, sizeof(want),
+             "remote_read is not supported by "
              "http://bob:xxxxx@127.0.0.1:%u/api/v1/read (HTTP 404); use mode: api_read",
              (unsigned)f->srv.port);
     assert_int_equal(run(f, 1), -1);
@@ -1004,8 +1013,10 @@ static void unsupported_case(struct fixture *f, long status, const char *body, i
     bytes_free(&b);
     f->srv.status = (int)status;
     f->srv.content_type = "text/plain; charset=utf-8";
-    snprintf(want, sizeof(want), "remote_read is not supported by "
-             "%s/api/v1/read (HTTP %ld); use mode: api_read", f->cfg.url, status);
+    snprintf(want, sizeof(want),
+             "remote_read is not supported by "
+             "%s/api/v1/read (HTTP %ld); use mode: api_read",
+             f->cfg.url, status);
     assert_int_equal(run(f, 1), -1);
     if (unsupported)
         assert_string_equal(f->e.msg, want);
@@ -1021,8 +1032,10 @@ static void test_405_says_remote_read_is_not_supported(void **state)
 /* VictoriaMetrics 1.79's exact answer to POST /api/v1/read. */
 static void test_victoriametrics_400_says_remote_read_is_not_supported(void **state)
 {
-    unsupported_case(*state, 400, "remoteAddr: \"127.0.0.1:50220\"; requestURI: /api/v1/read; "
-                     "unsupported path requested: \"/api/v1/read\"\n", 1);
+    unsupported_case(*state, 400,
+                     "remoteAddr: \"127.0.0.1:50220\"; requestURI: /api/v1/read; "
+                     "unsupported path requested: \"/api/v1/read\"\n",
+                     1);
 }
 
 /* Any other 400 is the store's own complaint, reported with its words. */
@@ -1045,8 +1058,10 @@ static void test_500_text_body_is_reported(void **state)
     bytes_free(&b);
     f->srv.status = 500;
     f->srv.content_type = "text/plain; charset=utf-8";
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 500: \"remote read error: query "
-             "timed out\"", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: HTTP 500: \"remote read error: query "
+             "timed out\"",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
 
@@ -1055,8 +1070,10 @@ static void test_500_text_body_is_reported(void **state)
     /* 503 is retried (see the retry tests below). */
     f->srv.status = 503;
     bytes_free(&f->srv.body);
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503 with an empty body (after 3 "
-             "attempts)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: HTTP 503 with an empty body (after 3 "
+             "attempts)",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
     assert_int_equal(f->srv.requests, 4);
@@ -1072,23 +1089,28 @@ static void test_html_answer_is_an_error(void **state)
     set_body(f, &b);
     bytes_free(&b);
     f->srv.content_type = "text/html; charset=utf-8";
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: response is not a remote-read answer "
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: response is not a remote-read answer "
              "(Content-Type \"text/html; charset=utf-8\", body starts with \"<html><body>"
-             "Please log in</body></html>\"); check prometheus.url and read_path", f->cfg.url);
+             "Please log in</body></html>\"); check prometheus.url and read_path",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
 
     /* A JSON API answer, or a streamed type for another message. */
     f->srv.content_type = "application/json";
-    run_fails_with(f, 1, "response is not a remote-read answer (Content-Type "
-                         "\"application/json\"");
+    run_fails_with(f, 1,
+                   "response is not a remote-read answer (Content-Type "
+                   "\"application/json\"");
     f->srv.content_type = "application/x-streamed-protobuf; proto=other.Message";
     run_fails_with(f, 1, "response is not a remote-read answer");
 
     f->srv.status = 502;
     f->srv.content_type = "text/html";
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 502 (Content-Type \"text/html\"): "
-             "\"<html><body>Please log in</body></html>\" (after 3 attempts)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: HTTP 502 (Content-Type \"text/html\"): "
+             "\"<html><body>Please log in</body></html>\" (after 3 attempts)",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
 }
@@ -1098,8 +1120,9 @@ static void test_redirect_is_an_error(void **state)
     struct fixture *f = *state;
 
     f->srv.status = 302;
-    run_fails_with(f, 1, "HTTP 302 redirect to http://elsewhere.example/api/v1/read "
-                         "(redirects are not followed");
+    run_fails_with(f, 1,
+                   "HTTP 302 redirect to http://elsewhere.example/api/v1/read "
+                   "(redirects are not followed");
     assert_int_equal(f->srv.requests, 1);
 }
 
@@ -1215,8 +1238,10 @@ static void test_retry_503_forever_gives_up_within_the_deadline(void **state)
     f->cfg.timeout_ms = 2000;
     assert_int_equal(run(f, 1), -1);
     took = util_mono_ms() - t0;
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 503: \"try later\" (after 3 "
-             "attempts)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: HTTP 503: \"try later\" (after 3 "
+             "attempts)",
+             f->cfg.url);
     assert_string_equal(f->e.msg, want);
     assert_int_equal(f->srv.requests, 3);
     assert_int_equal(f->got.n, 0);
@@ -1301,7 +1326,7 @@ static void test_stream_cut_after_a_series_is_not_retried(void **state)
     struct flaky fl = {.nfail = 1};
 
     flaky_setup(f, &fl);
-    fl.cut_at = fl.good.n - 5;          /* inside the third frame */
+    fl.cut_at = fl.good.n - 5; /* inside the third frame */
     assert_int_equal(run(f, 1), -1);
     print_message("cut after a series: %s\n", f->e.msg);
     assert_int_equal(f->got.n, 1);
@@ -1322,13 +1347,16 @@ static void test_401_and_403_say_what_to_check(void **state)
     char want[512];
 
     flaky_setup(f, &fl);
-    snprintf(want, sizeof(want), "POST %s/api/v1/read: HTTP 401: \"try later\" "
-             "(authentication failed: check bearer_token_file / basic_auth)", f->cfg.url);
+    snprintf(want, sizeof(want),
+             "POST %s/api/v1/read: HTTP 401: \"try later\" "
+             "(authentication failed: check bearer_token_file / basic_auth)",
+             f->cfg.url);
     assert_int_equal(run(f, 1), -1);
     assert_string_equal(f->e.msg, want);
     fl.status = 403;
-    run_fails_with(f, 1, "HTTP 403: \"try later\" (access denied: check the credentials' "
-                         "permissions and tenant headers (e.g. X-Scope-OrgID))");
+    run_fails_with(f, 1,
+                   "HTTP 403: \"try later\" (access denied: check the credentials' "
+                   "permissions and tenant headers (e.g. X-Scope-OrgID))");
     assert_int_equal(f->srv.requests, 2);
     f->srv.respond = NULL;
     bytes_free(&fl.good);

@@ -105,8 +105,8 @@ static void test_period_bounds_utc(void **state)
 {
     (void)state;
     bounds("2026-W44", NULL, 1792972800, 1793577600);
-    bounds("2026-W01", NULL, 1766966400, 1767571200);  /* starts 2025-12-29 */
-    bounds("2020-W53", NULL, 1609113600, 1609718400);  /* ends 2021-01-04 */
+    bounds("2026-W01", NULL, 1766966400, 1767571200); /* starts 2025-12-29 */
+    bounds("2020-W53", NULL, 1609113600, 1609718400); /* ends 2021-01-04 */
     bounds("2026-W53", NULL, 1798416000, 1799020800);
     bounds("2026-Q3", NULL, 1782864000, 1790812800);
     bounds("2026-10", NULL, 1790812800, 1793491200);
@@ -168,11 +168,11 @@ static void test_days_across_dst(void **state)
 static void test_worst_day_skips_days_without_events(void **state)
 {
     struct report_day d[5] = {
-        {20752, 1, 99, 100},   /* 0.99 */
-        {20753, 0, 0, 0},      /* no data */
-        {20754, 1, 0, 0},      /* no events: skipped, not SLI 0 */
-        {20755, 1, 97, 100},   /* 0.97, the worst */
-        {20756, 1, 291, 300},  /* 0.97 as well: later, so not chosen */
+        {20752, 1, 99, 100},  /* 0.99 */
+        {20753, 0, 0, 0},     /* no data */
+        {20754, 1, 0, 0},     /* no events: skipped, not SLI 0 */
+        {20755, 1, 97, 100},  /* 0.97, the worst */
+        {20756, 1, 291, 300}, /* 0.97 as well: later, so not chosen */
     };
     int64_t date = 0;
     double sli = 0;

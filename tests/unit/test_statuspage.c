@@ -449,7 +449,7 @@ static void test_detail_missing_point_breaks_line(void **state)
     wins[3].w.ms = 4 * HOUR;
     p[0] = pt(now - 5 * HOUR, 1, 1, both); /* before the period: left out */
     p[1] = pt(now - 3 * HOUR, 1, 1, both);
-    p[2] = pt(now - 2 * HOUR, 0, 0, 0);    /* no figures: a gap, not 0 */
+    p[2] = pt(now - 2 * HOUR, 0, 0, 0); /* no figures: a gap, not 0 */
     p[3] = pt(now - HOUR, 0.5, 1, HISTORY_HAS_BUDGET);
     p[4] = pt(now, 0.25, 1, both);
     in.slo = &s;
@@ -487,8 +487,7 @@ static void test_detail_without_history(void **state)
     in.points = p;
     in.npoints = 1;
     assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), 0);
-    assert_int_equal(count(b.data, "the history has 1 point in this range and a line needs 2"),
-                     2);
+    assert_int_equal(count(b.data, "the history has 1 point in this range and a line needs 2"), 2);
     lacks(b.data, "<svg");
     buf_free(&b);
 }
@@ -518,7 +517,9 @@ static void test_detail_absent_figures_say_no_data(void **state)
 
 static void test_detail_grouped_caps_charts(void **state)
 {
-    enum { N = STATUSPAGE_MAX_CHART_GROUPS + 2 };
+    enum {
+        N = STATUSPAGE_MAX_CHART_GROUPS + 2
+    };
     struct snapshot_slo s[N];
     struct statuspage_instance in[N];
     struct labels g[N];

@@ -148,7 +148,12 @@ static void test_full_file(void **state)
 
 static void test_defaults_and_empty_files(void **state)
 {
-    static const char *const empty[] = {"", "\n", "# nothing\n", "~\n", "---\n", "{}\n",
+    static const char *const empty[] = {"",
+                                        "\n",
+                                        "# nothing\n",
+                                        "~\n",
+                                        "---\n",
+                                        "{}\n",
                                         "tls_server_config:\nbasic_auth_users:\n",
                                         "tls_server_config: {}\n"};
     struct webconfig *cfg;

@@ -75,17 +75,16 @@ static void test_body_selects_kinds(void **state)
     body = webhook_body(ev, 3, CONFIG_WEBHOOK_STATUS | CONFIG_WEBHOOK_ALERT, &none);
     assert_false(none);
     assert_string_equal(
-        body,
-        "{\"version\":\"1\",\"events\":["
-        "{\"id\":7,\"time\":1793491200.5,\"type\":\"status\",\"slo\":\"checkout\","
-        "\"from\":\"healthy\",\"to\":\"critical\",\"sli\":0.99,\"budget_remaining\":null,"
-        "\"burn_rate_1h\":14.5},"
-        "{\"id\":8,\"time\":1793491200.5,\"type\":\"alert\",\"slo\":\"checkout\","
-        "\"severity\":\"page\",\"firing\":true,\"sli\":0.99,\"budget_remaining\":null,"
-        "\"burn_rate_1h\":14.5},"
-        "{\"id\":9,\"time\":1793491200.5,\"type\":\"status\",\"slo\":\"checkout\","
-        "\"from\":\"healthy\",\"to\":\"critical\",\"sli\":0.99,\"budget_remaining\":null,"
-        "\"burn_rate_1h\":14.5}]}");
+        body, "{\"version\":\"1\",\"events\":["
+              "{\"id\":7,\"time\":1793491200.5,\"type\":\"status\",\"slo\":\"checkout\","
+              "\"from\":\"healthy\",\"to\":\"critical\",\"sli\":0.99,\"budget_remaining\":null,"
+              "\"burn_rate_1h\":14.5},"
+              "{\"id\":8,\"time\":1793491200.5,\"type\":\"alert\",\"slo\":\"checkout\","
+              "\"severity\":\"page\",\"firing\":true,\"sli\":0.99,\"budget_remaining\":null,"
+              "\"burn_rate_1h\":14.5},"
+              "{\"id\":9,\"time\":1793491200.5,\"type\":\"status\",\"slo\":\"checkout\","
+              "\"from\":\"healthy\",\"to\":\"critical\",\"sli\":0.99,\"budget_remaining\":null,"
+              "\"burn_rate_1h\":14.5}]}");
     free(body);
     body = webhook_body(ev, 3, CONFIG_WEBHOOK_ALERT, &none);
     assert_false(none);

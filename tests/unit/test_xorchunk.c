@@ -721,7 +721,9 @@ static void test_garbage_never_crashes(void **state)
 
 static void test_round_trip_counter_series(void **state)
 {
-    enum { N = 120 };
+    enum {
+        N = 120
+    };
     int64_t t[N];
     uint64_t v[N];
     struct enc c;
@@ -752,7 +754,9 @@ static void test_round_trip_counter_series(void **state)
 
 static void test_round_trip_gauge_and_float_values(void **state)
 {
-    enum { N = 1000 };
+    enum {
+        N = 1000
+    };
     static int64_t t[N];
     static uint64_t v[N];
     struct rng s = {42};
@@ -845,7 +849,9 @@ static const struct {
 
 static void test_real_prometheus_chunk(void **state)
 {
-    enum { N = sizeof(real_samples) / sizeof(real_samples[0]) };
+    enum {
+        N = sizeof(real_samples) / sizeof(real_samples[0])
+    };
     int64_t t[N];
     uint64_t v[N];
 

@@ -24,12 +24,12 @@
 #endif
 
 /* Relative comparison for doubles computed in different orders. */
-#define assert_close(a, b)                                                                  \
-    do {                                                                                    \
-        double a_ = (a), b_ = (b);                                                          \
-        double d_ = fabs(a_ - b_), m_ = fmax(fabs(a_), fabs(b_));                           \
-        if (!(d_ <= 1e-12 || d_ <= 1e-9 * m_))                                              \
-            fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                             \
+#define assert_close(a, b)                                                                        \
+    do {                                                                                          \
+        double a_ = (a), b_ = (b);                                                                \
+        double d_ = fabs(a_ - b_), m_ = fmax(fabs(a_), fabs(b_));                                 \
+        if (!(d_ <= 1e-12 || d_ <= 1e-9 * m_))                                                    \
+            fail_msg("%s = %.17g, expected %.17g", #a, a_, b_);                                   \
     } while (0)
 
 /* A small seeded generator (xorshift64*) for randomized tests that must
