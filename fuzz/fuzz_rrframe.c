@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "binio.h"
 #include "rrframe.h"
 
 #define MAX_LEN 4096
@@ -32,8 +33,8 @@ static int cb(void *arg, const uint8_t *msg, size_t len, struct err *e)
         __builtin_trap();
     for (int i = 0; i < 8; i++)
         l[i] = (uint8_t)((uint64_t)len >> (8 * i));
-    s->hash = rrframe_crc32c(s->hash, l, sizeof(l));
-    s->hash = rrframe_crc32c(s->hash, msg, len);
+    s->hash = binio_crc32c(s->hash, l, sizeof(l));
+    s->hash = binio_crc32c(s->hash, msg, len);
     s->n++;
     if (len > 0 && msg[0] == 0xee)
         return util_err(e, "callback refuses message %llu", (unsigned long long)s->n);
@@ -101,7 +102,7 @@ static int reference(const uint8_t *p, size_t len, struct seen *s)
         want = (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 |
                p[off + 3];
         off += 4;
-        if (rrframe_crc32c(0, p + off, (size_t)n) != want)
+        if (binio_crc32c(0, p + off, (size_t)n) != want)
             return -1;
         if (cb(s, p + off, (size_t)n, NULL) != 0)
             return -1;

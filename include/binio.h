@@ -40,4 +40,10 @@ char *binio_str(struct binio_reader *r, size_t max);
 /* Skips n bytes; fails when fewer remain. Returns the start of them or NULL. */
 const uint8_t *binio_skip(struct binio_reader *r, size_t n);
 
+/*
+ * CRC32C (Castagnoli) of p[0..n), continuing from crc (start with 0): the
+ * checksum of remote-read frames and of checkpoint files.
+ */
+uint32_t binio_crc32c(uint32_t crc, const void *p, size_t n);
+
 #endif

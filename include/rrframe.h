@@ -4,7 +4,7 @@
  * CRC32C (Castagnoli) as 4 big-endian bytes, then the message. Bytes are fed
  * as libcurl hands them over, split anywhere; each complete and verified
  * message is passed to a callback. Only one frame is ever buffered.
- * Pure: no I/O. Depends on util (struct err, struct buf).
+ * Pure: no I/O. Depends on util (struct err, struct buf), binio (CRC32C).
  */
 #ifndef SLO_RRFRAME_H
 #define SLO_RRFRAME_H
@@ -15,9 +15,6 @@
 
 /* Prometheus's default limit on one frame (remote_read_max_bytes_in_frame). */
 #define RRFRAME_DEFAULT_MAX (1u << 20)
-
-/* CRC32C of p[0..n), continuing from crc (start with 0). */
-uint32_t rrframe_crc32c(uint32_t crc, const void *p, size_t n);
 
 /*
  * Called once per verified message; msg is valid only during the call.

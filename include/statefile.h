@@ -6,7 +6,7 @@
  * CRC32C of the payload (little-endian). Reading checks all of it; a file
  * that is short, foreign, of another version or corrupt is an error, never
  * trusted.
- * Depends on util, binio, rrframe (CRC32C).
+ * Depends on util, binio (CRC32C).
  */
 #ifndef SLO_STATEFILE_H
 #define SLO_STATEFILE_H

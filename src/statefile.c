@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "binio.h"
-#include "rrframe.h"
 
 static const char magic[8] = {'S', 'L', 'O', 'S', 'T', 'A', 'T', 'E'};
 
@@ -59,7 +58,7 @@ int statefile_write(const char *path, const void *payload, size_t len, struct er
     struct buf head;
     char *tmp = util_asprintf("%s.tmp", path);
     uint8_t crc[4];
-    uint32_t c = rrframe_crc32c(0, payload, len);
+    uint32_t c = binio_crc32c(0, payload, len);
     int fd = -1, rc = -1;
 
     buf_init(&head, 64);
@@ -156,7 +155,7 @@ int statefile_read(const char *path, uint8_t **payload, size_t *len, struct err 
     }
     want = (uint32_t)crc[0] | (uint32_t)crc[1] << 8 | (uint32_t)crc[2] << 16 |
            (uint32_t)crc[3] << 24;
-    if (rrframe_crc32c(0, data, (size_t)n) != want) {
+    if (binio_crc32c(0, data, (size_t)n) != want) {
         util_err(e, "state file %s: checksum mismatch (corrupt)", path);
         goto out;
     }

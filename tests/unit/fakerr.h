@@ -37,6 +37,7 @@
 
 #include "counter.h"
 #include "remote.pb-c.h"
+#include "binio.h"
 #include "rrframe.h"
 #include "selector.h"
 #include "util.h"
@@ -341,7 +342,7 @@ FAKERR_FN void pack_chunked(int64_t qi, const struct tseries *s, size_t n, struc
 /* Appends a frame: uvarint length, big-endian CRC32C (flipped when bad_crc), message. */
 FAKERR_FN void add_frame(struct bytes *body, const struct bytes *msg, int bad_crc)
 {
-    uint32_t crc = rrframe_crc32c(0, msg->p, msg->n) ^ (bad_crc ? 1u : 0u);
+    uint32_t crc = binio_crc32c(0, msg->p, msg->n) ^ (bad_crc ? 1u : 0u);
     uint8_t be[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
                      (uint8_t)crc};
 

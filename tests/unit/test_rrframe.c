@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "binio.h"
 #include "rrframe.h"
 
 /* ---- building bodies ---- */
@@ -66,11 +67,11 @@ static void put_be32(struct body *w, uint32_t v)
 static void put_frame(struct body *w, const uint8_t *msg, size_t n)
 {
     put_uvarint(w, n);
-    put_be32(w, rrframe_crc32c(0, msg, n));
+    put_be32(w, binio_crc32c(0, msg, n));
     put(w, msg, n);
     assert_true(w->nframes < sizeof(w->ends) / sizeof(w->ends[0]));
     w->lens[w->nframes] = n;
-    w->crcs[w->nframes] = rrframe_crc32c(0, msg, n);
+    w->crcs[w->nframes] = binio_crc32c(0, msg, n);
     w->ends[w->nframes++] = w->len;
 }
 
@@ -116,7 +117,7 @@ static int record(void *arg, const uint8_t *msg, size_t len, struct err *e)
     assert_true(g->n < 64);
     assert_true(len == 0 || msg != NULL);
     g->lens[g->n] = len;
-    g->crcs[g->n] = rrframe_crc32c(0, msg, len);
+    g->crcs[g->n] = binio_crc32c(0, msg, len);
     g->n++;
     if (g->n == g->fail_at)
         return g->set_msg ? util_err(e, "message %zu is not a ReadResponse", g->n) : -1;
@@ -180,19 +181,19 @@ static void test_crc32c_check_values(void **state)
     uint8_t b[32];
 
     (void)state;
-    assert_int_equal(rrframe_crc32c(0, "123456789", 9), 0xe3069283);
-    assert_int_equal(rrframe_crc32c(0, NULL, 0), 0);
+    assert_int_equal(binio_crc32c(0, "123456789", 9), 0xe3069283);
+    assert_int_equal(binio_crc32c(0, NULL, 0), 0);
     /* RFC 3720 (iSCSI) appendix B.4. */
     memset(b, 0, sizeof(b));
-    assert_int_equal(rrframe_crc32c(0, b, 32), 0x8a9136aa);
+    assert_int_equal(binio_crc32c(0, b, 32), 0x8a9136aa);
     memset(b, 0xff, sizeof(b));
-    assert_int_equal(rrframe_crc32c(0, b, 32), 0x62a8ab43);
+    assert_int_equal(binio_crc32c(0, b, 32), 0x62a8ab43);
     for (int i = 0; i < 32; i++)
         b[i] = (uint8_t)i;
-    assert_int_equal(rrframe_crc32c(0, b, 32), 0x46dd794e);
+    assert_int_equal(binio_crc32c(0, b, 32), 0x46dd794e);
     for (int i = 0; i < 32; i++)
         b[i] = (uint8_t)(31 - i);
-    assert_int_equal(rrframe_crc32c(0, b, 32), 0x113fdb5c);
+    assert_int_equal(binio_crc32c(0, b, 32), 0x113fdb5c);
 }
 
 static void test_crc32c_table_matches_bitwise_definition(void **state)
@@ -206,20 +207,20 @@ static void test_crc32c_table_matches_bitwise_definition(void **state)
     for (int v = 0; v < 256; v++) {
         uint8_t c = (uint8_t)v;
 
-        assert_int_equal(rrframe_crc32c(0, &c, 1), crc_bitwise(&c, 1));
+        assert_int_equal(binio_crc32c(0, &c, 1), crc_bitwise(&c, 1));
     }
     for (size_t n = 0; n <= sizeof(b); n += 37)
-        assert_int_equal(rrframe_crc32c(0, b, n), crc_bitwise(b, n));
+        assert_int_equal(binio_crc32c(0, b, n), crc_bitwise(b, n));
 }
 
 static void test_crc32c_chains_like_go_update(void **state)
 {
     static const char s[] = "streamed remote read";
-    uint32_t whole = rrframe_crc32c(0, s, sizeof(s) - 1);
+    uint32_t whole = binio_crc32c(0, s, sizeof(s) - 1);
 
     (void)state;
     for (size_t k = 0; k < sizeof(s); k++)
-        assert_int_equal(rrframe_crc32c(rrframe_crc32c(0, s, k), s + k, sizeof(s) - 1 - k), whole);
+        assert_int_equal(binio_crc32c(binio_crc32c(0, s, k), s + k, sizeof(s) - 1 - k), whole);
 }
 
 /* ---- well-formed bodies ---- */
@@ -403,7 +404,7 @@ static void test_frames_split_twice_around_headers(void **state)
                 fail_msg("cuts %zu %zu: %s", c1, c2, e.msg);
             assert_int_equal(g.n, 4);
             assert_int_equal(g.lens[2], 200);
-            assert_int_equal(g.crcs[2], rrframe_crc32c(0, m, 200));
+            assert_int_equal(g.crcs[2], binio_crc32c(0, m, 200));
             rrframe_reader_free(r);
         }
     }
@@ -542,12 +543,12 @@ static void test_bad_crc_is_sticky(void **state)
     (void)state;
     std_body(&w);
     /* Frame 3 (length 1, at offset w.ends[1]): flip its message byte. */
-    crc = rrframe_crc32c(0, w.b + w.ends[1] + 5, 1);
+    crc = binio_crc32c(0, w.b + w.ends[1] + 5, 1);
     w.b[w.ends[1] + 5] ^= 0x40;
     snprintf(want, sizeof(want),
              "remote-read frame 3 (body offset %zu): CRC32C mismatch: "
              "header says 0x%08x, message of 1 bytes has 0x%08x",
-             w.ends[1], crc, rrframe_crc32c(0, w.b + w.ends[1] + 5, 1));
+             w.ends[1], crc, binio_crc32c(0, w.b + w.ends[1] + 5, 1));
     r = rrframe_reader_new(0, record, &g);
     assert_int_equal(rrframe_feed(r, w.b, w.len, &e), -1);
     assert_string_equal(e.msg, want);
