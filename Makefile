@@ -11,7 +11,7 @@ REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
+CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE $(SRC_INC) -I$(BUILD)/gen $(PKG_CFLAGS) \
             -DSLO_VERSION='"$(VERSION)"' -DSLO_REVISION='"$(REVISION)"'
 # Debian's libsnappy-dev ships no .pc file; the C API is snappy-c.h.
 LDLIBS   += $(PKG_LIBS) -lsnappy -lpthread -lm -lcrypt -lgnutls
@@ -24,7 +24,11 @@ else
 BUILD    ?= build
 endif
 
-SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
+# Sources live in src/<role>/ with their headers; docs/design.md has the tour.
+SRC_DIRS := $(patsubst %/,%,$(wildcard src/*/))
+SRC_INC  := $(addprefix -I,$(SRC_DIRS))
+HDRS     := $(wildcard src/*/*.h)
+SRCS     := $(wildcard src/*/*.c)
 # proto/*.proto -> $(BUILD)/gen/*.pb-c.{c,h} (protoc-c), compiled into libslo.a.
 PROTOS   := $(wildcard proto/*.proto)
 GEN_HDRS := $(PROTOS:proto/%.proto=$(BUILD)/gen/%.pb-c.h)
@@ -47,7 +51,7 @@ $(LIB): $(OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # Every object may include a generated header, so all wait for them.
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) $(GEN_HDRS)
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(GEN_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -176,7 +180,7 @@ FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
 FUZZ_UNIT_TIMEOUT ?= 25
 FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
-FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -Ibuild/fuzz/gen $(PKG_CFLAGS) \
+FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) $(SRC_INC) -Ibuild/fuzz/gen $(PKG_CFLAGS) \
               -DSLO_VERSION='"fuzz"' -DSLO_REVISION='"fuzz"' \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 # Every module once, instrumented for the fuzzer but without its main(); each
@@ -185,7 +189,7 @@ FUZZ_FLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE $(WARN) -Iinclude -Ibuild/fuzz/g
 FUZZ_OBJS  := $(SRCS:src/%.c=build/fuzz/obj/%.o) $(PROTOS:proto/%.proto=build/fuzz/obj/gen/%.pb-c.o)
 FUZZ_GEN   := $(PROTOS:proto/%.proto=build/fuzz/gen/%.pb-c.h)
 
-build/fuzz/obj/%.o: src/%.c $(wildcard include/*.h) $(FUZZ_GEN)
+build/fuzz/obj/%.o: src/%.c $(HDRS) $(FUZZ_GEN)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<

@@ -39,7 +39,7 @@ if [ $# -gt 0 ]; then
     files=("$@")
 else
     dirs=()
-    for d in src include tests/unit fuzz; do
+    for d in src tests/unit fuzz; do
         [ -d "$d" ] && dirs+=("$d")
     done
     # Generated protobuf code (*.pb-c.*) is protoc-c's layout, not ours.

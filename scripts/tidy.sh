@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# clang-tidy over src/*.c with the checks in .clang-tidy (warnings are
+# clang-tidy over src/*.c and src/*/*.c with the checks in .clang-tidy (warnings are
 # errors there). Needs the generated protobuf headers: run after `make`.
 # Usage: scripts/tidy.sh [FILE...]
 set -uo pipefail
@@ -13,12 +13,12 @@ if [ ! -d build/gen ]; then
     exit 1
 fi
 files=("$@")
-[ ${#files[@]} -eq 0 ] && files=(src/*.c)
+[ ${#files[@]} -eq 0 ] && files=(src/*.c src/*/*.c)
 out=$(mktemp)
 db=$(mktemp -d)
 trap 'rm -rf "$out" "$db"' EXIT
 # A compilation database keeps the quotes of the string macros intact.
-cflags="-std=c11 -D_DEFAULT_SOURCE -Iinclude -Ibuild/gen $(pkg-config --cflags libcurl jansson libmicrohttpd yaml-0.1 libprotobuf-c)"
+cflags="-std=c11 -D_DEFAULT_SOURCE $(for d in src/*/; do printf -- "-I%s " "${d%/}"; done)-Ibuild/gen $(pkg-config --cflags libcurl jansson libmicrohttpd yaml-0.1 libprotobuf-c)"
 python3 - "$db/compile_commands.json" "$PWD" "$cflags" "${files[@]}" <<'PY'
 import json, shlex, sys
 out, root, flags, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
