@@ -213,7 +213,7 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c build/fuzz/libslo.a
 fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 	@bash scripts/fuzz.sh $(FUZZ_TIME) $(FUZZ_UNIT_TIMEOUT) $(FUZZ_NAMES)
 
-# Every C file under src/, include/, tests/unit/ and fuzz/ through .clang-format
+# Every C file under src/, tests/unit/ and fuzz/ through .clang-format
 # (make lint checks them with scripts/format.sh --check).
 fmt:
 	@bash scripts/format.sh

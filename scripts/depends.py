@@ -2,7 +2,7 @@
 """Checks the "Depends on" line of every module against its includes, and
 the module include graph for cycles.
 
-    scripts/depends.py [--suggest] DIR [DIR ...]    (today: src include)
+    scripts/depends.py [--suggest] [--layers A,B,...] DIR [DIR ...]
 
 A module is a basename X with X.c and/or X.h somewhere under the DIRs
 (searched recursively, so src/<role>/X.{c,h} works as well as src/ plus
@@ -22,6 +22,11 @@ Prints each problem as FILE:LINE: message, then each cycle of the graph
 (X uses Y uses ... X) with the include that makes each step; exits 1 when
 there is any. --suggest prints, for each module, the modules that its line
 should name (in include order), and exits 0.
+
+--layers names the folders under the first DIR from the bottom up (the
+files directly in DIR are the top): a module may use modules of its own
+folder and of the folders below it, never of one above, so the folders
+themselves form no cycle. A folder missing from the list is an error.
 """
 import argparse
 import os
@@ -185,6 +190,32 @@ def check(modules):
     return problems
 
 
+def check_layers(modules, top, layers):
+    """Each use goes to the module's own folder or one below it."""
+    problems, rank = [], {name: i for i, name in enumerate(layers)}
+    top = os.path.normpath(top)
+
+    def folder(path):
+        rel = os.path.relpath(path, top).split(os.sep)
+        return rel[0] if len(rel) > 1 else ""  # "" is the top: files directly in DIR
+
+    def level(f):
+        return len(layers) if f == "" else rank.get(f)
+
+    for name in sorted(modules):
+        mod = modules[name]
+        f = folder(mod.files[0])
+        if level(f) is None:
+            problems.append(f"{mod.files[0]}:1: folder {f}/ is not in --layers")
+            continue
+        for dep, (ipath, ino) in mod.uses.items():
+            g = folder(modules[dep].files[0])
+            if level(g) is not None and level(g) > level(f):
+                problems.append(f"{ipath}:{ino}: {name} ({f or 'top'}) uses {dep} from "
+                                f"{g}/, a folder above its own")
+    return problems
+
+
 def sccs(graph):
     """Tarjan's strongly connected components, iteratively."""
     index, low, on, stack, out, counter = {}, {}, set(), [], [], [0]
@@ -259,6 +290,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dirs", nargs="+", metavar="DIR",
                     help="directories holding the .c and .h files (searched recursively)")
+    ap.add_argument("--layers", metavar="A,B,...",
+                    help="the folders under the first DIR, bottom first; a module may not "
+                    "use a module of a folder above its own")
     ap.add_argument("--suggest", action="store_true",
                     help="print the modules each Depends on line should name, and exit 0")
     args = ap.parse_args()
@@ -269,6 +303,8 @@ def main():
             print(f"{name}: {', '.join(modules[name].uses) or '(no module)'}")
         return 0
     problems += check(modules)
+    if args.layers:
+        problems += check_layers(modules, args.dirs[0], args.layers.split(","))
     for p in problems:
         print(p)
 
@@ -283,7 +319,7 @@ def main():
     if truncated:
         print(f"(more cycles; only the first {len(found)} shown)")
     if problems or found:
-        print(f"depends: {len(problems)} Depends on problem(s), "
+        print(f"depends: {len(problems)} problem(s) with Depends on lines or layers, "
               f"{len(found)}{'+' if truncated else ''} include cycle(s)")
         return 1
     return 0

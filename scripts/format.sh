@@ -3,7 +3,7 @@
 #
 #   scripts/format.sh [--check] [FILE ...]
 #
-# Without FILEs: every *.c and *.h under src/, include/, tests/unit/ and fuzz/
+# Without FILEs: every *.c and *.h under src/, tests/unit/ and fuzz/
 # (searched recursively, so files moved into subfolders stay covered).
 # --check changes nothing: it lists the files clang-format would change, and
 # exits 1 when there is one (`make lint` runs it). CLANG_FORMAT picks the

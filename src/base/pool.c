@@ -1,5 +1,5 @@
 /*
- * pool: worker threads with a job queue. See include/pool.h.
+ * pool: worker threads with a job queue. See pool.h.
  *
  * One mutex guards both queues and the counters; workers sleep on one
  * condition variable (work), takers on another (done).

@@ -1,6 +1,6 @@
 /*
  * selector: a small recursive-descent parser for PromQL series selectors and
- * their printer. See include/selector.h.
+ * their printer. See selector.h.
  *
  * Regexes are RE2 in Prometheus, which POSIX regcomp does not understand
  * (\d, (?i), \pL, ...), so only what is certainly broken in any dialect is

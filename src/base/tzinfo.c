@@ -1,6 +1,6 @@
 /*
  * tzinfo: TZif files and POSIX TZ strings, read by hand so that no code
- * depends on the process-wide TZ. See include/tzinfo.h. Only tzinfo_load
+ * depends on the process-wide TZ. See tzinfo.h. Only tzinfo_load
  * touches the file system; the rest is pure and read-only once built.
  */
 #include "tzinfo.h"

@@ -1,5 +1,5 @@
 /*
- * shard: the stable split of SLOs over replicas. See include/shard.h.
+ * shard: the stable split of SLOs over replicas. See shard.h.
  */
 #include "shard.h"
 

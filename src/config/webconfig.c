@@ -1,5 +1,5 @@
 /*
- * webconfig: the exporter-toolkit web config file. See include/webconfig.h.
+ * webconfig: the exporter-toolkit web config file. See webconfig.h.
  *
  * Strict like the config loader (and like exporter-toolkit, whose Go YAML
  * decoder refuses unknown keys): unknown and duplicate keys are errors, and

@@ -1,6 +1,6 @@
 /*
  * yamlread: the YAML reading shared by config, webconfig and importer. See
- * include/yamlread.h.
+ * yamlread.h.
  */
 #include "yamlread.h"
 

@@ -1,5 +1,5 @@
 /*
- * backend: the mode dispatcher. See include/backend.h.
+ * backend: the mode dispatcher. See backend.h.
  *
  * Each worker owns a promql client (promql mode) and a raw-sample transport
  * (remote_read or api_read mode, or api_read for the time slices of promql

@@ -1,5 +1,5 @@
 /*
- * daemon: poller loop, scheduling, signals, reload. See include/daemon.h.
+ * daemon: poller loop, scheduling, signals, reload. See daemon.h.
  *
  * Scheduling: at each tick T (a multiple of the interval) the poller hands
  * every SLO to the worker pool as one job (at most prometheus.concurrency

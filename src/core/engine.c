@@ -1,5 +1,5 @@
 /*
- * engine: evaluates SLOs at one instant. See include/engine.h.
+ * engine: evaluates SLOs at one instant. See engine.h.
  * Every SLO of an evaluation sees the same instant, so two replicas with
  * the same config and T produce identical figures, whatever order their
  * workers finish in.

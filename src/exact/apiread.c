@@ -1,5 +1,5 @@
 /*
- * apiread: raw samples through /api/v1/query. See include/apiread.h.
+ * apiread: raw samples through /api/v1/query. See apiread.h.
  *
  * Piece sizing: density is the largest number of samples per millisecond
  * one query of the last piece brought; the next piece is max_samples over

@@ -1,6 +1,6 @@
 /*
  * buckets: exact event counts on the evaluation grid in fine (width g),
- * coarse (width c) and edge buckets; see include/buckets.h for the layout
+ * coarse (width c) and edge buckets; see buckets.h for the layout
  * and its invariants. Pure: numbers in, numbers out.
  */
 #include "buckets.h"

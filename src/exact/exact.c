@@ -1,5 +1,5 @@
 /*
- * exact: the exact engine of one config. See include/exact.h.
+ * exact: the exact engine of one config. See exact.h.
  *
  * One-shot evaluation: one read of every selector of the SLO over the
  * longest window (plus EXACTREAD_LOOKBACK_MS before it, for each series'

@@ -1,5 +1,5 @@
 /*
- * exactread: the one raw-sample reading path. See include/exactread.h.
+ * exactread: the one raw-sample reading path. See exactread.h.
  *
  * Invariants:
  *  - q[qi].map numbers the series of query qi 0..n-1; q[qi].slot[i] is the

@@ -1,6 +1,6 @@
 /*
  * exactstate: incremental exact counting for one SLO. See
- * include/exactstate.h.
+ * exactstate.h.
  *
  * Invariants:
  *  - s->at is the newest grid point whose events are all in the buckets

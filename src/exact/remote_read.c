@@ -1,5 +1,5 @@
 /*
- * remote_read: the remote-read protocol client. See include/remote_read.h.
+ * remote_read: the remote-read protocol client. See remote_read.h.
  *
  * One request per run: the queries packed into a ReadRequest (protobuf-c,
  * code generated from proto/), snappy-compressed and POSTed through httpc

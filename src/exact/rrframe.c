@@ -1,6 +1,6 @@
 /*
  * rrframe: incremental reader of the frames of a streamed remote-read body.
- * See include/rrframe.h. A small state machine (length varint, CRC, message)
+ * See rrframe.h. A small state machine (length varint, CRC, message)
  * consumes bytes as they arrive, so a frame may be split anywhere across
  * feeds. A message that arrives whole in one feed goes to the callback
  * straight from the caller's bytes; otherwise it is gathered in one reused

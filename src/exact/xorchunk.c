@@ -1,5 +1,5 @@
 /*
- * xorchunk: decoder of Prometheus XOR (Gorilla) chunks. See include/xorchunk.h
+ * xorchunk: decoder of Prometheus XOR (Gorilla) chunks. See xorchunk.h
  * for the layout. Written from the format description, not from Prometheus
  * code; where Prometheus's decoder has a quirk (the sign rule of the
  * delta-of-delta fields, '10' before any '11' meaning "64 significant bits")

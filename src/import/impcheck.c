@@ -1,6 +1,6 @@
 /*
  * impcheck: each converted SLO loaded with config_parse() and compared with
- * what was meant, before it joins the output. See include/impcheck.h.
+ * what was meant, before it joins the output. See impcheck.h.
  */
 #include "impcheck.h"
 

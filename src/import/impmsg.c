@@ -1,6 +1,6 @@
 /*
  * impmsg: the importer's messages and the short forms of input text they
- * quote. See include/impmsg.h.
+ * quote. See impmsg.h.
  */
 #include "impmsg.h"
 

@@ -1,6 +1,6 @@
 /*
  * impopenslo: OpenSLO v1 documents into SLOs, one per objective, with the
- * documents they name looked up in the same file. See include/impopenslo.h.
+ * documents they name looked up in the same file. See impopenslo.h.
  */
 #include "impopenslo.h"
 

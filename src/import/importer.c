@@ -1,6 +1,6 @@
 /*
  * importer: Sloth and OpenSLO specs into slo-sidecar's config YAML (see
- * include/importer.h). libyaml's document API keeps a start mark on every
+ * importer.h). libyaml's document API keeps a start mark on every
  * node, so each message points at the field it is about. The input is
  * bounded like the config loader's (tokens, nesting, anchors, aliases, and
  * nodes and text with aliases expanded) before anything is walked.

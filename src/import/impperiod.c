@@ -1,6 +1,6 @@
 /*
  * impperiod: OpenSLO time windows into the sidecar's periods, only where
- * the budget would be counted over the same days. See include/impperiod.h.
+ * the budget would be counted over the same days. See impperiod.h.
  */
 #include "impperiod.h"
 

@@ -1,6 +1,6 @@
 /*
  * imppromql: the sources' queries into the sidecar's SLI queries, by their
- * text. See include/imppromql.h.
+ * text. See imppromql.h.
  */
 #include "imppromql.h"
 

@@ -1,6 +1,6 @@
 /*
  * impread: the importer's lenient field readers, which report what is wrong
- * and go on. See include/impread.h.
+ * and go on. See impread.h.
  */
 #include "impread.h"
 

@@ -1,6 +1,6 @@
 /*
  * impsloth: Sloth prometheus/v1 specs into SLOs, field by field. See
- * include/impsloth.h.
+ * impsloth.h.
  */
 #include "impsloth.h"
 

@@ -1,7 +1,7 @@
 /*
  * impwrite: the importer's YAML writer, by hand so that the output reads
  * like a config a person wrote and reads back exactly. See
- * include/impwrite.h.
+ * impwrite.h.
  */
 #include "impwrite.h"
 

@@ -1,6 +1,6 @@
 /*
  * httpc: libcurl set-up, request headers, secrets and transfer error messages
- * shared by the promql and remote_read clients. See include/httpc.h.
+ * shared by the promql and remote_read clients. See httpc.h.
  *
  * Secrets (bearer token, basic auth password) are read from their files on
  * every request, never copied into error messages, and overwritten before

@@ -1,5 +1,5 @@
 /*
- * pqeval: promql mode's aggregate queries for one SLO. See include/pqeval.h.
+ * pqeval: promql mode's aggregate queries for one SLO. See pqeval.h.
  */
 #include "pqeval.h"
 

@@ -1,6 +1,6 @@
 /*
  * promql: instant queries against the Prometheus HTTP API and the parser of
- * their JSON answers. See include/promql.h.
+ * their JSON answers. See promql.h.
  *
  * The parser is pure (bytes in, samples out) so it can be tested and fuzzed
  * without a server. The client keeps one libcurl easy handle (httpc) for its

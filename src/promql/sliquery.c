@@ -1,5 +1,5 @@
 /*
- * sliquery: PromQL for each SLI kind. See include/sliquery.h.
+ * sliquery: PromQL for each SLI kind. See sliquery.h.
  *
  * Time slices have no query here: a subquery [30d:1m] costs the store one
  * evaluation per slice (43,200 steps, tens of seconds, and more points than

@@ -1,6 +1,6 @@
 /*
  * cliview: the `status` table and the `explain` text, rendered from the
- * /api/v1/slos JSON. See include/cliview.h.
+ * /api/v1/slos JSON. See cliview.h.
  *
  * The JSON comes from another process (a running sidecar, maybe another
  * version), so every field is optional here: what is missing or of the

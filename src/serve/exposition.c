@@ -1,6 +1,6 @@
 /*
  * exposition: writes the Prometheus text format 0.0.4 into a capped buffer.
- * See include/exposition.h.
+ * See exposition.h.
  *
  * Every function either appends whole lines or leaves the buffer as it found
  * it, so a scrape that hits the cap fails cleanly instead of publishing a

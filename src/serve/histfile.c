@@ -1,5 +1,5 @@
 /*
- * histfile: see include/histfile.h.
+ * histfile: see histfile.h.
  */
 #include "histfile.h"
 

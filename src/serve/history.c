@@ -1,6 +1,6 @@
 /*
  * history: per-instance figures thinned with age, and the event log. See
- * include/history.h.
+ * history.h.
  *
  * Instances sit in an array of pointers sorted by (SLO name, group labels),
  * so a lookup is a binary search and the groups of one SLO are contiguous.

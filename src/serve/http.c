@@ -1,5 +1,5 @@
 /*
- * http: libmicrohttpd routes. See include/http.h.
+ * http: libmicrohttpd routes. See http.h.
  * Every handler takes a reference on the current snapshot, renders into a
  * fresh buffer and drops the reference, so a reload or an evaluation that
  * publishes meanwhile never changes what one response shows.

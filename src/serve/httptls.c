@@ -1,5 +1,5 @@
 /*
- * httptls: GnuTLS credentials for the sidecar's endpoints. See include/httptls.h.
+ * httptls: GnuTLS credentials for the sidecar's endpoints. See httptls.h.
  *
  * libmicrohttpd is started with the first certificate, key, client CA and
  * priorities (it needs them to start in TLS mode), but every connection is

@@ -1,5 +1,5 @@
 /*
- * statuspage: the HTML of / and /slo/NAME. See include/statuspage.h.
+ * statuspage: the HTML of / and /slo/NAME. See statuspage.h.
  *
  * Layout: a table of SLOs that turns into one card per SLO on narrow
  * screens (CSS only; the table keeps its roles for screen readers), status

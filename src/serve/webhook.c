@@ -1,5 +1,5 @@
 /*
- * webhook: one queue and one sender thread per webhook. See include/webhook.h.
+ * webhook: one queue and one sender thread per webhook. See webhook.h.
  *
  * Each webhook has its own worker, so a receiver that is down (retrying
  * with backoff for minutes) never delays the others. A batch holds a

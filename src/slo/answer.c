@@ -1,6 +1,6 @@
 /*
  * answer: partial sums per group and their fold into an answer. See
- * include/answer.h.
+ * answer.h.
  *
  * Missing counts mean different things per part: no error (or good) series
  * means zero such events, but no total series means no data, and a latency

@@ -1,5 +1,5 @@
 /*
- * slo: pure SLO arithmetic. See include/slo.h. Every figure derives from the
+ * slo: pure SLO arithmetic. See slo.h. Every figure derives from the
  * good/bad/total counts of a window; nothing here guesses a value that the
  * counts do not give.
  */

@@ -1,5 +1,5 @@
 /*
- * clifetch: fetches /api/v1/slos from a running sidecar. See include/clifetch.h.
+ * clifetch: fetches /api/v1/slos from a running sidecar. See clifetch.h.
  */
 #include "clifetch.h"
 

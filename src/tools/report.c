@@ -1,5 +1,5 @@
 /*
- * report: the pure part of `slo-sidecar report`. See include/report.h.
+ * report: the pure part of `slo-sidecar report`. See report.h.
  *
  * Period bounds reuse slo_period_bounds: a calendar period of the right
  * kind, asked about an instant two days into the requested period, gives

@@ -1,6 +1,6 @@
 /*
  * reportfetch: asks the backend for the figures of `slo-sidecar report`.
- * See include/reportfetch.h.
+ * See reportfetch.h.
  *
  * Bad minutes, remote_read and api_read modes: each local day is one read
  * of the SLO's selectors over (day start - EXACTREAD_LOOKBACK_MS, day end]

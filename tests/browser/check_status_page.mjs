@@ -29,7 +29,7 @@ const bad = (msg) => {
     failed = 1;
 };
 
-// ---- the page's number formats (src/statuspage.c, as `slo-sidecar status`) ----
+// ---- the page's number formats (src/serve/statuspage.c, as `slo-sidecar status`) ----
 const NO = 'no data';
 const pct = (v, d) => (v === null || v === undefined ? NO : `${(v * 100).toFixed(d)}%`);
 const objective = (v) => `${parseFloat((v * 100).toPrecision(10))}%`;

@@ -1,4 +1,4 @@
-/* Unit tests for the contract's counting rules (src/counter.c) and the series map. */
+/* Unit tests for the contract's counting rules (src/exact/counter.c) and the series map. */
 #include "testutil.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the pure half of `slo-sidecar report` (src/report.c):
+ * Unit tests for the pure half of `slo-sidecar report` (src/tools/report.c):
  * period parsing and bounds (UTC and Europe/Berlin across DST), local days,
  * worst day, bad minutes, met/missed/consumed and the three renderers.
  * Expected instants were computed with Python's datetime and zoneinfo;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the shard module (src/shard.c) and config_shard: the hash
+ * Unit tests for the shard module (src/config/shard.c) and config_shard: the hash
  * is pinned to published FNV-1a 64 values, so changing it (which would move
  * SLOs between replicas on upgrade) fails here.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for the PromQL that promql mode sends (src/sliquery.c). */
+/* Unit tests for the PromQL that promql mode sends (src/promql/sliquery.c). */
 #include "testutil.h"
 
 #include <stdlib.h>

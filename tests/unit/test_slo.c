@@ -1,4 +1,4 @@
-/* Unit tests for the pure SLO math (src/slo.c), with hand-computed figures. */
+/* Unit tests for the pure SLO math (src/slo/slo.c), with hand-computed figures. */
 #include "testutil.h"
 
 #include "slo.h"

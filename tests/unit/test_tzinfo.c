@@ -1,5 +1,5 @@
 /*
- * Unit tests for the TZif and POSIX TZ string reader (src/tzinfo.c). Expected
+ * Unit tests for the TZif and POSIX TZ string reader (src/base/tzinfo.c). Expected
  * instants were computed by hand and checked with Python's zoneinfo; the
  * zone-wide tests compare with glibc's localtime_r (this test is single
  * threaded, so it may set TZ; the sidecar never does).
