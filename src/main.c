@@ -34,13 +34,6 @@
 #include "util.h"
 #include "webconfig.h"
 
-#ifndef SLO_VERSION
-#define SLO_VERSION "dev"
-#endif
-#ifndef SLO_REVISION
-#define SLO_REVISION "unknown"
-#endif
-
 #define MAX_RULES_LABELS 32
 
 struct opts {

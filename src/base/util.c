@@ -150,6 +150,15 @@ int util_digits(const char *s, int n)
     return v;
 }
 
+int64_t util_backoff_cap(int retry, int64_t base_ms, int64_t max_ms)
+{
+    int64_t cap = base_ms;
+
+    for (int k = 1; k < retry && cap < max_ms; k++)
+        cap *= 2;
+    return cap > max_ms ? max_ms : cap;
+}
+
 uint64_t util_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

@@ -6,6 +6,14 @@
 #ifndef SLO_UTIL_H
 #define SLO_UTIL_H
 
+/* The version and commit the Makefile passes with -D; a build without says so. */
+#ifndef SLO_VERSION
+#define SLO_VERSION "dev"
+#endif
+#ifndef SLO_REVISION
+#define SLO_REVISION "unknown"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -131,6 +139,13 @@ int util_digits(const char *s, int n);
  * *state, for backoff jitter (not for secrets).
  */
 uint64_t util_splitmix64(uint64_t *state);
+
+/*
+ * The cap of exponential backoff before retry number retry (1-based):
+ * base_ms doubled for each retry after the first, at most max_ms. Callers
+ * draw their jitter below it.
+ */
+int64_t util_backoff_cap(int retry, int64_t base_ms, int64_t max_ms);
 
 /* a / b rounded toward negative infinity (b > 0), for times before the epoch. */
 int64_t util_floor_div(int64_t a, int64_t b);

@@ -973,16 +973,6 @@ static int request_build(struct remote_read_client *c, const struct rawsrc_query
 
 /* ---- client ---- */
 
-/* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                       \
-    do {                                                                                          \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
-        if (cc_ != CURLE_OK) {                                                                    \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
-            goto fail;                                                                            \
-        }                                                                                         \
-    } while (0)
-
 struct remote_read_client *remote_read_client_new(const struct config_prometheus *cfg,
                                                   enum remote_read_accept accept, struct err *e)
 {
@@ -1007,10 +997,10 @@ struct remote_read_client *remote_read_client_new(const struct config_prometheus
              (size_t)REMOTE_READ_MAX_LABELS * 2 * (REMOTE_READ_MAX_LABEL_BYTES + 1));
     if (httpc_init(&c->http, cfg, path, e) != 0)
         goto fail;
-    SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(c->http.curl, CURLOPT_WRITEDATA, c);
-    SETOPT(c->http.curl, CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(c->http.curl, CURLOPT_HEADERDATA, c);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_WRITEDATA, c);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_HEADERFUNCTION, on_header);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_HEADERDATA, c);
     /* No CURLOPT_ACCEPT_ENCODING: curl would then fail on "Content-Encoding:
      * snappy", which it does not know; snappy is decoded here. */
     return c;

@@ -159,6 +159,13 @@ static int length_byte(struct rrframe_reader *r, uint8_t b, struct err *e)
     return 0;
 }
 
+/* A failed reader stays failed: every later call gets the first error again. */
+static int replay_failure(const struct rrframe_reader *r, struct err *e)
+{
+    memcpy(e, &r->err, sizeof(*e));
+    return -1;
+}
+
 int rrframe_feed(struct rrframe_reader *r, const void *data, size_t len, struct err *e)
 {
     const uint8_t *p = data;
@@ -167,10 +174,8 @@ int rrframe_feed(struct rrframe_reader *r, const void *data, size_t len, struct 
     /* Errors are kept in the reader, so work on a real struct even for e == NULL. */
     if (e == NULL)
         e = &local;
-    if (r->failed) {
-        memcpy(e, &r->err, sizeof(*e));
-        return -1;
-    }
+    if (r->failed)
+        return replay_failure(r, e);
     while (len > 0) {
         size_t take;
 
@@ -231,10 +236,8 @@ int rrframe_finish(struct rrframe_reader *r, struct err *e)
 
     if (e == NULL)
         e = &local;
-    if (r->failed) {
-        memcpy(e, &r->err, sizeof(*e));
-        return -1;
-    }
+    if (r->failed)
+        return replay_failure(r, e);
     switch (r->st) {
     case ST_LEN:
         if (r->len_bytes == 0)

@@ -19,10 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SLO_VERSION
-#define SLO_VERSION "dev"
-#endif
-
 /* Token and password files hold one short secret; anything bigger is a mistake. */
 #define SECRET_MAX (64 * 1024)
 
@@ -113,16 +109,6 @@ static int header_value_ok(const char *s)
     return 1;
 }
 
-/* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                       \
-    do {                                                                                          \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
-        if (cc_ != CURLE_OK) {                                                                    \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
-            return -1;                                                                            \
-        }                                                                                         \
-    } while (0)
-
 /*
  * A seed that differs between clients and between processes, so replicas
  * that failed together do not retry in step: both clocks in nanoseconds,
@@ -173,36 +159,46 @@ int httpc_init(struct httpc *h, const struct config_prometheus *cfg, const char 
         return util_err(e, "libcurl: cannot create a handle (was curl_global_init called?)");
     /* The timeouts are set per attempt, from the request's deadline (httpc_perform). */
 
-    SETOPT(h->curl, CURLOPT_URL, h->url);
-    SETOPT(h->curl, CURLOPT_POST, 1L);
-    SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
+    HTTPC_SETOPT(h->curl, CURLOPT_URL, h->url);
+    HTTPC_SETOPT(h->curl, CURLOPT_POST, 1L);
+    HTTPC_SETOPT(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
     /* No signals: the daemon has threads, and SIGALRM-based DNS timeouts are unsafe. */
-    SETOPT(h->curl, CURLOPT_NOSIGNAL, 1L);
-    SETOPT(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    HTTPC_SETOPT(h->curl, CURLOPT_NOSIGNAL, 1L);
+    HTTPC_SETOPT(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
     /* A redirect is reported, never followed: following would re-send the
      * request and credentials to wherever the Location points. */
-    SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    HTTPC_SETOPT(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    HTTPC_SETOPT(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    SETOPT(h->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    HTTPC_SETOPT(h->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    SETOPT(h->curl, CURLOPT_USERAGENT, "slo-sidecar/" SLO_VERSION);
+    HTTPC_SETOPT(h->curl, CURLOPT_USERAGENT, "slo-sidecar/" SLO_VERSION);
     if (cfg->ca_file != NULL)
-        SETOPT(h->curl, CURLOPT_CAINFO, cfg->ca_file);
+        HTTPC_SETOPT(h->curl, CURLOPT_CAINFO, cfg->ca_file);
     if (cfg->cert_file != NULL)
-        SETOPT(h->curl, CURLOPT_SSLCERT, cfg->cert_file);
+        HTTPC_SETOPT(h->curl, CURLOPT_SSLCERT, cfg->cert_file);
     if (cfg->key_file != NULL)
-        SETOPT(h->curl, CURLOPT_SSLKEY, cfg->key_file);
+        HTTPC_SETOPT(h->curl, CURLOPT_SSLKEY, cfg->key_file);
     if (cfg->insecure_skip_verify) {
-        SETOPT(h->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        SETOPT(h->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        HTTPC_SETOPT(h->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        HTTPC_SETOPT(h->curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (cfg->basic_username != NULL) {
-        SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        SETOPT(h->curl, CURLOPT_USERNAME, cfg->basic_username);
+        HTTPC_SETOPT(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        HTTPC_SETOPT(h->curl, CURLOPT_USERNAME, cfg->basic_username);
     }
     return 0;
+fail:
+    return -1;
+}
+
+int httpc_setopt_failed(CURLcode cc, const char *name, struct err *e)
+{
+    if (cc == CURLE_OK)
+        return 0;
+    util_err(e, "libcurl: setting %s: %s", name, curl_easy_strerror(cc));
+    return 1;
 }
 
 void httpc_cleanup(struct httpc *h)
@@ -577,12 +573,8 @@ int httpc_retryable(CURLcode cc, long status)
 
 int64_t httpc_backoff_ms(int retry, uint64_t rnd)
 {
-    int64_t cap = HTTPC_BACKOFF_BASE_MS;
+    int64_t cap = util_backoff_cap(retry, HTTPC_BACKOFF_BASE_MS, HTTPC_BACKOFF_MAX_MS);
 
-    for (int k = 1; k < retry && cap < HTTPC_BACKOFF_MAX_MS; k++)
-        cap *= 2;
-    if (cap > HTTPC_BACKOFF_MAX_MS)
-        cap = HTTPC_BACKOFF_MAX_MS;
     return (int64_t)(rnd % (uint64_t)(cap + 1));
 }
 

@@ -224,4 +224,18 @@ void httpc_redirect_error(struct httpc *h, long code, char *msg, size_t len);
  */
 void httpc_excerpt(const char *body, size_t len, size_t max, char *out, size_t outlen);
 
+/*
+ * curl_easy_setopt with its result checked, for set-up code that reads as a
+ * list of options: on failure it fills the struct err *e in scope with the
+ * option's name and curl's reason, and jumps to the function's fail label.
+ */
+#define HTTPC_SETOPT(h, opt, val)                                                                 \
+    do {                                                                                          \
+        if (httpc_setopt_failed(curl_easy_setopt((h), (opt), (val)), #opt, e))                    \
+            goto fail;                                                                            \
+    } while (0)
+
+/* 0 when cc is CURLE_OK, else 1 with e saying which option failed and why. */
+int httpc_setopt_failed(CURLcode cc, const char *name, struct err *e);
+
 #endif

@@ -555,16 +555,6 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* curl_easy_setopt with its result checked; the option's name goes into the message. */
-#define SETOPT(h, opt, val)                                                                       \
-    do {                                                                                          \
-        CURLcode cc_ = curl_easy_setopt((h), (opt), (val));                                       \
-        if (cc_ != CURLE_OK) {                                                                    \
-            util_err(e, "libcurl: setting %s: %s", #opt, curl_easy_strerror(cc_));                \
-            goto fail;                                                                            \
-        }                                                                                         \
-    } while (0)
-
 struct promql_client *promql_client_new(const struct config_prometheus *cfg, struct err *e)
 {
     struct promql_client *c = calloc(1, sizeof(*c));
@@ -576,12 +566,12 @@ struct promql_client *promql_client_new(const struct config_prometheus *cfg, str
     buf_init(&c->body, PROMQL_MAX_BODY);
     if (httpc_init(&c->http, cfg, "/api/v1/query", e) != 0)
         goto fail;
-    SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(c->http.curl, CURLOPT_WRITEDATA, c);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_WRITEDATA, c);
     /* Big vectors compress well; the body cap applies to the decoded bytes. */
-    SETOPT(c->http.curl, CURLOPT_ACCEPT_ENCODING, "");
+    HTTPC_SETOPT(c->http.curl, CURLOPT_ACCEPT_ENCODING, "");
     /* Refuse an announced oversize body before reading it. */
-    SETOPT(c->http.curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROMQL_MAX_BODY);
+    HTTPC_SETOPT(c->http.curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PROMQL_MAX_BODY);
     return c;
 fail:
     promql_client_free(c);

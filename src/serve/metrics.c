@@ -12,13 +12,6 @@
 #include "exposition.h"
 #include "slo.h"
 
-#ifndef SLO_VERSION
-#define SLO_VERSION "dev"
-#endif
-#ifndef SLO_REVISION
-#define SLO_REVISION "unknown"
-#endif
-
 /* The label set shared by every series of one SLO entry. */
 static int base_labels(const struct snapshot_slo *s, struct labels *out)
 {

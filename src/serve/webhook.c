@@ -21,10 +21,6 @@
 #include "log.h"
 #include "slojson.h"
 
-#ifndef SLO_VERSION
-#define SLO_VERSION "dev"
-#endif
-
 /* Longest Retry-After honoured; a longer one waits this long. */
 #define RETRY_AFTER_MAX_MS 300000
 /* Receivers' answers are read and discarded, up to this much. */
@@ -73,12 +69,8 @@ int webhook_retryable(long status)
 
 int64_t webhook_backoff_ms(int retry, uint64_t rnd)
 {
-    int64_t cap = WEBHOOK_BACKOFF_BASE_MS;
+    int64_t cap = util_backoff_cap(retry, WEBHOOK_BACKOFF_BASE_MS, WEBHOOK_BACKOFF_MAX_MS);
 
-    for (int i = 1; i < retry && cap < WEBHOOK_BACKOFF_MAX_MS; i++)
-        cap *= 2;
-    if (cap > WEBHOOK_BACKOFF_MAX_MS)
-        cap = WEBHOOK_BACKOFF_MAX_MS;
     return cap / 2 + (int64_t)(rnd % (uint64_t)(cap / 2 + 1));
 }
 

@@ -254,6 +254,15 @@ static int slo_intro(struct buf *b, const struct config_slo *slo, int long_form)
     return rc;
 }
 
+/* Writes r (unless building it failed: rc != 0) and frees it; 0 or -1. */
+static int rule_finish(struct buf *b, struct rule *r, int rc)
+{
+    if (rc == 0)
+        rc = rule_write(b, r);
+    rule_free(r);
+    return rc ? -1 : 0;
+}
+
 /* runbook_url and dashboard_url annotations, when configured. */
 static int link_annotations(const struct config *cfg, const struct config_slo *slo, struct rule *r)
 {
@@ -369,10 +378,7 @@ static int burn_alert(struct buf *b, const struct config *cfg, const struct conf
     rc |= link_annotations(cfg, slo, &r);
     for (size_t i = 0; i < route->annotations.n; i++)
         rc |= labels_set(&r.ann, route->annotations.v[i].name, route->annotations.v[i].value);
-    if (rc == 0)
-        rc = rule_write(b, &r);
-    rule_free(&r);
-    return rc ? -1 : 0;
+    return rule_finish(b, &r, rc);
 }
 
 static int exhausted_alert(struct buf *b, const struct config *cfg, const struct config_slo *slo)
@@ -394,10 +400,7 @@ static int exhausted_alert(struct buf *b, const struct config *cfg, const struct
                             "overspent), so the objective is not met over the period.");
     rc |= rule_annotate(&r, "description");
     rc |= link_annotations(cfg, slo, &r);
-    if (rc == 0)
-        rc = rule_write(b, &r);
-    rule_free(&r);
-    return rc ? -1 : 0;
+    return rule_finish(b, &r, rc);
 }
 
 static int stale_alert(struct buf *b, const struct config *cfg, const struct config_slo *slo)
@@ -444,10 +447,7 @@ static int stale_alert(struct buf *b, const struct config *cfg, const struct con
                      slo->name, ivl, slo->name);
     rc |= rule_annotate(&r, "description");
     rc |= link_annotations(cfg, slo, &r);
-    if (rc == 0)
-        rc = rule_write(b, &r);
-    rule_free(&r);
-    return rc ? -1 : 0;
+    return rule_finish(b, &r, rc);
 }
 
 /* Appends the groups of a plain rule file. */
