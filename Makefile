@@ -39,12 +39,18 @@ BIN      := $(BUILD)/slo-sidecar
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration integration-san integration-faults check valgrind lint demo bench soak clean fmt fuzz deploy-test
+.PHONY: all man deps test unit integration integration-san integration-faults check valgrind lint demo bench soak clean fmt fuzz deploy-test
 all: $(BIN)
 
 $(BIN): $(BUILD)/obj/main.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The man page, written by the binary from the tables --help comes from.
+man: $(BUILD)/slo-sidecar.1
+$(BUILD)/slo-sidecar.1: $(BIN)
+	@echo "  MAN     $@"
+	@$(BIN) --help-man > $@
 
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)

@@ -7,7 +7,7 @@ PKGS=(
     build-essential pkg-config clang
     libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libyaml-dev
     libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
-    libcmocka-dev valgrind cppcheck clang-tidy clang-format
+    libcmocka-dev valgrind cppcheck clang-tidy clang-format groff-base
     prometheus prometheus-alertmanager curl python3 jq unzip
     nginx openssl wrk tzdata
     victoria-metrics  # a second store for promql mode (tests/integration/test_victoriametrics.sh)

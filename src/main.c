@@ -220,6 +220,72 @@ static void usage(FILE *f)
             "print this help and exit");
 }
 
+/*
+ * Writes text for roff: line breaks of the --help layout become spaces, and
+ * what roff would read as requests or escapes is escaped.
+ */
+static void put_roff(FILE *f, const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\n')
+            fputc(' ', f);
+        else if (*p == '\\')
+            fputs("\\e", f);
+        else if (*p == '-')
+            fputs("\\-", f);
+        else if ((*p == '.' || *p == '\'') && (p == text))
+            fprintf(f, "\\&%c", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('\n', f);
+}
+
+/* The man page, slo-sidecar(1), from the same two tables as --help. */
+static void man_page(FILE *f)
+{
+    fprintf(f,
+            ".TH SLO\\-SIDECAR 1 \"\" \"slo\\-sidecar %s\" \"User Commands\"\n"
+            ".SH NAME\n"
+            "slo\\-sidecar \\- turn Prometheus data into SLO figures\n"
+            ".SH SYNOPSIS\n"
+            ".B slo\\-sidecar\n"
+            "[\\fICOMMAND\\fR] [\\fIFLAGS\\fR]\n"
+            ".SH DESCRIPTION\n"
+            "Turns Prometheus data into SLO figures: compliance, error budgets and burn\n"
+            "rates, exported as slo_* metrics on its own /metrics endpoint, for dashboards\n"
+            "and alerting. Without a command it runs the daemon.\n"
+            ".SH COMMANDS\n",
+            SLO_VERSION);
+    for (size_t i = 0; i < NELEMS_OF(commands); i++) {
+        fputs(".TP\n.B ", f);
+        put_roff(f, commands[i].name);
+        put_roff(f, commands[i].help);
+    }
+    fputs(".SH FLAGS\n", f);
+    for (size_t i = 0; i < NELEMS_OF(flags); i++) {
+        fputs(".TP\n\\fB\\-\\-", f);
+        for (const char *n = flags[i].name; *n != '\0'; n++) {
+            if (*n == '-')
+                fputs("\\-", f);
+            else
+                fputc(*n, f);
+        }
+        fprintf(f, "\\fR=\\fI%s\\fR\n", flags[i].arg);
+        put_roff(f, flags[i].help);
+    }
+    fputs(".TP\n.B \\-\\-version\nprint the version and exit\n"
+          ".TP\n.BR \\-h \", \" \\-\\-help\nprint the help and exit\n"
+          ".SH EXIT STATUS\n"
+          "0 on success; 1 for a bad command line, config or input; other codes as each\n"
+          "command says above.\n"
+          ".SH SEE ALSO\n"
+          "The README and docs/ of the source tree: docs/cli.md (the commands),\n"
+          "docs/configuration.md (the config file), docs/metrics\\-and\\-api.md (metrics and\n"
+          "HTTP endpoints), docs/operations.md (running it).\n",
+          f);
+}
+
 static const struct command *find_command(const char *name)
 {
     for (size_t i = 0; name != NULL && i < NELEMS_OF(commands); i++)
@@ -239,6 +305,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
+            return 1;
+        }
+        /* Not in --help: the build writes the man page with it (make man). */
+        if (strcmp(a, "--help-man") == 0) {
+            man_page(stdout);
             return 1;
         }
         if (strcmp(a, "--version") == 0) {
