@@ -74,7 +74,9 @@ static const struct flag {
     const char *arg;
     const char *help;
 } flags[] = {
-    {"config.file", offsetof(struct opts, config_file), "PATH", "configuration file (required)"},
+    {"config.file", offsetof(struct opts, config_file), "PATH",
+     "configuration file (required), or a directory or glob\n"
+     "whose files are merged; run reloads it when it changes"},
     {"web.listen-address", offsetof(struct opts, listen), "ADDR",
      "address for /metrics and the API (default :9099)"},
     {"web.config.file", offsetof(struct opts, web_config_file), "PATH",
@@ -400,6 +402,16 @@ out:
     return rc;
 }
 
+/* check and rules do without the store; the commands that read from it say so. */
+static void warn_no_store(const struct config *cfg)
+{
+    if (cfg->prometheus.url == NULL)
+        fprintf(stderr,
+                "%s: warning: global.prometheus is not set; check and rules do without it, "
+                "run, eval and report need it\n",
+                cfg->path);
+}
+
 static int cmd_check(const struct opts *o)
 {
     struct config *cfg = NULL;
@@ -415,6 +427,7 @@ static int cmd_check(const struct opts *o)
         rc = 1;
     } else {
         printf("%s: valid, %zu SLO%s\n", o->config_file, cfg->nslos, cfg->nslos == 1 ? "" : "s");
+        warn_no_store(cfg);
     }
     if (o->web_config_file != NULL && check_web(o->web_config_file) != 0)
         rc = 1;
@@ -526,6 +539,10 @@ static int cmd_eval(const struct opts *o)
         print_errors(&errs);
         goto out;
     }
+    if (config_needs_store(cfg, "eval", &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        goto out;
+    }
     if (config_shard(cfg, o->shard_text != NULL ? &o->shard : NULL, getenv("HOSTNAME"), &e) != 0) {
         fprintf(stderr, "slo-sidecar: %s\n", e.msg);
         goto out;
@@ -614,6 +631,10 @@ static int cmd_report(const struct opts *o)
         print_errors(&errs);
         goto out;
     }
+    if (config_needs_store(cfg, "report", &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        goto out;
+    }
     for (size_t i = 0; i < cfg->nslos; i++) {
         int64_t start, end;
         char t[40];
@@ -694,6 +715,7 @@ static int cmd_rules(const struct opts *o)
         print_errors(&errs);
         goto out;
     }
+    warn_no_store(cfg);
     if (rules_render(cfg, &ro, &out) != 0) {
         fprintf(stderr, "slo-sidecar: out of memory\n");
         goto out;

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "configfiles.h"
 #include "yamlread.h"
 
 #define SEC_MS 1000LL
@@ -96,6 +97,14 @@ enum map_kind {
 struct ctx {
     struct yr y;
     const struct config *cfg; /* the global part, for checks inside SLOs */
+    const char *global_file;  /* of a config directory: the file holding global */
+};
+
+/* What one file of a config holds. */
+enum part {
+    PART_WHOLE,  /* the one file: global and slos */
+    PART_GLOBAL, /* the file of a directory that holds global; slos optional */
+    PART_SLOS    /* another file of the directory: slos only */
 };
 
 static void missing(struct ctx *c, yaml_node_t *m, const char *path, const char *key)
@@ -659,10 +668,9 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     if (get_duration(c, n, "global", "interval", 0, &cfg->interval_ms) == 0 &&
         cfg->interval_ms < SEC_MS)
         yr_err(&c->y, yr_get(&c->y, n, "interval"), "global.interval", "must be at least 1s");
+    /* Without it, check and rules still work; config_needs_store() stops the rest. */
     v = yr_get(&c->y, n, "prometheus");
-    if (v == NULL)
-        missing(c, n, "global", "prometheus");
-    else
+    if (v != NULL)
         parse_prometheus(c, v, &cfg->prometheus);
     get_map(c, n, "global", "labels", MAP_SERIES_LABELS, &cfg->labels);
     v = yr_get_opt(&c->y, n, "status");
@@ -1252,39 +1260,54 @@ static void parse_slos(struct ctx *c, yaml_node_t *s, struct config *cfg)
         yr_err(&c->y, s, "slos", "at least one SLO is needed");
         return;
     }
-    if (cnt > MAX_SLOS) {
-        yr_err(&c->y, s, "slos", "has %zu SLOs; at most %d are allowed in one file", cnt,
-               MAX_SLOS);
+    if (cnt > MAX_SLOS || cfg->nslos + cnt > MAX_SLOS) {
+        yr_err(&c->y, s, "slos", "has %zu SLOs; at most %d are allowed%s", cfg->nslos + cnt,
+               MAX_SLOS, cfg->nslos > 0 ? " in all files together" : " in one file");
         return;
     }
-    cfg->slos = calloc(cnt, sizeof(*cfg->slos));
-    if (cfg->slos == NULL) {
-        c->y.oom = 1;
-        return;
+    /* The files of a directory append to the SLOs of those before. */
+    {
+        struct config_slo *v = realloc(cfg->slos, (cfg->nslos + cnt) * sizeof(*v));
+
+        if (v == NULL) {
+            c->y.oom = 1;
+            return;
+        }
+        memset(v + cfg->nslos, 0, cnt * sizeof(*v));
+        cfg->slos = v;
     }
-    cfg->nslos = cnt;
     for (size_t i = 0; i < cnt; i++) {
         yaml_node_t *item = yr_node(&c->y, s->data.sequence.items.start[i]);
-        struct config_slo *slo = &cfg->slos[i];
+        size_t at = cfg->nslos++;
+        struct config_slo *slo = &cfg->slos[at];
         char p[PATHLEN];
         char q[PATHLEN];
 
         yr_join_index(p, sizeof(p), "slos", i);
         slo->timeslice.slice_ms = MIN_MS;
+        slo->file = util_strdup(c->y.file);
+        if (slo->file == NULL)
+            c->y.oom = 1;
         parse_slo(c, item, p, slo);
-        for (size_t k = 0; k < i && slo->name != NULL; k++) {
-            if (cfg->slos[k].name != NULL && strcmp(cfg->slos[k].name, slo->name) == 0) {
-                yr_join(q, sizeof(q), p, "name");
+        for (size_t k = 0; k < at && slo->name != NULL; k++) {
+            const struct config_slo *o = &cfg->slos[k];
+
+            if (o->name == NULL || strcmp(o->name, slo->name) != 0)
+                continue;
+            yr_join(q, sizeof(q), p, "name");
+            if (o->file != NULL && strcmp(o->file, c->y.file) != 0)
                 yr_err(&c->y, yr_get(&c->y, item, "name"), q,
-                       "duplicate SLO name \"%s\" (first defined at line %d)", slo->name,
-                       cfg->slos[k].line);
-                break;
-            }
+                       "duplicate SLO name \"%s\" (first defined in %s:%d)", slo->name, o->file,
+                       o->line);
+            else
+                yr_err(&c->y, yr_get(&c->y, item, "name"), q,
+                       "duplicate SLO name \"%s\" (first defined at line %d)", slo->name, o->line);
+            break;
         }
     }
 }
 
-static void parse_root(struct ctx *c, yaml_node_t *root, struct config *cfg)
+static void parse_root(struct ctx *c, yaml_node_t *root, struct config *cfg, enum part part)
 {
     static const char *const keys[] = {"global", "slos"};
     yaml_node_t *g, *s;
@@ -1293,16 +1316,17 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct config *cfg)
         return;
     /* global first: SLO checks depend on its mode and labels. */
     g = yr_get(&c->y, root, "global");
-    if (g == NULL)
-        yr_err(&c->y, root, "",
-               "missing required field \"global\" (global.prometheus.url is "
-               "needed)");
-    else
+    if (g != NULL && part == PART_SLOS)
+        yr_err(&c->y, g, NULL, "global is in %s already; one file of the directory holds it",
+               c->global_file);
+    else if (g == NULL && part == PART_WHOLE)
+        yr_err(&c->y, root, "", "missing required field \"global\"");
+    else if (g != NULL)
         parse_global(c, g, cfg);
     s = yr_get(&c->y, root, "slos");
-    if (s == NULL)
+    if (s == NULL && part != PART_GLOBAL)
         missing(c, root, "", "slos");
-    else
+    else if (s != NULL)
         parse_slos(c, s, cfg);
 }
 
@@ -1380,7 +1404,7 @@ int config_parse(const char *name, const char *data, size_t len, struct config *
     }
     c.cfg = cfg;
     c.y.doc = &docs[0];
-    parse_root(&c, yaml_document_get_root_node(&docs[0]), cfg);
+    parse_root(&c, yaml_document_get_root_node(&docs[0]), cfg, PART_WHOLE);
 done:
     if (c.y.oom)
         yr_add(&c.y, 0, 0, 0, "out of memory while loading the config");
@@ -1396,19 +1420,125 @@ done:
     return 0;
 }
 
-int config_load(const char *path, struct config **out, struct config_errors *errs)
+/* Reads and loads one file of several: its documents into p (errors in p->c.y). */
+struct part_file {
+    struct ctx c;
+    yaml_document_t *docs;
+    size_t ndocs;
+};
+
+static int load_one(const char *path, struct config **out, struct config_errors *errs)
 {
     struct buf b;
     char *msg;
     int rc;
 
-    *out = NULL;
     if (yr_read_file(path, CONFIG_MAX_BYTES, &b, &msg) != 0) {
         config_errors_add(errs, msg ? msg : util_asprintf("%s: out of memory", path));
         return -1;
     }
     rc = config_parse(path, b.data, b.len, out, errs);
     buf_free(&b);
+    return rc;
+}
+
+/*
+ * Loads the files f of a directory (or pattern) called label as one config:
+ * the first file holding global first, as SLO checks depend on it, then
+ * the others in name order, each adding its SLOs. Messages name each file.
+ */
+static int load_many(const char *label, const struct configfiles *f, struct config **out,
+                     struct config_errors *errs)
+{
+    struct part_file *p = calloc(f->n ? f->n : 1, sizeof(*p));
+    struct config *cfg = config_new(label);
+    size_t gi = f->n, nerr = errs ? errs->n : 0;
+    int bad = 0;
+
+    if (p == NULL || cfg == NULL) {
+        config_errors_add(errs,
+                          util_asprintf("%s: out of memory while loading the config", label));
+        bad = 1;
+        goto done;
+    }
+    if (f->n == 0) {
+        config_errors_add(errs,
+                          util_asprintf("%s: no *.yaml, *.yml or *.json file to load", label));
+        bad = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        struct buf b;
+        char *msg;
+
+        yr_init(&p[i].c.y, f->files[i], &config_yaml_limits);
+        p[i].c.cfg = cfg;
+        if (yr_read_file(f->files[i], CONFIG_MAX_BYTES, &b, &msg) != 0) {
+            config_errors_add(errs, msg ? msg : util_asprintf("%s: out of memory", f->files[i]));
+            bad = 1;
+            continue;
+        }
+        yr_load(&p[i].c.y, b.data, b.len, &p[i].docs, &p[i].ndocs);
+        buf_free(&b);
+        if (p[i].ndocs == 0 && p[i].c.y.nmsgs == 0)
+            yr_err(&p[i].c.y, NULL, NULL, "empty document: expected slos (or global)");
+        if (p[i].ndocs > 0) {
+            p[i].c.y.doc = &p[i].docs[0];
+            if (gi == f->n &&
+                yr_get(&p[i].c.y, yaml_document_get_root_node(p[i].c.y.doc), "global") != NULL)
+                gi = i;
+        }
+    }
+    if (gi == f->n) {
+        config_errors_add(errs,
+                          util_asprintf("%s: no file holds global (one of the %zu files must)",
+                                        label, f->n));
+        bad = 1;
+    } else {
+        parse_root(&p[gi].c, yaml_document_get_root_node(p[gi].c.y.doc), cfg, PART_GLOBAL);
+        for (size_t i = 0; i < f->n; i++) {
+            if (i == gi || p[i].ndocs == 0)
+                continue;
+            p[i].c.global_file = f->files[gi];
+            parse_root(&p[i].c, yaml_document_get_root_node(p[i].c.y.doc), cfg, PART_SLOS);
+        }
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        if (p[i].c.y.oom)
+            yr_add(&p[i].c.y, 0, 0, 0, "out of memory while loading the config");
+        bad |= p[i].c.y.nmsgs > 0 || p[i].c.y.oom;
+        config_errors_take(errs, &p[i].c.y);
+        yr_docs_free(p[i].docs, p[i].ndocs);
+    }
+    if (!bad && cfg->nslos == 0) {
+        config_errors_add(errs, util_asprintf("%s: no SLO in any file", label));
+        bad = 1;
+    }
+done:
+    free(p);
+    /* errs may be NULL: bad says whether anything was found. */
+    if (bad || (errs != NULL && errs->n > nerr)) {
+        config_free(cfg);
+        return -1;
+    }
+    cfg->nslos_all = cfg->nslos;
+    *out = cfg;
+    return 0;
+}
+
+int config_load(const char *path, struct config **out, struct config_errors *errs)
+{
+    struct configfiles f;
+    struct err e = {{0}};
+    int rc;
+
+    *out = NULL;
+    if (configfiles_list(path, &f, &e) != 0) {
+        config_errors_add(errs, util_strdup(e.msg));
+        return -1;
+    }
+    rc = f.many ? load_many(path, &f, out, errs) : load_one(f.files[0], out, errs);
+    configfiles_free(&f);
     return rc;
 }
 
@@ -1431,6 +1561,7 @@ void config_errors_free(struct config_errors *errs)
 
 static void slo_free(struct config_slo *s)
 {
+    free(s->file);
     free(s->name);
     free(s->service);
     free(s->description);
@@ -1513,6 +1644,16 @@ int config_shard(struct config *cfg, const struct shard *over, const char *hostn
     cfg->nslos = keep;
     cfg->shard = s;
     return 0;
+}
+
+int config_needs_store(const struct config *cfg, const char *what, struct err *e)
+{
+    if (cfg->prometheus.url != NULL)
+        return 0;
+    return util_err(e,
+                    "%s: global.prometheus is not set, and %s reads from the store (check and "
+                    "rules do without it)",
+                    cfg->path, what);
 }
 
 const char *config_severity_str(enum config_severity s)

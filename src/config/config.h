@@ -4,7 +4,7 @@
  * and loading goes on after an error so `check` can print them all.
  * A loaded config is immutable; the daemon swaps it whole on reload.
  * Depends on util, selector, shard, tzinfo (reads the zone files a config
- * names), yamlread and libyaml.
+ * names), configfiles, yamlread and libyaml.
  */
 #ifndef SLO_CONFIG_H
 #define SLO_CONFIG_H
@@ -124,7 +124,8 @@ struct config_slo {
     char *runbook_url; /* alerting.runbook_url: http(s) URL; NULL when not set */
     size_t nwindows;   /* the alert table; the default one when not given */
     struct config_alert_window *windows;
-    int line; /* where the SLO starts, for messages */
+    int line;   /* where the SLO starts, for messages */
+    char *file; /* the file it is in (of a config directory's several) */
 };
 
 /* slos[].max_groups: the default, and the most allowed. */
@@ -228,7 +229,9 @@ extern const struct yr_limits config_yaml_limits;
 void config_errors_take(struct config_errors *errs, struct yr *y);
 
 /*
- * Reads (at most CONFIG_MAX_BYTES) and validates the file at path. On success
+ * Reads (at most CONFIG_MAX_BYTES a file) and validates what path names
+ * (configfiles.h): one file, or a directory's or a glob's files merged, of
+ * which exactly one holds global and the others slos lists. On success
  * returns 0 and *out (caller frees with config_free). On any error returns -1,
  * *out is NULL, and every message found is appended to errs (which may be NULL
  * to discard them): "path:LINE:COL: FIELD: message" with 1-based positions and
@@ -243,6 +246,12 @@ int config_load(const char *path, struct config **out, struct config_errors *err
  */
 int config_parse(const char *name, const char *data, size_t len, struct config **out,
                  struct config_errors *errs);
+
+/*
+ * 0 when cfg names a store (global.prometheus.url), else -1 with e saying
+ * that what (a command: "eval", "run") needs one. check and rules do without.
+ */
+int config_needs_store(const struct config *cfg, const char *what, struct err *e);
 
 /* Frees cfg and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);

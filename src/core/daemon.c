@@ -40,6 +40,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "configfiles.h"
 #include "engine.h"
 #include "pool.h"
 #include "histfile.h"
@@ -57,6 +58,13 @@
 #define HISTORY_SAVE_MS (5 * 60 * 1000)
 /* Results arriving one after another are published at most this often. */
 #define PUBLISH_MS 200
+/*
+ * How often the config's files are looked at (a stat of each): a kubelet
+ * updates a mounted ConfigMap about a minute after the edit, so a few
+ * seconds more are nothing, and an editor's half-written save is usually
+ * whole by the next look.
+ */
+#define WATCH_MS 3000
 
 struct lasterr {
     char *slo;
@@ -135,6 +143,9 @@ struct daemon {
     int64_t checkpoint_mono;  /* when the last checkpoint tick began; 0: never */
     int64_t skip_logged_mono; /* last overrun summary; 0: SLOs on schedule */
     int64_t skip_last_mono;   /* last tick that skipped an SLO */
+    /* the config's files, watched by polling their fingerprint */
+    uint64_t config_fp; /* as of the last load or reload attempt */
+    int64_t watch_mono; /* next look at the files */
 };
 
 static int wake_fd = -1;
@@ -859,11 +870,20 @@ static int reload(struct daemon *d, struct err *e)
     struct webconfig *web = NULL;
 
     config_errors_init(&errs);
+    /* Taken before reading: a change while reading is seen at the next look. */
+    d->config_fp = configfiles_fingerprint(d->opts->config_path);
     if (config_load(d->opts->config_path, &cfg, &errs) != 0) {
         for (size_t i = 0; i < errs.n; i++)
             log_error("invalid config", "err", errs.msg[i]);
         util_err(e, "%s%s", errs.n ? errs.msg[0] : "invalid config",
                  errs.n > 1 ? " (and more errors, see the log)" : "");
+        config_errors_free(&errs);
+        d->stats.config_reload_ok = 0;
+        return -1;
+    }
+    if (config_needs_store(cfg, "the daemon", e) != 0) {
+        log_error("invalid config", "err", e->msg);
+        config_free(cfg);
         config_errors_free(&errs);
         d->stats.config_reload_ok = 0;
         return -1;
@@ -1036,6 +1056,8 @@ static void loop(struct daemon *d)
             if (left < wait)
                 wait = left > 0 ? left : 0;
         }
+        if (d->watch_mono - util_mono_ms() < wait)
+            wait = d->watch_mono > util_mono_ms() ? d->watch_mono - util_mono_ms() : 0;
         if (poll(pfd, 2, (int)(wait > 60000 ? 60000 : wait)) > 0) {
             int ignore = 0;
 
@@ -1047,6 +1069,13 @@ static void loop(struct daemon *d)
         drain(d, 0);
         if (stop)
             return;
+        if (!hup && util_mono_ms() >= d->watch_mono) {
+            d->watch_mono = util_mono_ms() + WATCH_MS;
+            if (configfiles_fingerprint(d->opts->config_path) != d->config_fp) {
+                log_info("config files changed; reloading", "file", d->opts->config_path);
+                hup = 1;
+            }
+        }
         if (hup)
             do_reload(d);
         now = util_now_ms();
@@ -1093,14 +1122,19 @@ int daemon_run(const struct daemon_opts *opts)
     pthread_cond_init(&d.cv, NULL);
     snapshot_holder_init(&d.holder);
     config_errors_init(&errs);
+    d.config_fp = configfiles_fingerprint(opts->config_path);
+    d.watch_mono = util_mono_ms() + WATCH_MS;
     if (config_load(opts->config_path, &d.cfg, &errs) != 0) {
         for (size_t i = 0; i < errs.n; i++)
             log_error("invalid config", "err", errs.msg[i]);
         goto out;
     }
-    if (apply_shard(&d, d.cfg, &e) != 0)
+    if (config_needs_store(d.cfg, "the daemon", &e) != 0) {
+        log_error("cannot start", "err", e.msg);
         goto out;
-    if (load_web(&d, &web, &e) != 0)
+    }
+    /* Both log what is wrong themselves. */
+    if (apply_shard(&d, d.cfg, &e) != 0 || load_web(&d, &web, &e) != 0)
         goto out;
     d.be = backend_new(d.cfg, (size_t)d.cfg->prometheus.concurrency, &e);
     if (d.be != NULL && backend_keep_state(d.be, &e) != 0) {

@@ -5,8 +5,8 @@
  * as they come, writes checkpoints, and handles signals and reload requests
  * that arrive through a self-pipe. libmicrohttpd threads serve the
  * snapshots.
- * Depends on util, config, webconfig, shard, backend, engine, pool, snapshot,
- * statefile, history, histfile, webhook, http, log.
+ * Depends on util, config, configfiles, webconfig, shard, backend, engine,
+ * pool, snapshot, statefile, history, histfile, webhook, http, log.
  */
 #ifndef SLO_DAEMON_H
 #define SLO_DAEMON_H

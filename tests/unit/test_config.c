@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -572,15 +573,28 @@ static void test_several_errors_are_reported_in_file_order(void **state)
                   "got \"localhost:9090\"");
 }
 
+static void test_no_store_is_for_check_and_rules_only(void **state)
+{
+    struct config *cfg = parse_ok("global:\n  interval: 1m\n" SLO_A EVENTS);
+    struct err e = {{0}};
+
+    (void)state;
+    assert_null(cfg->prometheus.url);
+    assert_int_equal(config_needs_store(cfg, "eval", &e), -1);
+    assert_string_equal(e.msg, "t.yaml: global.prometheus is not set, and eval reads from the "
+                               "store (check and rules do without it)");
+    config_free(cfg);
+    cfg = parse_ok(GLOBAL SLO_A EVENTS);
+    assert_int_equal(config_needs_store(cfg, "eval", &e), 0);
+    config_free(cfg);
+}
+
 static void test_missing_required_sections(void **state)
 {
     (void)state;
-    assert_errors("slos: []\n",
-                  "t.yaml:1:1: missing required field \"global\" (global.prometheus.url is "
-                  "needed)",
+    assert_errors("slos: []\n", "t.yaml:1:1: missing required field \"global\"",
                   "t.yaml:1:7: slos: at least one SLO is needed");
-    assert_errors("global:\n  interval: 1m\n", "t.yaml:1:1: missing required field \"slos\"",
-                  "t.yaml:2:3: global: missing required field \"prometheus\"");
+    assert_errors("global:\n  interval: 1m\n", "t.yaml:1:1: missing required field \"slos\"");
     assert_errors("global:\n  prometheus: {mode: promql}\n" SLO_A EVENTS,
                   "t.yaml:2:15: global.prometheus: missing required field \"url\"");
     assert_errors(GLOBAL "slos:\n  - {}\n", "t.yaml:5:5: slos[0]: missing required field \"name\"",
@@ -644,7 +658,8 @@ static void test_missing_file_is_reported(void **state)
     struct config_errors errs;
     static const char *const want[] = {
         "/nonexistent/slo.yaml: cannot read: No such file or directory"};
-    static const char *const want_dir[] = {"/: cannot read: Is a directory"};
+    char dir[] = "/tmp/slo-test-config-XXXXXX";
+    char *want_dir;
 
     (void)state;
     config_errors_init(&errs);
@@ -652,10 +667,150 @@ static void test_missing_file_is_reported(void **state)
     assert_null(cfg);
     check_messages(&errs, want, 1);
     config_errors_free(&errs);
-    assert_int_equal(config_load("/", &cfg, &errs), -1);
+    /* A directory is a config of many files; this one has none. */
+    assert_non_null(mkdtemp(dir));
+    want_dir = util_asprintf("%s: no *.yaml, *.yml or *.json file to load", dir);
+    assert_int_equal(config_load(dir, &cfg, &errs), -1);
+    rmdir(dir);
     assert_null(cfg);
-    check_messages(&errs, want_dir, 1);
+    check_messages(&errs, (const char *const *)&want_dir, 1);
+    free(want_dir);
     config_errors_free(&errs);
+}
+
+/* An SLO list item named name, 5 lines. */
+#define SLO_ITEM(name)                                                                            \
+    "  - name: " name "\n    service: s\n    objective: 99\n    period: 30d\n"                    \
+    "    sli: {events: {error: 'errors_total', total: 'requests_total'}}\n"
+
+/* Writes text to dir/name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char *path = util_asprintf("%s/%s", dir, name);
+    FILE *f;
+
+    assert_non_null(path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(path);
+}
+
+/* Loads path, which must fail with exactly want (each "%s" is dir; at most two). */
+static void check_dir_errors(const char *path, const char *dir, const char *const *want, size_t n)
+{
+    struct config *cfg = (struct config *)&cfg;
+    struct config_errors errs;
+    char *w[8];
+
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        w[i] = util_asprintf(want[i], dir, dir);
+        assert_non_null(w[i]);
+    }
+    config_errors_init(&errs);
+    assert_int_equal(config_load(path, &cfg, &errs), -1);
+    assert_null(cfg);
+    check_messages(&errs, (const char *const *)w, n);
+    config_errors_free(&errs);
+    for (size_t i = 0; i < n; i++)
+        free(w[i]);
+}
+
+static void test_a_directory_merges_its_files(void **state)
+{
+    char dir[] = "/tmp/slo-test-configdir-XXXXXX";
+    struct config *cfg = NULL;
+    struct config_errors errs;
+    char *glob, *sub;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    /* The global file sorts last, yet is read first: SLO checks need it. */
+    put_file(dir, "zz-global.yaml", GLOBAL "slos:\n" SLO_ITEM("g"));
+    put_file(dir, "team-a.yml", "slos:\n" SLO_ITEM("a1") SLO_ITEM("a2"));
+    put_file(dir, "team-b.json",
+             "{\"slos\": [{\"name\": \"b\", \"service\": \"s\", "
+             "\"objective\": 99, \"period\": \"30d\", \"sli\": {\"events\": "
+             "{\"error\": \"e\", \"total\": \"t\"}}}]}\n");
+    /* Not taken: hidden (a ConfigMap's ..data), other suffixes, directories. */
+    put_file(dir, ".hidden.yaml", "junk: [\n");
+    put_file(dir, "README.txt", "junk: [\n");
+    sub = util_asprintf("%s/sub.yaml", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    config_errors_init(&errs);
+    assert_int_equal(config_load(dir, &cfg, &errs), 0);
+    assert_int_equal(errs.n, 0);
+    assert_int_equal(cfg->nslos, 4);
+    assert_string_equal(cfg->slos[0].name, "g");
+    assert_string_equal(cfg->slos[1].name, "a1");
+    assert_string_equal(cfg->slos[2].name, "a2");
+    assert_string_equal(cfg->slos[3].name, "b");
+    assert_non_null(strstr(cfg->slos[2].file, "/team-a.yml"));
+    assert_int_equal(cfg->slos[2].line, 7);
+    assert_string_equal(cfg->path, dir);
+    assert_string_equal(cfg->prometheus.url, "http://prom:9090");
+    config_free(cfg);
+    /* A pattern names what it matches, whatever the suffix (README.txt would not load). */
+    glob = util_asprintf("%s/[tz]*", dir);
+    assert_int_equal(config_load(glob, &cfg, &errs), 0);
+    assert_int_equal(cfg->nslos, 4);
+    config_free(cfg);
+    free(glob);
+    rmdir(sub);
+    free(sub);
+    config_errors_free(&errs);
+
+    /* Each file's own problems, named with its path; the same name twice. */
+    put_file(dir, "team-b.json", "slos:\n" SLO_ITEM("b") SLO_ITEM("a1") SLO_ITEM("b"));
+    put_file(dir, "team-c.yaml", GLOBAL "slos:\n" SLO_ITEM("c"));
+    put_file(dir, "team-d.yaml", "");
+    {
+        static const char *const want[] = {
+            "%s/team-b.json:7:11: slos[1].name: duplicate SLO name \"a1\" (first defined in "
+            "%s/team-a.yml:2)",
+            "%s/team-b.json:12:11: slos[2].name: duplicate SLO name \"b\" (first defined at "
+            "line 2)",
+            "%s/team-d.yaml: empty document: expected slos (or global)",
+            /* The first file in name order that holds global is the one. */
+            "%s/zz-global.yaml:2:3: global is in %s/team-c.yaml already; one file of the "
+            "directory holds it",
+        };
+        check_dir_errors(dir, dir, want, 4);
+    }
+    /* No file with global. */
+    {
+        static const char *const want[] = {"%s: no file holds global (one of the 2 files must)"};
+        char *g = util_asprintf("%s/zz-global.yaml", dir);
+        char *t = util_asprintf("%s/team-c.yaml", dir);
+        char *d = util_asprintf("%s/team-d.yaml", dir);
+
+        unlink(g);
+        unlink(t);
+        unlink(d);
+        put_file(dir, "team-b.json", "slos:\n" SLO_ITEM("b"));
+        check_dir_errors(dir, dir, want, 1);
+        free(g);
+        free(t);
+        free(d);
+    }
+    {
+        char *a = util_asprintf("%s/team-a.yml", dir);
+        char *b = util_asprintf("%s/team-b.json", dir);
+        char *h = util_asprintf("%s/.hidden.yaml", dir);
+        char *r = util_asprintf("%s/README.txt", dir);
+
+        unlink(a);
+        unlink(b);
+        unlink(h);
+        unlink(r);
+        free(a);
+        free(b);
+        free(h);
+        free(r);
+    }
+    assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_file_larger_than_the_cap_is_rejected(void **state)
@@ -1858,6 +2013,8 @@ int main(void)
         cmocka_unit_test(test_yaml_syntax_errors_have_a_position),
         cmocka_unit_test(test_invalid_utf8_is_reported),
         cmocka_unit_test(test_missing_file_is_reported),
+        cmocka_unit_test(test_a_directory_merges_its_files),
+        cmocka_unit_test(test_no_store_is_for_check_and_rules_only),
         cmocka_unit_test(test_file_larger_than_the_cap_is_rejected),
         cmocka_unit_test(test_load_reads_a_file_and_names_it_in_messages),
         cmocka_unit_test(test_interval_rules),
