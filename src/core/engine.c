@@ -61,6 +61,15 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
     out->status = slo_status_of(&out->budget, cfg->status_warning, cfg->status_critical);
     out->compliant = slo_compliant(pi >= 0 ? &out->win[pi] : NULL, slo->objective);
     out->nalerts = slo_alerts(slo->windows, slo->nwindows, out->win, nw, out->alerts);
+    if (slo->nwindows > 0) {
+        /* The table itself, so /metrics can show each condition's factor
+         * after a reload has freed slo. */
+        out->conds = malloc(slo->nwindows * sizeof(*out->conds));
+        if (out->conds == NULL)
+            goto fail;
+        memcpy(out->conds, slo->windows, slo->nwindows * sizeof(*out->conds));
+        out->nconds = slo->nwindows;
+    }
     out->evaluated_ms = at_ms;
     {
         /* The shortest window (the period aside) tells whether the group is active. */

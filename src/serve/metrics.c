@@ -150,6 +150,87 @@ static int f_alerts(struct buf *b, const struct snapshot_slo *s, const struct la
     return 0;
 }
 
+/* 1 when s exports slo_alert_firing for severity sev (the alert is on). */
+static int alert_on(const struct snapshot_slo *s, enum config_severity sev)
+{
+    for (size_t i = 0; i < s->nalerts; i++)
+        if (s->alerts[i].severity == sev)
+            return 1;
+    return 0;
+}
+
+/*
+ * The name of the window of length ms as its slo_burn_rate series call it
+ * (an alert window that is also a rolling period keeps its own name), into
+ * out. Every alert window is evaluated, so the lookup finds it; the
+ * Prometheus form is the fallback. Returns 0 or -1 (out too small).
+ */
+static int window_name(const struct snapshot_slo *s, int64_t ms, char *out, size_t len)
+{
+    const char *found = NULL;
+
+    for (size_t i = 0; i < s->nwin; i++) {
+        if (s->win[i].w.ms != ms)
+            continue;
+        if (!s->win[i].w.is_period) {
+            found = s->win[i].w.name;
+            break;
+        }
+        if (found == NULL && strcmp(s->win[i].w.name, "period") != 0)
+            found = s->win[i].w.name;
+    }
+    if (found == NULL)
+        return util_duration_format(ms, out, len);
+    if (strlen(found) >= len)
+        return -1;
+    memcpy(out, found, strlen(found) + 1);
+    return 0;
+}
+
+/*
+ * One series per alert condition (row of the SLO's alert table) of an alert
+ * that is on, valued the row's factor: what slo_burn_rate over both its
+ * windows must exceed. Rows that repeat a severity and window pair are one
+ * condition, decided by their lowest factor (the label set must be unique).
+ */
+static int f_thresholds(struct buf *b, const struct snapshot_slo *s, const struct labels *l)
+{
+    for (size_t i = 0; i < s->nconds; i++) {
+        const struct config_alert_window *c = &s->conds[i];
+        double factor = c->factor;
+        int repeated = 0;
+        char lw[32], sw[32];
+
+        if (!alert_on(s, c->severity))
+            continue;
+        for (size_t j = 0; j < s->nconds && !repeated; j++) {
+            const struct config_alert_window *o = &s->conds[j];
+
+            if (j == i || o->severity != c->severity || o->long_ms != c->long_ms ||
+                o->short_ms != c->short_ms)
+                continue;
+            if (j < i)
+                repeated = 1;
+            else if (o->factor < factor)
+                factor = o->factor;
+        }
+        if (repeated)
+            continue;
+        if (window_name(s, c->long_ms, lw, sizeof(lw)) != 0 ||
+            window_name(s, c->short_ms, sw, sizeof(sw)) != 0)
+            return -1;
+        {
+            const struct exposition_label x[3] = {{"severity", config_severity_str(c->severity)},
+                                                  {"long_window", lw},
+                                                  {"short_window", sw}};
+
+            if (exposition_sample(b, "slo_alert_burn_rate_threshold", l, x, 3, factor) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int f_info(struct buf *b, const struct snapshot_slo *s, const struct labels *l)
 {
     struct exposition_label x[3] = {
@@ -187,6 +268,10 @@ static const struct {
     {"slo_status", "Current budget status of the SLO (1 for the current one).", f_status},
     {"slo_compliant", "1 when the SLI over the period meets the objective.", f_compliant},
     {"slo_alert_firing", "1 when the multi-window multi-burn-rate alert fires.", f_alerts},
+    {"slo_alert_burn_rate_threshold",
+     "Factor of one alert condition: the alert fires when the burn rate over both its long and "
+     "its short window is above it.",
+     f_thresholds},
     {"slo_info", "Descriptive information about the SLO.", f_info},
     {"slo_last_evaluation_timestamp_seconds",
      "Evaluation time of the figures currently exported for the SLO.", f_last},

@@ -65,6 +65,7 @@ void snapshot_slo_clear(struct snapshot_slo *s)
     labels_free(&s->labels);
     labels_free(&s->group);
     free(s->win);
+    free(s->conds);
     memset(s, 0, sizeof(*s));
 }
 
@@ -75,6 +76,7 @@ int snapshot_slo_copy(struct snapshot_slo *dst, const struct snapshot_slo *src)
     labels_init(&dst->labels);
     labels_init(&dst->group);
     dst->win = NULL;
+    dst->conds = NULL;
     dst->name = util_strdup(src->name);
     dst->service = util_strdup(src->service);
     dst->description = util_strdup(src->description);
@@ -89,6 +91,12 @@ int snapshot_slo_copy(struct snapshot_slo *dst, const struct snapshot_slo *src)
         if (dst->win == NULL)
             goto fail;
         memcpy(dst->win, src->win, src->nwin * sizeof(*dst->win));
+    }
+    if (src->nconds > 0) {
+        dst->conds = malloc(src->nconds * sizeof(*dst->conds));
+        if (dst->conds == NULL)
+            goto fail;
+        memcpy(dst->conds, src->conds, src->nconds * sizeof(*dst->conds));
     }
     return 0;
 fail:

@@ -35,6 +35,10 @@ struct snapshot_slo {
     int compliant; /* 1, 0, or -1 when absent */
     size_t nalerts;
     struct slo_alert alerts[2];
+    /* The SLO's alert table (alerting.windows or the default), copied so
+     * /metrics can show each condition's factor (slo_alert_burn_rate_threshold). */
+    size_t nconds;
+    struct config_alert_window *conds;
     int64_t evaluated_ms;   /* the evaluation time T these figures are for */
     int64_t last_active_ms; /* grouped: last T with events in the shortest window
                                (engine_merge carries it over; for group_ttl) */

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the engine's pure parts and what is rendered from them:
- * entries from counts, /metrics lines (exact text), JSON nulls, and the
- * keep-last-values rule of the contract (at most 5 intervals).
+ * entries from counts, /metrics lines (exact text, the alert conditions'
+ * thresholds included), JSON nulls, and the keep-last-values rule of the
+ * contract (at most 5 intervals).
  */
 #include "testutil.h"
 
@@ -127,7 +128,7 @@ static void test_metrics_exact_lines_and_absent_series(void **state)
     /* Zero traffic in 30m: events exist, ratios do not. */
     assert_null(strstr(b.data, "slo_sli_ratio{cluster=\"prod\",service=\"checkout\","
                                "slo=\"checkout-availability\",team=\"payments\",window=\"30m\"}"));
-    assert_null(strstr(b.data, "window=\"1h\""));
+    assert_null(strstr(b.data, ",window=\"1h\"")); /* not long_window="1h" */
     assert_null(strstr(b.data, "slo_time_to_exhaustion_seconds"));
     assert_non_null(strstr(b.data, "status=\"warning\"} 1\n"));
     assert_non_null(strstr(b.data, "status=\"healthy\"} 0\n"));
@@ -215,6 +216,171 @@ static void test_calendar_entry_in_a_time_zone(void **state)
     assert_non_null(strstr(b.data, "# TYPE slo_period_elapsed_ratio gauge\n"
                                    "slo_period_elapsed_ratio{service=\"s\",slo=\"m\"} 0.4697"));
     assert_non_null(strstr(b.data, "slo_period_seconds{service=\"s\",slo=\"m\"} 2.6748e+06\n"));
+    buf_free(&b);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
+/* Number of lines of text that begin with prefix. */
+static size_t count_lines(const char *text, const char *prefix)
+{
+    size_t n = 0, len = strlen(prefix);
+    const char *p = text;
+
+    while (p != NULL && *p != '\0') {
+        n += strncmp(p, prefix, len) == 0;
+        p = strchr(p, '\n');
+        if (p != NULL)
+            p++;
+    }
+    return n;
+}
+
+/*
+ * The default alert table gives four conditions, each a series valued its
+ * factor, labelled like slo_alert_firing (severity) plus its two windows as
+ * slo_burn_rate names them.
+ */
+static void test_metrics_alert_thresholds_default_table(void **state)
+{
+    static const char *const want[] = {
+        "{cluster=\"prod\",service=\"checkout\",slo=\"checkout-availability\",team=\"payments\","
+        "severity=\"page\",long_window=\"1h\",short_window=\"5m\"} 14.4\n",
+        "{cluster=\"prod\",service=\"checkout\",slo=\"checkout-availability\",team=\"payments\","
+        "severity=\"page\",long_window=\"6h\",short_window=\"30m\"} 6\n",
+        "{cluster=\"prod\",service=\"checkout\",slo=\"checkout-availability\",team=\"payments\","
+        "severity=\"ticket\",long_window=\"1d\",short_window=\"2h\"} 3\n",
+        "{cluster=\"prod\",service=\"checkout\",slo=\"checkout-availability\",team=\"payments\","
+        "severity=\"ticket\",long_window=\"3d\",short_window=\"6h\"} 1\n",
+    };
+    struct config *cfg = load();
+    struct snapshot *snap = snapshot_new(AT);
+    struct snapshot_slo s;
+    struct buf b;
+
+    (void)state;
+    entry(cfg, 0, AT, &s);
+    assert_int_equal(s.nconds, 4);
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    assert_non_null(strstr(b.data, "# TYPE slo_alert_burn_rate_threshold gauge\n"));
+    for (size_t i = 0; i < 4; i++) {
+        char line[512];
+
+        snprintf(line, sizeof(line), "slo_alert_burn_rate_threshold%s", want[i]);
+        assert_non_null(strstr(b.data, line));
+    }
+    assert_int_equal(count_lines(b.data, "slo_alert_burn_rate_threshold{"), 4);
+    buf_free(&b);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
+static const char custom_yaml[] =
+    "global:\n"
+    "  prometheus: {url: 'http://p'}\n"
+    "  labels: {cluster: prod}\n"
+    "slos:\n"
+    "  - name: c\n"
+    "    service: s\n"
+    "    objective: 99\n"
+    "    period: 2d\n"
+    "    labels: {team: t}\n"
+    "    group_by: [ns]\n"
+    "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+    "    alerting:\n"
+    "      windows:\n"
+    "        - {severity: page, long: 2h, short: 10m, factor: 10}\n"
+    "        - {severity: page, long: 2d, short: 90m, factor: 1.5}\n";
+
+/*
+ * alerting.windows replaces the table: only its rows are exported, with
+ * their own factors, the group labels, and window names as slo_burn_rate's
+ * (2d is also the period; 90m is 1h30m). No ticket row: no ticket series,
+ * as there is no slo_alert_firing for it. A copy (what a merge keeps of a
+ * failed SLO) exports the same.
+ */
+static void test_metrics_alert_thresholds_custom_windows(void **state)
+{
+    static const char lbl[] = "{cluster=\"prod\",ns=\"a\",service=\"s\",slo=\"c\",team=\"t\",";
+    struct slo_window w[SLO_MAX_WINDOWS];
+    struct answer_counts c[SLO_MAX_WINDOWS];
+    struct config *cfg = NULL;
+    struct snapshot *snap = snapshot_new(AT);
+    struct snapshot *copy = snapshot_new(AT);
+    struct snapshot_slo s;
+    struct labels g;
+    struct buf b, b2;
+    char line[512];
+    size_t nw;
+
+    (void)state;
+    assert_int_equal(config_parse("c.yaml", custom_yaml, sizeof(custom_yaml) - 1, &cfg, NULL), 0);
+    nw = slo_windows(&cfg->slos[0], AT, w, SLO_MAX_WINDOWS);
+    memset(c, 0, sizeof(c));
+    labels_init(&g);
+    assert_int_equal(labels_set(&g, "ns", "a"), 0);
+    assert_int_equal(engine_build_entry(cfg, &cfg->slos[0], AT, w, nw, c, &g, &s), 0);
+    labels_free(&g);
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    assert_int_equal(snapshot_add_copy(copy, &snap->slos[0]), 0);
+    assert_int_equal(copy->slos[0].nconds, 2);
+    buf_init(&b, 1 << 20);
+    buf_init(&b2, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    snprintf(line, sizeof(line),
+             "slo_alert_burn_rate_threshold%sseverity=\"page\",long_window=\"2h\","
+             "short_window=\"10m\"} 10\n",
+             lbl);
+    assert_non_null(strstr(b.data, line));
+    snprintf(line, sizeof(line),
+             "slo_alert_burn_rate_threshold%sseverity=\"page\",long_window=\"2d\","
+             "short_window=\"1h30m\"} 1.5\n",
+             lbl);
+    assert_non_null(strstr(b.data, line));
+    assert_int_equal(count_lines(b.data, "slo_alert_burn_rate_threshold{"), 2);
+    assert_null(strstr(b.data, "severity=\"ticket\""));
+    assert_int_equal(metrics_render(copy, &b2), 0);
+    assert_string_equal(b.data, b2.data);
+    buf_free(&b);
+    buf_free(&b2);
+    snapshot_free(copy);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
+/*
+ * Two rows with the same severity and windows are one condition (a series
+ * must be unique): it fires above the lower factor, so that one is shown.
+ */
+static void test_metrics_alert_threshold_repeated_row_shows_lowest_factor(void **state)
+{
+    static const struct config_alert_window rows[3] = {
+        {CONFIG_SEVERITY_TICKET, 86400000, 7200000, 4},
+        {CONFIG_SEVERITY_PAGE, 3600000, 300000, 14.4},
+        {CONFIG_SEVERITY_TICKET, 86400000, 7200000, 2.5},
+    };
+    struct config *cfg = load();
+    struct snapshot *snap = snapshot_new(AT);
+    struct snapshot_slo s;
+    struct buf b;
+
+    (void)state;
+    entry(cfg, 1, AT, &s);
+    free(s.conds);
+    s.conds = malloc(sizeof(rows));
+    assert_non_null(s.conds);
+    memcpy(s.conds, rows, sizeof(rows));
+    s.nconds = 3;
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    assert_non_null(strstr(
+        b.data, "slo_alert_burn_rate_threshold{cluster=\"prod\",service=\"svc\",slo=\"other\","
+                "severity=\"ticket\",long_window=\"1d\",short_window=\"2h\"} "
+                "2.5\n"));
+    assert_int_equal(count_lines(b.data, "slo_alert_burn_rate_threshold{"), 2);
     buf_free(&b);
     snapshot_free(snap);
     config_free(cfg);
@@ -407,6 +573,9 @@ int main(void)
         cmocka_unit_test(test_entry_figures),
         cmocka_unit_test(test_group_ttl_drops_idle_groups),
         cmocka_unit_test(test_metrics_exact_lines_and_absent_series),
+        cmocka_unit_test(test_metrics_alert_thresholds_default_table),
+        cmocka_unit_test(test_metrics_alert_thresholds_custom_windows),
+        cmocka_unit_test(test_metrics_alert_threshold_repeated_row_shows_lowest_factor),
         cmocka_unit_test(test_json_nulls_for_absent),
         cmocka_unit_test(test_calendar_entry_in_a_time_zone),
         cmocka_unit_test(test_merge_keeps_failed_slo_for_five_intervals_only),
