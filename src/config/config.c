@@ -655,11 +655,15 @@ static void parse_webhooks(struct ctx *c, yaml_node_t *v, struct config *cfg)
     }
 }
 
+static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
+                        struct config_alert_route *r);
+
 static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
 {
     static const char *const keys[] = {"interval", "prometheus", "labels",
                                        "status",   "state_file", "dashboard_url",
-                                       "webhooks", "shard",      "state_checkpoint_interval"};
+                                       "webhooks", "shard",      "state_checkpoint_interval",
+                                       "alerting"};
     yaml_node_t *v;
     char *shard = NULL;
 
@@ -684,6 +688,16 @@ static void parse_global(struct ctx *c, yaml_node_t *n, struct config *cfg)
     if (get_str(c, n, "global", "dashboard_url", F_NONEMPTY, &cfg->dashboard_url) == 0)
         http_url_ok(c, n, "global.dashboard_url", "dashboard_url", cfg->dashboard_url);
     parse_webhooks(c, yr_get_opt(&c->y, n, "webhooks"), cfg);
+    v = yr_get_opt(&c->y, n, "alerting");
+    if (v != NULL) {
+        static const char *const akeys[] = {"page", "ticket"};
+
+        if (yr_check_keys(&c->y, v, "global.alerting", akeys, NELEMS(akeys), NULL, 0) == 0) {
+            parse_route(c, yr_get_opt(&c->y, v, "page"), "global.alerting.page", &cfg->alert_page);
+            parse_route(c, yr_get_opt(&c->y, v, "ticket"), "global.alerting.ticket",
+                        &cfg->alert_ticket);
+        }
+    }
     if (get_str(c, n, "global", "shard", 0, &shard) == 0) {
         struct err e = {{0}};
 
@@ -1613,6 +1627,10 @@ void config_free(struct config *cfg)
         slo_free(&cfg->slos[i]);
     free(cfg->slos);
     labels_free(&cfg->labels);
+    labels_free(&cfg->alert_page.labels);
+    labels_free(&cfg->alert_page.annotations);
+    labels_free(&cfg->alert_ticket.labels);
+    labels_free(&cfg->alert_ticket.annotations);
     free(cfg->state_file);
     free(cfg->dashboard_url);
     for (size_t i = 0; i < cfg->nwebhooks; i++) {
@@ -1659,6 +1677,11 @@ int config_needs_store(const struct config *cfg, const char *what, struct err *e
 const char *config_severity_str(enum config_severity s)
 {
     return s == CONFIG_SEVERITY_PAGE ? "page" : "ticket";
+}
+
+const char *config_severity_label(enum config_severity s)
+{
+    return s == CONFIG_SEVERITY_PAGE ? "critical" : "warning";
 }
 
 const char *config_sli_kind_str(enum config_sli_kind k)

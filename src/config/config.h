@@ -194,6 +194,10 @@ struct config {
     char *dashboard_url;    /* http(s) URL of the Grafana dashboard; NULL when not set */
     size_t nwebhooks;
     struct config_webhook *webhooks;
+    /* global.alerting: labels and annotations of every SLO's page and ticket
+     * alerts, under the SLO's own (alerting.page, alerting.ticket) */
+    struct config_alert_route alert_page;
+    struct config_alert_route alert_ticket;
     struct shard shard; /* global.shard (index may be SHARD_AUTO); 0/1 when not set;
                            after config_shard: the resolved shard applied */
     size_t nslos;
@@ -273,6 +277,13 @@ int config_shard(struct config *cfg, const struct shard *over, const char *hostn
 
 /* "page" / "ticket" */
 const char *config_severity_str(enum config_severity s);
+
+/*
+ * The severity label an alert rule of s carries unless global.alerting or
+ * the SLO's alerting says otherwise: "critical" for page, "warning" for
+ * ticket, the values kube-prometheus' Alertmanager routes and inhibits on.
+ */
+const char *config_severity_label(enum config_severity s);
 /* "events", "latency", "timeslice", "promql" */
 const char *config_sli_kind_str(enum config_sli_kind k);
 /* "<", "<=", ... */

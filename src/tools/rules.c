@@ -206,16 +206,19 @@ static int rule_write(struct buf *b, const struct rule *r)
 }
 
 /*
- * The labels every alert of slo carries: the global labels, the SLO's labels
- * (which win), slo, service, severity, then the route's labels (which may
- * replace severity). The series carry all but severity already; setting them
+ * The labels every alert of slo of severity sev carries: the global labels,
+ * the SLO's labels (which win), slo, service, severity (critical or warning,
+ * config_severity_label), then global.alerting's route labels and the SLO's
+ * (which may replace severity). The series carry all but severity already; setting them
  * on the rule too keeps them right on alerts that have no series (absent())
  * and when a scrape renamed one.
  */
 static int route_labels(const struct config *cfg, const struct config_slo *slo,
-                        const struct config_alert_route *route, const char *severity,
-                        struct labels *out)
+                        enum config_severity sev, struct labels *out)
 {
+    const struct config_alert_route *routes[2] = {
+        sev == CONFIG_SEVERITY_PAGE ? &cfg->alert_page : &cfg->alert_ticket,
+        sev == CONFIG_SEVERITY_PAGE ? &slo->page : &slo->ticket};
     int rc = 0;
 
     for (size_t i = 0; i < cfg->labels.n; i++)
@@ -224,10 +227,12 @@ static int route_labels(const struct config *cfg, const struct config_slo *slo,
         rc |= set_literal(out, slo->labels.v[i].name, slo->labels.v[i].value);
     rc |= set_literal(out, "slo", slo->name);
     rc |= set_literal(out, "service", slo->service);
-    rc |= labels_set(out, "severity", severity);
-    /* The route's labels are the user's templates, written as they are. */
-    for (size_t i = 0; i < route->labels.n; i++)
-        rc |= labels_set(out, route->labels.v[i].name, route->labels.v[i].value);
+    rc |= labels_set(out, "severity", config_severity_label(sev));
+    /* The routes' labels are the user's templates, written as they are:
+     * global.alerting's first, then the SLO's, which win. */
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < routes[k]->labels.n; i++)
+            rc |= labels_set(out, routes[k]->labels.v[i].name, routes[k]->labels.v[i].value);
     return rc ? -1 : 0;
 }
 
@@ -306,6 +311,8 @@ static int burn_alert(struct buf *b, const struct config *cfg, const struct conf
 {
     const struct config_alert_route *route = sev == CONFIG_SEVERITY_PAGE ? &slo->page
                                                                          : &slo->ticket;
+    const struct config_alert_route *groute = sev == CONFIG_SEVERITY_PAGE ? &cfg->alert_page
+                                                                          : &cfg->alert_ticket;
     const char *sevname = config_severity_str(sev);
     struct rule r;
     size_t nrows = 0, row = 0;
@@ -359,7 +366,7 @@ static int burn_alert(struct buf *b, const struct config *cfg, const struct conf
 
         buf_init(&r.text, 1u << 20);
         rc |= rows == NULL;
-        rc |= route_labels(cfg, slo, route, sevname, &r.labels);
+        rc |= route_labels(cfg, slo, sev, &r.labels);
         rc |= slo_intro(&r.text, slo, 0);
         rc |= buf_printf(&r.text, " is burning its error budget %s",
                          sev == CONFIG_SEVERITY_PAGE ? "fast" : "too fast to last the period");
@@ -376,8 +383,12 @@ static int burn_alert(struct buf *b, const struct config *cfg, const struct conf
         free(rows);
     }
     rc |= link_annotations(cfg, slo, &r);
-    for (size_t i = 0; i < route->annotations.n; i++)
-        rc |= labels_set(&r.ann, route->annotations.v[i].name, route->annotations.v[i].value);
+    for (size_t k = 0; k < 2; k++) {
+        const struct config_alert_route *rt = k == 0 ? groute : route;
+
+        for (size_t i = 0; i < rt->annotations.n; i++)
+            rc |= labels_set(&r.ann, rt->annotations.v[i].name, rt->annotations.v[i].value);
+    }
     return rule_finish(b, &r, rc);
 }
 
@@ -390,7 +401,7 @@ static int exhausted_alert(struct buf *b, const struct config *cfg, const struct
     /* The sidecar's status is exhausted exactly when remaining <= 0. */
     rc |= selector_open(&r.expr, "slo_error_budget_remaining_ratio", slo);
     rc |= buf_puts(&r.expr, "} <= 0");
-    rc |= route_labels(cfg, slo, &slo->ticket, "ticket", &r.labels);
+    rc |= route_labels(cfg, slo, CONFIG_SEVERITY_TICKET, &r.labels);
     rc |= slo_intro(&r.text, slo, 0);
     rc |= buf_puts(&r.text, " has exhausted its error budget");
     rc |= rule_annotate(&r, "summary");
@@ -428,7 +439,7 @@ static int stale_alert(struct buf *b, const struct config *cfg, const struct con
                             "or\nabsent(");
     rc |= selector_open(&r.expr, "slo_last_evaluation_timestamp_seconds", slo);
     rc |= buf_puts(&r.expr, "})");
-    rc |= route_labels(cfg, slo, &slo->ticket, "ticket", &r.labels);
+    rc |= route_labels(cfg, slo, CONFIG_SEVERITY_TICKET, &r.labels);
     rc |= buf_puts(&r.text, "The figures of ");
     rc |= slo_intro(&r.text, slo, 0);
     rc |= buf_puts(&r.text, " are stale or missing");

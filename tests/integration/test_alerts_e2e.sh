@@ -171,7 +171,7 @@ t_burn=$(date +%s.%N)
 curl -s -m 5 "$EXP/set?svc=pay&error_ratio=0.5" > /dev/null
 echo "  pay: error ratio 0.5 from now on"
 if python3 "$HERE/check_alerts.py" wait "$log" /pager firing alertname=SLOErrorBudgetBurnPage \
-        slo=pay-fast service=pay severity=page team=payments cluster=e2e --timeout 40 \
+        slo=pay-fast service=pay severity=critical team=payments cluster=e2e --timeout 40 \
         --since "$t_burn"; then
     ok "the page alert reached the pager receiver with slo, service, severity and the SLO's labels"
 else
@@ -205,7 +205,7 @@ else
     bad "Prometheus alerts: ${alerts:-none}; slo_alert_firing: ${firing:-absent}"
 fi
 if python3 "$HERE/check_alerts.py" wait "$log" /ticket firing alertname=SLOErrorBudgetExhausted \
-        slo=pay-fast service=pay severity=ticket --timeout 20 --since "$t_burn"; then
+        slo=pay-fast service=pay severity=warning --timeout 20 --since "$t_burn"; then
     ok "the exhausted budget reached the ticket receiver"
 else
     bad "no ticket for pay-fast's exhausted budget"
@@ -216,7 +216,7 @@ t_stop=$(date +%s.%N)
 curl -s -m 5 "$EXP/set?svc=pay&error_ratio=0" > /dev/null
 echo "  pay: no errors from now on"
 if python3 "$HERE/check_alerts.py" wait "$log" /pager resolved alertname=SLOErrorBudgetBurnPage \
-        slo=pay-fast service=pay severity=page --timeout 45 --since "$t_stop"; then
+        slo=pay-fast service=pay severity=critical --timeout 45 --since "$t_stop"; then
     ok "the pager receiver got the page resolved"
 else
     bad "the page did not resolve"; show_logs

@@ -211,7 +211,7 @@ static void test_routing_labels_and_their_precedence(void **state)
     free(out);
 }
 
-static void test_default_severities_are_page_and_ticket(void **state)
+static void test_default_severities_are_critical_and_warning(void **state)
 {
     char *out = render(GLOBAL SLO_PAY, NULL);
     char *page = rule_text(out, "pay", "SLOErrorBudgetBurnPage");
@@ -220,8 +220,9 @@ static void test_default_severities_are_page_and_ticket(void **state)
     (void)state;
     assert_non_null(page);
     assert_non_null(exhausted);
-    want_in(page, "          severity: \"page\"\n");
-    want_in(exhausted, "          severity: \"ticket\"\n");
+    /* kube-prometheus' words, which its Alertmanager routes and inhibits on. */
+    want_in(page, "          severity: \"critical\"\n");
+    want_in(exhausted, "          severity: \"warning\"\n");
     want_in(exhausted, "        expr: |-\n"
                        "          slo_error_budget_remaining_ratio{slo=\"pay\"} <= 0\n"
                        "        labels:\n");
@@ -229,6 +230,47 @@ static void test_default_severities_are_page_and_ticket(void **state)
     want_not_in(exhausted, "for:");
     free(page);
     free(exhausted);
+    free(out);
+}
+
+static void test_global_alerting_under_the_slos_own(void **state)
+{
+    char *out = render("global:\n"
+                       "  prometheus: {url: http://p}\n"
+                       "  alerting:\n"
+                       "    page: {labels: {severity: pager, team: sre}, annotations: {a: g}}\n"
+                       "    ticket: {labels: {severity: mail}}\n"
+                       "slos:\n"
+                       "  - name: pay\n"
+                       "    service: payments\n"
+                       "    objective: 99.9\n"
+                       "    period: 30d\n"
+                       "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+                       "    alerting: {page: {labels: {severity: urgent}, annotations: {a: s}}}\n"
+                       "  - name: other\n"
+                       "    service: payments\n"
+                       "    objective: 99.9\n"
+                       "    period: 30d\n"
+                       "    sli: {events: {error: 'e_total', total: 't_total'}}\n",
+                       NULL);
+    char *page = rule_text(out, "pay", "SLOErrorBudgetBurnPage");
+    char *other = rule_text(out, "other", "SLOErrorBudgetBurnPage");
+    char *stale = rule_text(out, "other", "SLOFiguresStale");
+
+    (void)state;
+    assert_non_null(page);
+    assert_non_null(other);
+    assert_non_null(stale);
+    /* The SLO's own labels and annotations win over global.alerting's. */
+    want_in(page, "          severity: \"urgent\"\n");
+    want_in(page, "          team: \"sre\"\n");
+    want_in(page, "          a: \"s\"\n");
+    want_in(other, "          severity: \"pager\"\n");
+    want_in(other, "          a: \"g\"\n");
+    want_in(stale, "          severity: \"mail\"\n");
+    free(page);
+    free(other);
+    free(stale);
     free(out);
 }
 
@@ -531,7 +573,8 @@ int main(void)
         cmocka_unit_test(test_default_table_page_and_ticket_expressions),
         cmocka_unit_test(test_custom_table_with_page_rows_only_has_no_ticket_alert),
         cmocka_unit_test(test_routing_labels_and_their_precedence),
-        cmocka_unit_test(test_default_severities_are_page_and_ticket),
+        cmocka_unit_test(test_default_severities_are_critical_and_warning),
+        cmocka_unit_test(test_global_alerting_under_the_slos_own),
         cmocka_unit_test(test_annotations_template_the_value_and_remaining_budget),
         cmocka_unit_test(test_config_text_is_literal_in_templates_and_labels),
         cmocka_unit_test(test_links_runbook_and_dashboard),
