@@ -183,13 +183,39 @@ if (pod) {
         };
         const cfgArg = main.args.find((a) => a.startsWith("--config.file="));
         const cfgFile = cfgArg?.slice("--config.file=".length);
-        ok(cfgFile === "/etc/slo-sidecar/slos.yaml", "--config.file=/etc/slo-sidecar/slos.yaml (the image's default)");
-        const cfgProblem = cfgFile ? fileIn(cfgFile, "configMap") : "no --config.file";
-        ok(cfgProblem === null, "config file is in the mounted ConfigMap", cfgProblem);
-        const cmName = Object.values(volumes).find((v) => v.configMap && mountFor(cfgFile)?.name === v.name)?.configMap.name;
-        if (expect.existingConfigMap) ok(cmName === expect.existingConfigMap, `config volume is ConfigMap ${expect.existingConfigMap}`);
-        else ok(cms.length === 1 && cmName === cms[0].metadata.name, "config volume is the rendered ConfigMap");
-        const cfgItem = Object.values(volumes).find((v) => v.configMap?.name === cmName)?.configMap.items?.[0];
+        const ownCm = expect.existingConfigMap ?? cms[0]?.metadata.name;
+        let cfgItem = null;
+        if (expect.teamConfigMaps) {
+            // SLO files per team: one directory, a projected volume of the
+            // chart's ConfigMap (its key as global.yaml) and the team ones.
+            ok(cfgFile === "/etc/slo-sidecar", "--config.file=/etc/slo-sidecar (a directory)", `got ${cfgFile}`);
+            const m = (main.volumeMounts ?? []).find((x) => x.mountPath.replace(/\/$/, "") === cfgFile);
+            const v = m && volumes[m.name];
+            const sources = v?.projected?.sources ?? [];
+            ok(Boolean(v?.projected) && !m.subPath && m.readOnly === true,
+                "config directory is a projected volume, mounted read-only without subPath");
+            ok(sources.every((x) => x.configMap && Object.keys(x).length === 1), "every source is a ConfigMap");
+            const own = sources[0]?.configMap;
+            cfgItem = own?.items?.[0];
+            ok(own?.name === ownCm && own.items?.length === 1 && cfgItem.path === "global.yaml",
+                `first source: ConfigMap ${ownCm} as global.yaml`, JSON.stringify(own));
+            const teams = sources.slice(1).map((x) => x.configMap.name);
+            ok(eq(teams, expect.teamConfigMaps), `then the team ConfigMaps ${expect.teamConfigMaps.join(", ")}`, `got ${teams}`);
+            for (const [name, want] of Object.entries(expect.teamSources ?? {})) {
+                const got = sources.find((x) => x.configMap.name === name)?.configMap;
+                ok(eq(got, { name, ...want }), `team ConfigMap ${name}: ${JSON.stringify(want)}`, JSON.stringify(got));
+            }
+            const paths = sources.flatMap((x) => (x.configMap.items ?? []).map((i) => i.path));
+            ok(new Set(paths).size === paths.length, "no file name twice in the directory (of those listed)");
+        } else {
+            ok(cfgFile === "/etc/slo-sidecar/slos.yaml", "--config.file=/etc/slo-sidecar/slos.yaml (the image's default)");
+            const cfgProblem = cfgFile ? fileIn(cfgFile, "configMap") : "no --config.file";
+            ok(cfgProblem === null, "config file is in the mounted ConfigMap", cfgProblem);
+            const cmName = Object.values(volumes).find((v) => v.configMap && mountFor(cfgFile)?.name === v.name)?.configMap.name;
+            if (expect.existingConfigMap) ok(cmName === expect.existingConfigMap, `config volume is ConfigMap ${expect.existingConfigMap}`);
+            else ok(cms.length === 1 && cmName === cms[0].metadata.name, "config volume is the rendered ConfigMap");
+            cfgItem = Object.values(volumes).find((v) => v.configMap?.name === cmName)?.configMap.items?.[0];
+        }
         if (expect.existingConfigMapKey) ok(cfgItem?.key === expect.existingConfigMapKey, `config key ${expect.existingConfigMapKey}`);
 
         if (config) {
@@ -261,8 +287,27 @@ for (const pr of prs) {
     fs.writeFileSync(path.join(out, "rules.yaml"), yaml.dump({ groups: pr.spec.groups }));
     const rules = pr.spec.groups.flatMap((g) => g.rules);
     ok(rules.length > 0 && rules.every((r) => r.alert && r.expr), `PrometheusRule: ${rules.length} alerts`);
-    ok(rules.every((r) => ["page", "ticket"].includes(r.labels?.severity)), "every alert has severity page or ticket");
-    if (config) {
+    if ((expect.ruleSet ?? "static") === "static") {
+        // The static set: no rule names an SLO; every alert is one per SLO
+        // (or per job) however many replicas export the series.
+        const sev = expect.severities ?? ["critical", "warning"];
+        ok(rules.every((r) => sev.includes(r.labels?.severity)), `static rules: every alert has severity ${sev.join(" or ")}`,
+            rules.map((r) => `${r.alert}=${r.labels?.severity}`).join(", "));
+        ok(rules.some((r) => r.labels.severity === sev[0]) && rules.some((r) => r.labels.severity === sev[1]),
+            "static rules: both severities used");
+        ok(rules.every((r) => !/\bslo="/.test(r.expr) && r.labels?.slo === undefined), "static rules: no rule names an SLO");
+        ok(rules.every((r) => /without \(instance, pod\)|by \(job\)/.test(r.expr)),
+            "static rules: every expression aggregates replicas away (without (instance, pod))");
+        if (expect.sidecarJob)
+            ok(rules.some((r) => r.expr.includes(`up{job="${expect.sidecarJob}"}`)), `static rules: SLOSidecarDown watches job ${expect.sidecarJob}`);
+    } else {
+        // The binary's rules (compared whole with `slo-sidecar rules` by
+        // test_helm.sh): kube-prometheus' severities unless the config sets others.
+        const sev = expect.severities ?? ["critical", "warning"];
+        ok(rules.every((r) => sev.includes(r.labels?.severity)), `every alert has severity ${sev.join(" or ")}`,
+            rules.map((r) => `${r.alert}=${r.labels?.severity}`).join(", "));
+    }
+    if (config && expect.ruleSet === "perSlo") {
         const names = new Set(config.slos.map((s) => s.name));
         const alerted = new Set(rules.map((r) => r.labels?.slo).filter(Boolean));
         ok(eq([...names].sort(), [...alerted].sort()), "alerts cover exactly the config's SLOs");

@@ -2,17 +2,26 @@
 # Offline checks of the Helm chart (helm/slo-sidecar) and of the Dockerfile.
 #   tests/deploy/test_helm.sh [path/to/slo-sidecar]
 # Needs build/tools/helm and tests/deploy/node_modules (scripts/deps-npm.sh),
-# the slo-sidecar binary (default build/slo-sidecar), promtool and amtool.
+# the slo-sidecar binary (default build/slo-sidecar), promtool, amtool and
+# prometheus-alertmanager.
 #
+# First the static alert rules (helm/slo-sidecar/rules/slo-static-rules.yml,
+# linked from deploy/prometheus/): promtool check rules, promtool test rules
+# on tests/rules/static/*.test.yml, and those tests failing on mutated
+# rules; the Alertmanager example's routes for them (amtool) and its
+# inhibitions (a real Alertmanager on a free port).
 # For each scenario (defaults; every optional part on; sharding; basic auth with the
-# config reloader; an existing ConfigMap; sidecar mode; the example config):
+# config reloader; an existing ConfigMap; sidecar mode; SLO files per team; the
+# example config):
 # helm lint --strict, helm template, every manifest validated against the
 # Kubernetes / prometheus-operator schemas (unknown fields too), the chart's
 # invariants (check_chart.mjs), `slo-sidecar check` on the ConfigMap's
-# config, the PrometheusRule equal to `slo-sidecar rules` on that config and
-# accepted by `promtool check rules`. Then checksum/config behaviour, the
-# renders that must fail with a useful message, the README's snippets, and a
-# Dockerfile lint. Prints each check; exits 1 if any failed.
+# config (with the team files: on the directory), the PrometheusRule equal
+# to `slo-sidecar rules` on that config (perSlo) or to the static rule file
+# with the values' changes (static, static_rules.mjs), and accepted by
+# `promtool check rules`. Then checksum/config behaviour, the renders that
+# must fail with a useful message, the README's snippets, and a Dockerfile
+# lint. Prints each check; exits 1 if any failed.
 # ok and bad always return 0, so `cond && ok .. || bad ..` is an if-then-else.
 # shellcheck disable=SC2015
 set -uo pipefail
@@ -86,19 +95,30 @@ render() {
     return 1
 }
 
-# config_checks NAME: slo-sidecar check on the rendered config; the
-# PrometheusRule (if any) equals `slo-sidecar rules` on it and passes promtool.
+# config_checks NAME [static ARGS...]: slo-sidecar check on the rendered
+# config (when it holds SLOs: with team files it is the global part only);
+# the PrometheusRule (if any) equals `slo-sidecar rules` on that config, or
+# with `static` the static rule file changed as ARGS say (static_rules.mjs:
+# --job J, --page P, --ticket T, --prefix URL, --labels JSON); and it passes
+# promtool check rules.
 config_checks() {
-    local out="$WORK/$1"
-    if [ -f "$out/slos.yaml" ]; then
+    local name=$1 out="$WORK/$1" static=
+    shift
+    [ "${1:-}" = static ] && { static=1; shift; }
+    if [ -f "$out/slos.yaml" ] && grep -q '^slos:' "$out/slos.yaml"; then
         if "$BIN" check --config.file="$out/slos.yaml" > "$out/check-config.txt" 2>&1; then
-            ok "slo-sidecar check accepts the ConfigMap's config ($1): $(sed 's/.*: //' "$out/check-config.txt")"
+            ok "slo-sidecar check accepts the ConfigMap's config ($name): $(sed 's/.*: //' "$out/check-config.txt")"
         else
-            bad "slo-sidecar check on the ConfigMap's config ($1):"
+            bad "slo-sidecar check on the ConfigMap's config ($name):"
             sed 's/^/       /' "$out/check-config.txt"
         fi
     fi
-    if [ -f "$out/rules.yaml" ]; then
+    [ -f "$out/rules.yaml" ] || return 0
+    if [ -n "$static" ]; then
+        node "$HERE/static_rules.mjs" --file "$STATIC_RULES" --rendered "$out/rules.yaml" "$@" \
+            > "$out/static.txt" 2>&1
+        count_checks "$out/static.txt" "static_rules.mjs ($name)"
+    else
         "$BIN" rules --config.file="$out/slos.yaml" > "$out/rules-bin.yaml" 2>&1
         if node -e '
             const yaml = require(process.argv[1]);
@@ -110,17 +130,26 @@ config_checks() {
             const g = (d) => JSON.stringify(canon(d.spec ? d.spec.groups : d.groups));
             process.exit(g(a) === g(b) ? 0 : 1);' \
             "$HERE/node_modules/js-yaml" "$out/rules.yaml" "$out/rules-bin.yaml"; then
-            ok "PrometheusRule groups = slo-sidecar rules on the ConfigMap's config ($1)"
+            ok "PrometheusRule groups = slo-sidecar rules on the ConfigMap's config ($name)"
         else
-            bad "PrometheusRule groups differ from slo-sidecar rules on the ConfigMap's config ($1)"
-        fi
-        if promtool check rules "$out/rules.yaml" > "$out/promtool.txt" 2>&1; then
-            ok "promtool check rules on the PrometheusRule ($1): $(grep -o 'SUCCESS.*' "$out/promtool.txt")"
-        else
-            bad "promtool check rules on the PrometheusRule ($1):"
-            sed 's/^/       /' "$out/promtool.txt"
+            bad "PrometheusRule groups differ from slo-sidecar rules on the ConfigMap's config ($name)"
         fi
     fi
+    if promtool check rules "$out/rules.yaml" > "$out/promtool.txt" 2>&1; then
+        ok "promtool check rules on the PrometheusRule ($name): $(grep -o 'SUCCESS.*' "$out/promtool.txt")"
+    else
+        bad "promtool check rules on the PrometheusRule ($name):"
+        sed 's/^/       /' "$out/promtool.txt"
+    fi
+}
+
+# count_checks FILE WHAT: adds the ok/FAIL lines of a checker's output to the
+# totals and prints them; a checker that printed none crashed.
+count_checks() {
+    grep -E '^  (ok|FAIL) ' "$1"
+    PASSED=$((PASSED + $(grep -c '^  ok ' "$1")))
+    FAILED=$((FAILED + $(grep -c '^  FAIL ' "$1")))
+    grep -qE '^  (ok|FAIL) ' "$1" || { bad "$2 crashed:"; sed 's/^/       /' "$1"; }
 }
 
 # rules_for CONFIG OUT [manifest]: the rules slo-sidecar renders for CONFIG,
@@ -140,6 +169,135 @@ rules_for() {
 # A config with the chart's URL, to render rules from (rules do not depend on it).
 with_url() { sed 's#^  prometheus:#  prometheus:\n    url: http://x:9090#' "$1" > "$2"; }
 
+STATIC_RULES="$CHART/rules/slo-static-rules.yml"
+section "static alert rules: $(realpath --relative-to="$ROOT" "$STATIC_RULES")"
+# One source: deploy/prometheus/slo-static-rules.yml is a link to the chart's file.
+if [ "$(realpath "$ROOT/deploy/prometheus/slo-static-rules.yml")" = "$(realpath "$ROOT/helm/slo-sidecar/rules/slo-static-rules.yml")" ]; then
+    ok "deploy/prometheus/slo-static-rules.yml links to helm/slo-sidecar/rules/slo-static-rules.yml"
+else
+    bad "deploy/prometheus/slo-static-rules.yml is not a link to helm/slo-sidecar/rules/slo-static-rules.yml (ln -sf)"
+fi
+if promtool check rules "$STATIC_RULES" > "$WORK/static-check.txt" 2>&1; then
+    ok "promtool check rules: $(grep -o 'SUCCESS.*' "$WORK/static-check.txt")"
+else
+    bad "promtool check rules on the static rules:"
+    sed 's/^/       /' "$WORK/static-check.txt"
+fi
+# static_tests DIR: promtool test rules on the static tests laid out under DIR
+# as in the repository (they name ../../../helm/slo-sidecar/rules/...).
+static_tests() {
+    (cd "$1/tests/rules/static" && promtool test rules ./*.test.yml) > "$1/promtool-test.txt" 2>&1
+}
+mkdir -p "$WORK/static/tests/rules" "$WORK/static/helm/slo-sidecar/rules"
+cp -r "$ROOT/tests/rules/static" "$WORK/static/tests/rules/"
+cp "$STATIC_RULES" "$WORK/static/helm/slo-sidecar/rules/"
+if static_tests "$WORK/static"; then
+    ok "promtool test rules tests/rules/static: $(cd "$ROOT/tests/rules/static" && echo ./*.test.yml | sed 's#\./##g'), $(grep -c SUCCESS "$WORK/static/promtool-test.txt") files pass"
+else
+    bad "promtool test rules tests/rules/static:"
+    sed 's/^/       /' "$WORK/static/promtool-test.txt"
+fi
+# The tests notice a wrong condition, threshold, duration or aggregation:
+# each mutation of the rules (sed FROM to TO, once) must make them fail.
+while IFS='|' read -r what from to; do
+    m="$WORK/static-mutant"
+    rm -rf "$m" && cp -r "$WORK/static" "$m"
+    sed -i "s/$from/$to/" "$m/helm/slo-sidecar/rules/slo-static-rules.yml"
+    if cmp -s "$m/helm/slo-sidecar/rules/slo-static-rules.yml" "$STATIC_RULES"; then
+        bad "mutation '$what' changed nothing"
+    elif static_tests "$m"; then
+        bad "promtool test rules passes with the mutation '$what'"
+    else
+        ok "promtool test rules fails with the mutation '$what' ($(grep -c FAILED "$m/promtool-test.txt") files)"
+    fi
+done <<'MUTATIONS'
+page fires at 0|(slo_alert_firing{severity="page"}) == 1|(slo_alert_firing{severity="page"}) >= 0
+page from the ticket series|{severity="page"}|{severity="ticket"}
+ticket per replica|(instance, pod) (slo_alert_firing{severity="ticket"})|(instance) (slo_alert_firing{severity="ticket"})
+exhausted only below 0|(slo_error_budget_remaining_ratio) <= 0|(slo_error_budget_remaining_ratio) < 0
+exhausted by the freshest replica|min without (instance, pod) (slo_error_budget_remaining_ratio)|max without (instance, pod) (slo_error_budget_remaining_ratio)
+stale from 601 s|(slo_last_evaluation_timestamp_seconds) > 600|(slo_last_evaluation_timestamp_seconds) > 601
+stale: gone figures never seen|\[1h\]|[1m]
+stale: a removed SLO counted|) == 0|) == 1
+every for: 5m as 4m|for: 5m|for: 4m
+sidecar down: absent() of another selector|  absent(up{job="slo-sidecar"})|  absent(up{job="slo-sidecar",x="y"})
+figures missing at 0|) > 0$|) >= 0
+MUTATIONS
+
+section "Alertmanager example (deploy/alertmanager/alertmanager.yml) routes the static rules"
+am="$ROOT/deploy/alertmanager/alertmanager.yml"
+if amtool check-config "$am" > "$WORK/amtool-deploy.txt" 2>&1; then
+    ok "amtool check-config deploy/alertmanager/alertmanager.yml"
+else
+    bad "amtool check-config deploy/alertmanager/alertmanager.yml:"
+    sed 's/^/       /' "$WORK/amtool-deploy.txt"
+fi
+# Each static alert with its labels, and where it must go.
+routes="$WORK/static-routes.txt"
+cat > "$routes" <<'ROUTES'
+pager alertname=SLOErrorBudgetBurnPage slo=a service=s job=slo-sidecar severity=critical
+ticket alertname=SLOErrorBudgetBurnTicket slo=a service=s job=slo-sidecar severity=warning
+ticket alertname=SLOErrorBudgetExhausted slo=a service=s job=slo-sidecar severity=warning
+ticket alertname=SLOFiguresStale slo=a service=s job=slo-sidecar severity=warning
+ticket alertname=SLOSidecarBackendDown job=slo-sidecar severity=warning
+ticket alertname=SLOSidecarDown job=slo-sidecar severity=warning
+ticket alertname=SLOSidecarConfigReloadFailed job=slo-sidecar severity=warning
+ticket alertname=SLOSidecarFiguresMissing job=slo-sidecar severity=warning
+ROUTES
+while read -r want labels; do
+    # shellcheck disable=SC2086
+    got=$(amtool config routes test --config.file="$am" $labels 2>/dev/null)
+    [ "$got" = "$want" ] && ok "route {$labels} -> $got" || bad "route {$labels} -> $got, want $want"
+done < "$routes"
+sed -n 's/^ *- alert: //p' "$STATIC_RULES" | while read -r a; do
+    grep -q "alertname=$a " "$routes" || echo "$a"
+done > "$WORK/static-unrouted.txt"
+[ -s "$WORK/static-unrouted.txt" ] && bad "no route test for the static alerts $(cat "$WORK/static-unrouted.txt")" \
+    || ok "every alert of the static rules has its route test"
+# Its inhibitions, in a real Alertmanager on a free port: a page hides the
+# same SLO's ticket only; a sidecar down or cut off from its store hides the
+# stale and missing figures of its own job only.
+AM_PID=
+trap '[ -n "$AM_PID" ] && kill "$AM_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+if command -v prometheus-alertmanager > /dev/null; then
+    amport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    amurl="http://127.0.0.1:$amport"
+    prometheus-alertmanager --config.file="$am" --storage.path="$WORK/am-data" \
+        --web.listen-address="127.0.0.1:$amport" --cluster.listen-address= > "$WORK/am.log" 2>&1 &
+    AM_PID=$!
+    for _ in $(seq 50); do curl -sf "$amurl/-/ready" > /dev/null && break; sleep 0.1; done
+    while read -r labels; do
+        # shellcheck disable=SC2086
+        amtool alert add --alertmanager.url="$amurl" $labels > /dev/null 2>> "$WORK/am.log"
+    done <<'ALERTS'
+alertname=SLOErrorBudgetBurnPage slo=pay service=payments job=slo-sidecar severity=critical
+alertname=SLOErrorBudgetBurnTicket slo=pay service=payments job=slo-sidecar severity=warning
+alertname=SLOErrorBudgetBurnTicket slo=search service=search job=slo-sidecar severity=warning
+alertname=SLOSidecarBackendDown job=slo-sidecar severity=warning
+alertname=SLOFiguresStale slo=pay service=payments job=slo-sidecar severity=warning
+alertname=SLOSidecarFiguresMissing job=slo-sidecar severity=warning
+alertname=SLOFiguresStale slo=api service=api job=other-slos severity=warning
+ALERTS
+    got=""
+    for _ in $(seq 30); do
+        got=$(amtool alert query --alertmanager.url="$amurl" --inhibited -o json 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join(sorted("%s/%s" % (a["labels"]["alertname"], a["labels"].get("slo", a["labels"]["job"]))
+                      for a in json.load(sys.stdin) if a["status"]["inhibitedBy"])))')
+        [ -n "$got" ] && [ "$(amtool alert query --alertmanager.url="$amurl" -o json 2>/dev/null \
+            | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" = 4 ] && break
+        sleep 0.2
+    done
+    want="SLOErrorBudgetBurnTicket/pay SLOFiguresStale/pay SLOSidecarFiguresMissing/slo-sidecar"
+    [ "$got" = "$want" ] && ok "Alertmanager $(prometheus-alertmanager --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p;q') inhibits exactly: $got" \
+        || { bad "inhibited alerts: '$got', want '$want'"; sed 's/^/       /' "$WORK/am.log" | tail -5; }
+    kill "$AM_PID" 2>/dev/null
+    wait "$AM_PID" 2>/dev/null
+    AM_PID=
+else
+    bad "prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)"
+fi
+
 section "scenario defaults"
 if render defaults; then
     node_check defaults "" '{"kinds":["ConfigMap","Deployment","Service","ServiceAccount"],"checksum":true,
@@ -149,7 +307,8 @@ fi
 
 section "scenario full: remote_read + state file, bearer token, TLS, ServiceMonitor, PrometheusRule, dashboard, PDB, scheduling, extras"
 with_url "$HERE/slos-remote-read.yaml" "$WORK/slos-rr.yaml"
-rules_for "$WORK/slos-rr.yaml" "$WORK/rules-rr.yaml"
+# (as a PrometheusRule: the chart takes its spec.groups)
+rules_for "$WORK/slos-rr.yaml" "$WORK/rules-rr.yaml" manifest
 if render full -f "$HERE/values/full.yaml" --set-file configYaml="$HERE/slos-remote-read.yaml" \
     --set-file prometheusRule.rules="$WORK/rules-rr.yaml"; then
     node_check full "" '{"kinds":["ConfigMap","ConfigMap","Deployment","PodDisruptionBudget","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
@@ -157,7 +316,7 @@ if render full -f "$HERE/values/full.yaml" --set-file configYaml="$HERE/slos-rem
         "url":"https://prometheus.monitoring.svc:9091","sloNames":["checkout-availability","search-latency","users-freshness"],
         "secrets":{"prometheus-token":"token","prometheus-client-tls":"tls.key"},
         "serviceMonitor":true,"serviceMonitorLabels":{"release":"kube-prometheus-stack"},
-        "prometheusRule":true,"prometheusRuleLabels":{"release":"kube-prometheus-stack"},"dashboard":true,"PodDisruptionBudget":1,
+        "prometheusRule":true,"ruleSet":"perSlo","severities":["critical","warning","page","ticket"],"prometheusRuleLabels":{"release":"kube-prometheus-stack"},"dashboard":true,"PodDisruptionBudget":1,
         "args":["--log.level=debug","--log.format=json"],"env":{"TZ":"UTC"},
         "podSpec":{"nodeSelector":{"kubernetes.io/os":"linux"},"priorityClassName":"monitoring",
                    "tolerations":[{"key":"dedicated","operator":"Equal","value":"monitoring","effect":"NoSchedule"}]}}'
@@ -189,21 +348,152 @@ if render existing-configmap -f "$HERE/values/existing-configmap.yaml"; then
     grep -q 'type: Recreate' "$WORK/existing-configmap/manifest.yaml" && ok "strategy Recreate" || bad "strategy Recreate"
 fi
 
-section "scenario sidecar: container for the kube-prometheus-stack Prometheus pod (example config, promql)"
-cp "$ROOT/deploy/slos.example.yaml" "$WORK/example.yaml"
-rules_for "$WORK/example.yaml" "$WORK/rules-example.yaml" manifest
-if render sidecar -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml" \
-    --set-file prometheusRule.rules="$WORK/rules-example.yaml"; then
+section "scenario sidecar: container for the kube-prometheus-stack Prometheus pod (example config, promql, static rules)"
+if render sidecar -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml"; then
     "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client -f "$HERE/values/sidecar.yaml" \
-        --set-file configYaml="$ROOT/deploy/slos.example.yaml" \
-        --set-file prometheusRule.rules="$WORK/rules-example.yaml" > "$WORK/sidecar/install.txt" 2>&1 \
+        --set-file configYaml="$ROOT/deploy/slos.example.yaml" > "$WORK/sidecar/install.txt" 2>&1 \
         && ok "helm install --dry-run=client (sidecar NOTES)" || bad "helm install --dry-run=client (sidecar)"
     sed -n '/^NOTES:/,$p' "$WORK/sidecar/install.txt" > "$WORK/sidecar/notes.txt"
     node_check sidecar "$WORK/sidecar/notes.txt" '{"kinds":["ConfigMap","ConfigMap","PrometheusRule","Service","ServiceMonitor"],
         "sidecar":true,"serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
-        "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"dashboard":true,
+        "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"dashboard":true,"sidecarJob":"prod-slo-sidecar",
         "sloNames":["checkout-availability","search-latency","users-freshness","api-custom"]}'
-    config_checks sidecar
+    config_checks sidecar static --job prod-slo-sidecar
+fi
+
+section "scenario teams: SLO files per team (two team ConfigMaps and a selector in one projected directory), static rules changed by values"
+if render teams -f "$HERE/values/teams.yaml"; then
+    node_check teams "" '{"kinds":["ConfigMap","Deployment","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
+        "checksum":false,"teamConfigMaps":["team-a-slos","team-b-slos"],
+        "teamSources":{"team-a-slos":{},"team-b-slos":{"items":[{"key":"slos.yaml","path":"team-b.yaml"}],"optional":true}},
+        "serviceMonitor":true,"prometheusRule":true,"prometheusRuleLabels":{"release":"kube-prometheus-stack"},
+        "severities":["P1","P3"],"sidecarJob":"slo-sidecar-metrics"}'
+    config_checks teams static --job slo-sidecar-metrics --page P1 --ticket P3 \
+        --prefix https://wiki.example.com/runbooks/slo/ --labels '{"source":"slo-sidecar"}'
+    # The directory as the kubelet fills it: global.yaml from the chart's
+    # ConfigMap, then each team ConfigMap's keys (team-b's mapped by its items).
+    dir="$WORK/teams/config-dir"
+    mkdir -p "$dir"
+    if grep -q '^slos:' "$WORK/teams/slos.yaml"; then
+        bad "the chart's global.yaml has slos although config.slos is empty"
+    else
+        ok "the chart's global.yaml holds the global part only"
+    fi
+    cp "$WORK/teams/slos.yaml" "$dir/global.yaml"
+    # shellcheck disable=SC2016 # JavaScript template literals
+    node -e '
+        const yaml = require(process.argv[1]);
+        const fs = require("fs");
+        const [, , dir, ...files] = process.argv;
+        const rename = {"team-b-slos": {"slos.yaml": "team-b.yaml"}};
+        for (const f of files) {
+            const cm = yaml.load(fs.readFileSync(f, "utf8"));
+            for (const [k, v] of Object.entries(cm.data))
+                fs.writeFileSync(`${dir}/${(rename[cm.metadata.name] ?? {})[k] ?? k}`, v);
+        }' "$HERE/node_modules/js-yaml" "$dir" "$HERE"/teams/*.yaml
+    if "$BIN" check --config.file="$dir" > "$WORK/teams/check-dir.txt" 2>&1 \
+        && grep -q 'valid, 3 SLOs' "$WORK/teams/check-dir.txt"; then
+        ok "slo-sidecar check on the directory ($(cd "$dir" && echo *)): $(sed 's/.*: //' "$WORK/teams/check-dir.txt")"
+    else
+        bad "slo-sidecar check on the directory (global.yaml and the team files):"
+        sed 's/^/       /' "$WORK/teams/check-dir.txt"
+    fi
+    # The team ConfigMaps of the example are valid objects.
+    for f in "$HERE"/teams/*.yaml; do cat "$f"; echo ---; done > "$WORK/teams/team-cms.yaml"
+    # shellcheck disable=SC2016 # JavaScript template literals
+    node --input-type=module -e '
+        const { loadAll, validateManifest } = await import(process.argv[1]);
+        const docs = loadAll((await import("node:fs")).readFileSync(process.argv[2], "utf8"));
+        for (const d of docs) {
+            const p = await validateManifest(d);
+            console.log(p.length ? `  FAIL schema ${d.kind} ${d.metadata.name}: ${p.join("; ")}`
+                : `  ok   schema ${d.apiVersion} ${d.kind} ${d.metadata.name} (tests/deploy/teams)`);
+        }' "$HERE/k8s.mjs" "$WORK/teams/team-cms.yaml" > "$WORK/teams/team-cms.txt" 2>&1
+    count_checks "$WORK/teams/team-cms.txt" "the schema check of tests/deploy/teams"
+    "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client -f "$HERE/values/teams.yaml" \
+        > "$WORK/teams/install.txt" 2>&1
+    grep -q 'team ConfigMaps: team-a-slos, team-b-slos (optional)' "$WORK/teams/install.txt" \
+        && ok "NOTES name the team ConfigMaps" \
+        || { bad "NOTES do not name the team ConfigMaps:"; sed -n '/^NOTES/,$p' "$WORK/teams/install.txt" | sed 's/^/       /'; }
+fi
+
+section "scenario teams with an existing ConfigMap, and in sidecar mode (the NOTES' projected volume for the Prometheus pod)"
+if render existing-teams -f "$HERE/values/existing-configmap.yaml" --set 'teamConfigMaps={team-a-slos}'; then
+    node_check existing-teams "" '{"kinds":["Deployment","Service"],"checksum":false,"existingConfigMap":"team-slos",
+        "existingConfigMapKey":"config.yaml","stateVolume":"persistentVolumeClaim","stateFile":"/var/lib/slo-sidecar/state",
+        "teamConfigMaps":["team-a-slos"],"ServiceAccount":0}'
+fi
+if render sidecar-teams -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml" \
+    --set 'teamConfigMaps={team-a-slos,team-b-slos}'; then
+    "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client -f "$HERE/values/sidecar.yaml" \
+        --set-file configYaml="$ROOT/deploy/slos.example.yaml" --set 'teamConfigMaps={team-a-slos,team-b-slos}' \
+        > "$WORK/sidecar-teams/install.txt" 2>&1 \
+        && ok "helm install --dry-run=client (sidecar-teams NOTES)" || bad "helm install --dry-run=client (sidecar-teams)"
+    sed -n '/^NOTES:/,$p' "$WORK/sidecar-teams/install.txt" > "$WORK/sidecar-teams/notes.txt"
+    node_check sidecar-teams "$WORK/sidecar-teams/notes.txt" '{"kinds":["ConfigMap","ConfigMap","PrometheusRule","Service","ServiceMonitor"],
+        "sidecar":true,"serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
+        "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"dashboard":true,
+        "teamConfigMaps":["team-a-slos","team-b-slos"],
+        "sloNames":["checkout-availability","search-latency","users-freshness","api-custom"]}'
+    config_checks sidecar-teams static --job prod-slo-sidecar
+fi
+# A selector alone: the directory form with the chart's part only, until
+# lookup finds ConfigMaps in a live cluster (none under helm template).
+"$HELM" template slo "$CHART" --set-string teamConfigMapSelector.slo-sidecar/slos=true > "$WORK/selector.yaml" 2>&1
+if grep -q -- '--config.file=/etc/slo-sidecar$' "$WORK/selector.yaml" && grep -q 'projected:' "$WORK/selector.yaml" \
+    && [ "$(grep -c -- '- configMap:' "$WORK/selector.yaml")" = 1 ]; then
+    ok "teamConfigMapSelector alone: the config directory with the chart's part only (lookup finds nothing offline)"
+else
+    bad "teamConfigMapSelector alone:"
+    grep -n -A12 'volumes:' "$WORK/selector.yaml" | sed 's/^/       /'
+fi
+
+section "team ConfigMaps found by lookup (a copy of the chart whose lookup reads a fixture)"
+# helm template has no cluster, so lookup finds nothing; in this copy the two
+# lookups read what a cluster would answer: the release namespace's
+# ConfigMaps (tests/deploy/teams, one unlabelled, the chart's own) and each
+# by name. Then the selector's matches are mounted, and two ConfigMaps
+# with a key of the same name fail the render.
+lk="$WORK/chart-lookup"
+cp -r "$CHART" "$lk"
+mkdir -p "$lk/lookup"
+sed -i -e 's#lookup "v1" "ConfigMap" \$\.Release\.Namespace ""#($.Files.Get "lookup/all.json" | fromJson)#' \
+    -e 's#lookup "v1" "ConfigMap" \$\.Release\.Namespace \.name#(get ($.Files.Get "lookup/by-name.json" | fromJson) .name)#' \
+    "$lk/templates/_helpers.tpl"
+# lookup_fixture EXTRA-JSON: the fixture, the example team ConfigMaps plus EXTRA (a list).
+lookup_fixture() {
+    node -e '
+        const yaml = require(process.argv[1]);
+        const fs = require("fs");
+        const [, , dir, extra, ...files] = process.argv;
+        const items = files.map((f) => yaml.load(fs.readFileSync(f, "utf8"))).concat(JSON.parse(extra));
+        fs.writeFileSync(dir + "/all.json", JSON.stringify({ items }));
+        fs.writeFileSync(dir + "/by-name.json", JSON.stringify(Object.fromEntries(items.map((c) => [c.metadata.name, c]))));
+    ' "$HERE/node_modules/js-yaml" "$lk/lookup" "$1" "$HERE"/teams/*.yaml
+}
+if [ "$(grep -c 'lookup/' "$lk/templates/_helpers.tpl")" = 2 ] && ! grep -q 'lookup "v1"' "$lk/templates/_helpers.tpl"; then
+    lookup_fixture '[{"metadata":{"name":"unrelated","labels":{"app":"x"}},"data":{"slos.yaml":"x"}},
+        {"metadata":{"name":"prod-slo-sidecar","labels":{"slo-sidecar/slos":"true"}},"data":{"slos.yaml":"x"}}]'
+    if "$HELM" template prod "$lk" --namespace monitoring --set-string teamConfigMapSelector.slo-sidecar/slos=true \
+        --set 'teamConfigMaps={team-a-slos}' > "$WORK/lookup.yaml" 2> "$WORK/lookup.err"; then
+        got=$(sed -n '/projected:/,/volumeMounts\|^[a-z]/s/^ *name: //p' "$WORK/lookup.yaml" | tr '\n' ' ')
+        [ "$got" = "prod-slo-sidecar team-a-slos team-b-slos " ] \
+            && ok "selector: adds team-b-slos (labelled) after the named team-a-slos; not the unlabelled one, not the chart's own" \
+            || bad "selector mounted: $got"
+    else
+        bad "render with the lookup fixture:"; sed 's/^/       /' "$WORK/lookup.err"
+    fi
+    lookup_fixture '[{"metadata":{"name":"team-c-slos","labels":{"slo-sidecar/slos":"true"}},"data":{"team-a.yaml":"slos: []"}}]'
+    if "$HELM" template prod "$lk" --namespace monitoring --set-string teamConfigMapSelector.slo-sidecar/slos=true \
+        > /dev/null 2> "$WORK/lookup.err"; then
+        bad "two ConfigMaps with the key team-a.yaml rendered"
+    elif grep -q 'ConfigMap team-c-slos and ConfigMap team-a-slos both give the config directory a file team-a.yaml' "$WORK/lookup.err"; then
+        ok "keys seen through lookup: $(grep -o 'ConfigMap team-c.*kubelet would keep only one' "$WORK/lookup.err")"
+    else
+        bad "two ConfigMaps with the key team-a.yaml: wrong error:"; sed 's/^/       /' "$WORK/lookup.err"
+    fi
+else
+    bad "could not point the chart copy's lookups at the fixture (did _helpers.tpl change?)"
 fi
 
 section "scenario sharding: a StatefulSet of 3 shards, --shard=auto/3, one Service and ServiceMonitor over all"
@@ -256,6 +546,9 @@ grep -q 'objective: 99.5' "$WORK/objective.yaml" || bad "could not derive a chan
     && ok "checksum changes when auth is added" || bad "checksum did not change with auth"
 [ "$s0" = "$(sum --set replicaCount=3 --set resources.limits.memory=1Gi --set log.level=debug)" ] \
     && ok "checksum unchanged by replicas, resources, log level" || bad "checksum changed without a config change"
+[ -z "$(sum --set 'teamConfigMaps={team-a-slos}')" ] \
+    && ok "no checksum with team ConfigMaps (the sidecar reloads the directory itself)" \
+    || bad "checksum/config with team ConfigMaps"
 
 section "renders that must fail, with a message that says what to do"
 # must_fail WHAT PATTERN ARGS...
@@ -276,11 +569,24 @@ must_fail "bearer token and basic auth" "exclude each other" \
     --set auth.bearerToken.existingSecret=a --set auth.basicAuth.existingSecret=b --set auth.basicAuth.username=u
 must_fail "basic auth without a username" "needs auth.basicAuth.username" --set auth.basicAuth.existingSecret=b
 must_fail "TLS certificate without its key" "go together" --set tls.existingSecret=t --set tls.certKey=tls.crt
-must_fail "PrometheusRule without rules" "slo-sidecar rules --config.file" --set prometheusRule.enabled=true
+must_fail "perSlo PrometheusRule without rules" "slo-sidecar rules --config.file" \
+    --set prometheusRule.enabled=true --set prometheusRule.ruleSet=perSlo
 must_fail "rules rendered from another config" "render the rules again" \
-    --set prometheusRule.enabled=true --set-file prometheusRule.rules="$WORK/rules-other.yaml"
+    --set prometheusRule.enabled=true --set prometheusRule.ruleSet=perSlo --set-file prometheusRule.rules="$WORK/rules-other.yaml"
 must_fail "rules that are not a rule file" "no rule groups" \
-    --set prometheusRule.enabled=true --set prometheusRule.rules='foo: bar'
+    --set prometheusRule.enabled=true --set prometheusRule.ruleSet=perSlo --set prometheusRule.rules='foo: bar'
+must_fail "rendered rules with the static rule set" "ruleSet is static" \
+    --set prometheusRule.enabled=true --set-file prometheusRule.rules="$WORK/rules-other.yaml"
+must_fail "an unknown rule set (schema)" "/prometheusRule/ruleSet" --set prometheusRule.ruleSet=generated
+must_fail "severity among the alert labels (schema)" "invalid propertyName 'severity'" \
+    --set prometheusRule.enabled=true --set prometheusRule.alertLabels.severity=high
+must_fail "an empty page severity (schema)" "/prometheusRule/severity/page" --set prometheusRule.severity.page=
+must_fail "a team ConfigMap named twice" "names ConfigMap team-a twice" --set 'teamConfigMaps={team-a,team-a}'
+must_fail "a team file named like the chart's global.yaml" "would keep only one" \
+    --set-json 'teamConfigMaps=[{"name":"team-a","items":[{"key":"slos.yaml","path":"global.yaml"}]}]'
+must_fail "two team ConfigMaps mapping to one file" "would keep only one" \
+    --set-json 'teamConfigMaps=[{"name":"team-a","items":[{"key":"a.yaml","path":"x.yaml"}]},{"name":"team-b","items":[{"key":"b.yaml","path":"x.yaml"}]}]'
+must_fail "a team ConfigMap that is no DNS name (schema)" "/teamConfigMaps/0" --set 'teamConfigMaps={Team_A}'
 must_fail "sidecar mode without a Service selector" "needs service.selector" --set deployment.enabled=false
 must_fail "no SLOs" "at least one SLO" --set 'config.slos=null'
 must_fail "configYaml that is not YAML" "not valid YAML" --set 'configYaml=a: [b'
@@ -315,19 +621,19 @@ if [ -f "$WORK/readme/alertmanager.yml" ]; then
         && ok "README Alertmanager routing passes amtool check-config" \
         || { bad "README Alertmanager routing:"; sed 's/^/       /' "$WORK/amtool.txt"; }
 fi
-"$BIN" rules --config.file="$WORK/defaults/slos.yaml" > "$WORK/rules-defaults.yaml" 2>&1
 if [ -f "$WORK/readme/standalone-values.yaml" ] && RELEASE=slo-sidecar render readme-standalone \
-    -f "$WORK/readme/standalone-values.yaml" --set-file prometheusRule.rules="$WORK/rules-defaults.yaml"; then
+    -f "$WORK/readme/standalone-values.yaml"; then
     node_check readme-standalone "" '{"kinds":["ConfigMap","ConfigMap","Deployment","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
         "checksum":true,"url":"http://kube-prometheus-stack-prometheus.monitoring:9090","serviceMonitor":true,
-        "prometheusRule":true,"dashboard":true}'
-    config_checks readme-standalone
+        "prometheusRule":true,"dashboard":true,"sidecarJob":"slo-sidecar"}'
+    config_checks readme-standalone static --job slo-sidecar
 fi
 if [ -f "$WORK/readme/sidecar-values.yaml" ] && RELEASE=slo-sidecar render readme-sidecar \
-    -f "$WORK/readme/sidecar-values.yaml" --set-file prometheusRule.rules="$WORK/rules-defaults.yaml"; then
+    -f "$WORK/readme/sidecar-values.yaml"; then
     node_check readme-sidecar "" '{"kinds":["ConfigMap","PrometheusRule","Service","ServiceMonitor"],"sidecar":true,
         "serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
-        "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true}'
+        "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"sidecarJob":"slo-sidecar"}'
+    config_checks readme-sidecar static --job slo-sidecar
     cm=$(cat "$WORK/readme/kps-configmap-name" 2>/dev/null)
     rendered=$(node -e '
         const yaml = require(process.argv[1]);
@@ -337,6 +643,33 @@ if [ -f "$WORK/readme/sidecar-values.yaml" ] && RELEASE=slo-sidecar render readm
     [ -n "$cm" ] && [ "$cm" = "$rendered" ] \
         && ok "README kube-prometheus-stack volume names the ConfigMap the README's release renders ($cm)" \
         || bad "README kube-prometheus-stack volume names ConfigMap '$cm', the README's release renders '$rendered'"
+fi
+
+# The README's team ConfigMap and team values: a valid ConfigMap, a render
+# that mounts it, and a directory of the two that slo-sidecar check accepts.
+if [ -f "$WORK/readme/teams-values.yaml" ] && [ -f "$WORK/readme/team-configmap.yaml" ] \
+    && RELEASE=slo-sidecar render readme-teams -f "$WORK/readme/teams-values.yaml"; then
+    node_check readme-teams "" '{"kinds":["ConfigMap","Deployment","Service","ServiceAccount"],"checksum":false,
+        "teamConfigMaps":["team-a-slos","team-b-slos"],
+        "teamSources":{"team-b-slos":{"items":[{"key":"slos.yaml","path":"team-b.yaml"}],"optional":true}}}'
+    # shellcheck disable=SC2016 # JavaScript template literals
+    node --input-type=module -e '
+        const { loadAll, validateManifest } = await import(process.argv[1]);
+        const fs = await import("node:fs");
+        const [cm] = loadAll(fs.readFileSync(process.argv[2], "utf8"));
+        const p = await validateManifest(cm);
+        console.log(p.length ? `  FAIL schema README ConfigMap: ${p.join("; ")}` : `  ok   schema README ConfigMap ${cm.metadata.name}`);
+        for (const [k, v] of Object.entries(cm.data)) fs.writeFileSync(`${process.argv[3]}/${k}`, v);
+    ' "$HERE/k8s.mjs" "$WORK/readme/team-configmap.yaml" "$WORK/readme-teams" > "$WORK/readme-teams/cm.txt" 2>&1
+    count_checks "$WORK/readme-teams/cm.txt" "the README ConfigMap check"
+    mkdir -p "$WORK/readme-teams/dir"
+    cp "$WORK/readme-teams/slos.yaml" "$WORK/readme-teams/dir/global.yaml"
+    cp "$WORK/readme-teams/team-a.yaml" "$WORK/readme-teams/dir/" 2>/dev/null
+    "$BIN" check --config.file="$WORK/readme-teams/dir" > "$WORK/readme-teams/check-dir.txt" 2>&1 \
+        && ok "README: slo-sidecar check on global.yaml and the team ConfigMap's file: $(sed 's/.*: //' "$WORK/readme-teams/check-dir.txt")" \
+        || { bad "README: slo-sidecar check on the directory:"; sed 's/^/       /' "$WORK/readme-teams/check-dir.txt"; }
+else
+    bad "README has no <!-- test: teams-values.yaml --> / team-configmap.yaml snippet that renders"
 fi
 
 section "Dockerfile"

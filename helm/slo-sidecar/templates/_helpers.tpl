@@ -67,6 +67,84 @@ app.kubernetes.io/part-of: slo-sidecar
 {{- default (include "slo-sidecar.fullname" .) .Values.existingConfigMap -}}
 {{- end -}}
 
+{{/*
+"true" when the config is a directory: the chart's part plus the team
+ConfigMaps (teamConfigMaps, teamConfigMapSelector), merged by the sidecar.
+*/}}
+{{- define "slo-sidecar.configDirMode" -}}
+{{- if or .Values.teamConfigMaps .Values.teamConfigMapSelector -}}true{{- end -}}
+{{- end -}}
+
+{{/* --config.file: the directory, or the one file in it. */}}
+{{- define "slo-sidecar.configFile" -}}
+{{- if include "slo-sidecar.configDirMode" . -}}
+{{- include "slo-sidecar.configDir" . -}}
+{{- else -}}
+{{- include "slo-sidecar.configDir" . -}}/slos.yaml
+{{- end -}}
+{{- end -}}
+
+{{/* The file the chart's own part of the config is in the directory. */}}
+{{- define "slo-sidecar.globalFile" -}}global.yaml{{- end -}}
+
+{{/*
+The team ConfigMaps to mount, as JSON {"items": [{name, items?, optional?}]}:
+those named in teamConfigMaps (a name, or an object with items/optional),
+then those of the release namespace whose labels match
+teamConfigMapSelector (Helm's lookup: empty without a live cluster), each
+once. Fails when two of them, or one and the chart's global.yaml, would put
+a file of the same name in the directory (the kubelet would silently keep
+only one); the keys are known where lookup sees the ConfigMaps.
+*/}}
+{{- define "slo-sidecar.teamSources" -}}
+{{- $out := list -}}
+{{- $names := list -}}
+{{- range .Values.teamConfigMaps -}}
+{{- $src := ternary (dict "name" .) . (kindIs "string" .) -}}
+{{- if has $src.name $names -}}
+{{- fail (printf "teamConfigMaps names ConfigMap %s twice" $src.name) -}}
+{{- end -}}
+{{- $out = append $out $src -}}
+{{- $names = append $names $src.name -}}
+{{- end -}}
+{{- with .Values.teamConfigMapSelector -}}
+{{- $sel := . -}}
+{{- $own := include "slo-sidecar.configMapName" $ -}}
+{{- $found := lookup "v1" "ConfigMap" $.Release.Namespace "" | default dict -}}
+{{- range (get $found "items" | default list) -}}
+{{- $labels := .metadata.labels | default dict -}}
+{{- $match := true -}}
+{{- range $k, $v := $sel -}}
+{{- if not (and (hasKey $labels $k) (eq (toString (get $labels $k)) (toString $v))) -}}
+{{- $match = false -}}
+{{- end -}}
+{{- end -}}
+{{- if and $match (ne .metadata.name $own) (not (has .metadata.name $names)) -}}
+{{- $out = append $out (dict "name" .metadata.name) -}}
+{{- $names = append $names .metadata.name -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $files := dict (include "slo-sidecar.globalFile" .) (printf "the chart's ConfigMap %s" (include "slo-sidecar.configMapName" .)) -}}
+{{- range $out -}}
+{{- $paths := list -}}
+{{- if .items -}}
+{{- range .items -}}{{- $paths = append $paths .path -}}{{- end -}}
+{{- else -}}
+{{- $cm := lookup "v1" "ConfigMap" $.Release.Namespace .name | default dict -}}
+{{- $paths = concat (keys (get $cm "data" | default dict)) (keys (get $cm "binaryData" | default dict)) -}}
+{{- end -}}
+{{- $src := . -}}
+{{- range ($paths | sortAlpha) -}}
+{{- if hasKey $files . -}}
+{{- fail (printf "ConfigMap %s and %s both give the config directory a file %s, and the kubelet would keep only one: rename a key, or map it to another file with items (teamConfigMaps: [{name: %s, items: [{key: %s, path: OTHER.yaml}]}])" $src.name (get $files .) . $src.name .) -}}
+{{- end -}}
+{{- $_ := set $files . (printf "ConfigMap %s" $src.name) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "items" $out) -}}
+{{- end -}}
+
 {{/* The configuration as the user wrote it (a dict), before the chart's settings. */}}
 {{- define "slo-sidecar.userConfig" -}}
 {{- if .Values.configYaml -}}
@@ -119,7 +197,11 @@ that cannot work together, with a message that says which values to change.
 {{- fail "config must be a map with global and slos" -}}
 {{- end -}}
 {{- if not (get $cfg "slos") -}}
-{{- fail "config.slos is empty: slo-sidecar needs at least one SLO (or set existingConfigMap)" -}}
+{{- if not (include "slo-sidecar.configDirMode" .) -}}
+{{- fail "config.slos is empty: slo-sidecar needs at least one SLO (or set existingConfigMap, or teamConfigMaps)" -}}
+{{- end -}}
+{{- /* The team files hold the SLOs: this part is the global one only. */}}
+{{- $_ := unset $cfg "slos" -}}
 {{- end -}}
 {{- $global := get $cfg "global" | default dict -}}
 {{- $prom := get $global "prometheus" | default dict -}}
@@ -184,7 +266,7 @@ name: slo-sidecar
 image: {{ include "slo-sidecar.imageRef" (list $v.image $root) | quote }}
 imagePullPolicy: {{ $v.image.pullPolicy }}
 args:
-  - --config.file={{ include "slo-sidecar.configDir" $root }}/slos.yaml
+  - --config.file={{ include "slo-sidecar.configFile" $root }}
   - --web.listen-address=:{{ $v.containerPort }}
   - --log.level={{ $v.log.level }}
   - --log.format={{ $v.log.format }}
@@ -255,12 +337,35 @@ directories (no subPath), so the kubelet's updates reach the files the
 sidecar re-reads on every request. Argument: the root context.
 */}}
 {{- define "slo-sidecar.volumes" -}}
+{{- $key := ternary .Values.existingConfigMapKey "slos.yaml" (not (empty .Values.existingConfigMap)) -}}
 - name: slo-sidecar-config
+{{- if include "slo-sidecar.configDirMode" . }}
+  {{- /* One directory: the chart's part as global.yaml, then every team file. */}}
+  projected:
+    sources:
+      - configMap:
+          name: {{ include "slo-sidecar.configMapName" . }}
+          items:
+            - key: {{ $key }}
+              path: {{ include "slo-sidecar.globalFile" . }}
+      {{- range (include "slo-sidecar.teamSources" . | fromJson).items }}
+      - configMap:
+          name: {{ .name }}
+          {{- with .items }}
+          items:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- if .optional }}
+          optional: true
+          {{- end }}
+      {{- end }}
+{{- else }}
   configMap:
     name: {{ include "slo-sidecar.configMapName" . }}
     items:
-      - key: {{ ternary .Values.existingConfigMapKey "slos.yaml" (not (empty .Values.existingConfigMap)) }}
+      - key: {{ $key }}
         path: slos.yaml
+{{- end }}
 {{- if .Values.auth.bearerToken.existingSecret }}
 - name: slo-sidecar-bearer-token
   secret:
