@@ -8,6 +8,10 @@
   check_alerts.py none LOG NAME=VALUE...
       exits 0 when no notification to any path holds an alert with those
       labels, else prints them and exits 1
+  check_alerts.py first LOG NAME=VALUE...
+      prints the first alert with those labels in any notification, as JSON:
+      its labels and annotations, and the notification's groupLabels; exits 1
+      when there is none
   check_alerts.py dump LOG
       prints one line per notification"""
 import json
@@ -53,6 +57,17 @@ def main():
         for rec in load(log):
             print("    " + summary(rec))
         return 0
+    if cmd == "first":
+        want = parse_labels(sys.argv[3:])
+        for r in load(log):
+            b = r.get("body") or {}
+            for a in b.get("alerts", []):
+                if matches(a, want):
+                    print(json.dumps({"labels": a["labels"],
+                                      "annotations": a.get("annotations", {}),
+                                      "groupLabels": b.get("groupLabels")}))
+                    return 0
+        return 1
     if cmd == "none":
         want = parse_labels(sys.argv[3:])
         hits = [r for r in load(log)

@@ -56,6 +56,25 @@ stop_pid() {
     return 0
 }
 
+# stop_all: stops the processes whose PIDs the caller added to its PIDS
+# array, newest first (stop_pid, 5 s each); set PIDS=() and `trap stop_all
+# EXIT` before starting them.
+stop_all() {
+    local i
+    [ -n "${PIDS+set}" ] || return 0
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" 5; done
+}
+
+# promq URL QUERY: the instant query's result from the Prometheus API at URL,
+# one line per series: "VALUE LABELS" (the labels as JSON, keys sorted);
+# nothing when the query fails or returns no series.
+promq() {
+    curl -s -m 5 "$1/api/v1/query" --data-urlencode "query=$2" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    print(r["value"][1], json.dumps(r["metric"], sort_keys=True))' 2>/dev/null
+}
+
 # fill_config TEMPLATE OUT URL: writes a config with @URL@ replaced.
 fill_config() {
     sed "s#@URL@#$3#g" "$1" > "$2"

@@ -25,11 +25,7 @@ dash=${DASHBOARD:-$root/deploy/grafana/slo-overview.json}
 d="$WORK/dashboard"
 mkdir -p "$d"
 PIDS=()
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" 5; done
-}
-trap cleanup EXIT
+trap stop_all EXIT
 
 echo "  structure:"
 python3 "$HERE/check_dashboard.py" "$dash" || FAILED=1
@@ -136,10 +132,8 @@ ok "2 sidecar replicas (8 SLOs, interval 2s), an HA pair of Prometheus scraping 
 copies() {
     local n i=0 q='count(slo_objective_ratio{slo="checkout-availability"})'
     while :; do
-        n=$(curl -s -m 5 "http://127.0.0.1:$1/api/v1/query" --data-urlencode "query=$q" |
-            python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else 0)')
+        n=$(promq "http://127.0.0.1:$1" "$q" | awk 'NR == 1 {print $1}')
+        n=${n:-0}
         if [ "$n" = "$2" ]; then
             ok "Prometheus on port $1 holds $n copies of each SLO series"
             return 0
