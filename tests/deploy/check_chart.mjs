@@ -1,12 +1,14 @@
 // Checks one `helm template` rendering of the slo-sidecar chart:
-//   node check_chart.mjs --manifest FILE --out DIR --expect JSON [--notes FILE]
+//   node check_chart.mjs --manifest FILE --out DIR --expect JSON
 // Every document is validated against its Kubernetes (or prometheus-operator)
 // schema, unknown fields included; then the invariants every rendering must
 // keep (security context, probes, ports, selectors, the config and secret
 // files where the config says they are) and the scenario's expectations.
 // Writes DIR/slos.yaml (the config from the ConfigMap), DIR/rules.yaml (the
-// PrometheusRule's spec), DIR/checksum (the pod's checksum/config) and
-// DIR/dashboard.json for the shell script's further checks.
+// PrometheusRule's spec), DIR/checksum (the pod's checksum/config),
+// DIR/dashboard.json, DIR/kps-values.yaml (sidecar mode: the
+// kube-prometheus-stack values) and DIR/helm-test.sh (the `helm test` pod's
+// script) for the shell script's further checks.
 // Prints one line per check ("  ok ..." or "  FAIL ..."); exits 1 on a failure.
 import fs from "node:fs";
 import path from "node:path";
@@ -88,28 +90,38 @@ if (expect.existingConfigMap) {
 }
 
 // --- the pod -------------------------------------------------------------------
-// Standalone: the Deployment's pod. Sidecar mode: the container and volumes
-// that NOTES tell the user to add to the Prometheus pod (validated as a
-// Prometheus resource's spec, which is where kube-prometheus-stack puts them).
+// Standalone: the Deployment's pod. Sidecar mode: the container, volumes and
+// pod label that the kube-prometheus-stack values of ConfigMap
+// FULLNAME-kps-values add to the Prometheus pod, validated as a Prometheus
+// resource's spec (prometheus-operator's CRD schema), which is where
+// kube-prometheus-stack puts prometheus.prometheusSpec.
 let pod = null;
 // Sharding (expect.shards = N): a StatefulSet in place of the Deployment.
 const workload = expect.shards ? "StatefulSet" : "Deployment";
 const deps = byKind(workload);
+const kpsCms = byKind("ConfigMap").filter((c) => c.data?.["values.yaml"] !== undefined);
 if (expect.sidecar) {
-    ok(deps.length === 0, "sidecar mode: no Deployment");
-    if (args.notes) {
-        const notes = fs.readFileSync(args.notes, "utf8");
-        const m = notes.match(/^prometheus:\n(?: .*\n|\n)+/m);
-        if (ok(Boolean(m), "NOTES show kube-prometheus-stack values")) {
-            const spec = yaml.load(m[0]).prometheus.prometheusSpec;
-            const prom = { apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus",
-                metadata: { name: "kps-prometheus" }, spec };
-            const problems = await validateManifest(prom);
-            ok(problems.length === 0, "NOTES' containers and volumes are a valid Prometheus spec", problems.join("; "));
-            pod = { spec: { containers: spec.containers, volumes: spec.volumes } };
-        }
+    ok(deps.length === 0 && byKind("StatefulSet").length === 0, "sidecar mode: no Deployment or StatefulSet");
+    if (ok(kpsCms.length === 1 && kpsCms[0].metadata.name === expect.kpsConfigMap,
+        `sidecar: ConfigMap ${expect.kpsConfigMap} holds the kube-prometheus-stack values.yaml`,
+        kpsCms.map((c) => c.metadata.name).join(", "))) {
+        const text = kpsCms[0].data["values.yaml"];
+        fs.writeFileSync(path.join(out, "kps-values.yaml"), text);
+        const v = yaml.load(text);
+        const spec = v?.prometheus?.prometheusSpec ?? {};
+        ok(eq(Object.keys(v ?? {}), ["prometheus"]) && eq(Object.keys(v.prometheus), ["prometheusSpec"])
+            && eq(Object.keys(spec).sort(), ["containers", "podMetadata", "volumes"]),
+        "kube-prometheus-stack values set prometheus.prometheusSpec.podMetadata, containers and volumes only",
+        JSON.stringify(Object.keys(spec)));
+        const problems = await validateManifest({ apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus",
+            metadata: { name: "kube-prometheus-stack-prometheus" }, spec });
+        ok(problems.length === 0, "kube-prometheus-stack values: prometheusSpec is a valid Prometheus spec (CRD schema, unknown fields too)",
+            problems.join("; "));
+        pod = { metadata: { labels: spec.podMetadata?.labels ?? {} }, spec: { containers: spec.containers ?? [], volumes: spec.volumes ?? [] } };
+        ok(!/\{\{/.test(text), "kube-prometheus-stack values: no {{ (kube-prometheus-stack passes containers through tpl)");
     }
 } else if (ok(deps.length === 1, `one ${workload}`)) {
+    ok(kpsCms.length === 0, "standalone: no kube-prometheus-stack values");
     const d = deps[0];
     pod = d.spec.template;
     const sel = d.spec.selector.matchLabels;
@@ -144,19 +156,27 @@ if (expect.sidecar) {
         ok(eq(pod.spec[k], v), `pod ${k} = ${JSON.stringify(v)}`, `got ${JSON.stringify(pod.spec[k])}`);
 }
 
+// The hardening every container of the chart has (the sidecar's, the
+// reloader's, the `helm test` pod's).
+const hardened = (c) => {
+    const sc = c.securityContext ?? {};
+    ok(sc.allowPrivilegeEscalation === false && sc.readOnlyRootFilesystem === true && sc.runAsNonRoot === true
+        && sc.runAsUser === 65532 && sc.privileged !== true && (sc.capabilities?.drop ?? []).includes("ALL")
+        && !(sc.capabilities?.add ?? []).length && sc.seccompProfile?.type === "RuntimeDefault",
+    `container ${c.name}: no privilege escalation, read-only root, uid 65532, drop ALL, RuntimeDefault`);
+    ok(Boolean(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory),
+        `container ${c.name}: cpu/memory requests and a memory limit`);
+    ok(/(@sha256:[0-9a-f]{64}|:[\w][\w.-]*)$/.test(c.image) && !c.image.endsWith(":latest"),
+        `container ${c.name}: image pinned (${c.image})`);
+};
+// Whether a label selector (matchLabels) selects an object with these labels.
+const selects = (sel, labels) => Object.entries(sel ?? {}).every(([k, v]) => (labels ?? {})[k] === v);
+
 if (pod) {
     const containers = pod.spec.containers;
     const volumes = Object.fromEntries((pod.spec.volumes ?? []).map((v) => [v.name, v]));
     for (const c of containers) {
-        const sc = c.securityContext ?? {};
-        ok(sc.allowPrivilegeEscalation === false && sc.readOnlyRootFilesystem === true && sc.runAsNonRoot === true
-            && sc.runAsUser === 65532 && sc.privileged !== true && (sc.capabilities?.drop ?? []).includes("ALL")
-            && !(sc.capabilities?.add ?? []).length && sc.seccompProfile?.type === "RuntimeDefault",
-        `container ${c.name}: no privilege escalation, read-only root, uid 65532, drop ALL, RuntimeDefault`);
-        ok(Boolean(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory),
-            `container ${c.name}: cpu/memory requests and a memory limit`);
-        ok(/(@sha256:[0-9a-f]{64}|:[\w][\w.-]*)$/.test(c.image) && !c.image.endsWith(":latest"),
-            `container ${c.name}: image pinned (${c.image})`);
+        hardened(c);
         for (const m of c.volumeMounts ?? [])
             ok(Boolean(volumes[m.name]), `container ${c.name}: mount ${m.name} has a volume`);
     }
@@ -263,7 +283,10 @@ if (ok(svcs.length === 1, "one Service")) {
     const sp = svc.spec.ports.find((p) => p.name === "http-metrics");
     ok(sp?.port === 9099 && sp.targetPort === "slo-http", "Service http-metrics 9099 -> slo-http");
     if (expect.sidecar) {
-        ok(eq(svc.spec.selector, expect.serviceSelector), "sidecar: Service selects the Prometheus pods");
+        ok(eq(svc.spec.selector, expect.serviceSelector), `sidecar: Service selects the Prometheus pods by ${JSON.stringify(expect.serviceSelector)}`,
+            JSON.stringify(svc.spec.selector));
+        if (pod && !expect.explicitSelector)
+            ok(selects(svc.spec.selector, pod.metadata.labels), "sidecar: the kube-prometheus-stack values give the Prometheus pods the label the Service selects");
     } else if (pod) {
         ok(Object.entries(svc.spec.selector).every(([k, v]) => pod.metadata.labels[k] === v), "Service selects the pods");
     }
@@ -339,6 +362,71 @@ for (const k of ["PodDisruptionBudget", "ServiceAccount"]) {
 }
 for (const pdb of byKind("PodDisruptionBudget"))
     ok(pod && Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => pod.metadata.labels[k] === v), "PodDisruptionBudget selects the pods");
+
+// --- NetworkPolicy ---------------------------------------------------------------
+// expect.networkPolicy: {egressPorts: [TCP ports], egressTo, extraPorts, from, dnsTo}.
+const nps = byKind("NetworkPolicy");
+const npx = expect.networkPolicy;
+ok(nps.length === (npx ? 1 : 0), npx ? "one NetworkPolicy" : "no NetworkPolicy");
+const testPods = byKind("Pod");
+for (const np of nps) {
+    const spec = np.spec;
+    ok(pod && selects(spec.podSelector.matchLabels, pod.metadata.labels), "NetworkPolicy selects the sidecar pods");
+    ok(!testPods.some((t) => selects(spec.podSelector.matchLabels, t.metadata.labels)), "NetworkPolicy does not select the test pod");
+    ok(eq(spec.policyTypes, ["Ingress", "Egress"]), "NetworkPolicy governs ingress and egress");
+    const [ing, ...moreIng] = spec.ingress ?? [];
+    ok(Boolean(ing) && moreIng.length === 0 && eq(ing.ports, [{ port: 9099, protocol: "TCP" }]),
+        "NetworkPolicy ingress: TCP 9099 only", JSON.stringify(spec.ingress));
+    const wantFrom = npx.from ?? [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }];
+    const from = ing?.from ?? [];
+    ok(eq(from.slice(0, wantFrom.length), wantFrom), `NetworkPolicy ingress from ${JSON.stringify(wantFrom)}`, JSON.stringify(from));
+    for (const t of testPods)
+        ok(from.some((p) => !p.namespaceSelector && !p.ipBlock && selects(p.podSelector?.matchLabels, t.metadata.labels)),
+            "NetworkPolicy ingress admits the `helm test` pod (same namespace, by its labels)");
+    const [store, dns, ...moreEg] = spec.egress ?? [];
+    const tcp = (store?.ports ?? []).filter((p) => p.protocol === "TCP" && Number.isInteger(p.port)).map((p) => p.port).sort((a, b) => a - b);
+    ok(eq(tcp, [...npx.egressPorts].sort((a, b) => a - b)), `NetworkPolicy egress to TCP ${npx.egressPorts.join(", ")}`, `got ${tcp}`);
+    const storeUrl = config?.global?.prometheus?.url;
+    if (storeUrl) {
+        const u = new URL(storeUrl);
+        const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+        ok(tcp.includes(port), `NetworkPolicy egress admits the store's port ${port} (${storeUrl})`);
+    }
+    for (const w of config?.global?.webhooks ?? []) {
+        const u = new URL(w.url);
+        const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+        ok(tcp.includes(port), `NetworkPolicy egress admits the webhook port ${port} (${w.url})`);
+    }
+    for (const p of npx.extraPorts ?? []) ok((store?.ports ?? []).some((x) => eq(x, p)), `NetworkPolicy egress: extra port ${JSON.stringify(p)}`);
+    ok(eq(store?.to, npx.egressTo), `NetworkPolicy egress to ${JSON.stringify(npx.egressTo ?? "anywhere")}`, JSON.stringify(store?.to));
+    ok(Boolean(dns) && moreEg.length === 0 && eq(dns.ports, [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }])
+        && eq(dns.to, npx.dnsTo), `NetworkPolicy egress: DNS (53 UDP and TCP) to ${JSON.stringify(npx.dnsTo ?? "anywhere")}`,
+    JSON.stringify(dns));
+}
+
+// --- `helm test` -------------------------------------------------------------------
+ok(testPods.length === (expect.test === false ? 0 : 1), expect.test === false ? "no test pod" : "one `helm test` pod");
+for (const t of testPods) {
+    ok(t.metadata.annotations?.["helm.sh/hook"] === "test", "test pod: annotation helm.sh/hook: test");
+    ok(t.spec.restartPolicy === "Never", "test pod: restartPolicy Never");
+    ok(t.spec.automountServiceAccountToken === false && t.spec.enableServiceLinks === false,
+        "test pod: no service account token, no service links");
+    ok(t.spec.containers.length === 1, "test pod: one container");
+    const c = t.spec.containers[0];
+    hardened(c);
+    const svc = svcs[0];
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+    const url = svc && `http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${svc.spec.ports[0].port}`;
+    ok(env.SLO_SIDECAR_URL === url, `test pod: SLO_SIDECAR_URL is the Service, ${url}`, env.SLO_SIDECAR_URL);
+    ok(/^[1-9][0-9]*$/.test(env.READY_TIMEOUT ?? ""), `test pod: READY_TIMEOUT ${env.READY_TIMEOUT}`);
+    const script = (c.command ?? []).concat(c.args ?? []).join("\n");
+    ok(c.command?.[0] === "/bin/sh" && c.command?.[1] === "-c" && script.includes("$SLO_SIDECAR_URL/-/ready")
+        && script.includes("$SLO_SIDECAR_URL/metrics"), "test pod: sh -c script GETs /-/ready and /metrics");
+    fs.writeFileSync(path.join(out, "helm-test.sh"), c.command?.[2] ?? "");
+    ok(!(svc && selects(svc.spec.selector, t.metadata.labels)), "test pod: not selected by the Service");
+    for (const pdb of byKind("PodDisruptionBudget"))
+        ok(!selects(pdb.spec.selector.matchLabels, t.metadata.labels), "test pod: not selected by the PodDisruptionBudget");
+}
 
 console.log(`checks: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -1,4 +1,5 @@
-// Lints the Dockerfile:  node lint_dockerfile.mjs Dockerfile
+// Lints the Dockerfile:
+//   node lint_dockerfile.mjs Dockerfile [--packages "PKG ..."]
 //  1. dockerfilelint (npm): best practices (tags, apt-get hygiene, ports, ...);
 //  2. dockerfile-utils (npm, the VS Code Docker extension's validator):
 //     syntax and semantics, every finding raised to an error;
@@ -6,9 +7,16 @@
 //     Debian nor an npm package), named by their hadolint codes, and the
 //     agreements with the Helm chart: numeric non-root USER 65532:65532
 //     (runAsNonRoot can only verify a numeric user), EXPOSE 9099, the
-//     default --config.file where the chart mounts the ConfigMap.
+//     default --config.file where the chart mounts the ConfigMap;
+//  4. the OCI image labels (org.opencontainers.image.*), the dynamic ones
+//     from build arguments whose defaults agree with VERSION and Chart.yaml;
+//  5. the runtime packages: with --packages (the Debian packages of the
+//     built binary's NEEDED libraries, from test_helm.sh), exactly those
+//     besides libc6, which the base image has; no ca-certificates (it brings
+//     openssl), but libcurl's CA bundle copied from the build stage.
 // Prints one line per check ("  ok ..." / "  FAIL ..."); exits 1 on a failure.
 import fs from "node:fs";
+import path from "node:path";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -16,6 +24,9 @@ const dockerfilelint = require("dockerfilelint");
 const dockerfileUtils = require("dockerfile-utils");
 
 const file = process.argv[2];
+const pkgArg = process.argv.indexOf("--packages");
+const neededPackages = pkgArg > 0 ? process.argv[pkgArg + 1].split(/\s+/).filter(Boolean) : null;
+const root = path.dirname(path.resolve(file));
 const content = fs.readFileSync(file, "utf8");
 let failed = 0;
 const ok = (cond, what, detail = "") => {
@@ -121,5 +132,52 @@ ok(Boolean(cmd && cmd.args.includes("--config.file=/etc/slo-sidecar/slos.yaml"))
     "CMD --config.file=/etc/slo-sidecar/slos.yaml, where the chart mounts the ConfigMap");
 const entry = last.instrs.filter((i) => i.kw === "ENTRYPOINT").pop();
 ok(Boolean(entry && /"\/usr\/bin\/slo-sidecar"/.test(entry.args)), "ENTRYPOINT /usr/bin/slo-sidecar");
+
+// 4. OCI labels of the final image. The dynamic ones come from build
+// arguments declared in the final stage; VERSION's default is the VERSION
+// file's and SOURCE's Chart.yaml's home, so a plain `docker build` of a
+// release checkout labels the image right.
+const labels = {};
+for (const ins of last.instrs.filter((i) => i.kw === "LABEL"))
+    for (const m of ins.args.matchAll(/([\w.-]+)=("(?:[^"\\]|\\.)*"|\S+)/g))
+        labels[m[1]] = m[2].replace(/^"(.*)"$/s, "$1");
+const args = {};
+for (const ins of last.instrs.filter((i) => i.kw === "ARG")) {
+    const m = ins.args.match(/^(\w+)(?:=(.*))?$/);
+    if (m) args[m[1]] = m[2] ?? "";
+}
+const oci = "org.opencontainers.image.";
+for (const k of ["title", "description", "version", "revision", "source", "licenses"])
+    ok(Boolean(labels[oci + k]), `LABEL ${oci}${k}`, "missing in the final stage");
+for (const [k, arg] of [["version", "VERSION"], ["revision", "REVISION"], ["source", "SOURCE"], ["licenses", "LICENSES"]])
+    ok(labels[oci + k] === `\${${arg}}` && arg in args, `${oci}${k} from build argument ${arg} (declared in the final stage)`,
+        `got ${labels[oci + k]}`);
+const version = fs.readFileSync(path.join(root, "VERSION"), "utf8").trim();
+ok(args.VERSION === version, `ARG VERSION default ${args.VERSION} = VERSION ${version}`);
+const chart = fs.readFileSync(path.join(root, "helm/slo-sidecar/Chart.yaml"), "utf8");
+const home = (chart.match(/^home:\s*(\S+)/m) ?? [])[1];
+ok(Boolean(home) && args.SOURCE === home, `ARG SOURCE default ${args.SOURCE} = Chart.yaml home ${home}`);
+ok(/^(NOASSERTION|[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*)$/.test(args.LICENSES ?? ""),
+    `ARG LICENSES default ${args.LICENSES}: an SPDX expression or NOASSERTION`);
+
+// 5. The runtime packages.
+const installed = last.instrs.filter((i) => i.kw === "RUN")
+    .flatMap((i) => i.args.split(/&&|;/).map((c) => c.trim()))
+    .filter((c) => /^apt-get\s.*\binstall\b/.test(c))
+    .flatMap((c) => c.split(/\s+/).filter((w) => !w.startsWith("-") && !["apt-get", "install"].includes(w)));
+console.log(`  ok   runtime packages: ${installed.join(" ")}`);
+ok(!installed.some((p) => ["ca-certificates", "openssl"].includes(p)), "runtime stage: no ca-certificates/openssl packages");
+const buildStage = stages.find((s) => (s.from.args.match(/\sAS\s+(\S+)/i) ?? [])[1] === "build");
+ok(Boolean(buildStage && buildStage.instrs.some((i) => i.kw === "RUN" && /\bca-certificates\b/.test(i.args)))
+    && last.instrs.some((i) => i.kw === "COPY"
+        && /^--from=build\s+\/etc\/ssl\/certs\/ca-certificates\.crt\s+\/etc\/ssl\/certs\/ca-certificates\.crt$/.test(i.args)),
+"runtime stage: libcurl's CA bundle /etc/ssl/certs/ca-certificates.crt copied from the build stage, which installs ca-certificates");
+if (neededPackages) {
+    const want = neededPackages.filter((p) => p !== "libc6").sort();
+    const got = [...new Set(installed)].sort();
+    ok(JSON.stringify(got) === JSON.stringify(want),
+        `runtime packages are exactly those of the binary's NEEDED libraries (besides libc6): ${want.join(" ")}`,
+        `the Dockerfile installs ${got.join(" ")}`);
+}
 
 process.exit(failed ? 1 : 0);

@@ -2,8 +2,8 @@
 # Offline checks of the Helm chart (helm/slo-sidecar) and of the Dockerfile.
 #   tests/deploy/test_helm.sh [path/to/slo-sidecar]
 # Needs build/tools/helm and tests/deploy/node_modules (scripts/deps-npm.sh),
-# the slo-sidecar binary (default build/slo-sidecar), promtool, amtool and
-# prometheus-alertmanager.
+# the slo-sidecar binary (default build/slo-sidecar), promtool, amtool,
+# prometheus-alertmanager, curl, readelf and ldd, and dpkg's file lists (Debian).
 #
 # First the static alert rules (helm/slo-sidecar/rules/slo-static-rules.yml,
 # linked from deploy/prometheus/): promtool check rules, promtool test rules
@@ -12,16 +12,22 @@
 # inhibitions (a real Alertmanager on a free port).
 # For each scenario (defaults; every optional part on; sharding; basic auth with the
 # config reloader; an existing ConfigMap; sidecar mode; SLO files per team; the
-# example config):
+# example config; the README's examples):
 # helm lint --strict, helm template, every manifest validated against the
 # Kubernetes / prometheus-operator schemas (unknown fields too), the chart's
-# invariants (check_chart.mjs), `slo-sidecar check` on the ConfigMap's
-# config (with the team files: on the directory), the PrometheusRule equal
-# to `slo-sidecar rules` on that config (perSlo) or to the static rule file
-# with the values' changes (static, static_rules.mjs), and accepted by
-# `promtool check rules`. Then checksum/config behaviour, the renders that
-# must fail with a useful message, the README's snippets, and a Dockerfile
-# lint. Prints each check; exits 1 if any failed.
+# invariants (check_chart.mjs: also the NetworkPolicy, the `helm test` pod,
+# and in sidecar mode the kube-prometheus-stack values as a Prometheus
+# spec), `slo-sidecar check` on the ConfigMap's config (with the team
+# files: on the directory), the PrometheusRule equal to `slo-sidecar rules`
+# on that config (perSlo) or to the static rule file with the values'
+# changes (static, static_rules.mjs), and accepted by `promtool check
+# rules`. Then the `helm test` script run against the binary, the
+# kube-prometheus-stack values printed by kubePrometheusStack.output=values
+# and taken by Helm as values, checksum/config behaviour, the renders that
+# must fail with a useful message, Chart.yaml's metadata, the README's
+# snippets and Values table, and the Dockerfile (lint, OCI labels, runtime
+# packages against the binary's libraries). Prints each check; exits 1 if
+# any failed.
 # ok and bad always return 0, so `cond && ok .. || bad ..` is an if-then-else.
 # shellcheck disable=SC2015
 set -uo pipefail
@@ -51,13 +57,11 @@ for tool in node promtool amtool; do
     command -v "$tool" > /dev/null || { echo "test_helm: $tool is not installed (make deps)" >&2; exit 1; }
 done
 
-# node_check NAME NOTES-FILE|"" EXPECT-JSON: runs check_chart.mjs on $WORK/NAME/manifest.yaml.
+# node_check NAME EXPECT-JSON: runs check_chart.mjs on $WORK/NAME/manifest.yaml.
 node_check() {
-    local name=$1 notes=$2 expect=$3 out="$WORK/$1"
-    local extra=()
-    [ -n "$notes" ] && extra=(--notes "$notes")
+    local name=$1 expect=$2 out="$WORK/$1"
     node "$HERE/check_chart.mjs" --manifest "$out/manifest.yaml" --out "$out" \
-        --expect "$expect" "${extra[@]}" > "$out/check.txt" 2>&1
+        --expect "$expect" > "$out/check.txt" 2>&1
     local rc=$?
     local p f
     p=$(grep -c '^  ok ' "$out/check.txt")
@@ -258,7 +262,9 @@ done > "$WORK/static-unrouted.txt"
 # same SLO's ticket only; a sidecar down or cut off from its store hides the
 # stale and missing figures of its own job only.
 AM_PID=
-trap '[ -n "$AM_PID" ] && kill "$AM_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+BG_PIDS=
+# shellcheck disable=SC2086 # word splitting of the PID lists
+trap 'for p in $AM_PID $BG_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 if command -v prometheus-alertmanager > /dev/null; then
     amport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     amurl="http://127.0.0.1:$amport"
@@ -300,9 +306,73 @@ fi
 
 section "scenario defaults"
 if render defaults; then
-    node_check defaults "" '{"kinds":["ConfigMap","Deployment","Service","ServiceAccount"],"checksum":true,
+    node_check defaults '{"kinds":["ConfigMap","Deployment","Pod","Service","ServiceAccount"],"checksum":true,
         "url":"http://prometheus-operated:9090","sloNames":["prometheus-query-api-availability"],"ServiceAccount":1,"PodDisruptionBudget":0}'
     config_checks defaults
+fi
+
+section "the \`helm test\` pod's script, run here against the binary"
+# free_port: a free loopback port.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# The script of the defaults' test pod, with SLO_SIDECAR_URL pointed at two
+# daemons on the defaults' config: one against a store that answers every
+# query with no series (ready at once: it must pass) and one against a
+# closed port (never ready: it must fail once READY_TIMEOUT has passed).
+ht="$WORK/defaults/helm-test.sh"
+if [ -s "$ht" ] && [ -f "$WORK/defaults/slos.yaml" ]; then
+    store=$(free_port)
+    python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self): self.answer()
+    def do_POST(self): self.answer()
+    def answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        b = b"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$store" \
+        > "$WORK/helm-test-store.log" 2>&1 &
+    BG_PIDS="$BG_PIDS $!"
+    for _ in $(seq 50); do curl -s "http://127.0.0.1:$store/" > /dev/null && break; sleep 0.1; done
+    good=$(free_port)
+    sed "s#^\( *url:\).*#\1 http://127.0.0.1:$store#" "$WORK/defaults/slos.yaml" > "$WORK/helm-test-good.yaml"
+    "$BIN" --config.file="$WORK/helm-test-good.yaml" --web.listen-address="127.0.0.1:$good" > "$WORK/helm-test-good.log" 2>&1 &
+    BG_PIDS="$BG_PIDS $!"
+    down=$(free_port)
+    sed "s#^\( *url:\).*#\1 http://127.0.0.1:1#" "$WORK/defaults/slos.yaml" > "$WORK/helm-test-down.yaml"
+    "$BIN" --config.file="$WORK/helm-test-down.yaml" --web.listen-address="127.0.0.1:$down" > "$WORK/helm-test-down.log" 2>&1 &
+    BG_PIDS="$BG_PIDS $!"
+    # Both at once: the unready one takes READY_TIMEOUT and a retry delay.
+    SLO_SIDECAR_URL="http://127.0.0.1:$down" READY_TIMEOUT=1 sh "$ht" > "$WORK/helm-test-down.txt" 2>&1 &
+    down_run=$!
+    for _ in $(seq 50); do curl -s "http://127.0.0.1:$good/-/healthy" > /dev/null && break; sleep 0.1; done
+    if SLO_SIDECAR_URL="http://127.0.0.1:$good" READY_TIMEOUT=20 sh "$ht" > "$WORK/helm-test-good.txt" 2>&1 \
+        && [ "$(grep -c '^ok ' "$WORK/helm-test-good.txt")" = 2 ]; then
+        ok "helm test script passes against a ready sidecar: $(grep '^ok ' "$WORK/helm-test-good.txt" | sed 's/^ok  *//' | tr '\n' ' ')"
+    else
+        bad "helm test script against a ready sidecar:"
+        sed 's/^/       /' "$WORK/helm-test-good.txt" "$WORK/helm-test-good.log"
+    fi
+    if wait "$down_run"; then
+        bad "helm test script passes against a sidecar that cannot reach its store"
+    elif grep -q 'returned error: 503' "$WORK/helm-test-down.txt" && ! grep -q '^GET .*/metrics' "$WORK/helm-test-down.txt"; then
+        ok "helm test script fails on a sidecar that cannot reach its store: /-/ready $(grep -o 'returned error: 503' "$WORK/helm-test-down.txt" | head -n 1) after READY_TIMEOUT"
+    else
+        bad "helm test script against an unready sidecar failed for another reason:"
+        sed 's/^/       /' "$WORK/helm-test-down.txt"
+    fi
+    # shellcheck disable=SC2086
+    kill $BG_PIDS 2>/dev/null
+    # shellcheck disable=SC2086
+    wait $BG_PIDS 2>/dev/null
+    BG_PIDS=
+else
+    bad "the defaults render has no test pod script or config"
 fi
 
 section "scenario full: remote_read + state file, bearer token, TLS, ServiceMonitor, PrometheusRule, dashboard, PDB, scheduling, extras"
@@ -311,13 +381,17 @@ with_url "$HERE/slos-remote-read.yaml" "$WORK/slos-rr.yaml"
 rules_for "$WORK/slos-rr.yaml" "$WORK/rules-rr.yaml" manifest
 if render full -f "$HERE/values/full.yaml" --set-file configYaml="$HERE/slos-remote-read.yaml" \
     --set-file prometheusRule.rules="$WORK/rules-rr.yaml"; then
-    node_check full "" '{"kinds":["ConfigMap","ConfigMap","Deployment","PodDisruptionBudget","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
+    node_check full '{"kinds":["ConfigMap","ConfigMap","Deployment","NetworkPolicy","Pod","PodDisruptionBudget","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
         "checksum":true,"mode":"remote_read","auth":"bearer","tls":["ca","cert","key"],"stateVolume":"emptyDir",
         "url":"https://prometheus.monitoring.svc:9091","sloNames":["checkout-availability","search-latency","users-freshness"],
         "secrets":{"prometheus-token":"token","prometheus-client-tls":"tls.key"},
         "serviceMonitor":true,"serviceMonitorLabels":{"release":"kube-prometheus-stack"},
         "prometheusRule":true,"ruleSet":"perSlo","severities":["critical","warning","page","ticket"],"prometheusRuleLabels":{"release":"kube-prometheus-stack"},"dashboard":true,"PodDisruptionBudget":1,
         "args":["--log.level=debug","--log.format=json"],"env":{"TZ":"UTC"},
+        "networkPolicy":{"egressPorts":[8080,8443,9091],"extraPorts":[{"port":8443,"protocol":"TCP"}],
+            "from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}},"podSelector":{"matchLabels":{"app.kubernetes.io/name":"prometheus"}}}],
+            "egressTo":[{"ipBlock":{"cidr":"10.0.0.0/8"}}],
+            "dnsTo":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"k8s-app":"kube-dns"}}}]},
         "podSpec":{"nodeSelector":{"kubernetes.io/os":"linux"},"priorityClassName":"monitoring",
                    "tolerations":[{"key":"dedicated","operator":"Equal","value":"monitoring","effect":"NoSchedule"}]}}'
     config_checks full
@@ -332,38 +406,104 @@ if render full -f "$HERE/values/full.yaml" --set-file configYaml="$HERE/slos-rem
         && ok "image by digest" || bad "image by digest"
 fi
 
-section "scenario basic-auth: basic auth, TLS CA only, config reloader"
+section "scenario basic-auth: basic auth, TLS CA only, config reloader, the default NetworkPolicy"
 if render basic-auth -f "$HERE/values/basic-auth.yaml"; then
-    node_check basic-auth "" '{"kinds":["ConfigMap","Deployment","Service","ServiceAccount"],"checksum":false,"reloader":true,
+    node_check basic-auth '{"kinds":["ConfigMap","Deployment","NetworkPolicy","Pod","Service","ServiceAccount"],"checksum":false,"reloader":true,
+        "networkPolicy":{"egressPorts":[443]},
         "auth":"basic","tls":["ca"],"url":"https://mimir-gateway.mimir.svc/prometheus",
         "secrets":{"mimir-basic-auth":"pass","mimir-ca":"ca.pem"},"args":["--log.format=json"]}'
     config_checks basic-auth
 fi
 
-section "scenario existing-configmap: remote_read, state on a PersistentVolumeClaim"
+section "scenario existing-configmap: remote_read, state on a PersistentVolumeClaim, no test pod"
 if render existing-configmap -f "$HERE/values/existing-configmap.yaml"; then
-    node_check existing-configmap "" '{"kinds":["Deployment","Service"],"checksum":false,"existingConfigMap":"team-slos",
+    node_check existing-configmap '{"kinds":["Deployment","Service"],"checksum":false,"existingConfigMap":"team-slos",
         "existingConfigMapKey":"config.yaml","stateVolume":"persistentVolumeClaim","stateFile":"/var/lib/slo-sidecar/state",
-        "ServiceAccount":0,"podSpec":{"serviceAccountName":"monitoring"}}'
+        "ServiceAccount":0,"podSpec":{"serviceAccountName":"monitoring"},"test":false}'
     grep -q 'type: Recreate' "$WORK/existing-configmap/manifest.yaml" && ok "strategy Recreate" || bad "strategy Recreate"
 fi
 
+# kps_checks NAME all|raw ARGS...: sidecar mode, after node_check NAME (which
+# wrote the kube-prometheus-stack values of ConfigMap
+# prod-slo-sidecar-kps-values to $WORK/NAME/kps-values.yaml): with
+# kubePrometheusStack.output=values, `helm template -s` prints the same file
+# (its only output); and with `all`, the NOTES say how to hand them over, and
+# Helm takes that output as a values file (-f), as kube-prometheus-stack
+# would, merging the pod label into the user's.
+kps_checks() {
+    local name=$1 what=$2 out="$WORK/$1"
+    shift 2
+    if [ "$what" = raw ]; then
+        :
+    elif "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client "$@" > "$out/install.txt" 2>&1 \
+        && grep -q "get configmap prod-slo-sidecar-kps-values -o jsonpath='{.data.values\\\\.yaml}'" "$out/install.txt" \
+        && grep -q -- '- {kind: ConfigMap, name: prod-slo-sidecar-kps-values}' "$out/install.txt"; then
+        ok "helm install --dry-run=client ($name): NOTES hand over ConfigMap prod-slo-sidecar-kps-values (Flux valuesFrom, kubectl get)"
+    else
+        bad "helm install --dry-run=client ($name): NOTES:"
+        sed -n '/^NOTES:/,$p' "$out/install.txt" | sed 's/^/       /'
+    fi
+    if "$HELM" template prod "$CHART" --namespace monitoring "$@" --set kubePrometheusStack.output=values \
+        -s templates/kube-prometheus-stack-values.yaml > "$out/kps-raw.yaml" 2> "$out/kps-raw.err" \
+        && [ "$(sed -n '3,$p' "$out/kps-raw.yaml")" = "$(cat "$out/kps-values.yaml" 2>/dev/null)" ]; then
+        ok "kubePrometheusStack.output=values: helm template -s prints the ConfigMap's values.yaml byte for byte ($(wc -l < "$out/kps-raw.yaml") lines)"
+    else
+        bad "kubePrometheusStack.output=values ($name) differs from the ConfigMap's values.yaml:"
+        sed "s/^/       /" "$out/kps-raw.err"
+        diff <(sed -n '3,$p' "$out/kps-raw.yaml") "$out/kps-values.yaml" | head -n 20 | sed 's/^/       /'
+    fi
+    [ "$what" = raw ] && return 0
+    # A stand-in for kube-prometheus-stack: its prometheusSpec defaults and a
+    # user's values with a pod label of their own, then the rendered file.
+    local kps="$WORK/kps-standin"
+    if [ ! -d "$kps" ]; then
+        mkdir -p "$kps/templates"
+        printf 'apiVersion: v2\nname: kps-standin\nversion: 0.0.1\n' > "$kps/Chart.yaml"
+        printf 'prometheus:\n  prometheusSpec:\n    podMetadata: {}\n    containers: []\n    volumes: []\n    replicas: 1\n' > "$kps/values.yaml"
+        printf '{{ toJson .Values.prometheus.prometheusSpec }}\n' > "$kps/templates/spec.json"
+        printf 'prometheus:\n  prometheusSpec:\n    podMetadata: {labels: {team: sre}}\n    replicas: 2\n' > "$kps/user.yaml"
+    fi
+    "$HELM" template kps "$kps" -f "$kps/user.yaml" -f "$out/kps-raw.yaml" 2>&1 | sed -n '/^{/p' > "$out/kps-merged.json"
+    # shellcheck disable=SC2016 # JavaScript template literals
+    if node -e '
+        const fs = require("fs");
+        const yaml = require(process.argv[1]);
+        const got = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+        const want = yaml.load(fs.readFileSync(process.argv[3], "utf8")).prometheus.prometheusSpec;
+        const canon = (v) => JSON.stringify(v, (k, x) => x && typeof x === "object" && !Array.isArray(x)
+            ? Object.fromEntries(Object.keys(x).sort().map((y) => [y, x[y]])) : x);
+        const labels = got.podMetadata.labels;
+        const ok = got.replicas === 2 && labels.team === "sre"
+            && canon(labels) === canon({ ...labels, ...want.podMetadata.labels })
+            && canon(got.containers) === canon(want.containers) && canon(got.volumes) === canon(want.volumes);
+        process.exit(ok ? 0 : 1);' "$HERE/node_modules/js-yaml" "$out/kps-merged.json" "$out/kps-values.yaml" 2> "$out/kps-merged.err"; then
+        ok "helm -f takes the printed file as values: containers and volumes set, the pod label merged with the user's"
+    else
+        bad "the printed kube-prometheus-stack values do not merge as values ($name):"
+        cat "$out/kps-merged.json" "$out/kps-merged.err" | head -n 20 | sed 's/^/       /'
+    fi
+}
+
 section "scenario sidecar: container for the kube-prometheus-stack Prometheus pod (example config, promql, static rules)"
 if render sidecar -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml"; then
-    "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client -f "$HERE/values/sidecar.yaml" \
-        --set-file configYaml="$ROOT/deploy/slos.example.yaml" > "$WORK/sidecar/install.txt" 2>&1 \
-        && ok "helm install --dry-run=client (sidecar NOTES)" || bad "helm install --dry-run=client (sidecar)"
-    sed -n '/^NOTES:/,$p' "$WORK/sidecar/install.txt" > "$WORK/sidecar/notes.txt"
-    node_check sidecar "$WORK/sidecar/notes.txt" '{"kinds":["ConfigMap","ConfigMap","PrometheusRule","Service","ServiceMonitor"],
-        "sidecar":true,"serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
+    node_check sidecar '{"kinds":["ConfigMap","ConfigMap","ConfigMap","Pod","PrometheusRule","Service","ServiceMonitor"],
+        "sidecar":true,"serviceSelector":{"slo-sidecar/instance":"prod-slo-sidecar"},"kpsConfigMap":"prod-slo-sidecar-kps-values",
         "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"dashboard":true,"sidecarJob":"prod-slo-sidecar",
         "sloNames":["checkout-availability","search-latency","users-freshness","api-custom"]}'
     config_checks sidecar static --job prod-slo-sidecar
+    kps_checks sidecar all -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml"
+    # Selecting the Prometheus pods by labels of one's own still works.
+    "$HELM" template prod "$CHART" -f "$HERE/values/sidecar.yaml" --set service.selector.app\\.kubernetes\\.io/name=prometheus \
+        -s templates/service.yaml > "$WORK/sidecar/selector.yaml" 2>&1
+    sed -n '/^  selector:/,$p' "$WORK/sidecar/selector.yaml" | grep -q '^    app.kubernetes.io/name: prometheus$' \
+        && [ "$(sed -n '/^  selector:/,$p' "$WORK/sidecar/selector.yaml" | wc -l)" = 2 ] \
+        && ok "sidecar: service.selector, when set, replaces the slo-sidecar/instance label" \
+        || { bad "sidecar: service.selector:"; sed 's/^/       /' "$WORK/sidecar/selector.yaml"; }
 fi
 
 section "scenario teams: SLO files per team (two team ConfigMaps and a selector in one projected directory), static rules changed by values"
 if render teams -f "$HERE/values/teams.yaml"; then
-    node_check teams "" '{"kinds":["ConfigMap","Deployment","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
+    node_check teams '{"kinds":["ConfigMap","Deployment","Pod","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
         "checksum":false,"teamConfigMaps":["team-a-slos","team-b-slos"],
         "teamSources":{"team-a-slos":{},"team-b-slos":{"items":[{"key":"slos.yaml","path":"team-b.yaml"}],"optional":true}},
         "serviceMonitor":true,"prometheusRule":true,"prometheusRuleLabels":{"release":"kube-prometheus-stack"},
@@ -417,25 +557,22 @@ if render teams -f "$HERE/values/teams.yaml"; then
         || { bad "NOTES do not name the team ConfigMaps:"; sed -n '/^NOTES/,$p' "$WORK/teams/install.txt" | sed 's/^/       /'; }
 fi
 
-section "scenario teams with an existing ConfigMap, and in sidecar mode (the NOTES' projected volume for the Prometheus pod)"
+section "scenario teams with an existing ConfigMap, and in sidecar mode (the projected volume in the kube-prometheus-stack values)"
 if render existing-teams -f "$HERE/values/existing-configmap.yaml" --set 'teamConfigMaps={team-a-slos}'; then
-    node_check existing-teams "" '{"kinds":["Deployment","Service"],"checksum":false,"existingConfigMap":"team-slos",
+    node_check existing-teams '{"kinds":["Deployment","Service"],"checksum":false,"existingConfigMap":"team-slos",
         "existingConfigMapKey":"config.yaml","stateVolume":"persistentVolumeClaim","stateFile":"/var/lib/slo-sidecar/state",
-        "teamConfigMaps":["team-a-slos"],"ServiceAccount":0}'
+        "teamConfigMaps":["team-a-slos"],"ServiceAccount":0,"test":false}'
 fi
 if render sidecar-teams -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml" \
     --set 'teamConfigMaps={team-a-slos,team-b-slos}'; then
-    "$HELM" install prod "$CHART" --namespace monitoring --dry-run=client -f "$HERE/values/sidecar.yaml" \
-        --set-file configYaml="$ROOT/deploy/slos.example.yaml" --set 'teamConfigMaps={team-a-slos,team-b-slos}' \
-        > "$WORK/sidecar-teams/install.txt" 2>&1 \
-        && ok "helm install --dry-run=client (sidecar-teams NOTES)" || bad "helm install --dry-run=client (sidecar-teams)"
-    sed -n '/^NOTES:/,$p' "$WORK/sidecar-teams/install.txt" > "$WORK/sidecar-teams/notes.txt"
-    node_check sidecar-teams "$WORK/sidecar-teams/notes.txt" '{"kinds":["ConfigMap","ConfigMap","PrometheusRule","Service","ServiceMonitor"],
-        "sidecar":true,"serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
+    node_check sidecar-teams '{"kinds":["ConfigMap","ConfigMap","ConfigMap","Pod","PrometheusRule","Service","ServiceMonitor"],
+        "sidecar":true,"serviceSelector":{"slo-sidecar/instance":"prod-slo-sidecar"},"kpsConfigMap":"prod-slo-sidecar-kps-values",
         "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"dashboard":true,
         "teamConfigMaps":["team-a-slos","team-b-slos"],
         "sloNames":["checkout-availability","search-latency","users-freshness","api-custom"]}'
     config_checks sidecar-teams static --job prod-slo-sidecar
+    kps_checks sidecar-teams raw -f "$HERE/values/sidecar.yaml" --set-file configYaml="$ROOT/deploy/slos.example.yaml" \
+        --set 'teamConfigMaps={team-a-slos,team-b-slos}'
 fi
 # A selector alone: the directory form with the chart's part only, until
 # lookup finds ConfigMaps in a live cluster (none under helm template).
@@ -496,9 +633,10 @@ else
     bad "could not point the chart copy's lookups at the fixture (did _helpers.tpl change?)"
 fi
 
-section "scenario sharding: a StatefulSet of 3 shards, --shard=auto/3, one Service and ServiceMonitor over all"
+section "scenario sharding: a StatefulSet of 3 shards, --shard=auto/3, one Service, ServiceMonitor and NetworkPolicy over all"
 if render sharding -f "$HERE/values/sharding.yaml"; then
-    node_check sharding "" '{"kinds":["ConfigMap","PodDisruptionBudget","Service","ServiceAccount","ServiceMonitor","StatefulSet"],
+    node_check sharding '{"kinds":["ConfigMap","NetworkPolicy","Pod","PodDisruptionBudget","Service","ServiceAccount","ServiceMonitor","StatefulSet"],
+        "networkPolicy":{"egressPorts":[9090]},
         "checksum":true,"shards":3,"serviceMonitor":true,"PodDisruptionBudget":1,
         "sloNames":["prometheus-query-api-availability"]}'
     config_checks sharding
@@ -587,7 +725,13 @@ must_fail "a team file named like the chart's global.yaml" "would keep only one"
 must_fail "two team ConfigMaps mapping to one file" "would keep only one" \
     --set-json 'teamConfigMaps=[{"name":"team-a","items":[{"key":"a.yaml","path":"x.yaml"}]},{"name":"team-b","items":[{"key":"b.yaml","path":"x.yaml"}]}]'
 must_fail "a team ConfigMap that is no DNS name (schema)" "/teamConfigMaps/0" --set 'teamConfigMaps={Team_A}'
-must_fail "sidecar mode without a Service selector" "needs service.selector" --set deployment.enabled=false
+must_fail "a NetworkPolicy in sidecar mode" "networkPolicy.enabled is for standalone" \
+    --set deployment.enabled=false --set networkPolicy.enabled=true
+must_fail "a NetworkPolicy with an existing ConfigMap and no URL" "cannot read the store's URL" \
+    --set existingConfigMap=slos --set networkPolicy.enabled=true
+must_fail "kube-prometheus-stack values standalone" "are for sidecar mode" --set kubePrometheusStack.output=values
+must_fail "an unknown kubePrometheusStack.output (schema)" "/kubePrometheusStack/output" \
+    --set deployment.enabled=false --set kubePrometheusStack.output=file
 must_fail "no SLOs" "at least one SLO" --set 'config.slos=null'
 must_fail "configYaml that is not YAML" "not valid YAML" --set 'configYaml=a: [b'
 must_fail "a misspelt value (schema)" "additional properties 'servicemonitor'" --set servicemonitor.enabled=true
@@ -605,6 +749,27 @@ app=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$CHART/Chart.yam
     || bad "Chart appVersion $app differs from VERSION $(cat "$ROOT/VERSION")"
 node -e 'JSON.parse(require("fs").readFileSync(process.argv[1]))' "$CHART/values.schema.json" \
     && ok "values.schema.json is JSON" || bad "values.schema.json is not JSON"
+# home, sources and maintainers (the Dockerfile's SOURCE default is checked
+# against home by lint_dockerfile.mjs), and artifacthub.io/images: the images
+# a render with the reloader and the test pod runs (basic-auth), by default.
+# shellcheck disable=SC2016 # JavaScript template literals
+node -e '
+    const fs = require("fs");
+    const yaml = require(process.argv[1]);
+    const chart = yaml.load(fs.readFileSync(process.argv[2], "utf8"));
+    const url = /^https:\/\/[^\s/]+\/\S+$/;
+    console.log(url.test(chart.home ?? "") && (chart.sources ?? []).length > 0 && chart.sources.every((s) => url.test(s))
+        && (chart.maintainers ?? []).every((m) => m.name) && (chart.maintainers ?? []).length > 0
+        ? `  ok   Chart.yaml home ${chart.home}, sources, maintainers` : "  FAIL Chart.yaml needs home, sources and maintainers");
+    const listed = yaml.load(chart.annotations?.["artifacthub.io/images"] ?? "[]").map((i) => i.image).sort();
+    const docs = fs.existsSync(process.argv[3]) ? yaml.loadAll(fs.readFileSync(process.argv[3], "utf8")).filter(Boolean) : [];
+    const used = [...new Set(docs.flatMap((d) => (d.kind === "Pod" ? d.spec : d.spec?.template?.spec)?.containers ?? [])
+        .map((c) => c.image))].sort();
+    console.log(used.length && JSON.stringify(listed) === JSON.stringify(used)
+        ? `  ok   Chart.yaml artifacthub.io/images = the default images: ${used.join(", ")}`
+        : `  FAIL Chart.yaml artifacthub.io/images ${listed.join(", ")} differ from the default images ${used.join(", ")}`);
+' "$HERE/node_modules/js-yaml" "$CHART/Chart.yaml" "$WORK/basic-auth/manifest.yaml" > "$WORK/chart-meta.txt" 2>&1
+count_checks "$WORK/chart-meta.txt" "the Chart.yaml checks"
 
 section "README snippets"
 # Code blocks preceded by <!-- test: FILE --> in the chart README.
@@ -613,7 +778,7 @@ grep -E '^  (ok|FAIL) ' "$WORK/readme.txt"
 PASSED=$((PASSED + $(grep -c '^  ok ' "$WORK/readme.txt")))
 FAILED=$((FAILED + $(grep -c '^  FAIL ' "$WORK/readme.txt")))
 grep -qE '^  (ok|FAIL) ' "$WORK/readme.txt" || { bad "readme_snippets.mjs crashed:"; sed 's/^/       /' "$WORK/readme.txt"; }
-for f in alertmanager.yml standalone-values.yaml sidecar-values.yaml kps-values.yaml; do
+for f in alertmanager.yml standalone-values.yaml sidecar-values.yaml kps-values.yaml flux-helmrelease.yaml; do
     [ -f "$WORK/readme/$f" ] || bad "README has no <!-- test: $f --> snippet"
 done
 if [ -f "$WORK/readme/alertmanager.yml" ]; then
@@ -623,33 +788,44 @@ if [ -f "$WORK/readme/alertmanager.yml" ]; then
 fi
 if [ -f "$WORK/readme/standalone-values.yaml" ] && RELEASE=slo-sidecar render readme-standalone \
     -f "$WORK/readme/standalone-values.yaml"; then
-    node_check readme-standalone "" '{"kinds":["ConfigMap","ConfigMap","Deployment","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
+    node_check readme-standalone '{"kinds":["ConfigMap","ConfigMap","Deployment","Pod","PrometheusRule","Service","ServiceAccount","ServiceMonitor"],
         "checksum":true,"url":"http://kube-prometheus-stack-prometheus.monitoring:9090","serviceMonitor":true,
         "prometheusRule":true,"dashboard":true,"sidecarJob":"slo-sidecar"}'
     config_checks readme-standalone static --job slo-sidecar
 fi
 if [ -f "$WORK/readme/sidecar-values.yaml" ] && RELEASE=slo-sidecar render readme-sidecar \
     -f "$WORK/readme/sidecar-values.yaml"; then
-    node_check readme-sidecar "" '{"kinds":["ConfigMap","PrometheusRule","Service","ServiceMonitor"],"sidecar":true,
-        "serviceSelector":{"app.kubernetes.io/name":"prometheus","operator.prometheus.io/name":"kube-prometheus-stack-prometheus"},
+    node_check readme-sidecar '{"kinds":["ConfigMap","ConfigMap","Pod","PrometheusRule","Service","ServiceMonitor"],"sidecar":true,
+        "serviceSelector":{"slo-sidecar/instance":"slo-sidecar"},"kpsConfigMap":"slo-sidecar-kps-values",
         "url":"http://127.0.0.1:9090","serviceMonitor":true,"prometheusRule":true,"sidecarJob":"slo-sidecar"}'
     config_checks readme-sidecar static --job slo-sidecar
-    cm=$(cat "$WORK/readme/kps-configmap-name" 2>/dev/null)
-    rendered=$(node -e '
+    # The README's example of the kube-prometheus-stack values is what its
+    # release renders (image tags aside, which follow appVersion), and its
+    # Flux HelmRelease reads the ConfigMap that holds them.
+    # shellcheck disable=SC2016 # JavaScript template literals
+    node -e '
+        const fs = require("fs");
         const yaml = require(process.argv[1]);
-        const docs = yaml.loadAll(require("fs").readFileSync(process.argv[2], "utf8"));
-        const cm = docs.find((d) => d && d.kind === "ConfigMap" && d.data && d.data["slos.yaml"]);
-        console.log(cm ? cm.metadata.name : "");' "$HERE/node_modules/js-yaml" "$WORK/readme-sidecar/manifest.yaml")
-    [ -n "$cm" ] && [ "$cm" = "$rendered" ] \
-        && ok "README kube-prometheus-stack volume names the ConfigMap the README's release renders ($cm)" \
-        || bad "README kube-prometheus-stack volume names ConfigMap '$cm', the README's release renders '$rendered'"
+        const [readme, rendered, flux] = process.argv.slice(2).map((f) => fs.existsSync(f) ? yaml.load(fs.readFileSync(f, "utf8")) : null);
+        const untag = (v) => JSON.stringify(v, (k, x) => k === "image" ? String(x).replace(/:[^:/@]+$/, ":TAG") : x);
+        console.log(readme && rendered && untag(readme) === untag(rendered)
+            ? "  ok   README kube-prometheus-stack values = the render of the README release (slo-sidecar-kps-values)"
+            : "  FAIL README kube-prometheus-stack values differ from what its release renders: " + untag(rendered));
+        const from = flux?.spec?.valuesFrom ?? [];
+        console.log(flux?.kind === "HelmRelease" && flux.metadata.namespace === "monitoring"
+            && from.some((f) => f.kind === "ConfigMap" && f.name === "slo-sidecar-kps-values" && (f.valuesKey ?? "values.yaml") === "values.yaml")
+            ? "  ok   README Flux HelmRelease (namespace monitoring) takes valuesFrom ConfigMap slo-sidecar-kps-values, key values.yaml"
+            : "  FAIL README Flux HelmRelease does not take valuesFrom the rendered ConfigMap: " + JSON.stringify(from));
+    ' "$HERE/node_modules/js-yaml" "$WORK/readme/kps-values.yaml" "$WORK/readme-sidecar/kps-values.yaml" \
+        "$WORK/readme/flux-helmrelease.yaml" > "$WORK/readme-sidecar/kps-readme.txt" 2>&1
+    count_checks "$WORK/readme-sidecar/kps-readme.txt" "the README's kube-prometheus-stack checks"
 fi
 
 # The README's team ConfigMap and team values: a valid ConfigMap, a render
 # that mounts it, and a directory of the two that slo-sidecar check accepts.
 if [ -f "$WORK/readme/teams-values.yaml" ] && [ -f "$WORK/readme/team-configmap.yaml" ] \
     && RELEASE=slo-sidecar render readme-teams -f "$WORK/readme/teams-values.yaml"; then
-    node_check readme-teams "" '{"kinds":["ConfigMap","Deployment","Service","ServiceAccount"],"checksum":false,
+    node_check readme-teams '{"kinds":["ConfigMap","Deployment","Pod","Service","ServiceAccount"],"checksum":false,
         "teamConfigMaps":["team-a-slos","team-b-slos"],
         "teamSources":{"team-b-slos":{"items":[{"key":"slos.yaml","path":"team-b.yaml"}],"optional":true}}}'
     # shellcheck disable=SC2016 # JavaScript template literals
@@ -673,7 +849,18 @@ else
 fi
 
 section "Dockerfile"
-node "$HERE/lint_dockerfile.mjs" "$ROOT/Dockerfile" > "$WORK/dockerfile.txt" 2>&1
+# The Debian packages of the binary's NEEDED libraries, on this machine
+# (bookworm, as the image): the runtime stage must install exactly those.
+# Each library as the loader finds it (ldd), by its multiarch directory and
+# name, in dpkg's file lists (what `dpkg -S` reads, without its second).
+mapfile -t sonames < <(readelf -d "$BIN" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+libs=$(ldd "$BIN" | awk -v want=" ${sonames[*]} " 'index(want, " " $1 " ") && $3 ~ /^\// {
+    n = split($3, p, "/"); print p[n - 1] "/" p[n] }' | sed 's/[.+]/\\&/g' | paste -sd'|')
+owners=$(grep -H -E "/($libs)\$" /var/lib/dpkg/info/*.list 2>/dev/null)
+needed=$(printf '%s\n' "$owners" | sed 's#^.*/info/\(.*\)\.list:.*#\1#; s#:.*##' | sort -u | tr '\n' ' ')
+[ "$(printf '%s\n' "$owners" | sed 's#.*/##' | sort -u | grep -c .)" = "${#sonames[@]}" ] \
+    || bad "could not map each of the binary's libraries (${sonames[*]}) to a Debian package: $needed"
+node "$HERE/lint_dockerfile.mjs" "$ROOT/Dockerfile" --packages "$needed" > "$WORK/dockerfile.txt" 2>&1
 rc=$?
 grep -E '^  (ok|FAIL) ' "$WORK/dockerfile.txt"
 PASSED=$((PASSED + $(grep -c '^  ok ' "$WORK/dockerfile.txt")))

@@ -445,3 +445,68 @@ volumeMounts:
     mountPath: {{ include "slo-sidecar.configDir" . }}
     readOnly: true
 {{- end -}}
+
+{{/*
+Sidecar mode: the label the kube-prometheus-stack values put on the
+Prometheus pods (podMetadata), which the chart's Service selects unless
+service.selector names others. One value per release and namespace.
+*/}}
+{{- define "slo-sidecar.sidecarPodLabels" -}}
+slo-sidecar/instance: {{ include "slo-sidecar.fullname" . }}
+{{- end -}}
+
+{{- define "slo-sidecar.kpsValuesName" -}}
+{{- printf "%s-kps-values" (include "slo-sidecar.fullname" . | trunc 52 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+Sidecar mode: the kube-prometheus-stack values (a YAML file) that run the
+slo-sidecar container in its Prometheus pods: the container (reading
+http://127.0.0.1:9090 unless prometheus.url says otherwise), the volumes of
+its config (the sidecar watches the files and reloads by itself, so no
+reloader is needed) and credentials, and the pod label the Service selects.
+Its prometheusSpec part is a prometheus-operator Prometheus spec, so it
+serves any Prometheus resource as well.
+*/}}
+{{- define "slo-sidecar.kpsValues" -}}
+# kube-prometheus-stack values that run slo-sidecar in its Prometheus pods,
+# rendered by the {{ .Chart.Name }} chart {{ .Chart.Version }} for release {{ .Release.Name }} in namespace
+# {{ .Release.Namespace }}, whose ConfigMaps the pods mount: kube-prometheus-stack must run
+# there too. Helm merges maps but replaces lists: if your own values set
+# prometheus.prometheusSpec.containers or volumes, add these entries to yours.
+prometheus:
+  prometheusSpec:
+    podMetadata:
+      labels:
+        {{- include "slo-sidecar.sidecarPodLabels" . | nindent 8 }}
+    containers:
+      - {{ include "slo-sidecar.container" (dict "root" . "sidecar" true) | nindent 8 | trim }}
+      {{- if .Values.configReloader.enabled }}
+      - {{ include "slo-sidecar.reloaderContainer" . | nindent 8 | trim }}
+      {{- end }}
+    volumes:
+      {{- include "slo-sidecar.volumes" . | nindent 6 }}
+{{- end -}}
+
+{{/*
+The TCP port of an http:// or https:// URL: its own, else 80 or 443.
+Argument: the URL.
+*/}}
+{{- define "slo-sidecar.urlPort" -}}
+{{- $u := urlParse . -}}
+{{- $m := regexFind ":[0-9]+$" $u.host -}}
+{{- if $m -}}
+{{- trimPrefix ":" $m -}}
+{{- else -}}
+{{- ternary "443" "80" (eq $u.scheme "https") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The `helm test` pod's labels: the standard ones, but a name of its own, so
+that neither the Service nor the PodDisruptionBudget selects it.
+*/}}
+{{- define "slo-sidecar.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "slo-sidecar.name" . | trunc 58 | trimSuffix "-" }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
