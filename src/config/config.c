@@ -500,7 +500,7 @@ static int load_many(const char *label, const struct configfiles *f, struct conf
     struct part_file *p = calloc(f->n ? f->n : 1, sizeof(*p));
     struct config *cfg = config_new(label);
     size_t gi = f->n, nerr = errs ? errs->n : 0;
-    int bad = 0;
+    int bad = 0, unread = 0; /* unread: a file whose content is unknown */
 
     if (p == NULL || cfg == NULL) {
         config_errors_add(errs,
@@ -523,12 +523,15 @@ static int load_many(const char *label, const struct configfiles *f, struct conf
         if (yr_read_file(f->files[i], CONFIG_MAX_BYTES, &b, &msg) != 0) {
             config_errors_add(errs, msg ? msg : util_asprintf("%s: out of memory", f->files[i]));
             bad = 1;
+            unread = 1;
             continue;
         }
         yr_load(&p[i].c.y, b.data, b.len, &p[i].docs, &p[i].ndocs);
         buf_free(&b);
         if (p[i].ndocs == 0 && p[i].c.y.nmsgs == 0)
             yr_err(&p[i].c.y, NULL, NULL, "empty document: expected slos (or global)");
+        else if (p[i].ndocs == 0)
+            unread = 1;
         if (p[i].ndocs > 0) {
             p[i].c.y.doc = &p[i].docs[0];
             if (gi == f->n &&
@@ -537,9 +540,11 @@ static int load_many(const char *label, const struct configfiles *f, struct conf
         }
     }
     if (gi == f->n) {
-        config_errors_add(errs,
-                          util_asprintf("%s: no file holds global (one of the %zu files must)",
-                                        label, f->n));
+        /* A file that could not be read may be the one: its errors say enough. */
+        if (!unread)
+            config_errors_add(errs, util_asprintf("%s: no file holds global (one of the %zu "
+                                                  "files must)",
+                                                  label, f->n));
         bad = 1;
     } else {
         parse_root(&p[gi].c, yaml_document_get_root_node(p[gi].c.y.doc), cfg, PART_GLOBAL);

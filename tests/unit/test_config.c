@@ -795,6 +795,15 @@ static void test_a_directory_merges_its_files(void **state)
         free(t);
         free(d);
     }
+    /* A file that cannot be read may be the one with global: only its error. */
+    {
+        static const char *const want[] = {
+            "%s/team-b.json:2:1: yaml: did not find expected node content while parsing a "
+            "flow node"};
+
+        put_file(dir, "team-b.json", "{global: [\n");
+        check_dir_errors(dir, dir, want, 1);
+    }
     {
         char *a = util_asprintf("%s/team-a.yml", dir);
         char *b = util_asprintf("%s/team-b.json", dir);
