@@ -123,9 +123,10 @@ run_one() {
     cat "$WORK/t/$name.log"
 }
 # Tests that measure time or load (latency under attack, fault episodes,
-# freshness of the others while one SLO is slow) run alone at the end; the
+# freshness of the others while one SLO is slow, HA replicas that must keep
+# a 2s schedule without one skipped tick) run alone at the end; the
 # others run in LANES lanes side by side (2 by default, one per core here).
-SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e test_alerts_static_e2e "
+SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e test_alerts_static_e2e test_ha "
 LANES=${LANES:-2}
 mkdir -p "$WORK/t"
 lane=()
