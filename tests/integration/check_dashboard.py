@@ -447,6 +447,12 @@ def run_queries(d, base, values, wait, opts):
             results[label] = (q, n, err, detail, res)
             if err is not None or n == 0:
                 still.append(job)
+            elif kind == "expr" and is_health_expr(what) and opts["replicas"] is not None and \
+                    len({(r["metric"].get("instance"), r["metric"].get("pod")) for r in res}) \
+                    < opts["replicas"]:
+                # A rate() needs two scrapes of each replica in its window: a
+                # replica started a moment later shows up a scrape later.
+                still.append(job)
         pending = still
         if not pending or time.time() > deadline:
             break
