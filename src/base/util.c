@@ -159,6 +159,17 @@ int64_t util_backoff_cap(int retry, int64_t base_ms, int64_t max_ms)
     return cap > max_ms ? max_ms : cap;
 }
 
+uint64_t util_fnv1a64(uint64_t h, const void *p, size_t len)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
 uint64_t util_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

@@ -140,6 +140,10 @@ int util_digits(const char *s, int n);
  */
 uint64_t util_splitmix64(uint64_t *state);
 
+/* FNV-1a, 64 bits: start from UTIL_FNV1A64_BASIS, continue over more bytes. */
+#define UTIL_FNV1A64_BASIS 0xcbf29ce484222325ULL
+uint64_t util_fnv1a64(uint64_t h, const void *p, size_t len);
+
 /*
  * The cap of exponential backoff before retry number retry (1-based):
  * base_ms doubled for each retry after the first, at most max_ms. Callers

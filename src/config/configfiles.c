@@ -145,31 +145,19 @@ void configfiles_free(struct configfiles *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* FNV-1a over len bytes, continuing from h. */
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 uint64_t configfiles_fingerprint(const char *path)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = UTIL_FNV1A64_BASIS;
     struct configfiles f;
     struct err e = {{0}};
 
     if (configfiles_list(path, &f, &e) != 0)
-        return fnv(h, e.msg, strlen(e.msg));
+        return util_fnv1a64(h, e.msg, strlen(e.msg));
     for (size_t i = 0; i < f.n; i++) {
         struct stat st;
         int64_t v[7] = {0};
 
-        h = fnv(h, f.files[i], strlen(f.files[i]) + 1);
+        h = util_fnv1a64(h, f.files[i], strlen(f.files[i]) + 1);
         if (stat(f.files[i], &st) == 0) {
             v[0] = (int64_t)st.st_dev;
             v[1] = (int64_t)st.st_ino;
@@ -179,7 +167,7 @@ uint64_t configfiles_fingerprint(const char *path)
             v[5] = (int64_t)st.st_ctim.tv_sec;
             v[6] = (int64_t)st.st_ctim.tv_nsec;
         }
-        h = fnv(h, v, sizeof(v));
+        h = util_fnv1a64(h, v, sizeof(v));
     }
     configfiles_free(&f);
     return h;

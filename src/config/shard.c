@@ -85,13 +85,7 @@ int shard_resolve(struct shard *s, const char *hostname, struct err *e)
 
 uint64_t shard_hash(const char *name)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return util_fnv1a64(UTIL_FNV1A64_BASIS, name, strlen(name));
 }
 
 int shard_of(const char *name, int count)
