@@ -722,6 +722,13 @@ const char *config_severity_label(enum config_severity s)
     return s == CONFIG_SEVERITY_PAGE ? "critical" : "warning";
 }
 
+int config_alert_enabled(const struct config_slo *slo, enum config_severity s)
+{
+    const struct config_alert_route *r = s == CONFIG_SEVERITY_PAGE ? &slo->page : &slo->ticket;
+
+    return r->sw != CONFIG_ALERT_OFF;
+}
+
 const char *config_sli_kind_str(enum config_sli_kind k)
 {
     switch (k) {

@@ -98,6 +98,13 @@ const char *config_severity_str(enum config_severity s);
  * ticket, the values kube-prometheus' Alertmanager routes and inhibits on.
  */
 const char *config_severity_label(enum config_severity s);
+
+/*
+ * 1 when slo's alert of severity s is on, 0 when alerting.page or
+ * alerting.ticket (the SLO's own, else global.alerting's) is false. An SLO
+ * built by hand, with no switch set, has both on.
+ */
+int config_alert_enabled(const struct config_slo *slo, enum config_severity s);
 /* "events", "latency", "timeslice", "promql" */
 const char *config_sli_kind_str(enum config_sli_kind k);
 /* "<", "<=", ... */

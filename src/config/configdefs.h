@@ -60,9 +60,19 @@ struct config_alert_window {
     double factor;
 };
 
+/* alerting.page / alerting.ticket written as a boolean, or implied. */
+enum config_alert_switch {
+    CONFIG_ALERT_UNSET = 0, /* not said: an SLO takes global.alerting's, else on */
+    CONFIG_ALERT_ON,        /* true, or a mapping (a route is for an alert that is on) */
+    CONFIG_ALERT_OFF        /* false: no slo_alert_firing series, no rule, no event */
+};
+
 struct config_alert_route {
     struct labels labels;
     struct labels annotations;
+    /* In an SLO after loading: ON or OFF, its own switch winning over
+     * global.alerting's (config_alert_enabled reads it). */
+    enum config_alert_switch sw;
 };
 
 struct config_sli_events {

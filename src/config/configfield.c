@@ -287,8 +287,26 @@ void cf_parse_route(struct cf_ctx *c, yaml_node_t *n, const char *path,
                     struct config_alert_route *r)
 {
     static const char *const keys[] = {"labels", "annotations"};
+    char d[64];
+    int on;
 
-    if (n == NULL || yr_check_keys(&c->y, n, path, keys, NELEMS(keys), NULL, 0) != 0)
+    if (n == NULL)
+        return;
+    if (n->type != YAML_MAPPING_NODE) {
+        if (!yr_tag_ok(&c->y, n, path))
+            return;
+        if (yr_plain_bool(n, &on) == 0)
+            r->sw = on ? CONFIG_ALERT_ON : CONFIG_ALERT_OFF;
+        else
+            yr_err(&c->y, n, path,
+                   "expected true, false (turns the alert off) or a mapping with labels "
+                   "and annotations, got %s",
+                   yr_describe(n, d, sizeof(d)));
+        return;
+    }
+    /* Labels and annotations are for an alert that is on. */
+    r->sw = CONFIG_ALERT_ON;
+    if (yr_check_keys(&c->y, n, path, keys, NELEMS(keys), NULL, 0) != 0)
         return;
     cf_get_map(c, n, path, "labels", CF_MAP_ALERT_LABELS, &r->labels);
     cf_get_map(c, n, path, "annotations", CF_MAP_ANY, &r->annotations);

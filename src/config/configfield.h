@@ -104,8 +104,10 @@ int cf_http_url_ok(struct cf_ctx *c, yaml_node_t *m, const char *path, const cha
                    const char *url);
 
 /*
- * An alert route (labels and annotations) at n into r: global.alerting's
- * and each SLO's alerting.page and alerting.ticket. n may be NULL (absent).
+ * An alert route at n into r: global.alerting's and each SLO's
+ * alerting.page and alerting.ticket. A mapping (labels and annotations)
+ * sets r->sw on, true and false set it as written; n may be NULL (absent:
+ * r->sw stays unset).
  */
 void cf_parse_route(struct cf_ctx *c, yaml_node_t *n, const char *path,
                     struct config_alert_route *r);

@@ -557,6 +557,13 @@ static void parse_slo(struct cf_ctx *c, yaml_node_t *n, const char *path, struct
     else
         parse_sli(c, v, p, slo);
     parse_alerting(c, n, path, slo);
+    /* global is parsed first (in its own file too), so its switches are known. */
+    if (slo->page.sw == CONFIG_ALERT_UNSET)
+        slo->page.sw = c->cfg->alert_page.sw == CONFIG_ALERT_OFF ? CONFIG_ALERT_OFF
+                                                                 : CONFIG_ALERT_ON;
+    if (slo->ticket.sw == CONFIG_ALERT_UNSET)
+        slo->ticket.sw = c->cfg->alert_ticket.sw == CONFIG_ALERT_OFF ? CONFIG_ALERT_OFF
+                                                                     : CONFIG_ALERT_ON;
     if (slo->windows == NULL) {
         slo->windows = malloc(sizeof(config_default_windows));
         if (slo->windows == NULL) {

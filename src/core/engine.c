@@ -61,6 +61,17 @@ int engine_build_entry(const struct config *cfg, const struct config_slo *slo, i
     out->status = slo_status_of(&out->budget, cfg->status_warning, cfg->status_critical);
     out->compliant = slo_compliant(pi >= 0 ? &out->win[pi] : NULL, slo->objective);
     out->nalerts = slo_alerts(slo->windows, slo->nwindows, out->win, nw, out->alerts);
+    {
+        /* An alert turned off (alerting.page: false) is left out, not shown
+         * as 0: no slo_alert_firing or threshold series, no JSON entry, no
+         * event. Its windows are still evaluated and exported. */
+        size_t k = 0;
+
+        for (size_t i = 0; i < out->nalerts; i++)
+            if (config_alert_enabled(slo, out->alerts[i].severity))
+                out->alerts[k++] = out->alerts[i];
+        out->nalerts = k;
+    }
     if (slo->nwindows > 0) {
         /* The table itself, so /metrics can show each condition's factor
          * after a reload has freed slo. */

@@ -675,7 +675,10 @@ static int explain_alerts(const json_t *s, const struct config_slo *c,
         rc |= buf_puts(b, " and ");
         rc |= rule_side(s, rows[i].short_ms, rows[i].factor, b, &fires);
         rc |= buf_puts(b, ": ");
-        rc |= fires ? put_colored(b, o, CLIVIEW_RED, "FIRING") : buf_puts(b, "not firing");
+        if (c != NULL && !config_alert_enabled(c, rows[i].severity))
+            rc |= buf_printf(b, "off (alerting.%s: false)", config_severity_str(rows[i].severity));
+        else
+            rc |= fires ? put_colored(b, o, CLIVIEW_RED, "FIRING") : buf_puts(b, "not firing");
         rc |= buf_puts(b, "\n");
     }
     rc |= buf_puts(b, "  Firing now: ");

@@ -360,11 +360,18 @@ static int derive_events(struct history *h, struct inst *in, const struct snapsh
     }
     in->has_status = 1;
     in->status = s->status;
-    for (size_t a = 0; a < s->nalerts; a++) {
-        unsigned sev = (unsigned)s->alerts[a].severity;
-        int firing = s->alerts[a].firing != 0;
+    for (unsigned sev = 0; sev < NSEV; sev++) {
+        int present = 0, firing = 0;
 
-        if (sev >= NSEV)
+        for (size_t a = 0; a < s->nalerts; a++)
+            if ((unsigned)s->alerts[a].severity == sev) {
+                present = 1;
+                firing = s->alerts[a].firing != 0;
+            }
+        /* An alert the entry does not have (alerting.page: false) gives no
+         * event; one that fired before a reload turned it off stops, so
+         * receivers are not left with it, and is forgotten. */
+        if (!present && !in->alert_known[sev])
             continue;
         if (in->alert_known[sev] ? in->alert_firing[sev] != firing : firing) {
             if (event_of(h, in, pt, HISTORY_EVENT_ALERT, &ev) != 0)
@@ -376,7 +383,7 @@ static int derive_events(struct history *h, struct inst *in, const struct snapsh
                 return -1;
             }
         }
-        in->alert_known[sev] = 1;
+        in->alert_known[sev] = (unsigned char)present;
         in->alert_firing[sev] = (unsigned char)firing;
     }
     return 0;

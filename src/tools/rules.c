@@ -320,7 +320,7 @@ static int burn_alert(struct buf *b, const struct config *cfg, const struct conf
 
     for (size_t i = 0; i < slo->nwindows; i++)
         nrows += slo->windows[i].severity == sev;
-    if (nrows == 0)
+    if (nrows == 0 || !config_alert_enabled(slo, sev))
         return 0;
     rule_init(&r,
               sev == CONFIG_SEVERITY_PAGE ? "SLOErrorBudgetBurnPage" : "SLOErrorBudgetBurnTicket");

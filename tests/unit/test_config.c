@@ -1586,6 +1586,112 @@ static void test_alert_route_label_names_are_checked(void **state)
                   "sequence");
 }
 
+static void test_alert_switches_default_to_on(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok(GLOBAL SLO_A EVENTS);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 1);
+    assert_int_equal(cfg->slos[0].page.sw, CONFIG_ALERT_ON);
+    config_free(cfg);
+    /* A route written as a mapping is for an alert that is on; true is on. */
+    cfg = parse_ok(GLOBAL SLO_A EVENTS
+                   "    alerting: {page: {labels: {team: x}}, ticket: true}\n");
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 1);
+    config_free(cfg);
+}
+
+static void test_alert_switch_false_turns_one_alert_off(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok(GLOBAL SLO_A EVENTS "    alerting: {page: false}\n");
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 0);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 1);
+    /* The table stays: its windows are still evaluated and exported. */
+    assert_int_equal(cfg->slos[0].nwindows, 4);
+    config_free(cfg);
+    cfg = parse_ok(GLOBAL SLO_A EVENTS "    alerting: {ticket: False}\n");
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 0);
+    config_free(cfg);
+}
+
+/* global.alerting sets the default for every SLO; the SLO's own switch wins. */
+static void test_global_alert_switch_is_the_default(void **state)
+{
+    struct config *cfg;
+
+    (void)state;
+    cfg = parse_ok(
+        GLOBAL
+        "  alerting: {page: false, ticket: {labels: {team: t}}}\n"
+        "slos:\n" SLO_ITEM("a") SLO_ITEM("b") "    alerting: {page: true}\n" SLO_ITEM(
+            "c") "    alerting: {page: {labels: {team: c}}}\n" SLO_ITEM("d") "    alerting: "
+                                                                             "{ticket: false}\n");
+    assert_int_equal(cfg->nslos, 4);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 0);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[1], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[2], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[3], CONFIG_SEVERITY_PAGE), 0);
+    assert_int_equal(config_alert_enabled(&cfg->slos[3], CONFIG_SEVERITY_TICKET), 0);
+    assert_string_equal(labels_get(&cfg->alert_ticket.labels, "team"), "t");
+    config_free(cfg);
+}
+
+/* In a config directory the global file's switches reach every file's SLOs. */
+static void test_global_alert_switch_reaches_other_files(void **state)
+{
+    char dir[] = "/tmp/slo-test-alertsw-XXXXXX";
+    struct config *cfg = NULL;
+    struct config_errors errs;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "zz-global.yaml", GLOBAL "  alerting: {ticket: false}\n");
+    put_file(dir, "team-a.yaml",
+             "slos:\n" SLO_ITEM("a") SLO_ITEM("b") "    alerting: {ticket: true, page: false}\n");
+    config_errors_init(&errs);
+    assert_int_equal(config_load(dir, &cfg, &errs), 0);
+    assert_int_equal(cfg->nslos, 2);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE), 1);
+    assert_int_equal(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET), 0);
+    assert_int_equal(config_alert_enabled(&cfg->slos[1], CONFIG_SEVERITY_PAGE), 0);
+    assert_int_equal(config_alert_enabled(&cfg->slos[1], CONFIG_SEVERITY_TICKET), 1);
+    config_free(cfg);
+    config_errors_free(&errs);
+    {
+        char *a = util_asprintf("%s/team-a.yaml", dir);
+        char *g = util_asprintf("%s/zz-global.yaml", dir);
+
+        unlink(a);
+        unlink(g);
+        free(a);
+        free(g);
+    }
+    rmdir(dir);
+}
+
+static void test_alert_switch_errors(void **state)
+{
+    (void)state;
+    assert_errors(GLOBAL "  alerting: {page: 0, ticket: off}\n" SLO_A EVENTS
+                         "    alerting: {page: \"false\", ticket: [false]}\n",
+                  "t.yaml:4:20: global.alerting.page: expected true, false (turns the alert "
+                  "off) or a mapping with labels and annotations, got \"0\"",
+                  "t.yaml:4:31: global.alerting.ticket: expected true, false (turns the alert "
+                  "off) or a mapping with labels and annotations, got \"off\"",
+                  "t.yaml:14:22: slos[0].alerting.page: expected true, false (turns the alert "
+                  "off) or a mapping with labels and annotations, got string \"false\"",
+                  "t.yaml:14:39: slos[0].alerting.ticket: expected true, false (turns the "
+                  "alert off) or a mapping with labels and annotations, got a sequence");
+}
+
 static void test_dashboard_and_runbook_urls_load(void **state)
 {
     struct config *cfg;
@@ -2061,6 +2167,11 @@ int main(void)
         cmocka_unit_test(test_custom_alert_windows_replace_the_default_table),
         cmocka_unit_test(test_alert_window_errors),
         cmocka_unit_test(test_alert_route_label_names_are_checked),
+        cmocka_unit_test(test_alert_switches_default_to_on),
+        cmocka_unit_test(test_alert_switch_false_turns_one_alert_off),
+        cmocka_unit_test(test_global_alert_switch_is_the_default),
+        cmocka_unit_test(test_global_alert_switch_reaches_other_files),
+        cmocka_unit_test(test_alert_switch_errors),
         cmocka_unit_test(test_dashboard_and_runbook_urls_load),
         cmocka_unit_test(test_dashboard_and_runbook_url_rules),
         cmocka_unit_test(test_null_optional_sections_count_as_absent),

@@ -350,6 +350,68 @@ static void test_metrics_alert_thresholds_custom_windows(void **state)
     config_free(cfg);
 }
 
+static const char off_yaml[] = "global:\n"
+                               "  prometheus: {url: 'http://p'}\n"
+                               "slos:\n"
+                               "  - name: quiet\n"
+                               "    service: s\n"
+                               "    objective: 99.9\n"
+                               "    period: 30d\n"
+                               "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+                               "    alerting: {page: false}\n";
+
+/*
+ * alerting.page: false: with every window burning (both alerts' conditions
+ * hold), the page alert is left out, not 0: no slo_alert_firing and no
+ * threshold series for it, no JSON entry. The ticket alert fires as usual,
+ * and the page windows' burn rates are still exported.
+ */
+static void test_alert_switched_off_is_absent(void **state)
+{
+    static const char lbl[] = "{service=\"s\",slo=\"quiet\",";
+    struct slo_window w[SLO_MAX_WINDOWS];
+    struct answer_counts c[SLO_MAX_WINDOWS];
+    struct config *cfg = NULL;
+    struct snapshot *snap = snapshot_new(AT);
+    struct snapshot_slo s;
+    struct labels none;
+    struct buf b;
+    char line[256];
+    json_t *j, *alerts;
+    size_t nw;
+
+    (void)state;
+    assert_int_equal(config_parse("q.yaml", off_yaml, sizeof(off_yaml) - 1, &cfg, NULL), 0);
+    nw = slo_windows(&cfg->slos[0], AT, w, SLO_MAX_WINDOWS);
+    for (size_t i = 0; i < nw; i++)
+        c[i] = (struct answer_counts){.has = 1, .good = 50, .bad = 50, .total = 100};
+    labels_init(&none);
+    assert_int_equal(engine_build_entry(cfg, &cfg->slos[0], AT, w, nw, c, &none, &s), 0);
+    assert_int_equal(s.nalerts, 1);
+    assert_int_equal(s.alerts[0].severity, CONFIG_SEVERITY_TICKET);
+    assert_int_equal(s.alerts[0].firing, 1);
+    j = slojson_slo(&s);
+    assert_non_null(j);
+    alerts = json_object_get(j, "alerts");
+    assert_int_equal(json_array_size(alerts), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(alerts, 0), "severity")),
+                        "ticket");
+    json_decref(j);
+    assert_int_equal(snapshot_take(snap, &s), 0);
+    buf_init(&b, 1 << 20);
+    assert_int_equal(metrics_render(snap, &b), 0);
+    snprintf(line, sizeof(line), "slo_alert_firing%sseverity=\"ticket\"} 1\n", lbl);
+    assert_non_null(strstr(b.data, line));
+    assert_int_equal(count_lines(b.data, "slo_alert_firing{"), 1);
+    assert_int_equal(count_lines(b.data, "slo_alert_burn_rate_threshold{"), 2);
+    assert_null(strstr(b.data, "severity=\"page\""));
+    snprintf(line, sizeof(line), "slo_burn_rate%swindow=\"5m\"} ", lbl);
+    assert_non_null(strstr(b.data, line));
+    buf_free(&b);
+    snapshot_free(snap);
+    config_free(cfg);
+}
+
 /*
  * Two rows with the same severity and windows are one condition (a series
  * must be unique): it fires above the lower factor, so that one is shown.
@@ -576,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_metrics_alert_thresholds_default_table),
         cmocka_unit_test(test_metrics_alert_thresholds_custom_windows),
         cmocka_unit_test(test_metrics_alert_threshold_repeated_row_shows_lowest_factor),
+        cmocka_unit_test(test_alert_switched_off_is_absent),
         cmocka_unit_test(test_json_nulls_for_absent),
         cmocka_unit_test(test_calendar_entry_in_a_time_zone),
         cmocka_unit_test(test_merge_keeps_failed_slo_for_five_intervals_only),

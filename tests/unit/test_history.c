@@ -255,6 +255,58 @@ static void test_events_on_status_and_alert_changes(void **state)
     history_free(h);
 }
 
+/* entry() with its page alert turned off (alerting.page: false): not in the entry. */
+static struct snapshot_slo entry_page_off(char *name, int64_t t, enum slo_status st)
+{
+    struct snapshot_slo s = entry(name, t, 0.99, 0.5, 20, st, 0);
+
+    s.alerts[0] = s.alerts[1];
+    s.nalerts = 1;
+    return s;
+}
+
+/*
+ * An alert turned off gives no event, however the SLO burns. One that fired
+ * when a reload turned it off stops once (receivers are not left with it),
+ * then is quiet; turned on again, it starts afresh.
+ */
+static void test_alert_turned_off_gives_no_events(void **state)
+{
+    struct history *h = history_new();
+    struct history_event *ev = NULL;
+
+    (void)state;
+    assert_int_equal(record1(h, NULL, entry_page_off(name_a, T0, SLO_STATUS_HEALTHY), &ev), 0);
+    history_events_free(ev, 0);
+    assert_int_equal(record1(h, NULL, entry_page_off(name_a, T0 + MIN, SLO_STATUS_HEALTHY), &ev),
+                     0);
+    history_events_free(ev, 0);
+
+    assert_int_equal(record1(h, NULL, entry(name_b, T0, 0.99, 0.5, 20, SLO_STATUS_HEALTHY, 1),
+                             &ev),
+                     1);
+    assert_int_equal(ev[0].severity, CONFIG_SEVERITY_PAGE);
+    assert_int_equal(ev[0].firing, 1);
+    history_events_free(ev, 1);
+    assert_int_equal(record1(h, NULL, entry_page_off(name_b, T0 + MIN, SLO_STATUS_HEALTHY), &ev),
+                     1);
+    assert_int_equal(ev[0].kind, HISTORY_EVENT_ALERT);
+    assert_int_equal(ev[0].severity, CONFIG_SEVERITY_PAGE);
+    assert_int_equal(ev[0].firing, 0);
+    history_events_free(ev, 1);
+    assert_int_equal(record1(h, NULL, entry_page_off(name_b, T0 + 2 * MIN, SLO_STATUS_HEALTHY),
+                             &ev),
+                     0);
+    history_events_free(ev, 0);
+    assert_int_equal(record1(h, NULL,
+                             entry(name_b, T0 + 3 * MIN, 0.99, 0.5, 20, SLO_STATUS_HEALTHY, 1),
+                             &ev),
+                     1);
+    assert_int_equal(ev[0].firing, 1);
+    history_events_free(ev, 1);
+    history_free(h);
+}
+
 static void test_event_ring_drops_the_oldest(void **state)
 {
     struct history *h = history_new();
@@ -417,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_same_evaluation_is_not_recorded_twice),
         cmocka_unit_test(test_thinning_by_age),
         cmocka_unit_test(test_events_on_status_and_alert_changes),
+        cmocka_unit_test(test_alert_turned_off_gives_no_events),
         cmocka_unit_test(test_event_ring_drops_the_oldest),
         cmocka_unit_test(test_groups_and_removed_slos),
         cmocka_unit_test(test_image_round_trip),

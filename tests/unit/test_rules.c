@@ -274,6 +274,53 @@ static void test_global_alerting_under_the_slos_own(void **state)
     free(out);
 }
 
+/*
+ * alerting.page / .ticket: false leave that burn-rate rule out; the budget
+ * and staleness rules stay (they are not burn alerts). global.alerting's
+ * switch is the default, the SLO's own wins.
+ */
+static void test_alert_switched_off_has_no_rule(void **state)
+{
+    char *out = render("global:\n"
+                       "  prometheus: {url: http://p}\n"
+                       "  alerting: {ticket: false}\n"
+                       "slos:\n"
+                       "  - name: pay\n"
+                       "    service: payments\n"
+                       "    objective: 99.9\n"
+                       "    period: 30d\n"
+                       "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+                       "    alerting: {page: false}\n"
+                       "  - name: other\n"
+                       "    service: payments\n"
+                       "    objective: 99.9\n"
+                       "    period: 30d\n"
+                       "    sli: {events: {error: 'e_total', total: 't_total'}}\n"
+                       "    alerting: {ticket: {labels: {team: t}}}\n",
+                       NULL);
+    char *r;
+
+    (void)state;
+    assert_null(rule_text(out, "pay", "SLOErrorBudgetBurnPage"));
+    assert_null(rule_text(out, "pay", "SLOErrorBudgetBurnTicket"));
+    r = rule_text(out, "pay", "SLOErrorBudgetExhausted");
+    assert_non_null(r);
+    free(r);
+    r = rule_text(out, "pay", "SLOFiguresStale");
+    assert_non_null(r);
+    free(r);
+    r = rule_text(out, "other", "SLOErrorBudgetBurnPage");
+    assert_non_null(r);
+    free(r);
+    /* A route of its own turns the SLO's ticket alert back on. */
+    r = rule_text(out, "other", "SLOErrorBudgetBurnTicket");
+    assert_non_null(r);
+    want_in(r, "          team: \"t\"\n");
+    free(r);
+    assert_int_equal(count(out, "SLOErrorBudgetBurn"), 2);
+    free(out);
+}
+
 static void test_annotations_template_the_value_and_remaining_budget(void **state)
 {
     char *out = render(GLOBAL "slos:\n"
@@ -575,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_routing_labels_and_their_precedence),
         cmocka_unit_test(test_default_severities_are_critical_and_warning),
         cmocka_unit_test(test_global_alerting_under_the_slos_own),
+        cmocka_unit_test(test_alert_switched_off_has_no_rule),
         cmocka_unit_test(test_annotations_template_the_value_and_remaining_budget),
         cmocka_unit_test(test_config_text_is_literal_in_templates_and_labels),
         cmocka_unit_test(test_links_runbook_and_dashboard),
