@@ -1,6 +1,7 @@
 /*
- * libFuzzer target for importer: the input is converted as a Sloth spec and
- * as OpenSLO documents. Whatever the bytes, each conversion must end within
+ * libFuzzer target for importer: the input is converted as Sloth specs (both
+ * forms), as OpenSLO documents (v1, v1alpha, lists of objects) and as Pyrra
+ * resources. Whatever the bytes, each conversion must end within
  * bounded time and memory (YAML aliases included) and free everything, and:
  *  - return 0 with a config that, its placeholder URL filled in, loads with
  *    config_parse and holds as many SLOs as it claims, at least one; or -1
@@ -91,5 +92,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     one(IMPORTER_SLOTH, data, size);
     one(IMPORTER_OPENSLO, data, size);
+    one(IMPORTER_PYRRA, data, size);
     return 0;
 }

@@ -119,7 +119,7 @@ static const struct flag {
      "rules --format=prometheusrule: a metadata label, e.g.\n"
      "the one the Prometheus' ruleSelector wants; repeatable"},
     {"from", offsetof(struct opts, from), "FORMAT",
-     "import: sloth or openslo (FILE \"-\" is stdin)"},
+     "import: sloth, openslo or pyrra (FILE \"-\" is stdin)"},
     {"output", offsetof(struct opts, output), "PATH",
      "import: write the config to PATH, not stdout"},
     {"url", offsetof(struct opts, url), "URL",
@@ -164,10 +164,11 @@ static const struct command {
      "print Prometheus alerting rules for the SLOs (page and ticket burn\n"
      "rates, budget exhausted, figures stale), one group per SLO"},
     {"import", cmd_import, 0, offsetof(struct opts, import_file),
-     "import --from=sloth|openslo FILE: convert Sloth prometheus/v1 or\n"
-     "OpenSLO v1 SLOs into this config (stdout); what cannot be\n"
-     "converted goes to stderr as FILE:LINE:COL: lines. Exit 0 when all\n"
-     "was converted, 3 when some parts were not, 1 when nothing was"},
+     "import --from=sloth|openslo|pyrra FILE: convert Sloth (prometheus/v1,\n"
+     "PrometheusServiceLevel), OpenSLO (v1, v1alpha) or Pyrra SLOs into\n"
+     "this config (stdout); what cannot be converted goes to stderr as\n"
+     "FILE:LINE:COL: lines. Exit 0 when all was converted, 3 when some\n"
+     "parts were not, 1 when nothing was"},
     {"status", cmd_status, CMD_CURL, 0,
      "print a table of every SLO from a running sidecar (--url); exit 2\n"
      "when it cannot be reached or answers an error"},
@@ -772,7 +773,8 @@ static int cmd_import(const struct opts *o)
     int rc = 1;
 
     if (o->from == NULL || importer_format_parse(o->from, &fmt) != 0) {
-        fprintf(stderr, "slo-sidecar: import needs --from=sloth or --from=openslo\n");
+        fprintf(stderr,
+                "slo-sidecar: import needs --from=sloth, --from=openslo or --from=pyrra\n");
         return 1;
     }
     if (o->import_file == NULL) {

@@ -68,6 +68,11 @@ static const char *differs(const struct config_slo *c, const struct out_slo *o)
         return "timezone";
     if (labels_cmp(&c->labels, &o->labels) != 0)
         return "labels";
+    if (c->ngroup_by != o->ngroup_by)
+        return "group_by";
+    for (size_t i = 0; i < o->ngroup_by; i++)
+        if (!str_eq(c->group_by[i], o->group_by[i]))
+            return "group_by";
     if (c->kind != o->kind)
         return "sli";
     switch (c->kind) {
@@ -91,6 +96,9 @@ static const char *differs(const struct config_slo *c, const struct out_slo *o)
     }
     if (!str_eq(num, o->num) || !str_eq(total, o->total))
         return "sli";
+    if (config_alert_enabled(c, CONFIG_SEVERITY_PAGE) != !o->page_off ||
+        config_alert_enabled(c, CONFIG_SEVERITY_TICKET) != !o->ticket_off)
+        return "alerting";
     if (!o->page_off && (labels_cmp(&c->page.labels, &o->page_labels) != 0 ||
                          labels_cmp(&c->page.annotations, &o->page_ann) != 0))
         return "alerting.page";

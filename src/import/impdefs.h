@@ -13,8 +13,9 @@
 #define IMPORTER_MAX_OUTPUT (64u * 1024u * 1024u)
 
 enum importer_format {
-    IMPORTER_SLOTH,  /* Sloth prometheus/v1, one spec per YAML document */
-    IMPORTER_OPENSLO /* OpenSLO v1: SLO, SLI, Service, DataSource, ... documents */
+    IMPORTER_SLOTH,   /* Sloth prometheus/v1 specs and sloth.slok.dev/v1 resources */
+    IMPORTER_OPENSLO, /* OpenSLO v1: SLO, SLI, Service, DataSource, ... documents */
+    IMPORTER_PYRRA    /* Pyrra pyrra.dev/v1alpha1 ServiceLevelObjective resources */
 };
 
 enum importer_level {

@@ -21,6 +21,16 @@
 
 #define PATHLEN 256 /* field paths in messages; cut if longer */
 
+/*
+ * One object of the input: a YAML document's root, or an item of a root
+ * that is a list of objects (OpenSLO tools accept `- apiVersion: ...` lists;
+ * kubectl writes `kind: List` with `items`).
+ */
+struct imp_root {
+    yaml_document_t *doc;
+    yaml_node_t *root;
+};
+
 /* An OpenSLO document; only impopenslo.c looks inside. */
 struct odoc;
 
@@ -37,6 +47,9 @@ struct imp {
     size_t ndropped;
     size_t nskipped;
     int any_promql; /* an SLO needs mode: promql */
+    int kube;       /* a Sloth Kubernetes resource was read */
+    int oalpha;     /* an OpenSLO v1alpha SLO is being read: metrics are {source, query} */
+    int alpha_seen; /* the input holds OpenSLO v1alpha documents */
     struct odoc *odocs;
     size_t nodocs;
 };
@@ -52,6 +65,8 @@ struct out_slo {
     const char *period_note; /* a comment after period, or NULL */
     char *timezone;          /* calendar periods: the IANA zone, NULL for UTC */
     struct labels labels;
+    char **group_by; /* label names; ngroup_by of them */
+    size_t ngroup_by;
     enum config_sli_kind kind;
     int good_based;
     char *num;   /* events: the error or good selector; promql: that query */

@@ -1,5 +1,5 @@
 /*
- * impopenslo: OpenSLO v1 documents into SLOs, one per objective, with the
+ * impopenslo: OpenSLO v1 (and v1alpha) documents into SLOs, one per objective, with the
  * documents they name looked up in the same file. See impopenslo.h.
  */
 #include "impopenslo.h"
@@ -28,6 +28,7 @@ struct odoc {
     const char *kind; /* NULL when missing */
     const char *name; /* metadata.name; NULL when missing */
     int v1;           /* apiVersion is openslo/v1 */
+    int alpha;        /* apiVersion is openslo/v1alpha */
     int used;         /* an SLO refers to it (SLI) */
 };
 
@@ -41,6 +42,49 @@ static struct odoc *find_doc(struct imp *m, const char *kind, const char *name)
             return d;
     }
     return NULL;
+}
+
+/* "an" before a vowel, else "a": messages quote the source's type names. */
+static const char *article(const char *w)
+{
+    return *w != '\0' && strchr("AEIOUaeiou", *w) != NULL ? "an" : "a";
+}
+
+/*
+ * The Prometheus query of an OpenSLO v1alpha metric: n holds {source,
+ * queryType, query, metadata}. NULL (reported) when it is not PromQL.
+ */
+static const char *alpha_query(struct imp *m, const yaml_node_t *n, const char *path,
+                               const char *slo)
+{
+    static const char *const keys[] = {"source", "queryType", "query", "metadata"};
+    const char *src, *qt, *q;
+    char p[PATHLEN];
+    char s[80];
+
+    if (!yr_is_map(n)) {
+        imp_report(m, n, IMPORTER_SKIPPED, slo, path,
+                   "expected a mapping with source, queryType and query");
+        return NULL;
+    }
+    imp_check_keys(m, n, path, slo, keys, NELEMS(keys));
+    src = imp_get_str(m, n, path, "source", slo, 1, IMPORTER_SKIPPED);
+    qt = imp_get_str(m, n, path, "queryType", slo, 0, IMPORTER_SKIPPED);
+    q = imp_get_str(m, n, path, "query", slo, 1, IMPORTER_SKIPPED);
+    if (src != NULL && strcasecmp(src, "prometheus") != 0) {
+        yr_join(p, sizeof(p), path, "source");
+        imp_report(m, yr_get(&m->y, n, "source"), IMPORTER_SKIPPED, slo, p,
+                   "%s %s source; only Prometheus queries can be converted", article(src),
+                   imp_shorten(src, s, sizeof(s)));
+        return NULL;
+    }
+    if (qt != NULL && strcasecmp(qt, "promql") != 0) {
+        yr_join(p, sizeof(p), path, "queryType");
+        imp_report(m, yr_get(&m->y, n, "queryType"), IMPORTER_SKIPPED, slo, p,
+                   "\"%s\": only PromQL queries can be converted", imp_shorten(qt, s, sizeof(s)));
+        return NULL;
+    }
+    return src != NULL ? q : NULL;
 }
 
 /*
@@ -59,6 +103,8 @@ static const char *metric_query(struct imp *m, const yaml_node_t *n, const char 
     char sp[PATHLEN];
     char s[80];
 
+    if (m->oalpha)
+        return alpha_query(m, n, path, slo);
     yr_join(p, sizeof(p), path, "metricSource");
     if (!yr_is_map(n) || !yr_is_map(ms)) {
         imp_report(m, ms ? ms : n, IMPORTER_SKIPPED, slo, ms ? p : path,
@@ -96,8 +142,8 @@ static const char *metric_query(struct imp *m, const yaml_node_t *n, const char 
     }
     if (strcasecmp(type, "Prometheus") != 0) {
         imp_report(m, yr_get(&m->y, ms, "type") ? yr_get(&m->y, ms, "type") : ms, IMPORTER_SKIPPED,
-                   slo, p, "a %s metric source; only Prometheus queries can be converted",
-                   imp_shorten(type, s, sizeof(s)));
+                   slo, p, "%s %s metric source; only Prometheus queries can be converted",
+                   article(type), imp_shorten(type, s, sizeof(s)));
         return NULL;
     }
     if (!yr_is_map(yr_get_opt(&m->y, ms, "spec"))) {
@@ -146,6 +192,10 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
                           struct ind *d)
 {
     static const char *const keys[] = {"counter", "good", "bad", "total", "rawType", "raw"};
+    /* v1alpha's ratioMetrics: incremental was counter's earlier name. */
+    static const char *const akeys[] = {"counter", "incremental", "good", "bad", "total"};
+    const char *ckey = m->oalpha && yr_get(&m->y, rm, "counter") == NULL ? "incremental"
+                                                                         : "counter";
     yaml_node_t *good = yr_get_opt(&m->y, rm, "good");
     yaml_node_t *bad = yr_get_opt(&m->y, rm, "bad");
     yaml_node_t *raw = yr_get_opt(&m->y, rm, "raw");
@@ -155,7 +205,10 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
     char p[PATHLEN];
     char q[PATHLEN];
 
-    imp_check_keys(m, rm, path, slo, keys, NELEMS(keys));
+    if (m->oalpha)
+        imp_check_keys(m, rm, path, slo, akeys, NELEMS(akeys));
+    else
+        imp_check_keys(m, rm, path, slo, keys, NELEMS(keys));
     if (raw != NULL) {
         const char *rtype = imp_get_str(m, rm, path, "rawType", slo, 1, IMPORTER_SKIPPED);
         const char *rq;
@@ -236,23 +289,25 @@ static void openslo_ratio(struct imp *m, const yaml_node_t *rm, const char *path
                    "with [{{.window}}] ranges");
         goto out;
     }
-    imp_get_bool(m, rm, path, "counter", slo, IMPORTER_SKIPPED, &counter);
+    imp_get_bool(m, rm, path, ckey, slo, IMPORTER_SKIPPED, &counter);
     if (counter == 0) {
-        yr_join(q, sizeof(q), path, "counter");
-        imp_report(m, yr_get(&m->y, rm, "counter"), IMPORTER_SKIPPED, slo, q,
-                   "counter: false (a value that goes up and down) has no windowed count; the "
-                   "events kind needs counters");
+        yr_join(q, sizeof(q), path, ckey);
+        imp_report(m, yr_get(&m->y, rm, ckey), IMPORTER_SKIPPED, slo, q,
+                   "%s: false (a value that goes up and down) has no windowed count; the "
+                   "events kind needs counters",
+                   ckey);
         goto out;
     }
     if (counter < 0) {
         if (!counter_names(d->num, d->total)) {
             imp_report(m, rm, IMPORTER_SKIPPED, slo, path,
-                       "counter is not set and the metric names do not end in _total, _count or "
-                       "_bucket; set counter: true if they are counters");
+                       "%s is not set and the metric names do not end in _total, _count or "
+                       "_bucket; set %s: true if they are counters",
+                       ckey, ckey);
             goto out;
         }
         imp_report(m, rm, IMPORTER_NOTE, slo, path,
-                   "counter is not set; the selectors are read as counters, as their names say");
+                   "%s is not set; the selectors are read as counters, as their names say", ckey);
     }
     d->kind = CONFIG_SLI_EVENTS;
     d->ok = !m->y.oom;
@@ -295,9 +350,42 @@ static void openslo_threshold(struct imp *m, const yaml_node_t *tm, const char *
 }
 
 /*
- * The indicator spec (inline or an SLI document's) under budgeting method
- * bm. Reports why not and leaves d->ok 0 when it cannot be converted.
+ * The indicator given by ratio metric rm (at rpath) or threshold metric tm
+ * (at tpath), exactly one of them, under budgeting method bm. Reports why
+ * not and leaves d->ok 0 when it cannot be converted.
  */
+static void indicator_of(struct imp *m, const yaml_node_t *rm, const char *rpath,
+                         const yaml_node_t *tm, const char *tpath, const char *slo, const char *bm,
+                         const yaml_node_t *bm_node, struct ind *d)
+{
+    if (bm == NULL)
+        return;
+    if (rm != NULL) {
+        if (strcmp(bm, "Occurrences") != 0) {
+            imp_report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
+                       "%s over a ratioMetric: a slice is good when its own ratio meets "
+                       "timeSliceTarget, which the sidecar cannot compute (its time slices judge "
+                       "a gauge); Occurrences converts",
+                       bm);
+            return;
+        }
+        if (!yr_is_map(rm))
+            imp_report(m, rm, IMPORTER_SKIPPED, slo, rpath, "expected a mapping");
+        else
+            openslo_ratio(m, rm, rpath, slo, d);
+        return;
+    }
+    if (strcmp(bm, "Timeslices") != 0) {
+        imp_report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
+                   "%s over a thresholdMetric has no equivalent (a histogram's latency SLO is "
+                   "written with sli.latency: {histogram, threshold}); Timeslices converts",
+                   bm);
+        return;
+    }
+    openslo_threshold(m, tm, tpath, slo, d);
+}
+
+/* The indicator spec (inline or an SLI document's) under budgeting method bm. */
 static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char *path,
                               const char *slo, const char *bm, const yaml_node_t *bm_node,
                               struct ind *d)
@@ -305,7 +393,8 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
     static const char *const keys[] = {"description", "thresholdMetric", "ratioMetric"};
     yaml_node_t *rm = yr_get_opt(&m->y, spec, "ratioMetric");
     yaml_node_t *tm = yr_get_opt(&m->y, spec, "thresholdMetric");
-    char p[PATHLEN];
+    char rp[PATHLEN];
+    char tp[PATHLEN];
 
     if (!yr_is_map(spec)) {
         imp_report(m, spec, IMPORTER_SKIPPED, slo, path, "expected a mapping");
@@ -317,33 +406,45 @@ static void openslo_indicator(struct imp *m, const yaml_node_t *spec, const char
                    "needs exactly one of ratioMetric and thresholdMetric");
         return;
     }
-    if (bm == NULL)
-        return;
-    if (rm != NULL) {
-        yr_join(p, sizeof(p), path, "ratioMetric");
-        if (strcmp(bm, "Occurrences") != 0) {
-            imp_report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
-                       "%s over a ratioMetric: a slice is good when its own ratio meets "
-                       "timeSliceTarget, which the sidecar cannot compute (its time slices judge "
-                       "a gauge); Occurrences converts",
-                       bm);
-            return;
-        }
-        if (!yr_is_map(rm))
-            imp_report(m, rm, IMPORTER_SKIPPED, slo, p, "expected a mapping");
-        else
-            openslo_ratio(m, rm, p, slo, d);
+    yr_join(rp, sizeof(rp), path, "ratioMetric");
+    yr_join(tp, sizeof(tp), path, "thresholdMetric");
+    indicator_of(m, rm, rp, tm, tp, slo, bm, bm_node, d);
+}
+
+/*
+ * The indicator of v1alpha objective obj (number i): its own ratioMetrics,
+ * or the SLO's spec.indicator.thresholdMetric. d is emptied first.
+ */
+static void alpha_indicator(struct imp *m, const yaml_node_t *spec, const yaml_node_t *obj,
+                            size_t i, const char *slo, const char *bm, const yaml_node_t *bm_node,
+                            struct ind *d)
+{
+    static const char *const keys[] = {"thresholdMetric"};
+    yaml_node_t *ind = yr_get_opt(&m->y, spec, "indicator");
+    yaml_node_t *tm = yr_is_map(ind) ? yr_get_opt(&m->y, ind, "thresholdMetric") : NULL;
+    yaml_node_t *rm = yr_is_map(obj) ? yr_get_opt(&m->y, obj, "ratioMetrics") : NULL;
+    char p[PATHLEN];
+    char rp[PATHLEN];
+
+    imp_ind_free(d);
+    memset(d, 0, sizeof(*d));
+    if (i == 0 && ind != NULL) {
+        if (!yr_is_map(ind))
+            imp_report(m, ind, IMPORTER_SKIPPED, slo, "spec.indicator", "expected a mapping");
+        imp_check_keys(m, ind, "spec.indicator", slo, keys, NELEMS(keys));
+    }
+    if (!yr_is_map(obj))
+        return; /* openslo_objective reports it */
+    yr_join_index(p, sizeof(p), "spec.objectives", i);
+    yr_join(rp, sizeof(rp), p, "ratioMetrics");
+    if ((rm != NULL) == (tm != NULL)) {
+        imp_report(m, obj, IMPORTER_SKIPPED, slo, p,
+                   rm ? "has ratioMetrics while spec.indicator has a thresholdMetric; one of "
+                        "them"
+                      : "needs ratioMetrics (or spec.indicator.thresholdMetric)");
         return;
     }
-    yr_join(p, sizeof(p), path, "thresholdMetric");
-    if (strcmp(bm, "Timeslices") != 0) {
-        imp_report(m, bm_node, IMPORTER_SKIPPED, slo, "spec.budgetingMethod",
-                   "%s over a thresholdMetric has no equivalent (a histogram's latency SLO is "
-                   "written with sli.latency: {histogram, threshold}); Timeslices converts",
-                   bm);
-        return;
-    }
-    openslo_threshold(m, tm, p, slo, d);
+    indicator_of(m, rm, rp, tm, "spec.indicator.thresholdMetric", slo, bm, bm_node, d);
 }
 
 /* "0.9995" -> "99.95": the ratio's digits moved two places (caller frees). */
@@ -395,16 +496,20 @@ static char *ratio_to_percent(const char *t, double x)
 
 /*
  * One objective of an OpenSLO SLO into o (whose common parts are set), then
- * written. i is its index, nobj how many there are.
+ * written when emit is set; else only checked, so that one run reports every
+ * reason an SLO is not converted. i is its index, nobj how many there are.
  */
 static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, size_t nobj,
-                              const char *base, const struct ind *d, struct out_slo *o)
+                              const char *base, const struct ind *d, struct out_slo *o, int emit)
 {
     static const char *const keys[] = {"displayName",     "op",
                                        "value",           "target",
                                        "targetPercent",   "timeSliceTarget",
                                        "timeSliceWindow", "indicator",
                                        "indicatorRef",    "compositeWeight"};
+    static const char *const akeys[] = {
+        "displayName",     "op",          "value", "target", "targetPercent", "timeSliceTarget",
+        "timeSliceWindow", "ratioMetrics"};
     static const char *const ops[][2] = {{"lt", "<"}, {"lte", "<="}, {"gt", ">"}, {"gte", ">="}};
     char p[PATHLEN];
     char q[PATHLEN];
@@ -439,7 +544,10 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
     }
     free(o->name);
     o->name = name;
-    imp_check_keys(m, obj, p, name, keys, NELEMS(keys));
+    if (m->oalpha)
+        imp_check_keys(m, obj, p, name, akeys, NELEMS(akeys));
+    else
+        imp_check_keys(m, obj, p, name, keys, NELEMS(keys));
     if (yr_get(&m->y, obj, "indicator") || yr_get(&m->y, obj, "indicatorRef") ||
         yr_get(&m->y, obj, "compositeWeight")) {
         imp_report(m, obj, IMPORTER_SKIPPED, name, p,
@@ -548,7 +656,7 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
             }
         }
     }
-    if (m->nskipped == before && !m->y.oom && o->objective != NULL &&
+    if (emit && m->nskipped == before && !m->y.oom && o->objective != NULL &&
         (d->kind != CONFIG_SLI_TIMESLICE || (o->op && o->value && o->slice)))
         imp_emit(m, o, obj);
     if (m->nskipped != before)
@@ -561,6 +669,44 @@ static void openslo_objective(struct imp *m, const yaml_node_t *obj, size_t i, s
     o->slice = NULL;
 }
 
+/*
+ * Moves the converted indicator d into o, with its note (reported at at when
+ * ok, the SLO converts so far). When d did not convert, only the kind that
+ * budgeting method bm implies is set, for the objectives' checks.
+ */
+static void use_indicator(struct imp *m, struct ind *d, struct out_slo *o, int ok,
+                          const yaml_node_t *at, const char *base, const char *bm)
+{
+    if (!d->ok) {
+        d->kind = bm != NULL && strcmp(bm, "Timeslices") == 0 ? CONFIG_SLI_TIMESLICE
+                                                              : CONFIG_SLI_EVENTS;
+        return;
+    }
+    free(o->num);
+    free(o->total);
+    free(o->gauge);
+    o->num = o->total = o->gauge = NULL;
+    o->kind = d->kind;
+    o->good_based = d->good_based;
+    o->sli_note = NULL;
+    if (d->kind == CONFIG_SLI_TIMESLICE) {
+        o->gauge = d->gauge;
+        o->age = d->age;
+        d->gauge = NULL;
+    } else {
+        o->num = d->num;
+        o->total = d->total;
+        d->num = d->total = NULL;
+    }
+    if (d->note != NULL && ok)
+        imp_report(m, at, IMPORTER_NOTE, base, NULL, "%s",
+                   strncmp(d->note, "note: ", 6) == 0 ? d->note + 6 : d->note);
+    if (d->kind == CONFIG_SLI_PROMQL && d->note == NULL)
+        o->sli_note = "the queries as written: promql mode only";
+    else if (d->kind == CONFIG_SLI_PROMQL)
+        o->sli_note = "a ratio per window; see the note on stderr";
+}
+
 static void openslo_slo(struct imp *m, struct odoc *od)
 {
     static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec"};
@@ -568,6 +714,8 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     static const char *const skeys[] = {"description",  "service",      "indicator",
                                         "indicatorRef", "timeWindow",   "budgetingMethod",
                                         "objectives",   "alertPolicies"};
+    static const char *const akeys[] = {"description", "service",         "indicator",
+                                        "timeWindows", "budgetingMethod", "objectives"};
     yaml_node_t *meta = yr_get_opt(&m->y, od->root, "metadata");
     yaml_node_t *spec = od->spec;
     yaml_node_t *objs, *indicator, *bm_node;
@@ -580,6 +728,7 @@ static void openslo_slo(struct imp *m, struct odoc *od)
     size_t written = m->nout;
     size_t nobj;
     char s[80];
+    int ok;
 
     imp_out_init(&o);
     memset(&d, 0, sizeof(d));
@@ -612,11 +761,14 @@ static void openslo_slo(struct imp *m, struct odoc *od)
                    spec ? "expected a mapping" : "missing field \"spec\"");
         goto out;
     }
-    imp_check_keys(m, spec, "spec", base, skeys, NELEMS(skeys));
+    if (od->alpha)
+        imp_check_keys(m, spec, "spec", base, akeys, NELEMS(akeys));
+    else
+        imp_check_keys(m, spec, "spec", base, skeys, NELEMS(skeys));
     dn = yr_scalar(yr_get(&m->y, meta, "displayName"));
-    o.comment = util_asprintf("OpenSLO SLO %s%s%s%s (%s:%zu)", od->name, dn ? " \"" : "",
-                              dn ? imp_shorten(dn, s, sizeof(s)) : "", dn ? "\"" : "", m->y.file,
-                              (size_t)od->root->start_mark.line + 1);
+    o.comment = util_asprintf("OpenSLO %sSLO %s%s%s%s (%s:%zu)", od->alpha ? "v1alpha " : "",
+                              od->name, dn ? " \"" : "", dn ? imp_shorten(dn, s, sizeof(s)) : "",
+                              dn ? "\"" : "", m->y.file, (size_t)od->root->start_mark.line + 1);
     if (o.comment == NULL)
         m->y.oom = 1;
     service = imp_get_str(m, spec, "spec", "service", base, 1, IMPORTER_SKIPPED);
@@ -635,7 +787,10 @@ static void openslo_slo(struct imp *m, struct odoc *od)
                    "spec.alertPolicies",
                    "the sidecar's burn-rate alerts (the SRE workbook's page and ticket table) "
                    "apply instead; set alerting.windows to change them");
-    imp_openslo_period(m, spec, base, &o);
+    if (od->alpha)
+        imp_openslo_alpha_period(m, spec, base, &o);
+    else
+        imp_openslo_period(m, spec, base, &o);
     bm_node = yr_get_opt(&m->y, spec, "budgetingMethod");
     bm = imp_get_str(m, spec, "spec", "budgetingMethod", base, 1, IMPORTER_SKIPPED);
     if (bm != NULL && strcmp(bm, "Occurrences") != 0 && strcmp(bm, "Timeslices") != 0 &&
@@ -652,8 +807,11 @@ static void openslo_slo(struct imp *m, struct odoc *od)
         bm = NULL;
     }
     indicator = yr_get_opt(&m->y, spec, "indicator");
-    ref = imp_get_str(m, spec, "spec", "indicatorRef", base, 0, IMPORTER_SKIPPED);
-    if ((indicator != NULL) == (yr_get_opt(&m->y, spec, "indicatorRef") != NULL)) {
+    ref = od->alpha ? NULL
+                    : imp_get_str(m, spec, "spec", "indicatorRef", base, 0, IMPORTER_SKIPPED);
+    if (od->alpha) {
+        /* v1alpha: each objective has its own indicator (below). */
+    } else if ((indicator != NULL) == (yr_get_opt(&m->y, spec, "indicatorRef") != NULL)) {
         imp_report(m, spec, IMPORTER_SKIPPED, base, "spec",
                    "needs exactly one of indicator and indicatorRef");
     } else if (indicator != NULL) {
@@ -689,28 +847,23 @@ static void openslo_slo(struct imp *m, struct odoc *od)
                    "needs a list of at least one objective");
         goto out;
     }
-    if (m->nskipped != before || !d.ok || m->y.oom || o.service == NULL || o.period == NULL)
-        goto out;
-    o.kind = d.kind;
-    o.good_based = d.good_based;
-    if (d.kind == CONFIG_SLI_TIMESLICE) {
-        o.gauge = d.gauge;
-        o.age = d.age;
-        d.gauge = NULL;
-    } else {
-        o.num = d.num;
-        o.total = d.total;
-        d.num = d.total = NULL;
+    /*
+     * The objectives are read even when the SLO cannot be converted, so that
+     * their problems are reported in the same run.
+     */
+    ok = m->nskipped == before && !m->y.oom && o.service != NULL && o.period != NULL;
+    if (!od->alpha)
+        use_indicator(m, &d, &o, ok, indicator ? indicator : yr_get(&m->y, spec, "indicatorRef"),
+                      base, bm);
+    for (size_t i = 0; i < nobj && !m->y.oom && !m->too_big; i++) {
+        yaml_node_t *obj = yr_seq_item(&m->y, objs, i);
+
+        if (od->alpha) {
+            alpha_indicator(m, spec, obj, i, base, bm, bm_node, &d);
+            use_indicator(m, &d, &o, ok, obj, base, bm);
+        }
+        openslo_objective(m, obj, i, nobj, base, &d, &o, ok && d.ok);
     }
-    if (d.note != NULL)
-        imp_report(m, indicator ? indicator : yr_get(&m->y, spec, "indicatorRef"), IMPORTER_NOTE,
-                   base, NULL, "%s", strncmp(d.note, "note: ", 6) == 0 ? d.note + 6 : d.note);
-    if (d.kind == CONFIG_SLI_PROMQL && d.note == NULL)
-        o.sli_note = "the queries as written: promql mode only";
-    else if (d.kind == CONFIG_SLI_PROMQL)
-        o.sli_note = "a ratio per window; see the note on stderr";
-    for (size_t i = 0; i < nobj && !m->y.oom && !m->too_big; i++)
-        openslo_objective(m, yr_seq_item(&m->y, objs, i), i, nobj, base, &d, &o);
 out:
     if (m->nout == written && m->nskipped != before)
         imp_forget_since(m, mark);
@@ -719,7 +872,7 @@ out:
     imp_out_free(&o);
 }
 
-void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
+void imp_openslo_all(struct imp *m, const struct imp_root *docs, size_t ndocs)
 {
     static const char *const other[] = {"AlertPolicy", "AlertCondition",
                                         "AlertNotificationTarget"};
@@ -736,9 +889,9 @@ void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
         struct odoc *d = &m->odocs[i];
         const char *api;
 
-        d->doc = &docs[i];
+        d->doc = docs[i].doc;
         m->y.doc = d->doc;
-        d->root = yaml_document_get_root_node(d->doc);
+        d->root = docs[i].root;
         api = yr_scalar(yr_get(&m->y, d->root, "apiVersion"));
         d->kind = yr_scalar(yr_get(&m->y, d->root, "kind"));
         d->name = yr_scalar(yr_get(&m->y, yr_get_opt(&m->y, d->root, "metadata"), "name"));
@@ -749,6 +902,13 @@ void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
                        "skipped");
             continue;
         }
+        if (api != NULL && strcmp(api, "openslo/v1alpha") == 0) {
+            d->alpha = 1;
+            m->alpha_seen = 1;
+            if (d->kind != NULL && strcmp(d->kind, "SLO") == 0)
+                nslo++;
+            continue;
+        }
         if (api == NULL || strcmp(api, "openslo/v1") != 0) {
             const char *version = yr_scalar(yr_get(&m->y, d->root, "version"));
             int slo = d->kind != NULL && strcmp(d->kind, "SLO") == 0;
@@ -756,10 +916,17 @@ void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
             if (version != NULL && strcmp(version, "prometheus/v1") == 0)
                 imp_report(m, d->root, IMPORTER_SKIPPED, NULL, NULL,
                            "this is a Sloth prometheus/v1 spec; use --from=sloth");
+            else if (api != NULL && (strncmp(api, "sloth.slok.dev/", 15) == 0 ||
+                                     strncmp(api, "pyrra.dev/", 10) == 0))
+                imp_report(m, d->root, IMPORTER_SKIPPED, NULL, NULL,
+                           "this is a %s resource (apiVersion %s); use --from=%s",
+                           *api == 's' ? "Sloth" : "Pyrra", imp_shorten(api, s, sizeof(s)),
+                           *api == 's' ? "sloth" : "pyrra");
             else
                 imp_report(m, api ? yr_get(&m->y, d->root, "apiVersion") : d->root,
                            slo ? IMPORTER_SKIPPED : IMPORTER_NOTE, NULL, "apiVersion",
-                           "%s%s%s, not openslo/v1 (the only version converted); document skipped",
+                           "%s%s%s, not openslo/v1 or openslo/v1alpha (the versions converted); "
+                           "document skipped",
                            api ? "\"" : "", api ? imp_shorten(api, s, sizeof(s)) : "missing",
                            api ? "\"" : "");
             if (slo)
@@ -774,6 +941,16 @@ void imp_openslo_all(struct imp *m, yaml_document_t *docs, size_t ndocs)
         struct odoc *d = &m->odocs[i];
 
         m->y.doc = d->doc;
+        if (d->alpha && d->kind != NULL && strcmp(d->kind, "SLO") == 0) {
+            m->oalpha = 1;
+            openslo_slo(m, d);
+            m->oalpha = 0;
+            continue;
+        }
+        if (d->alpha && (d->kind == NULL || strcmp(d->kind, "Service") != 0))
+            imp_report(m, d->kind ? yr_get(&m->y, d->root, "kind") : d->root, IMPORTER_NOTE, NULL,
+                       NULL, "openslo/v1alpha %s: only SLO documents are converted; ignored",
+                       d->kind ? imp_shorten(d->kind, s, sizeof(s)) : "without kind");
         if (!d->v1)
             continue;
         if (d->kind == NULL) {

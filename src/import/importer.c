@@ -1,5 +1,5 @@
 /*
- * importer: Sloth and OpenSLO specs into slo-sidecar's config YAML (see
+ * importer: Sloth, OpenSLO and Pyrra specs into slo-sidecar's config YAML (see
  * importer.h). libyaml's document API keeps a start mark on every
  * node, so each message points at the field it is about. The input is
  * bounded like the config loader's (tokens, nesting, anchors, aliases, and
@@ -14,8 +14,9 @@
  * once the placeholder URL is filled in; anything the checks here missed
  * is reported with the loader's words and the SLO skipped.
  *
- * This file runs one conversion and assembles the output. The parts, one
- * job each: impsloth and impopenslo (with impperiod) convert the two
+ * This file runs one conversion and assembles the output; a document that
+ * is a list of objects is split into them first. The parts, one job each:
+ * impsloth, impopenslo (with impperiod) and imppyrra convert the three
  * formats; impread reads the source's fields, imppromql rewrites its
  * queries, impwrite writes an SLO's YAML, impcheck loads it back before it
  * is written, impmsg records the messages; impint.h holds what they share.
@@ -31,6 +32,7 @@
 #include "impint.h"
 #include "impmsg.h"
 #include "impopenslo.h"
+#include "imppyrra.h"
 #include "impsloth.h"
 #include "impwrite.h"
 #include "util.h"
@@ -45,6 +47,72 @@
 #define WALK_DEPTH 12
 #define MAX_DOCS 10000
 
+/* Whether root is a list of objects: a sequence whose items are all mappings. */
+static int object_list(struct imp *m, const yaml_node_t *root)
+{
+    if (!yr_is_seq(root) || yr_seq_len(root) == 0)
+        return 0;
+    for (size_t i = 0; i < yr_seq_len(root); i++)
+        if (!yr_is_map(yr_seq_item(&m->y, root, i)))
+            return 0;
+    return 1;
+}
+
+/*
+ * The items of a Kubernetes list (kind: List or any *List, kubectl's
+ * output) when root is one, else NULL.
+ */
+static yaml_node_t *kube_items(struct imp *m, const yaml_node_t *root)
+{
+    const char *kind = yr_scalar(yr_get(&m->y, root, "kind"));
+    yaml_node_t *items = yr_get_opt(&m->y, root, "items");
+    size_t kl = kind ? strlen(kind) : 0;
+
+    if (kl < 4 || strcmp(kind + kl - 4, "List") != 0 || !object_list(m, items))
+        return NULL;
+    return items;
+}
+
+/*
+ * The objects of the ndocs documents at docs into *out (caller frees): each
+ * document's root, or the items of a root that is a list of objects, so that
+ * a file written as one YAML list converts as its documents would. Returns
+ * 0, or -1 when out of memory (m->y.oom set).
+ */
+static int expand_roots(struct imp *m, yaml_document_t *docs, size_t ndocs, struct imp_root **out,
+                        size_t *nout)
+{
+    size_t n = 0, k = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < ndocs; i++) {
+            yaml_node_t *root = yaml_document_get_root_node(&docs[i]);
+            yaml_node_t *list;
+
+            m->y.doc = &docs[i];
+            list = object_list(m, root) ? root : kube_items(m, root);
+            for (size_t j = 0; j < (list ? yr_seq_len(list) : 1); j++) {
+                if (pass == 1) {
+                    (*out)[k].doc = &docs[i];
+                    (*out)[k].root = list ? yr_seq_item(&m->y, list, j) : root;
+                }
+                k++;
+            }
+        }
+        if (pass == 0) {
+            n = k;
+            k = 0;
+            *out = calloc(n ? n : 1, sizeof(**out));
+            if (*out == NULL) {
+                m->y.oom = 1;
+                return -1;
+            }
+        }
+    }
+    *nout = n;
+    return 0;
+}
+
 /* The header comment and global skeleton, then the SLOs, into r->output. */
 static int assemble(struct imp *m, struct importer_result *r)
 {
@@ -55,7 +123,11 @@ static int assemble(struct imp *m, struct importer_result *r)
     rc |= buf_puts(&b, "# slo-sidecar configuration converted from ");
     rc |= imp_put_comment_text(&b, m->y.file);
     rc |= buf_printf(&b, " (%s)\n",
-                     m->fmt == IMPORTER_SLOTH ? "Sloth prometheus/v1" : "OpenSLO v1");
+                     m->fmt == IMPORTER_SLOTH
+                         ? (m->kube ? "Sloth PrometheusServiceLevel" : "Sloth prometheus/v1")
+                     : m->fmt == IMPORTER_OPENSLO
+                         ? (m->alpha_seen ? "OpenSLO v1 and v1alpha" : "OpenSLO v1")
+                         : "Pyrra ServiceLevelObjective");
     rc |=
         buf_printf(&b,
                    "# by `slo-sidecar import --from=%s`: %zu of %zu SLOs; what was not converted "
@@ -93,7 +165,8 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
     struct yr_limits limits = config_yaml_limits;
     struct imp m;
     yaml_document_t *docs = NULL;
-    size_t ndocs = 0;
+    struct imp_root *roots = NULL;
+    size_t ndocs = 0, nroots = 0;
     int rc = -1;
 
     importer_result_free(r);
@@ -110,13 +183,18 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
         imp_add_msg(&m, 0, 0, IMPORTER_ERROR, "empty input: no YAML document");
         goto done;
     }
-    if (f == IMPORTER_SLOTH) {
-        for (size_t i = 0; i < ndocs && !m.y.oom && !m.too_big; i++) {
-            m.y.doc = &docs[i];
-            imp_sloth_doc(&m, yaml_document_get_root_node(&docs[i]), i, ndocs);
-        }
+    if (expand_roots(&m, docs, ndocs, &roots, &nroots) != 0)
+        goto done;
+    if (f == IMPORTER_OPENSLO) {
+        imp_openslo_all(&m, roots, nroots);
     } else {
-        imp_openslo_all(&m, docs, ndocs);
+        for (size_t i = 0; i < nroots && !m.y.oom && !m.too_big; i++) {
+            m.y.doc = roots[i].doc;
+            if (f == IMPORTER_SLOTH)
+                imp_sloth_doc(&m, roots[i].root, i, nroots);
+            else
+                imp_pyrra_doc(&m, roots[i].root, i, nroots);
+        }
     }
     if (m.too_big) {
         char t[96];
@@ -132,7 +210,10 @@ int importer_convert(enum importer_format f, const char *name, const char *data,
         if (m.nin > 0)
             imp_add_msg(&m, 0, 0, IMPORTER_ERROR, "no SLO could be converted");
         else if (f == IMPORTER_SLOTH)
-            imp_add_msg(&m, 0, 0, IMPORTER_ERROR, "no Sloth prometheus/v1 SLO to convert");
+            imp_add_msg(&m, 0, 0, IMPORTER_ERROR,
+                        "no Sloth prometheus/v1 spec or PrometheusServiceLevel to convert");
+        else if (f == IMPORTER_PYRRA)
+            imp_add_msg(&m, 0, 0, IMPORTER_ERROR, "no Pyrra ServiceLevelObjective to convert");
         goto done;
     }
     if (assemble(&m, r) != 0) {
@@ -185,6 +266,7 @@ done:
         free(m.names[i]);
     free(m.names);
     free(m.odocs);
+    free(roots);
     yr_docs_free(docs, ndocs);
     buf_free(&m.body);
     return rc;
@@ -212,6 +294,8 @@ int importer_format_parse(const char *s, enum importer_format *out)
         *out = IMPORTER_SLOTH;
     else if (s != NULL && strcmp(s, "openslo") == 0)
         *out = IMPORTER_OPENSLO;
+    else if (s != NULL && strcmp(s, "pyrra") == 0)
+        *out = IMPORTER_PYRRA;
     else
         return -1;
     return 0;
@@ -219,5 +303,5 @@ int importer_format_parse(const char *s, enum importer_format *out)
 
 const char *importer_format_str(enum importer_format f)
 {
-    return f == IMPORTER_SLOTH ? "sloth" : "openslo";
+    return f == IMPORTER_SLOTH ? "sloth" : f == IMPORTER_OPENSLO ? "openslo" : "pyrra";
 }

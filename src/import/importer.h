@@ -1,7 +1,9 @@
 /*
  * importer: converts other tools' SLO specs into this project's config YAML
- * (`slo-sidecar import`): Sloth `prometheus/v1` files and OpenSLO v1
- * documents. Every SLO that can be expressed faithfully is written; every
+ * (`slo-sidecar import`): Sloth `prometheus/v1` files and
+ * `PrometheusServiceLevel` resources, OpenSLO v1 and v1alpha documents and
+ * Pyrra `ServiceLevelObjective` resources, each also as one YAML list of
+ * objects. Every SLO that can be expressed faithfully is written; every
  * part that cannot is reported as "FILE:LINE:COL: SLO NAME: FIELD: ..."
  * with the position in the input, like the config loader's messages. Each
  * converted SLO is loaded with config_parse() before it is written, so the
@@ -9,7 +11,7 @@
  * URL of its global skeleton is filled in.
  * Pure: bytes in, text and messages out; no I/O, no globals.
  * Depends on impdefs, config, util, yamlread, impint, impmsg, impwrite,
- * impsloth, impopenslo and libyaml.
+ * impsloth, impopenslo, imppyrra and libyaml.
  */
 #ifndef SLO_IMPORTER_H
 #define SLO_IMPORTER_H
@@ -37,10 +39,10 @@ struct importer_result {
     size_t nskipped; /* messages of level IMPORTER_SKIPPED */
 };
 
-/* "sloth" or "openslo" into *out. Returns 0, or -1 for anything else. */
+/* "sloth", "openslo" or "pyrra" into *out. Returns 0, or -1 for anything else. */
 int importer_format_parse(const char *s, enum importer_format *out);
 
-/* "sloth" / "openslo" */
+/* "sloth" / "openslo" / "pyrra" */
 const char *importer_format_str(enum importer_format f);
 
 /* An empty result (what importer_result_free leaves, too). */

@@ -19,4 +19,12 @@
  */
 int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo, struct out_slo *o);
 
+/*
+ * OpenSLO v1alpha's timeWindows ({unit, count, isRolling, calendar}) the
+ * same way: count units of Minute ... Year (Second in whole minutes) read
+ * as the v1 duration of that many. Returns 0, or -1 (reported).
+ */
+int imp_openslo_alpha_period(struct imp *m, const yaml_node_t *spec, const char *slo,
+                             struct out_slo *o);
+
 #endif

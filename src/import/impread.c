@@ -200,10 +200,13 @@ void imp_read_map(struct imp *m, const yaml_node_t *n, const char *path, const c
             imp_report(m, k, IMPORTER_DROPPED, slo, p, "a name that is not a string");
             continue;
         }
+        /* OpenSLO allows a list of values; one value is a label's value. */
+        if (openslo && yr_seq_len(val) == 1 && yr_scalar(yr_seq_item(&m->y, val, 0)) != NULL)
+            value = yr_scalar(yr_seq_item(&m->y, val, 0));
         if (value == NULL && !yr_is_null(val)) {
             imp_report(m, val, IMPORTER_DROPPED, slo, p, "\"%s\": %s",
                        imp_shorten(name, s, sizeof(s)),
-                       openslo && yr_is_seq(val) ? "a label has one value, not a list"
+                       openslo && yr_is_seq(val) ? "a label has one value, not a list of several"
                                                  : "expected a string value");
             continue;
         }
@@ -255,5 +258,22 @@ void imp_read_map(struct imp *m, const yaml_node_t *n, const char *path, const c
         if (labels_set(out, name, value) != 0)
             m->y.oom = 1;
         free(fixed);
+    }
+}
+
+void imp_alerts_off(struct imp *m, const yaml_node_t *at, const char *slo, const char *path,
+                    struct out_slo *o)
+{
+    if (o->page_off && o->ticket_off)
+        imp_report(m, at, IMPORTER_NOTE, slo, path,
+                   "both alerts are disabled: written as alerting.page: false and ticket: false "
+                   "(the SLO's figures are still exported, without slo_alert_firing)");
+    if (o->page_off) {
+        labels_free(&o->page_labels);
+        labels_free(&o->page_ann);
+    }
+    if (o->ticket_off) {
+        labels_free(&o->ticket_labels);
+        labels_free(&o->ticket_ann);
     }
 }

@@ -77,4 +77,12 @@ char *imp_slug(const char *s);
 void imp_read_map(struct imp *m, const yaml_node_t *n, const char *path, const char *key,
                   const char *slo, enum imp_map_kind kind, int openslo, struct labels *out);
 
+/*
+ * Settles o->page_off / o->ticket_off as the source set them (written as
+ * alerting.page / ticket: false; both off is noted at node at, path): a
+ * disabled alert's routing is cleared, as it is not written.
+ */
+void imp_alerts_off(struct imp *m, const yaml_node_t *at, const char *slo, const char *path,
+                    struct out_slo *o);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * impsloth: Sloth prometheus/v1 specs into SLOs, field by field. See
+ * impsloth: Sloth prometheus/v1 specs and PrometheusServiceLevel resources
+ * into SLOs, field by field. See
  * impsloth.h.
  */
 #include "impsloth.h"
@@ -18,6 +19,32 @@
 #include "util.h"
 #include "yamlread.h"
 
+/*
+ * The field names of the two forms of a Sloth spec: the prometheus/v1 file
+ * (snake_case) and the sloth.slok.dev/v1 PrometheusServiceLevel resource
+ * (camelCase, under spec). Everything else is spelt the same.
+ */
+struct names {
+    const char *error_query;
+    const char *total_query;
+    const char *error_ratio_query;
+    const char *page_alert;
+    const char *ticket_alert;
+    const char *slo_plugins;
+    const char *what; /* for comments: "Sloth service" or "Sloth PrometheusServiceLevel" */
+};
+
+static const struct names file_names = {"error_query",  "total_query",  "error_ratio_query",
+                                        "page_alert",   "ticket_alert", "slo_plugins",
+                                        "Sloth service"};
+static const struct names kube_names = {"errorQuery",
+                                        "totalQuery",
+                                        "errorRatioQuery",
+                                        "pageAlert",
+                                        "ticketAlert",
+                                        "sloPlugins",
+                                        "Sloth PrometheusServiceLevel service"};
+
 /* Copies every entry of src into dst, replacing names dst has. */
 static void merge(struct imp *m, struct labels *dst, const struct labels *src)
 {
@@ -31,12 +58,12 @@ static void merge(struct imp *m, struct labels *dst, const struct labels *src)
  * the events kind; any other pair is kept as PromQL (the promql kind). Both
  * must use {{.window}}, as Sloth requires.
  */
-static void sloth_events(struct imp *m, const yaml_node_t *ev, const char *path, const char *slo,
-                         struct ind *d)
+static void sloth_events(struct imp *m, const struct names *k, const yaml_node_t *ev,
+                         const char *path, const char *slo, struct ind *d)
 {
-    static const char *const keys[] = {"error_query", "total_query"};
-    const char *err_q = imp_get_str(m, ev, path, "error_query", slo, 1, IMPORTER_SKIPPED);
-    const char *tot_q = imp_get_str(m, ev, path, "total_query", slo, 1, IMPORTER_SKIPPED);
+    const char *const keys[] = {k->error_query, k->total_query};
+    const char *err_q = imp_get_str(m, ev, path, k->error_query, slo, 1, IMPORTER_SKIPPED);
+    const char *tot_q = imp_get_str(m, ev, path, k->total_query, slo, 1, IMPORTER_SKIPPED);
     char *en = NULL, *tn = NULL;
     int he = 0, ht = 0, re = 0, rt = 0;
     char p[PATHLEN];
@@ -51,8 +78,8 @@ static void sloth_events(struct imp *m, const yaml_node_t *ev, const char *path,
         goto out;
     }
     if (re > 0 || rt > 0 || !he || !ht) {
-        yr_join(p, sizeof(p), path, re > 0 || !he ? "error_query" : "total_query");
-        imp_report(m, yr_get(&m->y, ev, re > 0 || !he ? "error_query" : "total_query"),
+        yr_join(p, sizeof(p), path, re > 0 || !he ? k->error_query : k->total_query);
+        imp_report(m, yr_get(&m->y, ev, re > 0 || !he ? k->error_query : k->total_query),
                    IMPORTER_SKIPPED, slo, p, "%s",
                    re > 0 || rt > 0 ? "a Go template action other than {{.window}}"
                                     : "does not use {{.window}} (Sloth requires it)");
@@ -76,8 +103,8 @@ out:
     free(tn);
 }
 
-static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *path,
-                      const char *slo, struct ind *d)
+static void sloth_sli(struct imp *m, const struct names *k, const yaml_node_t *slo_node,
+                      const char *path, const char *slo, struct ind *d)
 {
     static const char *const keys[] = {"events", "raw", "plugin"};
     yaml_node_t *sli = yr_get_opt(&m->y, slo_node, "sli");
@@ -106,12 +133,10 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
         const char *id = yr_scalar(yr_get(&m->y, plugin, "id"));
 
         yr_join(q, sizeof(q), p, "plugin");
-        imp_report(
-            m, plugin, IMPORTER_SKIPPED, slo, q,
-            "SLI plugin \"%s\" is Go code that only Sloth runs; write the query it "
-            "generates (`sloth generate` prints it) as sli.raw.error_ratio_query and import "
-            "again",
-            id ? imp_shorten(id, s, sizeof(s)) : "?");
+        imp_report(m, plugin, IMPORTER_SKIPPED, slo, q,
+                   "SLI plugin \"%s\" is Go code that only Sloth runs; write the query it "
+                   "generates (`sloth generate` prints it) as sli.raw.%s and import again",
+                   id ? imp_shorten(id, s, sizeof(s)) : "?", k->error_ratio_query);
         return;
     }
     if (ev != NULL) {
@@ -119,7 +144,7 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
         if (!yr_is_map(ev))
             imp_report(m, ev, IMPORTER_SKIPPED, slo, q, "expected a mapping");
         else
-            sloth_events(m, ev, q, slo, d);
+            sloth_events(m, k, ev, q, slo, d);
         return;
     }
     yr_join(q, sizeof(q), p, "raw");
@@ -128,8 +153,8 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
         return;
     }
     {
-        static const char *const rkeys[] = {"error_ratio_query"};
-        const char *rq = imp_get_str(m, raw, q, "error_ratio_query", slo, 1, IMPORTER_SKIPPED);
+        const char *const rkeys[] = {k->error_ratio_query};
+        const char *rq = imp_get_str(m, raw, q, k->error_ratio_query, slo, 1, IMPORTER_SKIPPED);
         char *rn = NULL;
         int has = 0, r;
 
@@ -142,8 +167,8 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
             return;
         }
         if (r > 0 || !has) {
-            yr_join(p, sizeof(p), q, "error_ratio_query");
-            imp_report(m, yr_get(&m->y, raw, "error_ratio_query"), IMPORTER_SKIPPED, slo, p, "%s",
+            yr_join(p, sizeof(p), q, k->error_ratio_query);
+            imp_report(m, yr_get(&m->y, raw, k->error_ratio_query), IMPORTER_SKIPPED, slo, p, "%s",
                        r > 0 ? "a Go template action other than {{.window}}"
                              : "does not use {{.window}} (Sloth requires it)");
             free(rn);
@@ -157,7 +182,8 @@ static void sloth_sli(struct imp *m, const yaml_node_t *slo_node, const char *pa
     }
 }
 
-/* One of alerting.page_alert / ticket_alert: disable, labels, annotations. */
+/* One of alerting.page_alert / ticket_alert (pageAlert / ticketAlert): disable, labels,
+ * annotations. */
 static void sloth_alert(struct imp *m, const yaml_node_t *al, const char *path, const char *key,
                         const char *slo, int *off, struct labels *lab, struct labels *ann)
 {
@@ -183,11 +209,10 @@ static void sloth_alert(struct imp *m, const yaml_node_t *al, const char *path, 
  * 30 days, the sidecar's default; labels and annotations of alerting apply
  * to both, those of page_alert/ticket_alert on top (as Sloth merges them).
  */
-static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const char *path,
-                           const char *slo, struct out_slo *o)
+static void sloth_alerting(struct imp *m, const struct names *k, const yaml_node_t *slo_node,
+                           const char *path, const char *slo, struct out_slo *o)
 {
-    static const char *const keys[] = {"name", "labels", "annotations", "page_alert",
-                                       "ticket_alert"};
+    const char *const keys[] = {"name", "labels", "annotations", k->page_alert, k->ticket_alert};
     yaml_node_t *al = yr_get_opt(&m->y, slo_node, "alerting");
     struct labels bl, ba, pl, pa, tl, ta;
     const char *name;
@@ -218,8 +243,8 @@ static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const cha
     labels_init(&ta);
     imp_read_map(m, al, p, "labels", slo, IMP_MAP_ALERT, 0, &bl);
     imp_read_map(m, al, p, "annotations", slo, IMP_MAP_ANY, 0, &ba);
-    sloth_alert(m, al, p, "page_alert", slo, &o->page_off, &pl, &pa);
-    sloth_alert(m, al, p, "ticket_alert", slo, &o->ticket_off, &tl, &ta);
+    sloth_alert(m, al, p, k->page_alert, slo, &o->page_off, &pl, &pa);
+    sloth_alert(m, al, p, k->ticket_alert, slo, &o->ticket_off, &tl, &ta);
     merge(m, &o->page_labels, &bl);
     merge(m, &o->page_labels, &pl);
     merge(m, &o->page_ann, &ba);
@@ -228,21 +253,7 @@ static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const cha
     merge(m, &o->ticket_labels, &tl);
     merge(m, &o->ticket_ann, &ba);
     merge(m, &o->ticket_ann, &ta);
-    if (o->page_off && o->ticket_off) {
-        imp_report(m, al, IMPORTER_DROPPED, slo, p,
-                   "both alerts are disabled, and the sidecar cannot turn off all its alerts "
-                   "(alerting.windows needs a row): the default page and ticket alerts apply");
-        o->page_off = o->ticket_off = 0;
-    }
-    /* A disabled alert's routing is not written. */
-    if (o->page_off) {
-        labels_free(&o->page_labels);
-        labels_free(&o->page_ann);
-    }
-    if (o->ticket_off) {
-        labels_free(&o->ticket_labels);
-        labels_free(&o->ticket_ann);
-    }
+    imp_alerts_off(m, al, slo, p, o);
     labels_free(&bl);
     labels_free(&ba);
     labels_free(&pl);
@@ -251,8 +262,12 @@ static void sloth_alerting(struct imp *m, const yaml_node_t *slo_node, const cha
     labels_free(&ta);
 }
 
-static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, const char *service,
-                      const struct labels *svc_labels)
+/*
+ * One SLO of service, written when it converts and emit is set (else only
+ * checked: the spec's own problems were reported, and the SLO's are too).
+ */
+static void sloth_slo(struct imp *m, const struct names *k, const yaml_node_t *n, const char *path,
+                      const char *service, const struct labels *svc_labels, int emit)
 {
     static const char *const keys[] = {"name",   "description", "objective", "plugins",
                                        "labels", "sli",         "alerting"};
@@ -291,7 +306,7 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
     }
     imp_set(m, &o.name, slo);
     imp_set(m, &o.service, service);
-    o.comment = util_asprintf("Sloth service %s, SLO %s (%s:%zu)", service, name, m->y.file,
+    o.comment = util_asprintf("%s %s, SLO %s (%s:%zu)", k->what, service, name, m->y.file,
                               (size_t)n->start_mark.line + 1);
     if (o.comment == NULL)
         m->y.oom = 1;
@@ -321,9 +336,9 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
         imp_report(m, yr_get(&m->y, n, "plugins"), IMPORTER_DROPPED, slo, p,
                    "Sloth SLO plugins change the rules Sloth generates; the sidecar has none");
     }
-    sloth_sli(m, n, path, slo, &d);
-    sloth_alerting(m, n, path, slo, &o);
-    if (d.ok && o.objective != NULL && m->nskipped == before && !m->y.oom) {
+    sloth_sli(m, k, n, path, slo, &d);
+    sloth_alerting(m, k, n, path, slo, &o);
+    if (emit && d.ok && o.objective != NULL && m->nskipped == before && !m->y.oom) {
         o.kind = d.kind;
         o.num = d.num;
         o.total = d.total;
@@ -342,20 +357,100 @@ static void sloth_slo(struct imp *m, const yaml_node_t *n, const char *path, con
     imp_out_free(&o);
 }
 
+/*
+ * The service, labels, plugins and SLOs of a spec (a prometheus/v1 file's
+ * root, or a resource's spec at path "spec"), field names k.
+ */
+static void sloth_spec(struct imp *m, const struct names *k, const yaml_node_t *spec,
+                       const char *path)
+{
+    const char *const keys[] = {"version", "service", "labels", k->slo_plugins, "slos"};
+    yaml_node_t *slos = yr_get_opt(&m->y, spec, "slos");
+    const char *service;
+    struct labels svc;
+    char p[PATHLEN];
+    char s[80];
+
+    /* version is the file's; a resource's spec has none. */
+    imp_check_keys(m, spec, path, NULL, *path ? keys + 1 : keys, NELEMS(keys) - (*path != 0));
+    service = imp_get_str(m, spec, path, "service", NULL, 1, IMPORTER_SKIPPED);
+    yr_join(p, sizeof(p), path, "service");
+    if (service != NULL && !imp_slo_name_ok(service)) {
+        imp_report(m, yr_get(&m->y, spec, "service"), IMPORTER_SKIPPED, NULL, p,
+                   "invalid service \"%s\" (Sloth wants [a-zA-Z0-9_.-]+); document skipped",
+                   imp_shorten(service, s, sizeof(s)));
+        service = NULL;
+    }
+    yr_join(p, sizeof(p), path, "slos");
+    if (!yr_is_seq(slos) || yr_seq_len(slos) == 0) {
+        imp_report(m, slos ? slos : spec, IMPORTER_SKIPPED, NULL, p,
+                   "expected a list of SLOs; document skipped");
+        return;
+    }
+    labels_init(&svc);
+    imp_read_map(m, spec, path, "labels", NULL, IMP_MAP_SERIES, 0, &svc);
+    if (yr_get_opt(&m->y, spec, k->slo_plugins) != NULL) {
+        yr_join(p, sizeof(p), path, k->slo_plugins);
+        imp_report(m, yr_get(&m->y, spec, k->slo_plugins), IMPORTER_DROPPED, NULL, p,
+                   "Sloth SLO plugins change the rules Sloth generates; the sidecar has none");
+    }
+    /* Without a service the SLOs are still read, so that all reasons show at once. */
+    for (size_t i = 0; i < yr_seq_len(slos) && !m->y.oom && !m->too_big; i++) {
+        char q[PATHLEN];
+
+        yr_join(p, sizeof(p), path, "slos");
+        yr_join_index(q, sizeof(q), p, i);
+        sloth_slo(m, k, yr_seq_item(&m->y, slos, i), q, service ? service : "?", &svc,
+                  service != NULL);
+    }
+    labels_free(&svc);
+}
+
+/*
+ * A sloth.slok.dev/v1 PrometheusServiceLevel: its spec is a prometheus/v1
+ * spec in camelCase; metadata names the Kubernetes object only.
+ */
+static void sloth_kube(struct imp *m, const yaml_node_t *root, const char *api, const char *dpath)
+{
+    static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", "status"};
+    const char *kind = yr_scalar(yr_get(&m->y, root, "kind"));
+    yaml_node_t *spec = yr_get_opt(&m->y, root, "spec");
+    yaml_node_t *meta = yr_get_opt(&m->y, root, "metadata");
+    char s[80];
+
+    if (strcmp(api, "sloth.slok.dev/v1") != 0 || kind == NULL ||
+        strcmp(kind, "PrometheusServiceLevel") != 0) {
+        imp_report(m, root, IMPORTER_SKIPPED, NULL, dpath,
+                   "%s %s is not a PrometheusServiceLevel of sloth.slok.dev/v1; document skipped",
+                   imp_shorten(api, s, sizeof(s)), kind ? kind : "(no kind)");
+        return;
+    }
+    m->kube = 1;
+    imp_check_keys(m, root, dpath, NULL, keys, NELEMS(keys));
+    if (yr_is_map(meta) && yr_get_opt(&m->y, meta, "labels") != NULL)
+        imp_report(m, yr_get(&m->y, meta, "labels"), IMPORTER_NOTE, NULL, "metadata.labels",
+                   "the Kubernetes object's labels (which select it for the operator) are not "
+                   "the SLOs' labels; not converted (spec.labels are)");
+    if (!yr_is_map(spec)) {
+        imp_report(m, spec ? spec : root, IMPORTER_SKIPPED, NULL, "spec",
+                   spec ? "expected a mapping" : "missing field \"spec\"; document skipped");
+        return;
+    }
+    sloth_spec(m, &kube_names, spec, "spec");
+}
+
 void imp_sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndocs)
 {
-    static const char *const keys[] = {"version", "service", "labels", "slo_plugins", "slos"};
     const char *version = yr_scalar(yr_get(&m->y, root, "version"));
-    const char *service;
+    const char *api = yr_scalar(yr_get(&m->y, root, "apiVersion"));
     yaml_node_t *slos;
-    struct labels svc;
     char dpath[32];
     char s[80];
 
     snprintf(dpath, sizeof(dpath), "document %zu", di + 1);
     if (ndocs == 1)
         dpath[0] = '\0';
-    slos = yr_get_opt(&m->y, root, "slos");
+    slos = yr_get_opt(&m->y, api ? yr_get_opt(&m->y, root, "spec") : root, "slos");
     if (yr_is_seq(slos))
         m->nin += yr_seq_len(slos);
     if (!yr_is_map(root)) {
@@ -363,17 +458,18 @@ void imp_sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndo
                    "expected a mapping with version, service and slos; document skipped");
         return;
     }
+    if (api != NULL && strncmp(api, "sloth.slok.dev/", 15) == 0) {
+        sloth_kube(m, root, api, dpath);
+        return;
+    }
     if (version == NULL || strcmp(version, "prometheus/v1") != 0) {
-        const char *api = yr_scalar(yr_get(&m->y, root, "apiVersion"));
-
         if (api != NULL && strncmp(api, "openslo/", 8) == 0)
             imp_report(m, root, IMPORTER_SKIPPED, NULL, dpath,
                        "this is OpenSLO (apiVersion %s); use --from=openslo",
                        imp_shorten(api, s, sizeof(s)));
-        else if (api != NULL && strncmp(api, "sloth.slok.dev/", 15) == 0)
+        else if (api != NULL && strncmp(api, "pyrra.dev/", 10) == 0)
             imp_report(m, root, IMPORTER_SKIPPED, NULL, dpath,
-                       "a Sloth Kubernetes resource (%s); only the prometheus/v1 file format is "
-                       "supported: save its spec as a file with version: prometheus/v1",
+                       "this is a Pyrra resource (apiVersion %s); use --from=pyrra",
                        imp_shorten(api, s, sizeof(s)));
         else
             imp_report(m, version ? yr_get(&m->y, root, "version") : root, IMPORTER_SKIPPED, NULL,
@@ -383,31 +479,5 @@ void imp_sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndo
                        version ? "\"" : "");
         return;
     }
-    imp_check_keys(m, root, "", NULL, keys, NELEMS(keys));
-    service = imp_get_str(m, root, "", "service", NULL, 1, IMPORTER_SKIPPED);
-    if (service == NULL)
-        return;
-    if (!imp_slo_name_ok(service)) {
-        imp_report(m, yr_get(&m->y, root, "service"), IMPORTER_SKIPPED, NULL, "service",
-                   "invalid service \"%s\" (Sloth wants [a-zA-Z0-9_.-]+); document skipped",
-                   imp_shorten(service, s, sizeof(s)));
-        return;
-    }
-    if (!yr_is_seq(slos) || yr_seq_len(slos) == 0) {
-        imp_report(m, slos ? slos : root, IMPORTER_SKIPPED, NULL, "slos",
-                   "expected a list of SLOs; document skipped");
-        return;
-    }
-    labels_init(&svc);
-    imp_read_map(m, root, "", "labels", NULL, IMP_MAP_SERIES, 0, &svc);
-    if (yr_get_opt(&m->y, root, "slo_plugins") != NULL)
-        imp_report(m, yr_get(&m->y, root, "slo_plugins"), IMPORTER_DROPPED, NULL, "slo_plugins",
-                   "Sloth SLO plugins change the rules Sloth generates; the sidecar has none");
-    for (size_t i = 0; i < yr_seq_len(slos) && !m->y.oom && !m->too_big; i++) {
-        char p[PATHLEN];
-
-        yr_join_index(p, sizeof(p), "slos", i);
-        sloth_slo(m, yr_seq_item(&m->y, slos, i), p, service, &svc);
-    }
-    labels_free(&svc);
+    sloth_spec(m, &file_names, root, "");
 }

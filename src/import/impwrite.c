@@ -229,6 +229,9 @@ void imp_out_free(struct out_slo *o)
     free(o->period);
     free(o->timezone);
     labels_free(&o->labels);
+    for (size_t i = 0; i < o->ngroup_by; i++)
+        free(o->group_by[i]);
+    free(o->group_by);
     free(o->num);
     free(o->total);
     free(o->gauge);
@@ -278,6 +281,14 @@ int imp_render(const struct out_slo *o, struct buf *b)
         rc |= put_field(b, 4, "timezone", o->timezone);
     if (o->labels.n > 0)
         rc |= put_map(b, "labels", &o->labels, 4);
+    if (o->ngroup_by > 0) {
+        rc |= buf_puts(b, "    group_by:\n");
+        for (size_t i = 0; i < o->ngroup_by; i++) {
+            rc |= buf_puts(b, "      - ");
+            rc |= put_str(b, o->group_by[i], 8);
+            rc |= buf_puts(b, "\n");
+        }
+    }
     rc |= buf_printf(b, "    sli:%s%s\n      %s:\n", o->sli_note ? "  # " : "",
                      o->sli_note ? o->sli_note : "", kinds[o->kind]);
     switch (o->kind) {
@@ -304,27 +315,15 @@ int imp_render(const struct out_slo *o, struct buf *b)
     if (o->page_labels.n + o->page_ann.n + o->ticket_labels.n + o->ticket_ann.n > 0 ||
         o->page_off || o->ticket_off) {
         rc |= buf_puts(b, "    alerting:\n");
-        if (!o->page_off)
+        /* A disabled alert is switched off; its routing was not kept. */
+        if (o->page_off)
+            rc |= buf_puts(b, "      page: false\n");
+        else
             rc |= put_route(b, "page", &o->page_labels, &o->page_ann);
-        if (!o->ticket_off)
+        if (o->ticket_off)
+            rc |= buf_puts(b, "      ticket: false\n");
+        else
             rc |= put_route(b, "ticket", &o->ticket_labels, &o->ticket_ann);
-    }
-    if (o->page_off || o->ticket_off) {
-        /* The default table without the rows of the disabled alert. */
-        rc |= buf_printf(b, "      windows:  # the default table without the %s rows\n",
-                         o->page_off ? "page" : "ticket");
-        for (size_t i = 0; i < NELEMS(config_default_windows); i++) {
-            const struct config_alert_window *w = &config_default_windows[i];
-            char l[32], s[32];
-
-            if ((w->severity == CONFIG_SEVERITY_PAGE) == (o->page_off != 0))
-                continue;
-            if (util_duration_format(w->long_ms, l, sizeof(l)) != 0 ||
-                util_duration_format(w->short_ms, s, sizeof(s)) != 0)
-                return -1;
-            rc |= buf_printf(b, "        - {severity: %s, long: %s, short: %s, factor: %g}\n",
-                             config_severity_str(w->severity), l, s, w->factor);
-        }
     }
     return rc ? -1 : 0;
 }

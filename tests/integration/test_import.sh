@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `slo-sidecar import`: the Sloth and OpenSLO examples of tests/data/import/
+# `slo-sidecar import`: the Sloth, OpenSLO and Pyrra examples of tests/data/import/
 # against their hand-reviewed golden files:
 #  - stdout equals NAME.expected.yaml and stderr NAME.expected.stderr (every
 #    unconvertible part as FILE:LINE:COL), exit 3 (some parts not converted);
@@ -29,7 +29,8 @@ run_import() {
     rc=$?
 }
 
-for ex in sloth:sloth-shop openslo:openslo-shop; do
+for ex in sloth:sloth-shop openslo:openslo-shop sloth:sloth-kube pyrra:pyrra-shop \
+        openslo:openslo-list; do
     from=${ex%%:*}
     name=${ex#*:}
     echo "-- $name.yaml (--from=$from)"
@@ -87,7 +88,9 @@ fill_config "$HERE/slos.yaml.tmpl" "$tmpl" "$PROM_URL"
 times=$(python3 -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["evaluations"])))' \
     "$DATA_DIR/expected.json")
 for T in $times; do
-    for c in twins:"$tmpl" sloth:"$WORK/sloth-shop.cfg.yaml" openslo:"$WORK/openslo-shop.cfg.yaml"; do
+    for c in twins:"$tmpl" sloth:"$WORK/sloth-shop.cfg.yaml" openslo:"$WORK/openslo-shop.cfg.yaml" \
+            slothkube:"$WORK/sloth-kube.cfg.yaml" pyrra:"$WORK/pyrra-shop.cfg.yaml" \
+            openslolist:"$WORK/openslo-list.cfg.yaml"; do
         if ! timeout 60 "$BIN" eval --config.file="${c#*:}" --at="$T" > "$WORK/eval.${c%%:*}.$T.json" \
                 2> "$WORK/eval.err"; then
             bad "eval ${c%%:*} --at=$T: $(head -c 400 "$WORK/eval.err")"
@@ -115,6 +118,14 @@ PAIRS = [
     ("openslo", "search-latency", "search-latency", COUNTS, ALERT + ["7d"], True),
     ("openslo", "users-freshness", "users-freshness", COUNTS, ALERT + ["7d"], True),
     ("openslo", "api-errors", "api-custom", COUNTS, ALERT + ["28d"], True),
+    # The Kubernetes form of Sloth; its ticketAlert is disabled.
+    ("slothkube", "cart-requests-availability", "checkout-availability", COUNTS, ALERT + ["30d"],
+     ["page"]),
+    # Pyrra: a ratio (period 28d, the twin's 30d), a latency as good events of the bucket.
+    ("pyrra", "api-errors", "checkout-availability", COUNTS, ALERT, False),
+    ("pyrra", "api-latency", "search-latency", COUNTS, ALERT + ["7d"], True),
+    # OpenSLO written as a list of objects.
+    ("openslolist", "payouts-availability", "checkout-availability", COUNTS, ALERT, False),
 ]
 
 def close(a, b):
@@ -135,7 +146,7 @@ def slos(kind, t):
 
 for t in times:
     twins = slos("twins", t)
-    got = {k: slos(k, t) for k in ("sloth", "openslo")}
+    got = {k: slos(k, t) for k in ("sloth", "openslo", "slothkube", "pyrra", "openslolist")}
     for kind, name, twin, fields, windows, whole in PAIRS:
         a, b = got[kind].get(name), twins.get(twin)
         if b is None:
@@ -227,7 +238,7 @@ for c in "none.yaml|--from=sloth|none.yaml: no SLO could be converted" \
          "broken.yaml|--from=sloth|broken.yaml:3:1: yaml: " \
          "missing.yaml|--from=sloth|missing.yaml: cannot read: No such file" \
          "all.yaml|--from=openslo|all.yaml:1:1: not converted: this is a Sloth prometheus/v1 spec" \
-         "all.yaml|--from=nagios|import needs --from=sloth or --from=openslo" \
+         "all.yaml|--from=nagios|import needs --from=sloth, --from=openslo or --from=pyrra" \
          "|--from=sloth|import needs the FILE"; do
     IFS='|' read -r f flag want <<< "$c"
     if [ -n "$f" ]; then run_import "$WORK" "$flag" "$f"; else run_import "$WORK" "$flag"; fi

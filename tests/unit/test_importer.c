@@ -20,6 +20,7 @@
 
 #define SLOTH IMPORTER_SLOTH
 #define OSLO IMPORTER_OPENSLO
+#define PYRRA IMPORTER_PYRRA
 
 /* Lines 1-3 of a Sloth spec; the SLOs start at line 4. */
 #define SLOTH_HEAD                                                                                \
@@ -169,6 +170,16 @@ static struct config *one(enum importer_format f, const char *in, struct importe
     cfg = load(r);
     assert_int_equal(cfg->nslos, 1);
     return cfg;
+}
+
+/* Converts in, which must give at least one SLO, and loads it (caller frees). */
+static struct config *some(enum importer_format f, const char *in, struct importer_result *r)
+{
+    if (conv(f, in, r) != 0) {
+        dump(r);
+        fail_msg("the conversion failed");
+    }
+    return load(r);
 }
 
 /* ---- Sloth ---- */
@@ -448,7 +459,7 @@ static void test_sloth_alert_routes_merge_like_sloth(void **state)
     importer_result_free(&r);
 }
 
-static void test_sloth_disabled_alert_leaves_its_rows_out(void **state)
+static void test_sloth_disabled_alert_is_switched_off(void **state)
 {
     static const char *const which[] = {"page_alert", "ticket_alert"};
 
@@ -466,14 +477,11 @@ static void test_sloth_disabled_alert_leaves_its_rows_out(void **state)
         assert_non_null(in);
         cfg = one(SLOTH, in, &r);
         s = &cfg->slos[0];
-        assert_int_equal(s->nwindows, 2);
-        for (size_t i = 0; i < s->nwindows; i++)
-            assert_int_equal(s->windows[i].severity,
-                             w == 0 ? CONFIG_SEVERITY_TICKET : CONFIG_SEVERITY_PAGE);
-        /* The same rows as the default table. */
-        assert_int_equal(s->windows[0].long_ms, config_default_windows[w == 0 ? 2 : 0].long_ms);
-        assert_int_equal(s->windows[1].short_ms, config_default_windows[w == 0 ? 3 : 1].short_ms);
-        assert_close(s->windows[1].factor, config_default_windows[w == 0 ? 3 : 1].factor);
+        assert_int_equal(config_alert_enabled(s, CONFIG_SEVERITY_PAGE), w != 0);
+        assert_int_equal(config_alert_enabled(s, CONFIG_SEVERITY_TICKET), w == 0);
+        /* The default table stays: the switch turns the alert off. */
+        assert_int_equal(s->nwindows, 4);
+        want_out(&r, w == 0 ? "      page: false\n" : "      ticket: false\n");
         want_not_out(&r, "gone");
         assert_int_equal(r.ndropped + r.nskipped, 0);
         config_free(cfg);
@@ -482,7 +490,7 @@ static void test_sloth_disabled_alert_leaves_its_rows_out(void **state)
     }
 }
 
-static void test_sloth_both_alerts_disabled_keeps_the_default(void **state)
+static void test_sloth_both_alerts_disabled_are_both_off(void **state)
 {
     static const char in[] = SLOTH_HEAD SLOTH_EVENTS("a") "    alerting:\n"
                                                           "      page_alert: {disable: true}\n"
@@ -491,11 +499,12 @@ static void test_sloth_both_alerts_disabled_keeps_the_default(void **state)
     struct config *cfg = one(SLOTH, in, &r);
 
     (void)state;
-    assert_int_equal(cfg->slos[0].nwindows, 4);
-    want_msg(&r, IMPORTER_DROPPED,
-             "in.yaml:11:7: SLO shop-a: slos[0].alerting: not converted: both alerts are "
-             "disabled");
-    assert_int_equal(r.ndropped, 1);
+    assert_false(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_PAGE));
+    assert_false(config_alert_enabled(&cfg->slos[0], CONFIG_SEVERITY_TICKET));
+    want_msg(&r, IMPORTER_NOTE,
+             "in.yaml:11:7: SLO shop-a: slos[0].alerting: note: both alerts are disabled: "
+             "written as alerting.page: false and ticket: false");
+    assert_int_equal(r.ndropped, 0);
     config_free(cfg);
     importer_result_free(&r);
 }
@@ -565,7 +574,8 @@ static void test_sloth_documents_that_are_not_sloth(void **state)
     want_msg(&r, IMPORTER_SKIPPED,
              "in.yaml:1:10: not converted: version is \"prometheus/v2\", not prometheus/v1; "
              "document skipped");
-    want_msg(&r, IMPORTER_ERROR, "in.yaml: no Sloth prometheus/v1 SLO to convert");
+    want_msg(&r, IMPORTER_ERROR,
+             "in.yaml: no Sloth prometheus/v1 spec or PrometheusServiceLevel to convert");
     importer_result_free(&r);
     assert_int_equal(conv(SLOTH, OSLO_HEAD("x") OSLO_RATIO, &r), -1);
     want_msg(&r, IMPORTER_SKIPPED,
@@ -575,8 +585,17 @@ static void test_sloth_documents_that_are_not_sloth(void **state)
     assert_int_equal(
         conv(SLOTH, "apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nspec: {}\n", &r),
         -1);
-    want_msg(&r, IMPORTER_SKIPPED, "a Sloth Kubernetes resource (sloth.slok.dev/v1)");
+    want_msg(&r, IMPORTER_SKIPPED,
+             "in.yaml:3:7: spec: not converted: missing required field \"service\"");
     importer_result_free(&r);
+    assert_int_equal(conv(SLOTH, "apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\n",
+                          &r),
+                     -1);
+    want_msg(&r, IMPORTER_SKIPPED,
+             "in.yaml:1:1: not converted: this is a Pyrra resource (apiVersion "
+             "pyrra.dev/v1alpha1); use --from=pyrra");
+    importer_result_free(&r);
+    /* A list whose items are not all objects is not a list of documents. */
     assert_int_equal(conv(SLOTH, "- a\n- b\n", &r), -1);
     want_msg(&r, IMPORTER_SKIPPED, "in.yaml:1:1: not converted: expected a mapping with version");
     importer_result_free(&r);
@@ -584,6 +603,10 @@ static void test_sloth_documents_that_are_not_sloth(void **state)
     want_msg(&r, IMPORTER_SKIPPED,
              "in.yaml:1:1: not converted: missing required field "
              "\"service\"");
+    /* The SLOs are still read: every reason in one run. */
+    want_msg(&r, IMPORTER_SKIPPED,
+             "in.yaml:2:8: SLO ?-a: slos[0]: SLO not converted: missing required field "
+             "\"objective\"");
     assert_int_equal(r.nslos_in, 1);
     importer_result_free(&r);
 }
@@ -934,15 +957,23 @@ static void test_openslo_time_windows(void **state)
         {"{duration: 7d, calendar: {startTime: '2024-01-01 00:00:00', timeZone: UTC}}",
          "calendar_week", NULL},
         {"{duration: 1w, calendar: {startTime: '2024-01-02 00:00:00', timeZone: UTC}}", NULL,
-         "2024-01-02 00:00:00: the sidecar's week begin on Mondays at 00:00"},
+         "2024-01-02 00:00:00: the sidecar's weeks begin on Mondays at 00:00; a budget counted "
+         "from another day is another SLO. To count the sidecar's weeks, write startTime: "
+         "2024-01-01 00:00:00 (the start of the week it is in)"},
+        {"{duration: 1w, calendar: {startTime: '2024-03-03 00:00:00', timeZone: UTC}}", NULL,
+         "write startTime: 2024-02-26 00:00:00"},
+        {"{duration: 1w, calendar: {startTime: '2025-01-01 08:00:00', timeZone: UTC}}", NULL,
+         "write startTime: 2024-12-30 00:00:00"},
         {"{duration: 1M, calendar: {startTime: 2024-03-01 00:00:00, timeZone: Etc/UTC}}",
          "calendar_month", NULL},
         {"{duration: 1M, calendar: {startTime: 2024-03-01T12:00:00, timeZone: UTC}}", NULL,
-         "the sidecar's month begin on the 1st at 00:00"},
+         "the sidecar's months begin on the 1st at 00:00"},
         {"{duration: 1Q, calendar: {startTime: 2024-04-01 00:00:00}}", "calendar_quarter",
          "no timeZone; UTC assumed"},
         {"{duration: 3M, calendar: {startTime: 2024-02-01 00:00:00, timeZone: UTC}}", NULL,
-         "the 1st of January, April, July and October"},
+         "the 1st of January, April, July and October at 00:00; a budget counted from another "
+         "day is another SLO. To count the sidecar's quarters, write startTime: 2024-01-01 "
+         "00:00:00 (the start of the quarter it is in)"},
         {"{duration: 1M, calendar: {timeZone: America/New_York}}", "calendar_month", NULL},
         {"{duration: 1M, calendar: {timeZone: Europe/Atlantis}}", NULL,
          "unknown time zone \"Europe/Atlantis\""},
@@ -1187,7 +1218,8 @@ static void test_openslo_labels_annotations_and_alert_policies(void **state)
         "kind: SLO\n"
         "metadata:\n"
         "  name: a\n"
-        "  labels: {team: x, app.kubernetes.io/name: shop, tier: [a, b], 9lives: y, slo: z}\n"
+        "  labels: {team: x, app.kubernetes.io/name: shop, tier: [a, b], 9lives: y, slo: z, zone: "
+        "[eu]}\n"
         "  annotations: {openslo.com/owner: me}\n"
         "spec:\n"
         "  service: shop\n"
@@ -1210,7 +1242,7 @@ static void test_openslo_labels_annotations_and_alert_policies(void **state)
                                       "metadata: {name: fast}\n"
                                       "spec: {conditions: [{conditionRef: c}]}\n"
                                       "---\n"
-                                      "apiVersion: openslo/v1alpha\n"
+                                      "apiVersion: openslo/v2alpha\n"
                                       "kind: Service\n"
                                       "metadata: {name: old}\n"
                                       "---\n"
@@ -1227,8 +1259,9 @@ static void test_openslo_labels_annotations_and_alert_policies(void **state)
     const struct labels *l = &cfg->slos[0].labels;
 
     (void)state;
-    assert_int_equal(l->n, 3);
+    assert_int_equal(l->n, 4);
     assert_string_equal(labels_get(l, "team"), "x");
+    assert_string_equal(labels_get(l, "zone"), "eu"); /* a list of one value */
     assert_string_equal(labels_get(l, "app_kubernetes_io_name"), "shop");
     assert_string_equal(labels_get(l, "_lives"), "y");
     assert_string_equal(cfg->slos[0].description, "Requests");
@@ -1237,7 +1270,7 @@ static void test_openslo_labels_annotations_and_alert_policies(void **state)
              "\"app.kubernetes.io/name\" written as \"app_kubernetes_io_name\"");
     want_msg(&r, IMPORTER_DROPPED,
              "in.yaml:5:57: SLO a: metadata.labels: not converted: \"tier\": "
-             "a label has one value, not a list");
+             "a label has one value, not a list of several");
     want_msg(&r, IMPORTER_DROPPED,
              "in.yaml:5:76: SLO a: metadata.labels: not converted: label "
              "\"slo\" is one the sidecar sets");
@@ -1247,8 +1280,8 @@ static void test_openslo_labels_annotations_and_alert_policies(void **state)
              "sidecar's burn-rate alerts");
     want_msg(&r, IMPORTER_NOTE, "in.yaml:22:7: note: AlertPolicy fast: not converted");
     want_msg(&r, IMPORTER_NOTE,
-             "in.yaml:26:13: apiVersion: note: \"openslo/v1alpha\", not "
-             "openslo/v1 (the only version converted); document skipped");
+             "in.yaml:26:13: apiVersion: note: \"openslo/v2alpha\", not "
+             "openslo/v1 or openslo/v1alpha (the versions converted); document skipped");
     want_msg(&r, IMPORTER_NOTE, "in.yaml:31:7: note: Widget w: an unknown kind; ignored");
     want_msg(&r, IMPORTER_NOTE, "in.yaml:35:7: note: SLI spare is not used by any SLO");
     assert_int_equal(r.ndropped, 3);
@@ -1272,10 +1305,11 @@ static void test_openslo_files_that_hold_no_slo(void **state)
              "in.yaml:1:1: not converted: this is a Sloth prometheus/v1 "
              "spec; use --from=sloth");
     importer_result_free(&r);
+    /* v1alpha is converted: this one has no spec. */
     assert_int_equal(conv(OSLO, "apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: s}\n",
                           &r),
                      -1);
-    want_msg(&r, IMPORTER_SKIPPED, "in.yaml:1:13: apiVersion: not converted: \"openslo/v1alpha\"");
+    want_msg(&r, IMPORTER_SKIPPED, "in.yaml:1:1: SLO s: spec: SLO not converted: missing field");
     want_msg(&r, IMPORTER_ERROR, "in.yaml: no SLO could be converted");
     assert_int_equal(r.nslos_in, 1);
     importer_result_free(&r);
@@ -1402,6 +1436,386 @@ static void test_alias_bombs_and_other_limits_are_refused(void **state)
     buf_free(&b);
 }
 
+static void test_openslo_list_of_objects_converts_like_documents(void **state)
+{
+    static const char in[] =
+        "- apiVersion: openslo/v1\n"
+        "  kind: SLO\n"
+        "  metadata: {name: a}\n"
+        "  spec:\n"
+        "    service: shop\n"
+        "    indicatorRef: i\n"
+        "    timeWindow: [{duration: 28d, isRolling: true}]\n"
+        "    budgetingMethod: Occurrences\n"
+        "    objectives: [{target: 0.99}]\n"
+        "- apiVersion: openslo/v1\n"
+        "  kind: SLI\n"
+        "  metadata: {name: i}\n"
+        "  spec:\n"
+        "    ratioMetric:\n"
+        "      counter: true\n"
+        "      bad: " MS("e_total") "\n"
+                                    "      total: " MS(
+                                        "t_total") "\n"
+                                                   "---\n"
+                                                   "apiVersion: v1\n"
+                                                   "kind: List\n"
+                                                   "items:\n"
+                                                   "- apiVersion: openslo/v1\n"
+                                                   "  kind: SLO\n"
+                                                   "  metadata: {name: b}\n"
+                                                   "  spec:\n"
+                                                   "    service: shop\n"
+                                                   "    indicatorRef: i\n"
+                                                   "    timeWindow: [{duration: 7d}]\n"
+                                                   "    budgetingMethod: Occurrences\n"
+                                                   "    objectives: [{target: 0.9}]\n";
+    struct importer_result r;
+    struct config *cfg = some(OSLO, in, &r);
+
+    (void)state;
+    assert_int_equal(cfg->nslos, 2);
+    assert_string_equal(cfg->slos[0].name, "a");
+    assert_string_equal(cfg->slos[0].events.error, "e_total");
+    assert_string_equal(cfg->slos[1].name, "b");
+    assert_string_equal(cfg->slos[1].period_name, "7d");
+    assert_int_equal(r.nskipped, 0);
+    config_free(cfg);
+    importer_result_free(&r);
+}
+
+static void test_openslo_objectives_are_checked_when_the_indicator_fails(void **state)
+{
+    static const char in[] = OSLO_HEAD(
+        "x") "  service: shop\n"
+             "  indicator:\n"
+             "    spec:\n"
+             "      ratioMetric:\n"
+             "        good: {metricSource: {type: Datadog}}\n"
+             "        total: " MS("t_total") "\n"
+                                             "  timeWindow: [{duration: 28d}]\n"
+                                             "  budgetingMethod: Occurrences\n"
+                                             "  objectives: [{target: 1.5}, {targetPercent: 0}]\n";
+    static const char *const want[] = {
+        "in.yaml:9:37: SLO x: spec.indicator.spec.ratioMetric.good.metricSource: SLO not "
+        "converted: a Datadog metric source; only Prometheus queries can be converted",
+        "in.yaml:13:25: SLO x-0: spec.objectives[0].target: SLO not converted: 1.5: the "
+        "sidecar's objective is above 0 and below 1 (100%)",
+        "in.yaml:13:47: SLO x-1: spec.objectives[1].targetPercent: SLO not converted: 0: the "
+        "sidecar's objective is above 0 and below 100",
+        "in.yaml: no SLO could be converted",
+    };
+    struct importer_result r;
+
+    (void)state;
+    assert_int_equal(conv(OSLO, in, &r), -1);
+    want_msgs(&r, want, sizeof(want) / sizeof(want[0]));
+    importer_result_free(&r);
+}
+
+static void test_openslo_v1alpha_reads_as_v1(void **state)
+{
+    static const char in[] =
+        "apiVersion: openslo/v1alpha\n"
+        "kind: SLO\n"
+        "metadata: {name: a, displayName: A}\n"
+        "spec:\n"
+        "  service: shop\n"
+        "  timeWindows: [{unit: Hour, count: 36, isRolling: true}]\n"
+        "  budgetingMethod: Occurrences\n"
+        "  objectives:\n"
+        "    - displayName: one\n"
+        "      target: 0.99\n"
+        "      ratioMetrics:\n"
+        "        incremental: true\n"
+        "        bad: {source: prometheus, queryType: promql, query: 'e_total{a=\"b\"}'}\n"
+        "        total: {source: Prometheus, query: sum(t_total)}\n"
+        "    - displayName: two\n"
+        "      target: 0.9\n"
+        "      ratioMetrics:\n"
+        "        good: {source: prometheus, query: 'sum(rate(g[{{.window}}]))'}\n"
+        "        total: {source: prometheus, query: 'sum(rate(t[{{.window}}]))'}\n"
+        "---\n"
+        "apiVersion: openslo/v1alpha\n"
+        "kind: SLO\n"
+        "metadata: {name: b}\n"
+        "spec:\n"
+        "  service: shop\n"
+        "  indicator: {thresholdMetric: {source: prometheus, query: 'g{x=\"y\"}'}}\n"
+        "  timeWindows: [{unit: Second, count: 7200}]\n"
+        "  budgetingMethod: Timeslices\n"
+        "  objectives: [{op: gt, value: 1, target: 0.9, timeSliceWindow: 1m}]\n"
+        "---\n"
+        "apiVersion: openslo/v1alpha\n"
+        "kind: SLO\n"
+        "metadata: {name: c}\n"
+        "spec:\n"
+        "  service: shop\n"
+        "  timeWindows: [{unit: Fortnight, count: 1.5}]\n"
+        "  budgetingMethod: Occurrences\n"
+        "  objectives: [{target: 0.9, ratioMetrics: {incremental: false, good: {source: x, "
+        "query: q}, total: {source: prometheus, queryType: sql, query: t_total}}}]\n"
+        "---\n"
+        "apiVersion: openslo/v1alpha\n"
+        "kind: AlertPolicy\n";
+    struct importer_result r;
+    struct config *cfg = some(OSLO, in, &r);
+
+    (void)state;
+    assert_int_equal(cfg->nslos, 3);
+    assert_string_equal(cfg->slos[0].name, "a-one");
+    assert_string_equal(cfg->slos[0].period_name, "1d12h");
+    assert_string_equal(cfg->slos[0].events.error, "e_total{a=\"b\"}");
+    assert_string_equal(cfg->slos[0].events.total, "t_total");
+    assert_string_equal(cfg->slos[1].name, "a-two");
+    assert_int_equal(cfg->slos[1].kind, CONFIG_SLI_PROMQL);
+    assert_string_equal(cfg->slos[1].promql.good_query, "sum(rate(g[{{.window}}]))");
+    assert_string_equal(cfg->slos[2].name, "b");
+    assert_string_equal(cfg->slos[2].period_name, "2h");
+    assert_int_equal(cfg->slos[2].kind, CONFIG_SLI_TIMESLICE);
+    assert_string_equal(cfg->slos[2].timeslice.gauge, "g{x=\"y\"}");
+    want_out(&r, "# OpenSLO v1alpha SLO b (in.yaml:21)");
+    want_out(&r, "(OpenSLO v1 and v1alpha)");
+    want_msg(&r, IMPORTER_SKIPPED,
+             "in.yaml:36:24: SLO c: spec.timeWindows[0].unit: SLO not converted: \"Fortnight\" "
+             "is not one of Second, Minute, Hour, Day, Week, Month, Quarter, Year");
+    want_msg(&r, IMPORTER_SKIPPED,
+             "in.yaml:36:42: SLO c: spec.timeWindows[0].count: SLO not converted: 1.5: expected "
+             "a whole number from 1");
+    want_msg(&r, IMPORTER_SKIPPED,
+             "SLO c: spec.objectives[0].ratioMetrics.good.source: SLO not converted: a x source");
+    want_msg(&r, IMPORTER_SKIPPED,
+             "SLO c: spec.objectives[0].ratioMetrics.total.queryType: SLO not converted: \"sql\": "
+             "only PromQL queries can be converted");
+    want_msg(&r, IMPORTER_NOTE,
+             "in.yaml:41:7: note: openslo/v1alpha AlertPolicy: only SLO "
+             "documents are converted; ignored");
+    config_free(cfg);
+    importer_result_free(&r);
+}
+
+/* A PrometheusServiceLevel: the prometheus/v1 spec in camelCase under spec. */
+#define KUBE_HEAD(svc)                                                                            \
+    "apiVersion: sloth.slok.dev/v1\n"                                                             \
+    "kind: PrometheusServiceLevel\n"                                                              \
+    "metadata: {name: x, namespace: y, labels: {release: p}}\n"                                   \
+    "spec:\n"                                                                                     \
+    "  service: " svc "\n"                                                                        \
+    "  labels: {owner: team}\n"                                                                   \
+    "  slos:\n"
+
+static void test_sloth_kubernetes_resource_reads_camel_case(void **state)
+{
+    static const char in[] = KUBE_HEAD(
+        "cart") "    - name: a\n"
+                "      objective: 99.9\n"
+                "      description: d\n"
+                "      labels: {k: v}\n"
+                "      sli:\n"
+                "        events:\n"
+                "          errorQuery: sum(rate(e_total[{{.window}}]))\n"
+                "          totalQuery: sum(rate(t_total[{{.window}}]))\n"
+                "      alerting:\n"
+                "        name: N\n"
+                "        labels: {team: c}\n"
+                "        annotations: {summary: s}\n"
+                "        pageAlert: {labels: {severity: critical}, annotations: {runbook: r}}\n"
+                "        ticketAlert: {disable: true, labels: {severity: warning}}\n"
+                "    - name: r\n"
+                "      objective: 99\n"
+                "      sli: {raw: {errorRatioQuery: 'x[{{.window}}]'}}\n"
+                "      alerting: {pageAlert: {disable: true}}\n";
+    struct importer_result r;
+    struct config *cfg = some(SLOTH, in, &r);
+    const struct config_slo *a;
+
+    (void)state;
+    assert_int_equal(cfg->nslos, 2);
+    a = &cfg->slos[0];
+    assert_string_equal(a->name, "cart-a");
+    assert_string_equal(a->description, "d");
+    assert_string_equal(a->events.error, "e_total");
+    assert_string_equal(labels_get(&a->labels, "owner"), "team");
+    assert_string_equal(labels_get(&a->labels, "k"), "v");
+    assert_string_equal(labels_get(&a->page.labels, "severity"), "critical");
+    assert_string_equal(labels_get(&a->page.labels, "team"), "c");
+    assert_string_equal(labels_get(&a->page.annotations, "runbook"), "r");
+    assert_string_equal(labels_get(&a->page.annotations, "summary"), "s");
+    /* ticketAlert.disable / pageAlert.disable: that alert is switched off. */
+    assert_false(config_alert_enabled(a, CONFIG_SEVERITY_TICKET));
+    assert_true(config_alert_enabled(a, CONFIG_SEVERITY_PAGE));
+    assert_false(config_alert_enabled(&cfg->slos[1], CONFIG_SEVERITY_PAGE));
+    assert_true(config_alert_enabled(&cfg->slos[1], CONFIG_SEVERITY_TICKET));
+    want_out(&r, "(Sloth PrometheusServiceLevel)");
+    assert_int_equal(cfg->slos[1].kind, CONFIG_SLI_PROMQL);
+    want_msg(&r, IMPORTER_NOTE, "in.yaml:3:43: metadata.labels: note: the Kubernetes object's");
+    want_no_msg(&r, IMPORTER_NOTE, "unknown field");
+    assert_int_equal(r.ndropped, 0);
+    config_free(cfg);
+    importer_result_free(&r);
+}
+
+static void test_sloth_kubernetes_refusals_are_all_reported(void **state)
+{
+    static const char in[] =
+        KUBE_HEAD("cart") "    - name: p\n"
+                          "      objective: 100\n"
+                          "      plugins: {chain: []}\n"
+                          "      sli: {plugin: {id: sloth-common/x, options: {a: b}}}\n"
+                          "    - name: w\n"
+                          "      objective: 99\n"
+                          "      sli: {events: {errorQuery: 'sum(rate(e[5m]))', totalQuery: t}}\n"
+                          "    - name: snake\n"
+                          "      objective: 99\n"
+                          "      sli: {events: {error_query: e, total_query: t}}\n"
+                          "---\n"
+                          "apiVersion: sloth.slok.dev/v2\n"
+                          "kind: PrometheusServiceLevel\n";
+    static const char *const want[] = {
+        "in.yaml:3:43: metadata.labels: note: the Kubernetes object's labels (which select it "
+        "for the operator) are not the SLOs' labels; not converted (spec.labels are)",
+        /* plugins is dropped, but the SLO is skipped: only its skip reasons are listed. */
+        "in.yaml:9:18: SLO cart-p: spec.slos[0].objective: SLO not converted: 100: the "
+        "sidecar's objective is above 0 and below 100",
+        "in.yaml:11:21: SLO cart-p: spec.slos[0].sli.plugin: SLO not converted: SLI plugin "
+        "\"sloth-common/x\" is Go code that only Sloth runs; write the query it generates "
+        "(`sloth generate` prints it) as sli.raw.errorRatioQuery and import again",
+        "in.yaml:14:34: SLO cart-w: spec.slos[1].sli.events.errorQuery: SLO not converted: "
+        "does not use {{.window}} (Sloth requires it)",
+        "in.yaml:17:21: SLO cart-snake: spec.slos[2].sli.events: SLO not converted: missing "
+        "required field \"errorQuery\"",
+        "in.yaml:17:21: SLO cart-snake: spec.slos[2].sli.events: SLO not converted: missing "
+        "required field \"totalQuery\"",
+        "in.yaml:17:22: SLO cart-snake: spec.slos[2].sli.events: note: unknown field "
+        "\"error_query\"; ignored",
+        "in.yaml:17:38: SLO cart-snake: spec.slos[2].sli.events: note: unknown field "
+        "\"total_query\"; ignored",
+        "in.yaml:19:1: document 2: not converted: sloth.slok.dev/v2 PrometheusServiceLevel is "
+        "not a PrometheusServiceLevel of sloth.slok.dev/v1; document skipped",
+        "in.yaml: no SLO could be converted",
+    };
+    struct importer_result r;
+
+    (void)state;
+    assert_int_equal(conv(SLOTH, in, &r), -1);
+    want_msgs(&r, want, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(r.nslos_in, 3);
+    importer_result_free(&r);
+}
+
+#define PYRRA_HEAD(name)                                                                          \
+    "apiVersion: pyrra.dev/v1alpha1\n"                                                            \
+    "kind: ServiceLevelObjective\n"                                                               \
+    "metadata: {name: " name ", namespace: shop, labels: {pyrra.dev/team: a, app: b}}\n"          \
+    "spec:\n"
+
+static void test_pyrra_indicators_map_to_counting_kinds(void **state)
+{
+    static const char in[] = PYRRA_HEAD(
+        "ratio") "  description: d\n"
+                 "  target: '99.5'\n"
+                 "  window: 4w\n"
+                 "  indicator: {ratio: {errors: {metric: 'e_total{c=\"5\"}'}, total: "
+                 "{metric: t_total}, grouping: [route, code]}}\n"
+                 "  alerting: {name: X, burnrates: true}\n"
+                 "---\n" PYRRA_HEAD(
+                     "lat") "  target: '99'\n"
+                            "  window: 1w\n"
+                            "  indicator: {latency: {success: {metric: 'h_bucket{le=\"1\"}'}, "
+                            "total: {metric: h_count}}}\n"
+                            "---\n" PYRRA_HEAD("bool") "  target: '90'\n"
+                                                       "  window: 1d\n"
+                                                       "  indicator: {bool_gauge: {metric: up, "
+                                                       "grouping: [job]}}\n"
+                                                       "  alerting: {burnrates: false}\n";
+    struct importer_result r;
+    struct config *cfg = some(PYRRA, in, &r);
+    const struct config_slo *s;
+
+    (void)state;
+    assert_int_equal(cfg->nslos, 3);
+    s = &cfg->slos[0];
+    assert_string_equal(s->name, "ratio");
+    assert_string_equal(s->service, "shop");
+    assert_string_equal(s->description, "d");
+    assert_string_equal(s->period_name, "28d");
+    assert_true(s->objective_percent == 99.5);
+    assert_string_equal(s->events.error, "e_total{c=\"5\"}");
+    assert_string_equal(s->events.total, "t_total");
+    assert_int_equal(s->ngroup_by, 2);
+    assert_string_equal(s->group_by[0], "route");
+    assert_string_equal(s->group_by[1], "code");
+    assert_string_equal(labels_get(&s->labels, "team"), "a");
+    assert_null(labels_get(&s->labels, "app"));
+    s = &cfg->slos[1];
+    assert_string_equal(s->period_name, "7d");
+    assert_string_equal(s->events.good, "h_bucket{le=\"1\"}");
+    assert_string_equal(s->events.total, "h_count");
+    s = &cfg->slos[2];
+    assert_int_equal(s->kind, CONFIG_SLI_PROMQL);
+    assert_string_equal(s->promql.good_query, "sum by (job) (sum_over_time(up[{{.window}}]))");
+    assert_string_equal(s->promql.total_query, "sum by (job) (count_over_time(up[{{.window}}]))");
+    want_msg(&r, IMPORTER_NOTE,
+             "in.yaml:3:50: SLO ratio: metadata.labels: note: \"app\" labels the Kubernetes "
+             "object only");
+    want_msg(&r, IMPORTER_NOTE, "in.yaml:9:20: SLO ratio: spec.alerting.name: note:");
+    want_msg(&r, IMPORTER_NOTE,
+             "in.yaml:26:13: SLO bool: spec.alerting: note: both alerts are "
+             "disabled");
+    assert_false(config_alert_enabled(s, CONFIG_SEVERITY_PAGE));
+    assert_false(config_alert_enabled(s, CONFIG_SEVERITY_TICKET));
+    assert_int_equal(r.nskipped, 0);
+    config_free(cfg);
+    importer_result_free(&r);
+}
+
+static void test_pyrra_refusals_are_all_reported(void **state)
+{
+    static const char in[] = PYRRA_HEAD(
+        "n") "  target: '99'\n"
+             "  window: 28d\n"
+             "  indicator: {latencyNative: {latency: 1s, total: {metric: h}}}\n"
+             "---\n" PYRRA_HEAD(
+                 "bad") "  target: 99.9%\n"
+                        "  window: 10m\n"
+                        "  indicator: {ratio: {errors: {metric: 'rate(e[1m])'}, grouping: [1x]}}\n"
+                        "---\n"
+                        "apiVersion: pyrra.dev/v1alpha1\n"
+                        "kind: ServiceLevelObjective\n"
+                        "metadata: {name: 'a b'}\n"
+                        "---\n"
+                        "version: prometheus/v1\n";
+    static const char *const want[] = {
+        "in.yaml:7:30: SLO n: spec.indicator.latencyNative: SLO not converted: a native "
+        "histogram's latency has no equivalent: the sidecar reads classic histograms; write it "
+        "as latency with success (NAME_bucket{le=\"...\"}) and total (NAME_count) if the "
+        "histogram has classic buckets too",
+        "in.yaml:13:11: SLO bad: spec.target: SLO not converted: \"99.9%\": the sidecar's "
+        "objective is a percent above 0 and below 100",
+        "in.yaml:14:11: SLO bad: spec.window: SLO not converted: \"10m\": the sidecar's period "
+        "is a duration of at least 1h (like 28d)",
+        "in.yaml:15:22: SLO bad: spec.indicator.ratio: SLO not converted: missing field "
+        "\"total\"",
+        "in.yaml:15:40: SLO bad: spec.indicator.ratio.errors.metric: SLO not converted: "
+        "\"rate(e[1m])\" is not a selector (Pyrra wants one too)",
+        "in.yaml:15:67: SLO bad: spec.indicator.ratio.grouping[0]: SLO not converted: \"1x\" is "
+        "not a label name",
+        /* Its name is wrong, and it has no spec either: both are said. */
+        "in.yaml:17:1: SLO ?: spec: SLO not converted: missing field \"spec\"",
+        "in.yaml:19:18: metadata.name: not converted: invalid name \"a b\" ([a-zA-Z0-9_.-]+)",
+        "in.yaml:21:1: document 4: not converted: a Sloth spec; use --from=sloth; document "
+        "skipped",
+        "in.yaml: no SLO could be converted",
+    };
+    struct importer_result r;
+
+    (void)state;
+    assert_int_equal(conv(PYRRA, in, &r), -1);
+    want_msgs(&r, want, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(r.nslos_in, 3);
+    importer_result_free(&r);
+}
+
 /* tests/data/import/NAME, read whole (caller frees), found from this file's path. */
 static char *read_data(const char *name, size_t *len)
 {
@@ -1435,8 +1849,9 @@ static void test_example_files_convert_to_valid_configs(void **state)
         enum importer_format f;
         size_t in, out;
     } ex[] = {
-        {"sloth-shop.yaml", SLOTH, 6, 4},
-        {"openslo-shop.yaml", OSLO, 10, 7},
+        {"sloth-shop.yaml", SLOTH, 6, 4},  {"openslo-shop.yaml", OSLO, 10, 7},
+        {"sloth-kube.yaml", SLOTH, 5, 3},  {"pyrra-shop.yaml", PYRRA, 5, 3},
+        {"openslo-list.yaml", OSLO, 7, 4},
     };
 
     (void)state;
@@ -1546,9 +1961,49 @@ static void test_every_allocation_failure_fails_cleanly(void **state)
                                                  "  objectives: [{op: lt, value: 60, target: 0.9, "
                                                  "timeSliceWindow: 1m}]\n";
 
+    /* The same rule for these: a Pyrra file, and v1alpha, lists and Sloth's resource. */
+    static const char pyrra[] =
+        "apiVersion: pyrra.dev/v1alpha1\n"
+        "kind: ServiceLevelObjective\n"
+        "metadata: {name: a, namespace: n, labels: {pyrra.dev/t: x, o: p}}\n"
+        "spec:\n"
+        "  target: '99'\n"
+        "  window: 1d\n"
+        "  indicator: {bool_gauge: {metric: 'up{a=\"b\"}', grouping: [c, d]}}\n"
+        "  alerting: {disabled: true, absent: true, name: A}\n"
+        "---\n"
+        "- apiVersion: pyrra.dev/v1alpha1\n"
+        "  kind: ServiceLevelObjective\n"
+        "  metadata: {name: b}\n"
+        "  spec: {target: '90', window: 2h, indicator: {latency: {success: {metric: "
+        "'h_bucket{le=\"1\"}'}, total: {metric: h_count}}}}\n";
+    static const char forms[] =
+        "- apiVersion: openslo/v1alpha\n"
+        "  kind: SLO\n"
+        "  metadata: {name: a}\n"
+        "  spec:\n"
+        "    service: s\n"
+        "    description: d\n"
+        "    timeWindows: [{unit: Week, count: 1, calendar: {startTime: 2024-01-01 00:00:00}}]\n"
+        "    budgetingMethod: Occurrences\n"
+        "    objectives: [{target: 0.99, ratioMetrics: {incremental: true, good: {source: "
+        "prometheus, query: g_total}, total: {source: prometheus, query: t_total}}}]\n"
+        "---\n"
+        "apiVersion: sloth.slok.dev/v1\n"
+        "kind: PrometheusServiceLevel\n"
+        "metadata: {name: k}\n"
+        "spec:\n"
+        "  service: s\n"
+        "  slos:\n"
+        "    - {name: a, objective: 99, sli: {raw: {errorRatioQuery: 'r[{{.window}}]'}}, "
+        "alerting: {ticketAlert: {disable: true}}}\n";
+
     (void)state;
     check_every_allocation_failure(SLOTH, sloth);
     check_every_allocation_failure(OSLO, oslo);
+    check_every_allocation_failure(PYRRA, pyrra);
+    check_every_allocation_failure(OSLO, forms);
+    check_every_allocation_failure(SLOTH, forms);
 }
 
 static void test_format_names(void **state)
@@ -1562,6 +2017,9 @@ static void test_format_names(void **state)
     assert_int_equal(importer_format_parse("sloth", &f), 0);
     assert_int_equal(f, SLOTH);
     assert_string_equal(importer_format_str(f), "sloth");
+    assert_int_equal(importer_format_parse("pyrra", &f), 0);
+    assert_int_equal(f, PYRRA);
+    assert_string_equal(importer_format_str(f), "pyrra");
     assert_int_equal(importer_format_parse("Sloth", &f), -1);
     assert_int_equal(importer_format_parse(NULL, &f), -1);
     importer_result_free(NULL);
@@ -1578,8 +2036,8 @@ int main(void)
         cmocka_unit_test(test_sloth_names_are_service_dash_name_and_unique),
         cmocka_unit_test(test_sloth_labels_merge_and_reserved_ones_are_dropped),
         cmocka_unit_test(test_sloth_alert_routes_merge_like_sloth),
-        cmocka_unit_test(test_sloth_disabled_alert_leaves_its_rows_out),
-        cmocka_unit_test(test_sloth_both_alerts_disabled_keeps_the_default),
+        cmocka_unit_test(test_sloth_disabled_alert_is_switched_off),
+        cmocka_unit_test(test_sloth_both_alerts_disabled_are_both_off),
         cmocka_unit_test(test_sloth_objective_outside_the_sidecars_range_is_skipped),
         cmocka_unit_test(test_sloth_unknown_field_note_survives_the_skip),
         cmocka_unit_test(test_sloth_documents_that_are_not_sloth),
@@ -1602,6 +2060,13 @@ int main(void)
         cmocka_unit_test(test_alias_bombs_and_other_limits_are_refused),
         cmocka_unit_test(test_example_files_convert_to_valid_configs),
         cmocka_unit_test(test_every_allocation_failure_fails_cleanly),
+        cmocka_unit_test(test_openslo_list_of_objects_converts_like_documents),
+        cmocka_unit_test(test_openslo_objectives_are_checked_when_the_indicator_fails),
+        cmocka_unit_test(test_openslo_v1alpha_reads_as_v1),
+        cmocka_unit_test(test_sloth_kubernetes_resource_reads_camel_case),
+        cmocka_unit_test(test_sloth_kubernetes_refusals_are_all_reported),
+        cmocka_unit_test(test_pyrra_indicators_map_to_counting_kinds),
+        cmocka_unit_test(test_pyrra_refusals_are_all_reported),
         cmocka_unit_test(test_format_names),
     };
 
