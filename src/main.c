@@ -4,7 +4,7 @@
  * check, eval, rules, import, status, explain and report.
  * Depends on util, log, config, webconfig, shard, daemon, engine, backend,
  * history, histfile, httptls, slojson, table, cliview, clifetch, report,
- * reportfetch, rules, importer, libcurl (curl_global_init).
+ * reportfetch, rules, importer, qcheck, promql, libcurl (curl_global_init).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -25,6 +25,8 @@
 #include "httptls.h"
 #include "importer.h"
 #include "log.h"
+#include "promql.h"
+#include "qcheck.h"
 #include "report.h"
 #include "reportfetch.h"
 #include "rules.h"
@@ -59,6 +61,7 @@ struct opts {
     const char *report_step; /* report, promql mode */
     const char *shard_text;  /* run, eval: --shard, I/N or auto/N */
     struct shard shard;      /* --shard parsed (when shard_text is set) */
+    const char *query_check; /* check: syntax (default) or backend */
     const char *rules_name;
     const char *rules_namespace;
     /* --rules.label may be repeated */
@@ -100,6 +103,11 @@ static const struct flag {
     {"history.out", offsetof(struct opts, history_out), "PATH",
      "eval --until: also record the figures as the daemon's\n"
      "history and write it to PATH; to seed a daemon's\nhistory, PATH is <state_file>.history"},
+    {"query.check", offsetof(struct opts, query_check), "HOW",
+     "check: syntax (default) parses every query the\n"
+     "sidecar would send; backend also sends each once to\n"
+     "global.prometheus, at time 1970-01-01T00:00:01Z\n"
+     "where no data is read, and reports what it refuses"},
     {"period", offsetof(struct opts, period), "PERIOD",
      "report: 2026-10 (month), 2026-Q3 (quarter) or\n"
      "2026-W44 (ISO week), in each SLO's timezone; it\nmust have ended"},
@@ -157,7 +165,10 @@ static const struct command {
 } commands[] = {
     {"run", cmd_run, CMD_CONFIG | CMD_SHARD | CMD_CURL, 0, "run the daemon (default)"},
     {"check", cmd_check, CMD_CONFIG | CMD_CURL, 0,
-     "validate the config (and the web config); print each error as\nFILE:LINE:COL: message"},
+     "validate the config (and the web config) and the PromQL of every\n"
+     "query it would send; print each error as FILE:LINE:COL: message.\n"
+     "Exit 0 valid, 1 invalid, 2 when --query.check=backend cannot\n"
+     "reach the store"},
     {"eval", cmd_eval, CMD_CONFIG | CMD_SHARD | CMD_CURL, 0,
      "evaluate every SLO once and print the figures"},
     {"rules", cmd_rules, CMD_CONFIG | CMD_CURL, 0,
@@ -413,12 +424,57 @@ static void warn_no_store(const struct config *cfg)
                 cfg->path);
 }
 
+/*
+ * check's look at the queries (qcheck): their syntax, and with backend set
+ * the store's verdict. Prints the messages; returns 0, 1 for errors, 2 when
+ * the store could not be asked (and nothing else was wrong).
+ */
+static int check_queries(const struct config *cfg, const char *path, int backend)
+{
+    struct promql_client *pc = NULL;
+    struct qcheck_report r;
+    struct err e = {{0}};
+    int rc = 1;
+
+    qcheck_report_init(&r);
+    if (backend && (config_needs_store(cfg, "check --query.check=backend", &e) != 0 ||
+                    (pc = promql_client_new(&cfg->prometheus, &e)) == NULL)) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        goto out;
+    }
+    if (qcheck_run(cfg, pc, &r, &e) != 0) {
+        fprintf(stderr, "slo-sidecar: %s\n", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < r.nmsgs; i++)
+        fprintf(stderr, "%s\n", r.msgs[i]);
+    if (r.errors > 0) {
+        fprintf(stderr, "%s: %zu error%s in queries\n", path, r.errors, r.errors == 1 ? "" : "s");
+        goto out;
+    }
+    rc = r.unreachable ? 2 : 0;
+    if (backend && !r.unreachable)
+        printf("%s: the store at %s accepted %zu quer%s\n", path, cfg->prometheus.url, r.sent,
+               r.sent == 1 ? "y" : "ies");
+out:
+    qcheck_report_free(&r);
+    promql_client_free(pc);
+    return rc;
+}
+
 static int cmd_check(const struct opts *o)
 {
     struct config *cfg = NULL;
     struct config_errors errs;
-    int rc = 0;
+    int rc = 0, backend = 0;
 
+    if (o->query_check != NULL && strcmp(o->query_check, "syntax") != 0) {
+        if (strcmp(o->query_check, "backend") != 0) {
+            fprintf(stderr, "slo-sidecar: --query.check must be syntax or backend\n");
+            return 1;
+        }
+        backend = 1;
+    }
     config_errors_init(&errs);
     if (o->config_file == NULL) {
         /* check --web.config.file=F alone */
@@ -426,9 +482,10 @@ static int cmd_check(const struct opts *o)
         print_errors(&errs);
         fprintf(stderr, "%s: %zu error%s\n", o->config_file, errs.n, errs.n == 1 ? "" : "s");
         rc = 1;
-    } else {
+    } else if ((rc = check_queries(cfg, o->config_file, backend)) == 0) {
         printf("%s: valid, %zu SLO%s\n", o->config_file, cfg->nslos, cfg->nslos == 1 ? "" : "s");
-        warn_no_store(cfg);
+        if (!backend)
+            warn_no_store(cfg);
     }
     if (o->web_config_file != NULL && check_web(o->web_config_file) != 0)
         rc = 1;
