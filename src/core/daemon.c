@@ -44,6 +44,7 @@
 #include "engine.h"
 #include "pool.h"
 #include "histfile.h"
+#include "histfill.h"
 #include "history.h"
 #include "http.h"
 #include "log.h"
@@ -116,6 +117,9 @@ struct daemon {
     struct err reload_err;
     int state_failing; /* the last state file write failed */
     struct history *hist;
+    struct histfill *fill;         /* reconstructing the history of this config's SLOs */
+    int fill_due;                  /* start it once an evaluation of this config succeeded */
+    struct histfill_counts fill_n; /* over the sidecar's life */
     struct webhooks *wh;
     int64_t hist_saved_ms; /* monotonic time of the last history file write */
     int hist_failing;      /* the last history file write failed */
@@ -268,6 +272,9 @@ static void publish(struct daemon *d, struct snapshot *snap)
     if (d->hist != NULL)
         history_sizes(d->hist, &ninst, &npts);
     d->stats.history_points = npts;
+    d->stats.history_fill_ok = atomic_load(&d->fill_n.slos_ok);
+    d->stats.history_fill_failed = atomic_load(&d->fill_n.slos_failed);
+    d->stats.history_fill_points = atomic_load(&d->fill_n.points);
     d->stats.shard_index = d->cfg->shard.index;
     d->stats.shard_count = d->cfg->shard.count;
     d->stats.slos = d->cfg->nslos;
@@ -948,6 +955,9 @@ static int reload(struct daemon *d, struct err *e)
         log_warn("webhooks not updated; the old ones stay", "err", e->msg);
     if (d->hist != NULL)
         history_config_changed(d->hist);
+    histfill_stop(d->fill);
+    d->fill = NULL;
+    d->fill_due = 1;
     backend_free(d->be);
     config_free(d->cfg);
     d->be = be;
@@ -1039,6 +1049,26 @@ static void read_pipe(int fd, int *stop, int *hup)
         }
 }
 
+/*
+ * Once every SLO of the config was evaluated and one succeeded (so the
+ * history knows the instances), reconstructs what the history lacks in
+ * the background.
+ */
+static void start_fill(struct daemon *d)
+{
+    struct err e = {{0}};
+
+    if (!d->fill_due || !d->ever_ok || d->hist == NULL)
+        return;
+    for (size_t i = 0; i < d->cfg->nslos; i++)
+        if (!d->sched[i].attempted)
+            return;
+    d->fill_due = 0;
+    d->fill = histfill_start(d->cfg, d->hist, &d->fill_n, &e);
+    if (d->fill == NULL)
+        log_warn("history not reconstructed", "err", e.msg);
+}
+
 static void loop(struct daemon *d)
 {
     int64_t next = floor_to(util_now_ms(), d->cfg->interval_ms);
@@ -1069,6 +1099,7 @@ static void loop(struct daemon *d)
         drain(d, 0);
         if (stop)
             return;
+        start_fill(d);
         if (!hup && util_mono_ms() >= d->watch_mono) {
             d->watch_mono = util_mono_ms() + WATCH_MS;
             if (configfiles_fingerprint(d->opts->config_path) != d->config_fp) {
@@ -1202,14 +1233,18 @@ int daemon_run(const struct daemon_opts *opts)
                  "slos", n, "interval", iv, "backend", d.cfg->prometheus.url);
     }
     warn_insecure(d.cfg);
+    d.fill_due = 1;
     loop(&d);
     log_info("shutting down");
+    histfill_stop(d.fill);
+    d.fill = NULL;
     stop_jobs(&d);
     save_state(&d);
     save_history(&d, 1);
     rc = 0;
 out:
     http_stop(srv);
+    histfill_stop(d.fill);
     stop_jobs(&d);
     sched_stop(&d, d.cfg != NULL ? d.cfg->nslos : 0);
     webhook_stop(d.wh);

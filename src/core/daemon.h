@@ -6,7 +6,7 @@
  * that arrive through a self-pipe. libmicrohttpd threads serve the
  * snapshots.
  * Depends on util, config, configfiles, webconfig, shard, backend, engine,
- * pool, snapshot, statefile, history, histfile, webhook, http, log.
+ * pool, snapshot, statefile, history, histfile, histfill, webhook, http, log.
  */
 #ifndef SLO_DAEMON_H
 #define SLO_DAEMON_H

@@ -97,3 +97,95 @@ out:
     sliquery_free(q, nq);
     return rc;
 }
+
+/* One subquery's answer into t: a value per series and step end. */
+static int absorb_range(const struct config_slo *slo, const struct sliquery *q,
+                        const struct promql_result *r, const struct slo_window *w, struct tally *t,
+                        struct err *e)
+{
+    if (q->window >= 0 && slo->ngroup_by == 0 && r->nseries > 1)
+        return util_err(e,
+                        "SLO %s: the %s query returned %zu series; it must return one "
+                        "(wrap it in sum())",
+                        slo->name, part_name(q->part), r->nseries);
+    for (size_t i = 0; i < r->nseries; i++) {
+        const struct promql_series *s = &r->series[i];
+        const char *win = labels_get(&s->labels, SLIQUERY_WINDOW_LABEL);
+        struct labels g;
+        long gi;
+
+        if (q->window < 0 && (win == NULL || strcmp(win, w->name) != 0))
+            return util_err(e, "SLO %s: answer without a known %s label", slo->name,
+                            SLIQUERY_WINDOW_LABEL);
+        if (answer_group_of(slo, &s->labels, &g) != 0)
+            return util_err(e, "out of memory");
+        gi = tally_group(t, &g);
+        labels_free(&g);
+        if (gi == -1)
+            return util_err(e, "out of memory");
+        if (gi == TALLY_NONE)
+            continue;
+        for (size_t k = 0; k < s->n; k++) {
+            const struct promql_point *pt = &s->p[k];
+
+            if ((pt->t_ms - t->from_ms) % t->step_ms != 0)
+                return util_err(e,
+                                "SLO %s: the %s query answered a point at %lld ms, off the "
+                                "%lld ms step grid",
+                                slo->name, part_name(q->part), (long long)pt->t_ms,
+                                (long long)t->step_ms);
+            if (!isfinite(pt->v))
+                return util_err(e,
+                                "SLO %s: the %s query returned %s at %lld ms; refusing a "
+                                "non-finite count",
+                                slo->name, part_name(q->part),
+                                isnan(pt->v) ? "NaN" : "an infinite value", (long long)pt->t_ms);
+            tally_add(t, gi, q->part, pt->t_ms, pt->v);
+        }
+    }
+    return 0;
+}
+
+int pqeval_tally(struct promql_client *c, const struct config_slo *slo, struct tally *t,
+                 struct err *e)
+{
+    struct slo_window w;
+    struct sliquery *q = NULL;
+    size_t nq = 0;
+    struct promql_result r;
+    char span[32], step[32];
+    int64_t to = t->from_ms + (int64_t)t->nsteps * t->step_ms;
+    int rc = -1;
+
+    memset(&w, 0, sizeof(w));
+    w.ms = t->step_ms;
+    if (t->from_ms % t->step_ms != 0 ||
+        util_duration_format(t->step_ms, w.name, sizeof(w.name)) != 0 ||
+        util_duration_format(to - t->from_ms, span, sizeof(span)) != 0 ||
+        util_duration_format(t->step_ms, step, sizeof(step)) != 0)
+        return util_err(e, "SLO %s: a span of %zu steps of %lld ms cannot be asked for", slo->name,
+                        t->nsteps, (long long)t->step_ms);
+    promql_result_init(&r);
+    if (sliquery_build(slo, &w, 1, &q, &nq, e) != 0)
+        return -1;
+    for (size_t i = 0; i < nq; i++) {
+        char *text = util_asprintf("(%s)[%s:%s]", q[i].text, span, step);
+
+        if (text == NULL) {
+            util_err(e, "out of memory");
+            goto out;
+        }
+        rc = promql_query_matrix(c, text, to, NULL, &r, e);
+        free(text);
+        if (rc != 0 || absorb_range(slo, &q[i], &r, &w, t, e) != 0) {
+            rc = -1;
+            goto out;
+        }
+        promql_result_free(&r);
+    }
+    rc = 0;
+out:
+    promql_result_free(&r);
+    sliquery_free(q, nq);
+    return rc;
+}

@@ -264,8 +264,7 @@ static int append_point(struct inst *in, const struct history_point *pt)
     return 0;
 }
 
-/* The point of a snapshot entry. */
-static void point_of(const struct snapshot_slo *s, struct history_point *pt)
+void history_point_of(const struct snapshot_slo *s, struct history_point *pt)
 {
     int pi = slo_period_index(s->win, s->nwin);
     int hi = slo_window_index(s->win, s->nwin, HOUR_MS);
@@ -445,7 +444,6 @@ int history_record(struct history *h, const struct config *cfg, const struct sna
         const struct snapshot_slo *s = &snap->slos[i];
         struct inst *in = get_inst(h, s->name, &s->group);
         struct history_point pt;
-        int64_t keep;
 
         if (in == NULL) {
             rc = -1;
@@ -453,15 +451,118 @@ int history_record(struct history *h, const struct config *cfg, const struct sna
         }
         if (in->n > 0 && s->evaluated_ms <= in->p[in->n - 1].t_ms)
             continue;
-        keep = s->period_ms < MIN_KEEP ? MIN_KEEP : s->period_ms;
-        in->keep_ms = keep > MAX_KEEP ? MAX_KEEP : keep;
-        point_of(s, &pt);
+        in->keep_ms = history_keep_ms(s->period_ms);
+        history_point_of(s, &pt);
         if (append_point(in, &pt) != 0 || derive_events(h, in, s, &pt, ev, nev) != 0)
             rc = -1;
     }
     forget_stale(h, snap->at_ms);
     pthread_mutex_unlock(&h->mu);
     return rc;
+}
+
+int64_t history_keep_ms(int64_t period_ms)
+{
+    int64_t keep = period_ms < MIN_KEEP ? MIN_KEEP : period_ms;
+
+    return keep > MAX_KEEP ? MAX_KEEP : keep;
+}
+
+/* Whether in has a point less than step_ms away from t (points in time order). */
+static int has_near(const struct inst *in, int64_t t, int64_t step_ms)
+{
+    size_t lo = 0, hi = in->n;
+
+    /* The first point at or after t. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (in->p[mid].t_ms < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < in->n && in->p[lo].t_ms - t < step_ms) ||
+           (lo > 0 && t - in->p[lo - 1].t_ms < step_ms);
+}
+
+int history_fill(struct history *h, const char *name, const struct labels *group,
+                 int64_t period_ms, const struct history_point *p, size_t n, int64_t step_ms,
+                 size_t *added)
+{
+    struct history_point *v = NULL;
+    unsigned char *take = NULL;
+    size_t nadd = 0, i = 0, j = 0, w = 0;
+    struct inst *in;
+    int rc = -1;
+
+    if (added != NULL)
+        *added = 0;
+    pthread_mutex_lock(&h->mu);
+    in = get_inst(h, name, group);
+    if (in == NULL || (take = calloc(n ? n : 1, 1)) == NULL)
+        goto out;
+    for (size_t k = 0; k < n; k++)
+        if ((k == 0 || p[k].t_ms > p[k - 1].t_ms) && !has_near(in, p[k].t_ms, step_ms)) {
+            take[k] = 1;
+            nadd++;
+        }
+    if (nadd == 0) {
+        rc = 0;
+        goto out;
+    }
+    v = malloc((in->n + nadd) * sizeof(*v));
+    if (v == NULL)
+        goto out;
+    /* Merge in time order; no time is in both (has_near). */
+    while (i < in->n || j < n) {
+        if (j < n && !take[j]) {
+            j++;
+        } else if (j < n && (i == in->n || p[j].t_ms < in->p[i].t_ms)) {
+            v[w] = p[j++];
+            v[w++].flags |= HISTORY_RECONSTRUCTED;
+        } else {
+            v[w++] = in->p[i++];
+        }
+    }
+    free(in->p);
+    in->p = v;
+    in->n = in->cap = w;
+    in->keep_ms = history_keep_ms(period_ms);
+    thin(in);
+    if (added != NULL)
+        *added = nadd;
+    rc = 0;
+out:
+    free(take);
+    pthread_mutex_unlock(&h->mu);
+    return rc;
+}
+
+int history_has_gap(struct history *h, const char *name, int64_t since_ms, int64_t until_ms,
+                    int64_t gap_ms)
+{
+    static const struct labels none = {0, NULL};
+    int found, gap = 0;
+    size_t at, end;
+
+    pthread_mutex_lock(&h->mu);
+    at = find(h, name, &none, &found);
+    for (end = at; end < h->nin && strcmp(h->in[end]->slo, name) == 0; end++) {
+        const struct inst *in = h->in[end];
+        int64_t last = since_ms;
+
+        for (size_t k = 0; k < in->n && !gap; k++) {
+            if (in->p[k].t_ms <= since_ms || in->p[k].t_ms > until_ms)
+                continue;
+            gap = in->p[k].t_ms - last > gap_ms;
+            last = in->p[k].t_ms;
+        }
+        if (!gap && until_ms - last > gap_ms)
+            gap = 1;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return gap || end == at;
 }
 
 void history_config_changed(struct history *h)
@@ -747,7 +848,7 @@ static struct inst *get_inst_image(struct binio_reader *rd)
         p->remaining = bits_f32(binio_u32(rd));
         p->burn = bits_f32(binio_u32(rd));
         bits = binio_u32(rd);
-        if (rd->failed || (bits & 0xf8u) != 0 || bits >> 16 != 0 || !valid_status(bits >> 8) ||
+        if (rd->failed || (bits & 0xf0u) != 0 || bits >> 16 != 0 || !valid_status(bits >> 8) ||
             (i > 0 && p->t_ms <= in->p[i - 1].t_ms))
             goto fail;
         p->flags = (uint8_t)(bits & 0xffu);

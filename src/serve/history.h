@@ -31,6 +31,8 @@
 #define HISTORY_HAS_SLI 1u
 #define HISTORY_HAS_BUDGET 2u
 #define HISTORY_HAS_BURN 4u
+/* Not observed live: computed from the store's data after a start (histfill). */
+#define HISTORY_RECONSTRUCTED 8u
 
 /* Figures of one instance at one evaluation. Floats: this is for display. */
 struct history_point {
@@ -88,6 +90,34 @@ void history_free(struct history *h);
  */
 int history_record(struct history *h, const struct config *cfg, const struct snapshot *snap,
                    struct history_event **ev, size_t *nev);
+
+/* The point of snapshot entry s: its figures at its evaluation time. */
+void history_point_of(const struct snapshot_slo *s, struct history_point *pt);
+
+/*
+ * Adds the reconstructed points p[0..n) (time order; flagged
+ * HISTORY_RECONSTRUCTED here) of instance (name, group), whose period is
+ * period_ms, where it has no point already: a point goes in only when none
+ * lies less than step_ms away from it, so what was observed live always
+ * wins and reconstruction fills what is missing (before the first live
+ * point, or a gap while the sidecar was down). Gives no events. *added
+ * (may be NULL) receives the number of points added. 0, or -1 when out of
+ * memory (nothing added).
+ */
+int history_fill(struct history *h, const char *name, const struct labels *group,
+                 int64_t period_ms, const struct history_point *p, size_t n, int64_t step_ms,
+                 size_t *added);
+
+/*
+ * Whether the history of SLO name misses points over (since_ms, until_ms]:
+ * 1 when it has no instance, or an instance has a stretch longer than
+ * gap_ms there without a point; else 0.
+ */
+int history_has_gap(struct history *h, const char *name, int64_t since_ms, int64_t until_ms,
+                    int64_t gap_ms);
+
+/* The retention of an instance whose period is period_ms. */
+int64_t history_keep_ms(int64_t period_ms);
 
 /*
  * Tells h the config was replaced: the next history_record forgets the

@@ -373,6 +373,21 @@ static int render_self(const struct snapshot *snap, struct buf *b)
     rc |= exposition_sample(b, "slo_sidecar_history_points", NULL, NULL, 0,
                             (double)st->history_points);
     {
+        static const char hr[] = "slo_sidecar_history_reconstructions_total";
+        const struct exposition_label res[2] = {{"result", "success"}, {"result", "failure"}};
+
+        rc |= exposition_family(b, hr, "counter",
+                                "SLOs whose history was reconstructed from the store's data "
+                                "after a start or reload, by outcome.");
+        rc |= exposition_sample(b, hr, NULL, &res[0], 1, (double)st->history_fill_ok);
+        rc |= exposition_sample(b, hr, NULL, &res[1], 1, (double)st->history_fill_failed);
+    }
+    rc |= exposition_family(b, "slo_sidecar_history_reconstructed_points_total", "counter",
+                            "History points reconstructed from the store's data (not observed "
+                            "live).");
+    rc |= exposition_sample(b, "slo_sidecar_history_reconstructed_points_total", NULL, NULL, 0,
+                            (double)st->history_fill_points);
+    {
         /* Snapshots not made by the daemon carry zeroed stats: one shard. */
         int count = st->shard_count > 0 ? st->shard_count : 1;
         char si[16], sn[16];

@@ -209,6 +209,8 @@ json_t *slojson_history_series(const struct labels *g, const struct history_poin
             &pok);
         put(pt, "burn_rate_1h", fnum((p[i].flags & HISTORY_HAS_BURN) != 0, p[i].burn), &pok);
         put(pt, "status", status_json(1, (enum slo_status)p[i].status), &pok);
+        if (p[i].flags & HISTORY_RECONSTRUCTED)
+            put(pt, "reconstructed", json_true(), &pok);
         if (!pok) {
             json_decref(pt);
             ok = 0;

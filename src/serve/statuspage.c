@@ -515,14 +515,32 @@ static size_t count_points(const struct history_point *p, size_t n, enum figure 
     return c;
 }
 
+static int reconstructed(const struct history_point *p)
+{
+    return (p->flags & HISTORY_RECONSTRUCTED) != 0;
+}
+
+/*
+ * Whether point i belongs to the line of live points (recon 0) or to the
+ * dotted one of reconstructed points (recon 1), which takes the live
+ * points next to it too, so the two lines meet.
+ */
+static int on_line(const struct history_point *p, size_t n, size_t i, int recon)
+{
+    if (!recon)
+        return !reconstructed(&p[i]);
+    return reconstructed(&p[i]) || (i > 0 && reconstructed(&p[i - 1])) ||
+           (i + 1 < n && reconstructed(&p[i + 1]));
+}
+
 /*
  * The d attribute of the figure's line over the points inside the chart's
- * time range: a point without the figure ends the current piece, so a gap
- * stays a gap. A piece of one point is a dot (a zero-length stroke with
- * round caps).
+ * time range (live or reconstructed ones, on_line): a point without the
+ * figure, or of the other line, ends the current piece, so a gap stays a
+ * gap. A piece of one point is a dot (a zero-length stroke with round caps).
  */
 static int line_path(struct buf *b, const struct chart *c, const struct history_point *p, size_t n,
-                     enum figure fig)
+                     enum figure fig, int recon)
 {
     size_t piece = 0;
     int rc = 0;
@@ -533,7 +551,7 @@ static int line_path(struct buf *b, const struct chart *c, const struct history_
 
         if (p[i].t_ms < c->t0 || p[i].t_ms > c->t1)
             continue;
-        if (!has) {
+        if (!has || !on_line(p, n, i, recon)) {
             rc |= piece == 1 ? buf_puts(b, "h0") : 0;
             piece = 0;
             continue;
@@ -542,6 +560,23 @@ static int line_path(struct buf *b, const struct chart *c, const struct history_
         piece++;
     }
     return rc | (piece == 1 ? buf_puts(b, "h0") : 0);
+}
+
+/* Whether a point inside the chart's range is reconstructed. */
+static int any_reconstructed(const struct chart *c, const struct history_point *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (reconstructed(&p[i]) && p[i].t_ms >= c->t0 && p[i].t_ms <= c->t1)
+            return 1;
+    return 0;
+}
+
+/* The caption's words for the dotted line, when the chart has one. */
+static const char *recon_words(const struct chart *c, const struct history_point *p, size_t n)
+{
+    return any_reconstructed(c, p, n) ? " Dotted: reconstructed from the store's data when the "
+                                        "sidecar started (hourly, not observed live)."
+                                      : "";
 }
 
 /* A horizontal grid line at v with its label on the left. */
@@ -615,7 +650,14 @@ static int data_line(struct buf *b, const struct chart *c, const struct history_
                          "stroke-width=\"2\" stroke-linejoin=\"round\" stroke-linecap=\"round\" "
                          "d=\"");
 
-    rc |= line_path(b, c, p, n, fig);
+    rc |= line_path(b, c, p, n, fig, 0);
+    rc |= buf_puts(b, "\"/>");
+    if (!any_reconstructed(c, p, n))
+        return rc;
+    rc |= buf_puts(b, "<path class=\"line reconstructed\" fill=\"none\" stroke=\"#1f5fbf\" "
+                      "stroke-width=\"2\" stroke-dasharray=\"1 4\" stroke-linejoin=\"round\" "
+                      "stroke-linecap=\"round\" d=\"");
+    rc |= line_path(b, c, p, n, fig, 1);
     return rc | buf_puts(b, "\"/>");
 }
 
@@ -683,10 +725,10 @@ static int burndown(struct buf *b, const struct statuspage_instance *in, size_t 
     rc |= data_line(b, &c, in->points, in->npoints, FIG_BUDGET);
     rc |= buf_printf(b,
                      "</svg><figcaption>Solid: budget left at each evaluation%s. From %s "
-                     "to %s.</figcaption></figure>\n",
+                     "to %s.%s</figcaption></figure>\n",
                      is_calendar(s) ? "; dashed: spending the budget evenly over the period"
                                     : " (rolling window ending then)",
-                     t0s, t1s);
+                     t0s, t1s, recon_words(&c, in->points, in->npoints));
     return rc;
 }
 
@@ -751,8 +793,8 @@ static int burnchart(struct buf *b, const struct statuspage_instance *in, size_t
                      "</svg><figcaption>Solid: burn rate over the hour before each "
                      "evaluation, since %s. Dashed: 1 spends the budget exactly over the "
                      "period; 6 and 14.4 are the page thresholds of the default alert "
-                     "table.</figcaption></figure>\n",
-                     t0s);
+                     "table.%s</figcaption></figure>\n",
+                     t0s, recon_words(&c, in->points, in->npoints));
     return rc;
 }
 

@@ -64,12 +64,15 @@ struct snapshot_stats {
     uint64_t webhook_failed;
     uint64_t webhook_dropped;
     uint64_t webhook_retries;
-    uint64_t history_points;   /* points the history keeps, over all instances */
-    uint64_t groups_dropped;   /* groups left out by max_groups, summed over evaluations */
-    uint64_t slos_over_groups; /* SLOs over their max_groups at the last evaluation */
-    int shard_index;           /* this replica's shard, 0..shard_count-1 (--shard) */
-    int shard_count;           /* 1 when not sharded */
-    size_t slos;               /* SLOs this replica evaluates (of its shard) */
+    uint64_t history_points;  /* points the history keeps, over all instances */
+    uint64_t history_fill_ok; /* SLOs whose history was reconstructed (histfill) */
+    uint64_t history_fill_failed;
+    uint64_t history_fill_points; /* points reconstructed */
+    uint64_t groups_dropped;      /* groups left out by max_groups, summed over evaluations */
+    uint64_t slos_over_groups;    /* SLOs over their max_groups at the last evaluation */
+    int shard_index;              /* this replica's shard, 0..shard_count-1 (--shard) */
+    int shard_count;              /* 1 when not sharded */
+    size_t slos;                  /* SLOs this replica evaluates (of its shard) */
     int config_reload_ok;
     double config_reload_ts; /* unix seconds */
     int ready;               /* a successful evaluation has happened */

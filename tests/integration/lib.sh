@@ -80,6 +80,61 @@ fill_config() {
     sed "s#@URL@#$3#g" "$1" > "$2"
 }
 
+# VictoriaMetrics (Debian's), for the tests that use a second store. vm_init
+# picks a port (VM_URL); the caller stops VM_PID in its EXIT trap.
+vm_init() {
+    VM_PID=
+    vm_port=$(free_port)
+    VM_URL="http://127.0.0.1:$vm_port"
+}
+# vm_start [FLAG...]: VictoriaMetrics on VM_URL and $WORK/vm, with FLAGs added.
+# -retentionPeriod: the data is days old, the default keeps one month; 100y
+# keeps everything. -search.latencyOffset=0s: the newest samples (END is two
+# minutes ago) are visible at once. -search.disableCache: every answer is
+# computed from the samples, never from an earlier answer.
+vm_start() {
+    victoria-metrics -httpListenAddr="127.0.0.1:$vm_port" -storageDataPath="$WORK/vm" \
+        -retentionPeriod=100y -search.latencyOffset=0s -search.disableCache \
+        -loggerLevel=WARN "$@" >> "$WORK/vm.log" 2>&1 &
+    VM_PID=$!
+    if ! wait_http "$VM_URL/health" 30 "$VM_PID"; then
+        cat "$WORK/vm.log"
+        bad "VictoriaMetrics $* did not start"
+        exit 1
+    fi
+}
+# vm_import: loads $DATA_DIR/data.om into the running VictoriaMetrics and
+# waits until its 24 series answer; 1 (with the reason) when it cannot.
+# /api/v1/import/prometheus takes the text format with millisecond
+# timestamps; data.om has OpenMetrics' seconds (integers) and # TYPE / # EOF
+# lines.
+vm_import() {
+    local t0 t1 code n=0
+    t0=$(date +%s%N)
+    code=$(grep -v '^#' "$DATA_DIR/data.om" | awk '{ $NF = $NF "000"; print }' |
+        curl -s -o "$WORK/vm-import.out" -w '%{http_code}' --data-binary @- \
+            "$VM_URL/api/v1/import/prometheus")
+    curl -s -m 30 "$VM_URL/internal/force_flush" > /dev/null
+    t1=$(date +%s%N)
+    if [ "$code" = 204 ]; then
+        ok "imported data.om into VictoriaMetrics in $(( (t1 - t0) / 1000000 )) ms"
+    else
+        bad "import: HTTP $code: $(head -c 300 "$WORK/vm-import.out")"
+        return 1
+    fi
+    # The samples are searchable once flushed.
+    until curl -s -m 5 "$VM_URL/api/v1/query" --data-urlencode "time=$END" \
+            --data-urlencode 'query=count({__name__=~".+"})' | grep -q '"value":\[[0-9.]*,"24"\]'; do
+        n=$((n + 1))
+        if [ $n -gt 50 ]; then
+            bad "VictoriaMetrics does not serve the 24 imported series"
+            return 1
+        fi
+        sleep 0.2
+    done
+    ok "VictoriaMetrics serves the 24 series at END"
+}
+
 FAILED=${FAILED:-0}
 ok() { echo "  ok: $*"; }
 bad() { echo "  FAIL: $*"; FAILED=1; }

@@ -38,24 +38,7 @@ VM_PID=
 cleanup() { [ -n "$VM_PID" ] && stop_pid "$VM_PID" 10; }
 trap cleanup EXIT
 
-port=$(free_port)
-VM_URL="http://127.0.0.1:$port"
-# vm_start [FLAG...]: VictoriaMetrics on $port and $WORK/vm, with FLAGs added.
-# -retentionPeriod: the data is days old, the default keeps one month; 100y
-# keeps everything. -search.latencyOffset=0s: the newest samples (END is two
-# minutes ago) are visible at once. -search.disableCache: every answer is
-# computed from the samples, never from an earlier answer.
-vm_start() {
-    victoria-metrics -httpListenAddr="127.0.0.1:$port" -storageDataPath="$WORK/vm" \
-        -retentionPeriod=100y -search.latencyOffset=0s -search.disableCache \
-        -loggerLevel=WARN "$@" >> "$WORK/vm.log" 2>&1 &
-    VM_PID=$!
-    if ! wait_http "$VM_URL/health" 30 "$VM_PID"; then
-        cat "$WORK/vm.log"
-        bad "VictoriaMetrics $* did not start"
-        exit 1
-    fi
-}
+vm_init
 # vm_query QUERY OUT: POSTs QUERY at END as the sidecar does; prints the status.
 vm_query() {
     curl -s -m 10 -o "$2" -w '%{http_code}' "$VM_URL/api/v1/query" --data-urlencode "time=$END" \
@@ -65,32 +48,7 @@ vm_query() {
 vm_start
 ok "VictoriaMetrics $(victoria-metrics -version 2>&1 | head -c 80) on $VM_URL"
 
-# /api/v1/import/prometheus takes the text format with millisecond timestamps;
-# data.om has OpenMetrics' seconds (integers) and # TYPE / # EOF lines.
-t0=$(date +%s%N)
-code=$(grep -v '^#' "$DATA_DIR/data.om" | awk '{ $NF = $NF "000"; print }' |
-    curl -s -o "$WORK/vm-import.out" -w '%{http_code}' --data-binary @- \
-        "$VM_URL/api/v1/import/prometheus")
-curl -s -m 30 "$VM_URL/internal/force_flush" > /dev/null
-t1=$(date +%s%N)
-if [ "$code" = 204 ]; then
-    ok "imported data.om in $(( (t1 - t0) / 1000000 )) ms"
-else
-    bad "import: HTTP $code: $(head -c 300 "$WORK/vm-import.out")"
-    exit 1
-fi
-# The samples are searchable once flushed; wait until all 24 series answer.
-n=0
-until curl -s -m 5 "$VM_URL/api/v1/query" --data-urlencode "time=$END" \
-        --data-urlencode 'query=count({__name__=~".+"})' | grep -q '"value":\[[0-9.]*,"24"\]'; do
-    n=$((n + 1))
-    if [ $n -gt 50 ]; then
-        bad "VictoriaMetrics does not serve the 24 imported series"
-        exit 1
-    fi
-    sleep 0.2
-done
-ok "VictoriaMetrics serves the 24 series at END"
+vm_import || exit 1
 
 cfg="$WORK/vm.yaml"
 fill_config "$HERE/slos.yaml.tmpl" "$cfg" "$VM_URL"

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "binio.h"
 #include "config.h"
@@ -462,6 +463,95 @@ static void test_damaged_images_change_nothing(void **state)
     history_free(h2);
 }
 
+/* An hourly reconstructed point at t with SLI sli. */
+static struct history_point rpoint(int64_t t, float sli)
+{
+    struct history_point p;
+
+    memset(&p, 0, sizeof(p));
+    p.t_ms = t;
+    p.sli = sli;
+    p.flags = HISTORY_HAS_SLI;
+    p.status = SLO_STATUS_HEALTHY;
+    return p;
+}
+
+/*
+ * Reconstructed points go only where the history has none within a step:
+ * before the first live point and into a gap; flagged, in time order,
+ * giving no event, kept through an image.
+ */
+static void test_fill_goes_around_live_points(void **state)
+{
+    struct history *h = history_new(), *h2 = history_new();
+    struct history_point fill[48], *p;
+    struct history_event *ev;
+    struct buf img;
+    struct err e = {{0}};
+    size_t n, added, nev;
+
+    (void)state;
+    /* Live: T0 + 30h .. T0 + 32h every 10 minutes, and T0 + 40h. */
+    for (int64_t t = T0 + 30 * HOUR; t <= T0 + 32 * HOUR; t += 10 * MIN)
+        record1(h, NULL, entry(name_a, t, 0.99, 0.5, 1, SLO_STATUS_HEALTHY, 0), NULL);
+    record1(h, NULL, entry(name_a, T0 + 40 * HOUR, 0.99, 0.5, 1, SLO_STATUS_HEALTHY, 0), NULL);
+    for (int k = 0; k < 48; k++)
+        fill[k] = rpoint(T0 + (k + 1) * HOUR, 0.5f);
+    assert_int_equal(history_fill(h, "a", NULL, 7 * DAY, fill, 48, HOUR, &added), 0);
+    /* Hours 1..29, 33..39, 41..48: not 30..32 (live), nor 40 (live). */
+    assert_int_equal(added, 29 + 7 + 8);
+    assert_int_equal(history_points(h, "a", NULL, 0, &p, &n), 0);
+    assert_int_equal(n, added + 13 + 1);
+    for (size_t i = 0; i < n; i++) {
+        int recon = (p[i].flags & HISTORY_RECONSTRUCTED) != 0;
+
+        if (i > 0)
+            assert_true(p[i].t_ms > p[i - 1].t_ms);
+        assert_int_equal(recon, p[i].sli < 0.6f);
+    }
+    assert_true((p[0].flags & HISTORY_RECONSTRUCTED) && p[0].t_ms == T0 + HOUR);
+    free(p);
+    /* Filling again adds nothing; no event came from the fill. */
+    assert_int_equal(history_fill(h, "a", NULL, 7 * DAY, fill, 48, HOUR, &added), 0);
+    assert_int_equal(added, 0);
+    assert_int_equal(history_events(h, 0, NULL, 0, &ev, &nev), 0);
+    assert_int_equal(nev, 0);
+    /* The flag survives the image. */
+    buf_init(&img, 1u << 24);
+    assert_int_equal(history_save(h, &img), 0);
+    assert_int_equal(history_load(h2, (const uint8_t *)img.data, img.len, &e), 1);
+    assert_int_equal(history_points(h2, "a", NULL, 0, &p, &n), 0);
+    assert_true((p[0].flags & HISTORY_RECONSTRUCTED) != 0);
+    assert_true((p[n - 1].flags & HISTORY_RECONSTRUCTED) != 0);
+    free(p);
+    buf_free(&img);
+    history_free(h);
+    history_free(h2);
+}
+
+static void test_gaps(void **state)
+{
+    struct history *h = history_new();
+    struct history_point fill[24];
+    size_t added;
+
+    (void)state;
+    /* No instance: a gap. */
+    assert_int_equal(history_has_gap(h, "a", T0, T0 + DAY, 3 * HOUR), 1);
+    for (int64_t t = T0 + 20 * HOUR; t <= T0 + DAY; t += 10 * MIN)
+        record1(h, NULL, entry(name_a, t, 0.99, 0.5, 1, SLO_STATUS_HEALTHY, 0), NULL);
+    /* Live only for the last 4 hours of the day: a gap before. */
+    assert_int_equal(history_has_gap(h, "a", T0, T0 + DAY, 3 * HOUR), 1);
+    assert_int_equal(history_has_gap(h, "a", T0 + 18 * HOUR, T0 + DAY, 3 * HOUR), 0);
+    for (int k = 0; k < 24; k++)
+        fill[k] = rpoint(T0 + (k + 1) * HOUR, 0.5f);
+    assert_int_equal(history_fill(h, "a", NULL, 7 * DAY, fill, 24, HOUR, &added), 0);
+    assert_int_equal(history_has_gap(h, "a", T0, T0 + DAY, 3 * HOUR), 0);
+    /* Nothing after the last point for longer than the gap: a gap. */
+    assert_int_equal(history_has_gap(h, "a", T0, T0 + DAY + 4 * HOUR, 3 * HOUR), 1);
+    history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +564,8 @@ int main(void)
         cmocka_unit_test(test_groups_and_removed_slos),
         cmocka_unit_test(test_image_round_trip),
         cmocka_unit_test(test_damaged_images_change_nothing),
+        cmocka_unit_test(test_fill_goes_around_live_points),
+        cmocka_unit_test(test_gaps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -463,6 +463,49 @@ static void test_detail_missing_point_breaks_line(void **state)
     buf_free(&b);
 }
 
+/*
+ * Reconstructed points are drawn as a dotted line of their own that meets
+ * the live one (it takes the live point next to it), and the caption says
+ * so; the live line skips them. Same coordinates as above.
+ */
+static void test_detail_reconstructed_points_are_dotted(void **state)
+{
+    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
+    struct history_point p[3];
+    struct snapshot_slo s;
+    struct statuspage_instance in;
+    struct buf b;
+    int64_t now = T0;
+
+    (void)state;
+    fill_entry(&s);
+    s.period_ms = 4 * HOUR;
+    wins[3].w.ms = 4 * HOUR;
+    p[0] = pt(now - 3 * HOUR, 1, 0, both | HISTORY_RECONSTRUCTED);
+    p[1] = pt(now - 2 * HOUR, 0.5, 8, both | HISTORY_RECONSTRUCTED);
+    p[2] = pt(now, 0.25, 4, both);
+    in.slo = &s;
+    in.points = p;
+    in.npoints = 3;
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
+    self_contained(b.data);
+    /* live: the one live point, a dot; reconstructed: all three */
+    has(b.data, "stroke-linecap=\"round\" d=\"M554.0,159.5h0\"");
+    has(b.data, "<path class=\"line reconstructed\" fill=\"none\" stroke=\"#1f5fbf\" "
+                "stroke-width=\"2\" stroke-dasharray=\"1 4\" stroke-linejoin=\"round\" "
+                "stroke-linecap=\"round\" d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"");
+    has(b.data, "Dotted: reconstructed from the store's data when the sidecar started");
+    buf_free(&b);
+    /* Without reconstructed points: no dotted line, no words about it. */
+    p[0].flags = p[1].flags = (uint8_t)(both | HISTORY_HAS_SLI);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
+    lacks(b.data, "reconstructed");
+    lacks(b.data, "Dotted");
+    buf_free(&b);
+}
+
 static void test_detail_without_history(void **state)
 {
     struct history_point p[1];
@@ -646,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_detail_paths_from_known_points),
         cmocka_unit_test(test_detail_calendar_has_ideal_line),
         cmocka_unit_test(test_detail_missing_point_breaks_line),
+        cmocka_unit_test(test_detail_reconstructed_points_are_dotted),
         cmocka_unit_test(test_detail_without_history),
         cmocka_unit_test(test_detail_absent_figures_say_no_data),
         cmocka_unit_test(test_detail_grouped_caps_charts),
