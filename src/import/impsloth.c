@@ -446,11 +446,14 @@ void imp_sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndo
     yaml_node_t *slos;
     char dpath[32];
     char s[80];
+    int kube;
 
     snprintf(dpath, sizeof(dpath), "document %zu", di + 1);
     if (ndocs == 1)
         dpath[0] = '\0';
-    slos = yr_get_opt(&m->y, api ? yr_get_opt(&m->y, root, "spec") : root, "slos");
+    /* Counted where they will be read: a resource's spec, else the spec itself. */
+    kube = api != NULL && strncmp(api, "sloth.slok.dev/", 15) == 0;
+    slos = yr_get_opt(&m->y, kube ? yr_get_opt(&m->y, root, "spec") : root, "slos");
     if (yr_is_seq(slos))
         m->nin += yr_seq_len(slos);
     if (!yr_is_map(root)) {
@@ -458,7 +461,7 @@ void imp_sloth_doc(struct imp *m, const yaml_node_t *root, size_t di, size_t ndo
                    "expected a mapping with version, service and slos; document skipped");
         return;
     }
-    if (api != NULL && strncmp(api, "sloth.slok.dev/", 15) == 0) {
+    if (kube) {
         sloth_kube(m, root, api, dpath);
         return;
     }

@@ -59,6 +59,15 @@ static int absorb(const struct config_slo *slo, const struct sliquery *q,
                             "SLO %s: the %s query returned %zu series; it must return one "
                             "(wrap it in sum())",
                             slo->name, part_name(q->part), r->n);
+        /* The sidecar's own sum by () gives one series per group and window:
+         * a second one is a malformed answer (a fan-out proxy in front of an
+         * HA pair sending both), never something to add up. */
+        if (p->seen[q->part][wi] && q->window < 0)
+            return util_err(e,
+                            "SLO %s: the %s query returned two series for window %s%s; "
+                            "refusing the malformed answer (a proxy merging replicas?)",
+                            slo->name, part_name(q->part), w[wi].name,
+                            slo->ngroup_by > 0 ? " and one group" : "");
         p->v[q->part][wi] += s->value;
         p->seen[q->part][wi] = 1;
     }
@@ -103,47 +112,79 @@ static int absorb_range(const struct config_slo *slo, const struct sliquery *q,
                         const struct promql_result *r, const struct slo_window *w, struct tally *t,
                         struct err *e)
 {
+    unsigned char *done;
+    int rc = -1;
+
     if (q->window >= 0 && slo->ngroup_by == 0 && r->nseries > 1)
         return util_err(e,
                         "SLO %s: the %s query returned %zu series; it must return one "
                         "(wrap it in sum())",
                         slo->name, part_name(q->part), r->nseries);
+    done = calloc(t->n + 1, 1);
+    if (done == NULL)
+        return util_err(e, "out of memory");
     for (size_t i = 0; i < r->nseries; i++) {
         const struct promql_series *s = &r->series[i];
         const char *win = labels_get(&s->labels, SLIQUERY_WINDOW_LABEL);
         struct labels g;
         long gi;
 
-        if (q->window < 0 && (win == NULL || strcmp(win, w->name) != 0))
-            return util_err(e, "SLO %s: answer without a known %s label", slo->name,
-                            SLIQUERY_WINDOW_LABEL);
-        if (answer_group_of(slo, &s->labels, &g) != 0)
-            return util_err(e, "out of memory");
+        if (q->window < 0 && (win == NULL || strcmp(win, w->name) != 0)) {
+            rc = util_err(e, "SLO %s: answer without a known %s label", slo->name,
+                          SLIQUERY_WINDOW_LABEL);
+            goto out;
+        }
+        if (answer_group_of(slo, &s->labels, &g) != 0) {
+            rc = util_err(e, "out of memory");
+            goto out;
+        }
         gi = tally_group(t, &g);
         labels_free(&g);
-        if (gi == -1)
-            return util_err(e, "out of memory");
+        if (gi == -1) {
+            rc = util_err(e, "out of memory");
+            goto out;
+        }
         if (gi == TALLY_NONE)
             continue;
+        /* One series per group (pqeval_slo says why); the tally is closed,
+         * so its groups are all there is. */
+        if (q->window < 0 && (size_t)gi < t->n) {
+            if (done[gi]) {
+                rc = util_err(e,
+                              "SLO %s: the %s query returned two series for window %s%s; "
+                              "refusing the malformed answer (a proxy merging replicas?)",
+                              slo->name, part_name(q->part), w->name,
+                              slo->ngroup_by > 0 ? " and one group" : "");
+                goto out;
+            }
+            done[gi] = 1;
+        }
         for (size_t k = 0; k < s->n; k++) {
             const struct promql_point *pt = &s->p[k];
 
-            if ((pt->t_ms - t->from_ms) % t->step_ms != 0)
-                return util_err(e,
-                                "SLO %s: the %s query answered a point at %lld ms, off the "
-                                "%lld ms step grid",
-                                slo->name, part_name(q->part), (long long)pt->t_ms,
-                                (long long)t->step_ms);
-            if (!isfinite(pt->v))
-                return util_err(e,
-                                "SLO %s: the %s query returned %s at %lld ms; refusing a "
-                                "non-finite count",
-                                slo->name, part_name(q->part),
-                                isnan(pt->v) ? "NaN" : "an infinite value", (long long)pt->t_ms);
+            if ((pt->t_ms - t->from_ms) % t->step_ms != 0) {
+                rc = util_err(e,
+                              "SLO %s: the %s query answered a point at %lld ms, off the "
+                              "%lld ms step grid",
+                              slo->name, part_name(q->part), (long long)pt->t_ms,
+                              (long long)t->step_ms);
+                goto out;
+            }
+            if (!isfinite(pt->v)) {
+                rc = util_err(e,
+                              "SLO %s: the %s query returned %s at %lld ms; refusing a "
+                              "non-finite count",
+                              slo->name, part_name(q->part),
+                              isnan(pt->v) ? "NaN" : "an infinite value", (long long)pt->t_ms);
+                goto out;
+            }
             tally_add(t, gi, q->part, pt->t_ms, pt->v);
         }
     }
-    return 0;
+    rc = 0;
+out:
+    free(done);
+    return rc;
 }
 
 int pqeval_tally(struct promql_client *c, const struct config_slo *slo, struct tally *t,

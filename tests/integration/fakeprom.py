@@ -14,9 +14,13 @@ Every request to /api/v1/query (POST or GET) gets, by MODE:
   slow        answers after 30 s (longer than any timeout the tests set)
   proxy       forwards to UPSTREAM_URL (a real Prometheus) while CONTROL_FILE
               does not exist, then answers like error500
+  doubled     forwards to UPSTREAM_URL and sends every series of its answer
+              twice, as a fan-out proxy in front of an HA pair that merges
+              badly does
 Each request is logged as one line "METHOD PATH BODY" to stdout.
 """
 import http.server
+import json
 import os
 import sys
 import time
@@ -51,6 +55,18 @@ class H(http.server.BaseHTTPRequestHandler):
     def handle_query(self, body):
         print("%s %s %s" % (self.command, self.path, body.decode("utf-8", "replace")), flush=True)
         mode = MODE
+        if mode == "doubled":
+            req = urllib.request.Request(UPSTREAM + self.path, data=body or None,
+                                         method=self.command)
+            if body:
+                req.add_header("Content-Type", "application/x-www-form-urlencoded")
+            with urllib.request.urlopen(req, timeout=30) as r:
+                doc = json.load(r)
+            res = doc.get("data", {}).get("result")
+            if isinstance(res, list):
+                doc["data"]["result"] = res + res
+            self.reply(200, "application/json", json.dumps(doc).encode())
+            return
         if mode == "proxy":
             if CONTROL and os.path.exists(CONTROL):
                 mode = "error500"

@@ -96,6 +96,20 @@ expect truncated  'json|parse|invalid|truncat|unexpected|premature'
 # slow query says nothing about the others), 4 at a time: two waits, not
 # five (one after another it took about 10 s).
 expect slow       'time.?out|timed out' 6500
+# A fan-out proxy that sends each series twice: refused, not added up.
+doubled() {
+    start_fake doubled "$PROM_URL"
+    timeout 60 "$BIN" eval --config.file="$cfg" --at="$END" --format=json \
+        > "$WORK/out.txt" 2> "$WORK/err.txt"
+    rc=$?
+    stop_fake
+    if [ $rc -eq 2 ] && [ ! -s "$WORK/out.txt" ] && grep -qiE 'series.*twice|two series|returned [0-9]+ series' "$WORK/err.txt"; then
+        ok "doubled series: exit 2, no figures, stderr: $(grep -v '^\s*$' "$WORK/err.txt" | head -1 | cut -c1-160)"
+    else
+        bad "doubled series: exit $rc (want 2), stdout $(wc -c < "$WORK/out.txt") bytes, stderr: $(head -c 400 "$WORK/err.txt")"
+    fi
+}
+doubled
 # Nothing listening on the port at all.
 timeout 60 "$BIN" eval --config.file="$cfg" --at="$END" > "$WORK/out.txt" 2> "$WORK/err.txt"
 rc=$?

@@ -185,10 +185,10 @@ echo "-- the example in docs/cli.md"
 mkdir -p "$WORK/readme"
 if python3 - "$HERE/../../docs/cli.md" "$WORK/readme" <<'PY'; then
 import sys
-# The first code block of "### Importing Sloth and OpenSLO SLOs": "$ cat IN",
+# The first code block of "### Importing Sloth, OpenSLO and Pyrra SLOs": "$ cat IN",
 # the input, "$ slo-sidecar import ...", stderr and "exit N", "$ cat OUT", the output.
 text = open(sys.argv[1]).read()
-sec = text[text.index("### Importing Sloth and OpenSLO SLOs"):]
+sec = text[text.index("### Importing Sloth, OpenSLO and Pyrra SLOs"):]
 block = sec[sec.index("```\n") + 4:]
 block = block[:block.index("```\n")]
 segs = [s.split("\n", 1) for s in ("\n" + block).split("\n$ ")[1:]]
