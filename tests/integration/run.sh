@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Integration tests: run.sh BIN
+# Integration tests: run.sh BIN [PLAIN_BIN]
 #
 # Generates four days of synthetic traffic (tests/data/gen.py), backfills it
 # into a fresh TSDB with promtool, serves it with one real Prometheus on a free
 # loopback port, and runs every test_*.sh here against it with
-#   BIN       the slo-sidecar binary (absolute path)
+#   BIN       the slo-sidecar binary (absolute path); make test passes the
+#             ASan+UBSan build, so every test runs under the sanitizers
+#   BIN_PLAIN a build without sanitizers (PLAIN_BIN, default BIN), for what
+#             cannot run under them: valgrind, RSS figures
+#   SANITIZED 1 when BIN is a sanitizer build (its path has /san/)
 #   PROM_URL  http://127.0.0.1:PORT of that Prometheus
 #   DATA_DIR  the generator's output (data.om, expected.json)
 #   END       unix time of the newest sample (a multiple of 60)
@@ -21,6 +25,9 @@ if [ ! -x "$BIN" ]; then
     exit 2
 fi
 BIN=$(realpath "$BIN")
+BIN_PLAIN=$(realpath "${2:-$BIN}")
+SANITIZED=0
+case "$BIN" in */san/*) SANITIZED=1 ;; esac
 for tool in prometheus promtool python3 curl; do
     command -v "$tool" > /dev/null || { echo "integration: $tool not found (make deps)" >&2; exit 2; }
 done
@@ -80,7 +87,7 @@ until curl -s -m 5 "$PROM_URL/api/v1/query" --data-urlencode "time=$END" \
 done
 echo "integration: Prometheus $PROM_URL serves the data ($(date -u -d "@$END" +%FT%TZ) is END)"
 
-export BIN END WORK PROM_URL
+export BIN BIN_PLAIN SANITIZED END WORK PROM_URL
 export DATA_DIR="$WORK/data"
 export HERE="$here"
 passed=0
@@ -126,7 +133,7 @@ run_one() {
 # freshness of the others while one SLO is slow, HA replicas that must keep
 # a 2s schedule without one skipped tick) run alone at the end; the
 # others run in LANES lanes side by side (2 by default, one per core here).
-SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e test_alerts_static_e2e test_ha "
+SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e test_alerts_static_e2e test_ha test_shutdown "
 LANES=${LANES:-2}
 mkdir -p "$WORK/t"
 lane=()

@@ -4,7 +4,8 @@
 # evaluations, scrapes of /metrics, /api/v1/slos, the status pages, history
 # and events, a webhook to a closed port (its sender thread is retrying when
 # the daemon stops), a SIGHUP reload, then SIGTERM (the history is saved). valgrind must report no error and no definite or indirect leak
-# (--error-exitcode), and the daemon must exit 0.
+# (--error-exitcode), and the daemon must exit 0. valgrind runs the build
+# without sanitizers (BIN_PLAIN: the two do not mix).
 set -uo pipefail
 . "$HERE/lib.sh"
 command -v valgrind > /dev/null || { bad "valgrind not installed (make deps)"; exit 1; }
@@ -35,7 +36,7 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --log-file="$WORK/vg.valgrind" \
-    "$BIN" --config.file="$cfg" --web.listen-address="127.0.0.1:$port" --log.level=debug \
+    "$BIN_PLAIN" --config.file="$cfg" --web.listen-address="127.0.0.1:$port" --log.level=debug \
     > "$WORK/vg.log" 2>&1 &
 pid=$!
 trap 'stop_pid $pid 30' EXIT
