@@ -23,6 +23,21 @@
  * state_checkpoint_interval. The poller writes the newest record of each
  * SLO as the state file once that tick's jobs are done, and writes the
  * whole state itself at shutdown, when no job runs.
+ *
+ * Reloads (POST /-/reload, SIGHUP, a change of the config's files) run on
+ * the poller. HTTP requests only take a ticket and are parked by http (no
+ * thread waits); requests made while a reload is pending share it, and one
+ * reload answers every ticket taken before it read the files. A reload cuts
+ * the running evaluations short (backend_cancel: their requests stop within
+ * about a second, queued jobs fail at once), so it never waits for a slow
+ * store.
+ *
+ * Shutdown (SIGTERM, SIGINT): parked reloads are answered 503, every
+ * in-flight request (evaluations, the history reconstruction, webhook
+ * deliveries) is cancelled at once, the state and history files are written
+ * from what is complete, and the process exits 0, normally within about a
+ * second; a watchdog exits after SHUTDOWN_MAX_MS whatever is left. A second
+ * signal exits at once (128 + the signal).
  */
 #include "daemon.h"
 
@@ -36,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -66,6 +82,11 @@
  * whole by the next look.
  */
 #define WATCH_MS 3000
+/*
+ * The shutdown's bound: past it the watchdog exits without waiting for the
+ * rest (Kubernetes' grace period is 30 s, but a fast restart is worth more).
+ */
+#define SHUTDOWN_MAX_MS 4500
 
 struct lasterr {
     char *slo;
@@ -108,14 +129,11 @@ struct daemon {
     size_t nerrs;
     int wake[2]; /* signals and reload requests */
     int jobs[2]; /* one byte per finished job (the pool writes) */
-    /* Reload requests from HTTP threads, answered by the poller. */
+    /* Reload requests from HTTP threads, answered by the poller (http_reload_done). */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned long reload_req;
-    unsigned long reload_done;
-    int reload_rc;
-    struct err reload_err;
-    int state_failing; /* the last state file write failed */
+    unsigned long reload_req; /* tickets handed out */
+    int reload_queued;        /* a wake-up for a reload is in the pipe */
+    int state_failing;        /* the last state file write failed */
     struct history *hist;
     struct histfill *fill;         /* reconstructing the history of this config's SLOs */
     int fill_due;                  /* start it once an evaluation of this config succeeded */
@@ -153,13 +171,23 @@ struct daemon {
 };
 
 static int wake_fd = -1;
+static volatile sig_atomic_t quit_signals;
 
+/*
+ * Signals only write to the wake pipe; the poller does the work. The one
+ * exception: a second SIGTERM or SIGINT exits at once (as Prometheus does),
+ * whatever the poller is doing, without writing the state. _exit is
+ * async-signal-safe.
+ */
 static void on_signal(int sig)
 {
     char c = sig == SIGHUP ? 'h' : 'q';
     int saved = errno;
-    ssize_t w = write(wake_fd, &c, 1);
+    ssize_t w;
 
+    if (c == 'q' && quit_signals++ > 0)
+        _exit(128 + sig);
+    w = write(wake_fd, &c, 1);
     (void)w;
     errno = saved;
 }
@@ -316,6 +344,7 @@ static void note_state_write(struct daemon *d, int rc, const struct err *e)
     if (rc == 0)
         d->stats.state_bytes += written_size(d->cfg->state_file);
     if (rc != 0) {
+        d->stats.state_write_failures++;
         if (!d->state_failing)
             log_warn("cannot write the state file", "err", e->msg);
         d->state_failing = 1;
@@ -376,6 +405,7 @@ static void save_history(struct daemon *d, int force)
         return;
     d->hist_saved_ms = now;
     if (histfile_write(d->hist, d->cfg->state_file, &e) != 0) {
+        d->stats.history_write_failures++;
         if (!d->hist_failing)
             log_warn("cannot write the history file", "err", e.msg);
         d->hist_failing = 1;
@@ -533,6 +563,14 @@ static void run_job(void *ctx, size_t worker, struct pool_job *pj)
     struct djob *j = (struct djob *)pj;
     char down[sizeof(d->down_msg)];
 
+    /* Queued before a reload or shutdown cut the round short: not started. */
+    if (backend_cancelled(j->be)) {
+        j->res.slo = j->slo;
+        j->res.at_ms = j->at;
+        j->res.msg = util_strdup("cancelled (the sidecar is stopping or reloading)");
+        j->oom = j->res.msg == NULL;
+        return;
+    }
     if (down_check(d, j->at, down, sizeof(down))) {
         j->res.slo = j->slo;
         j->res.at_ms = j->at;
@@ -621,6 +659,95 @@ static void finish(struct daemon *d, struct djob *j)
     job_free(j);
 }
 
+/*
+ * Once every SLO of the config was evaluated and one succeeded (so the
+ * history knows the instances), reconstructs what the history lacks in
+ * the background.
+ */
+static void start_fill(struct daemon *d)
+{
+    struct err e = {{0}};
+
+    if (!d->fill_due || !d->ever_ok || d->hist == NULL)
+        return;
+    for (size_t i = 0; i < d->cfg->nslos; i++)
+        if (!d->sched[i].attempted)
+            return;
+    d->fill_due = 0;
+    d->fill = histfill_start(d->cfg, d->hist, &d->fill_n, &e);
+    if (d->fill == NULL)
+        log_warn("history not reconstructed", "err", e.msg);
+}
+
+/* The shutdown's watchdog: exits once SHUTDOWN_MAX_MS have passed unless the shutdown ended. */
+struct watchdog {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC */
+    int done;          /* the shutdown ended: return */
+    pthread_t th;
+    int running;
+};
+
+static void *watchdog_run(void *arg)
+{
+    struct watchdog *w = arg;
+    struct timespec until;
+    int late;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += SHUTDOWN_MAX_MS / 1000;
+    until.tv_nsec += (SHUTDOWN_MAX_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!w->done && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+        ;
+    late = !w->done;
+    pthread_mutex_unlock(&w->mu);
+    if (late) {
+        char ms[32];
+
+        snprintf(ms, sizeof(ms), "%dms", SHUTDOWN_MAX_MS);
+        log_error("shutdown not finished in time; exiting without waiting for the rest", "limit",
+                  ms);
+        _exit(0);
+    }
+    return NULL;
+}
+
+/* Starts the watchdog; without a thread, the shutdown goes on unwatched. */
+static void watchdog_start(struct watchdog *w)
+{
+    pthread_condattr_t ca;
+
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->done = 0;
+    w->running = pthread_create(&w->th, NULL, watchdog_run, w) == 0;
+    if (!w->running)
+        log_warn("shutdown watchdog not started", "err", "cannot start a thread");
+}
+
+/* The shutdown ended: stops the watchdog. Accepts one never started (running 0). */
+static void watchdog_stop(struct watchdog *w)
+{
+    if (!w->running)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->running = 0;
+}
+
 /* Publishes the figures gathered since the last publication, with the kept ones. */
 static void publish_figures(struct daemon *d)
 {
@@ -628,7 +755,10 @@ static void publish_figures(struct daemon *d)
     struct snapshot *snap;
     int all = 1;
 
-    snap = engine_merge(d->cfg, &d->pending, prev, d->tick - KEEP_INTERVALS * d->cfg->interval_ms);
+    /* Figures of T are kept while T > now - 5 intervals: at the tick T + 5
+     * intervals they are gone (the contract's "at most 5 intervals"). */
+    snap = engine_merge(d->cfg, &d->pending, prev,
+                        d->tick - KEEP_INTERVALS * d->cfg->interval_ms + 1);
     snapshot_release(&d->holder, prev);
     engine_run_free(&d->pending);
     if (engine_run_init(&d->pending, d->cfg, d->tick) != 0)
@@ -650,6 +780,8 @@ static void publish_figures(struct daemon *d)
     publish(d, snap);
     /* The holder keeps snap alive: only this thread publishes. */
     record_history(d, snap);
+    /* After the record: the history must know the instances to fill. */
+    start_fill(d);
 }
 
 /* Takes every finished job; with block, waits until none is running. */
@@ -971,29 +1103,32 @@ static int reload(struct daemon *d, struct err *e)
     return 0;
 }
 
-static int http_reload(void *ctx, struct err *e)
+/*
+ * The HTTP threads' reload hook: a ticket, never a wait. Only the first
+ * request of a pending reload wakes the poller; the others share its reload.
+ */
+static unsigned long http_reload(void *ctx, struct err *e)
 {
     struct daemon *d = ctx;
     unsigned long ticket;
+    int wake;
     char c = 'r';
-    int rc;
 
     pthread_mutex_lock(&d->mu);
     ticket = ++d->reload_req;
+    wake = !d->reload_queued;
+    d->reload_queued = 1;
+    if (wake && write(d->wake[1], &c, 1) != 1) {
+        d->reload_queued = 0;
+        pthread_mutex_unlock(&d->mu);
+        util_err(e, "cannot signal the poller");
+        return 0;
+    }
     pthread_mutex_unlock(&d->mu);
-    if (write(d->wake[1], &c, 1) != 1)
-        return util_err(e, "cannot signal the poller");
-    pthread_mutex_lock(&d->mu);
-    while (d->reload_done < ticket)
-        pthread_cond_wait(&d->cv, &d->mu);
-    rc = d->reload_rc;
-    if (rc != 0 && e != NULL)
-        *e = d->reload_err;
-    pthread_mutex_unlock(&d->mu);
-    return rc;
+    return ticket;
 }
 
-/* Reloads, answers waiting HTTP requests, and republishes. */
+/* Reloads, answers the HTTP requests it serves, and republishes. */
 static void do_reload(struct daemon *d)
 {
     struct err e = {{0}};
@@ -1002,18 +1137,14 @@ static void do_reload(struct daemon *d)
     struct snapshot *snap;
 
     /* Only the requests made before this reload read the file are answered
-     * by it; one that arrives meanwhile has queued its own wake-up and waits
-     * for the next reload (else it could get "ok" for a file it never saw). */
+     * by it; one that arrives meanwhile queues a wake-up of its own and gets
+     * the next reload (else it could get "ok" for a file it never saw). */
     pthread_mutex_lock(&d->mu);
     upto = d->reload_req;
+    d->reload_queued = 0;
     pthread_mutex_unlock(&d->mu);
     rc = reload(d, &e);
-    pthread_mutex_lock(&d->mu);
-    d->reload_rc = rc;
-    d->reload_err = e;
-    d->reload_done = upto;
-    pthread_cond_broadcast(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    http_reload_done(d->srv, upto, rc, &e);
     if (rc == 0) {
         /* New SLO set: evaluate at once on the current grid point. */
         tick(d, floor_to(util_now_ms(), d->cfg->interval_ms));
@@ -1049,26 +1180,6 @@ static void read_pipe(int fd, int *stop, int *hup)
         }
 }
 
-/*
- * Once every SLO of the config was evaluated and one succeeded (so the
- * history knows the instances), reconstructs what the history lacks in
- * the background.
- */
-static void start_fill(struct daemon *d)
-{
-    struct err e = {{0}};
-
-    if (!d->fill_due || !d->ever_ok || d->hist == NULL)
-        return;
-    for (size_t i = 0; i < d->cfg->nslos; i++)
-        if (!d->sched[i].attempted)
-            return;
-    d->fill_due = 0;
-    d->fill = histfill_start(d->cfg, d->hist, &d->fill_n, &e);
-    if (d->fill == NULL)
-        log_warn("history not reconstructed", "err", e.msg);
-}
-
 static void loop(struct daemon *d)
 {
     int64_t next = floor_to(util_now_ms(), d->cfg->interval_ms);
@@ -1099,7 +1210,6 @@ static void loop(struct daemon *d)
         drain(d, 0);
         if (stop)
             return;
-        start_fill(d);
         if (!hup && util_mono_ms() >= d->watch_mono) {
             d->watch_mono = util_mono_ms() + WATCH_MS;
             if (configfiles_fingerprint(d->opts->config_path) != d->config_fp) {
@@ -1142,6 +1252,7 @@ int daemon_run(const struct daemon_opts *opts)
     struct http_server *srv = NULL;
     struct webconfig *web = NULL; /* until http_start takes it */
     struct snapshot *snap;
+    struct watchdog wd = {.running = 0};
     int rc = 1;
 
     memset(&d, 0, sizeof(d));
@@ -1150,7 +1261,6 @@ int daemon_run(const struct daemon_opts *opts)
     d.jobs[0] = d.jobs[1] = -1;
     pthread_mutex_init(&d.mu, NULL);
     pthread_mutex_init(&d.down_mu, NULL);
-    pthread_cond_init(&d.cv, NULL);
     snapshot_holder_init(&d.holder);
     config_errors_init(&errs);
     d.config_fp = configfiles_fingerprint(opts->config_path);
@@ -1211,6 +1321,7 @@ int daemon_run(const struct daemon_opts *opts)
     if (snap == NULL)
         goto out;
     publish(&d, snap);
+    memset(&hooks, 0, sizeof(hooks));
     hooks.holder = &d.holder;
     hooks.history = d.hist;
     hooks.reload = http_reload;
@@ -1236,11 +1347,20 @@ int daemon_run(const struct daemon_opts *opts)
     d.fill_due = 1;
     loop(&d);
     log_info("shutting down");
+    watchdog_start(&wd);
+    /* Everything in flight is cancelled first, then waited for: the waits
+     * overlap (about a second at worst, libcurl's progress callback). */
+    http_reload_close(srv, "the sidecar is stopping");
+    backend_cancel(d.be, 1);
+    histfill_cancel(d.fill);
+    webhook_stop(d.wh);
+    d.wh = NULL;
     histfill_stop(d.fill);
     d.fill = NULL;
     stop_jobs(&d);
     save_state(&d);
     save_history(&d, 1);
+    log_info("stopped");
     rc = 0;
 out:
     http_stop(srv);
@@ -1264,8 +1384,8 @@ out:
     free_lasterrs(&d);
     free_over(&d);
     snapshot_holder_destroy(&d.holder);
-    pthread_cond_destroy(&d.cv);
     pthread_mutex_destroy(&d.down_mu);
     pthread_mutex_destroy(&d.mu);
+    watchdog_stop(&wd);
     return rc;
 }

@@ -292,6 +292,12 @@ fail:
     return NULL;
 }
 
+void histfill_cancel(struct histfill *f)
+{
+    if (f != NULL)
+        backend_cancel(f->be, 1);
+}
+
 void histfill_stop(struct histfill *f)
 {
     if (f == NULL)

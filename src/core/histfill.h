@@ -57,6 +57,12 @@ struct histfill;
 struct histfill *histfill_start(const struct config *cfg, struct history *h,
                                 struct histfill_counts *counts, struct err *e);
 
+/*
+ * Cancels what is in flight without waiting (histfill_stop waits), so that
+ * a shutdown stops every reader at once. Any thread; accepts NULL.
+ */
+void histfill_cancel(struct histfill *f);
+
 /* Cancels what is in flight, waits for the thread and frees f; accepts NULL. */
 void histfill_stop(struct histfill *f);
 

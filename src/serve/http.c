@@ -11,6 +11,14 @@
  * httptls, which must live as long as the session) and drops it when it
  * closes.
  *
+ * POST /-/reload never holds a thread: the request is suspended
+ * (MHD_suspend_connection) on a list of parked reloads, and resumed with its
+ * answer by the poller's http_reload_done, by the timer thread once
+ * HTTP_RELOAD_WAIT_MS has passed (202: still pending), or at shutdown (503).
+ * A parked request holds no server thread, so the other requests on its
+ * thread go on; its struct reload_wait is its connection's request context,
+ * freed when answered or when the request ends otherwise.
+ *
  * Basic auth: bcrypt is slow on purpose, so successful checks are cached,
  * as exporter-toolkit does. The cache holds no password: its key is an
  * HMAC-SHA256, under a random per-process key, of the user, the user's
@@ -32,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "history.h"
 #include "httptls.h"
@@ -64,6 +73,9 @@
 #define HTTP_CONN_TIMEOUT_S 30
 #define HTTP_MEMORY_LIMIT (64 * 1024)
 
+/* At shutdown, parked reload requests get this long to be answered 503. */
+#define HTTP_STOP_ANSWER_S 1
+
 #define AUTH_REALM "slo-sidecar"
 /* Successful (user, password) checks remembered; the least recently used goes first. */
 #define AUTH_CACHE_SLOTS 64
@@ -81,6 +93,25 @@ struct auth_entry {
     int64_t used_ms; /* 0: free slot */
 };
 
+/* A parked POST /-/reload: the connection's request context while it waits. */
+enum reload_state {
+    RELOAD_WAITING,
+    RELOAD_DONE,
+    RELOAD_LATE,
+    RELOAD_CLOSED
+};
+
+struct reload_wait {
+    struct reload_wait *next; /* in http_server.waits while RELOAD_WAITING */
+    struct MHD_Connection *c;
+    unsigned long ticket;
+    int64_t deadline_mono;
+    enum reload_state state;
+    int parked;            /* its handler has suspended it */
+    int rc;                /* RELOAD_DONE: the reload's outcome */
+    char msg[UTIL_ERRLEN]; /* its error, or why no reload runs (RELOAD_CLOSED) */
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     struct http_hooks hooks;
@@ -96,13 +127,30 @@ struct http_server {
     int64_t log_window_ms;  /* start of the current MHD_LOG_WINDOW_MS */
     unsigned log_lines;     /* libmicrohttpd lines logged in it */
     unsigned log_dropped;   /* and left out */
+    /* Parked reload requests (see the top of the file). */
+    pthread_mutex_t rmu; /* guards the fields below and every parked reload_wait */
+    pthread_cond_t rcv;  /* the timer waits on it (CLOCK_MONOTONIC) */
+    pthread_t timer;
+    int timer_running;
+    int timer_stop;
+    struct reload_wait *waits;
+    unsigned long rdone; /* tickets up to this one have an outcome */
+    int rrc;             /* the newest reload's outcome, and its error */
+    char rmsg[UTIL_ERRLEN];
+    int rclosed; /* no reload will run: answer 503 with rwhy */
+    char rwhy[UTIL_ERRLEN];
+    unsigned nwaits; /* reload_waits allocated (parked or being answered) */
 };
 
 /* What a response needs besides the connection: the extra headers. */
 struct req {
     struct MHD_Connection *c;
     const struct labels *headers;
+    void **cls; /* the request context: a parked reload's reload_wait, or the marker */
 };
+
+/* The request context of a request seen once (its body, if any, is ignored). */
+static int first_call_marker;
 
 /* A TLS connection whose session could not be set up; its requests are refused. */
 static int tls_setup_failed;
@@ -446,19 +494,293 @@ static enum MHD_Result h_ready(struct http_server *s, const struct req *q)
     return send_text(q, 503, "slo-sidecar is not ready: no successful evaluation yet.\n");
 }
 
-static enum MHD_Result h_reload(struct http_server *s, const struct req *q)
+/* Frees a reload request's wait once the request has ended; http_stop waits for the count to reach
+ * 0. */
+static void wait_free(struct http_server *s, struct reload_wait *w)
 {
-    struct err e = {{0}};
-    char *msg;
+    free(w);
+    pthread_mutex_lock(&s->rmu);
+    s->nwaits--;
+    pthread_cond_broadcast(&s->rcv);
+    pthread_mutex_unlock(&s->rmu);
+}
 
-    if (s->hooks.reload == NULL)
-        return send_text(q, 503, "reload is not available\n");
-    if (s->hooks.reload(s->hooks.ctx, &e) == 0)
-        return send_text(q, 200, "config reloaded\n");
-    msg = util_asprintf("failed to reload config: %s\n", e.msg);
+/* Answers a reload request whose wait is over (its wait is freed when the request ends). */
+static enum MHD_Result answer_reload(struct http_server *s, const struct req *q,
+                                     struct reload_wait *w)
+{
+    char *msg = NULL;
+    unsigned status = 200;
+
+    switch (w->state) {
+    case RELOAD_DONE:
+        if (w->rc == 0)
+            msg = util_strdup("config reloaded\n");
+        else
+            msg = util_asprintf("failed to reload config: %s\n", w->msg);
+        status = w->rc == 0 ? 200 : 500;
+        break;
+    case RELOAD_LATE:
+        msg = util_asprintf("reload pending: it did not end within %s; "
+                            "slo_sidecar_config_last_reload_successful and the log say how it "
+                            "ends\n",
+                            w->msg);
+        status = 202;
+        break;
+    case RELOAD_CLOSED:
+    case RELOAD_WAITING:
+        msg = util_asprintf("not reloaded: %s\n", w->msg);
+        status = 503;
+        break;
+    }
+    (void)s;
     if (msg == NULL)
         return MHD_NO;
-    return send_buf(q, 500, "text/plain; charset=utf-8", msg, strlen(msg));
+    return send_buf(q, status, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+/* Resumes the parked requests of list (off the waiting list); any thread, without rmu. */
+static void resume_all(struct reload_wait *list)
+{
+    while (list != NULL) {
+        struct reload_wait *next = list->next;
+        struct MHD_Connection *c = list->c;
+
+        /* From here on its HTTP thread may answer and free it. */
+        MHD_resume_connection(c);
+        list = next;
+    }
+}
+
+/*
+ * POST /-/reload: asks the poller, then parks the request (no thread held)
+ * until http_reload_done, the wait bound or shutdown resumes it; a resumed
+ * request comes back here with its wait as the request context.
+ */
+static enum MHD_Result h_reload(struct http_server *s, const struct req *q)
+{
+    struct reload_wait *w = *q->cls != &first_call_marker ? *q->cls : NULL;
+    struct err e = {{0}};
+    unsigned long ticket;
+    int answered;
+    int64_t wait_ms = s->hooks.reload_wait_ms > 0 ? s->hooks.reload_wait_ms : HTTP_RELOAD_WAIT_MS;
+
+    if (w != NULL)
+        return answer_reload(s, q, w);
+    if (s->hooks.reload == NULL)
+        return send_text(q, 503, "reload is not available\n");
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return send_text(q, 500, "out of memory\n");
+    w->c = q->c;
+    /* The request's context from now on: on_completed frees it. */
+    *q->cls = w;
+    pthread_mutex_lock(&s->rmu);
+    s->nwaits++;
+    if (s->rclosed) {
+        w->state = RELOAD_CLOSED;
+        snprintf(w->msg, sizeof(w->msg), "%s", s->rwhy);
+        pthread_mutex_unlock(&s->rmu);
+        return answer_reload(s, q, w);
+    }
+    pthread_mutex_unlock(&s->rmu);
+    ticket = s->hooks.reload(s->hooks.ctx, &e);
+    if (ticket == 0) {
+        w->state = RELOAD_DONE;
+        w->rc = -1;
+        snprintf(w->msg, sizeof(w->msg), "%s", e.msg);
+        return answer_reload(s, q, w);
+    }
+    pthread_mutex_lock(&s->rmu);
+    if (s->rclosed) {
+        w->state = RELOAD_CLOSED;
+        snprintf(w->msg, sizeof(w->msg), "%s", s->rwhy);
+    } else if (s->rdone >= ticket) {
+        /* Over already (a quick poller). */
+        w->state = RELOAD_DONE;
+        w->rc = s->rrc;
+        snprintf(w->msg, sizeof(w->msg), "%s", s->rmsg);
+    } else {
+        w->ticket = ticket;
+        w->deadline_mono = util_mono_ms() + wait_ms;
+        w->state = RELOAD_WAITING;
+        w->next = s->waits;
+        s->waits = w;
+        pthread_cond_signal(&s->rcv);
+        pthread_mutex_unlock(&s->rmu);
+        /* No libmicrohttpd call under rmu. A connection may only be resumed
+         * once suspended: whoever takes w off the list before it is parked
+         * leaves the resume to this thread. */
+        MHD_suspend_connection(q->c);
+        pthread_mutex_lock(&s->rmu);
+        w->parked = 1;
+        answered = w->state != RELOAD_WAITING;
+        pthread_mutex_unlock(&s->rmu);
+        if (answered)
+            MHD_resume_connection(q->c);
+        return MHD_YES;
+    }
+    pthread_mutex_unlock(&s->rmu);
+    return answer_reload(s, q, w);
+}
+
+/* Moves the waiting requests that match (all, or tickets <= upto) to a list. Holds rmu. */
+static struct reload_wait *take_waits(struct http_server *s, int all, unsigned long upto)
+{
+    struct reload_wait *out = NULL;
+    struct reload_wait **pp = &s->waits;
+
+    while (*pp != NULL) {
+        struct reload_wait *w = *pp;
+
+        if (all || w->ticket <= upto) {
+            *pp = w->next;
+            w->next = out;
+            out = w;
+        } else {
+            pp = &w->next;
+        }
+    }
+    return out;
+}
+
+/*
+ * Of list (taken off the waiting list, their answers set), those whose
+ * handler has suspended them, for resume_all; each other one is resumed by
+ * its handler once suspended. Holds rmu.
+ */
+static struct reload_wait *parked_only(struct reload_wait *list)
+{
+    struct reload_wait *out = NULL;
+
+    while (list != NULL) {
+        struct reload_wait *next = list->next;
+
+        list->next = NULL;
+        if (list->parked) {
+            list->next = out;
+            out = list;
+        }
+        list = next;
+    }
+    return out;
+}
+
+void http_reload_done(struct http_server *s, unsigned long upto, int rc, const struct err *e)
+{
+    struct reload_wait *list;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->rmu);
+    if (upto > s->rdone) {
+        s->rdone = upto;
+        s->rrc = rc;
+        snprintf(s->rmsg, sizeof(s->rmsg), "%s", rc != 0 && e != NULL ? e->msg : "");
+    }
+    list = take_waits(s, 0, upto);
+    for (struct reload_wait *w = list; w != NULL; w = w->next) {
+        w->state = RELOAD_DONE;
+        w->rc = rc;
+        snprintf(w->msg, sizeof(w->msg), "%s", rc != 0 && e != NULL ? e->msg : "");
+    }
+    list = parked_only(list);
+    pthread_mutex_unlock(&s->rmu);
+    resume_all(list);
+}
+
+void http_reload_close(struct http_server *s, const char *why)
+{
+    struct reload_wait *list;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->rmu);
+    if (!s->rclosed) {
+        s->rclosed = 1;
+        snprintf(s->rwhy, sizeof(s->rwhy), "%s", why);
+    }
+    list = take_waits(s, 1, 0);
+    for (struct reload_wait *w = list; w != NULL; w = w->next) {
+        w->state = RELOAD_CLOSED;
+        snprintf(w->msg, sizeof(w->msg), "%s", s->rwhy);
+    }
+    list = parked_only(list);
+    pthread_mutex_unlock(&s->rmu);
+    resume_all(list);
+}
+
+/* The timer thread: answers 202 to parked reloads whose wait bound has passed. */
+static void *reload_timer(void *arg)
+{
+    struct http_server *s = arg;
+
+    pthread_mutex_lock(&s->rmu);
+    while (!s->timer_stop) {
+        int64_t now = util_mono_ms(), next = INT64_MAX;
+        struct reload_wait *late = NULL;
+        struct reload_wait **pp = &s->waits;
+
+        while (*pp != NULL) {
+            struct reload_wait *w = *pp;
+
+            if (w->deadline_mono <= now) {
+                *pp = w->next;
+                w->state = RELOAD_LATE;
+                w->next = late;
+                late = w;
+                continue;
+            }
+            if (w->deadline_mono < next)
+                next = w->deadline_mono;
+            pp = &w->next;
+        }
+        if (late != NULL) {
+            int64_t ms = s->hooks.reload_wait_ms > 0 ? s->hooks.reload_wait_ms
+                                                     : HTTP_RELOAD_WAIT_MS;
+
+            for (struct reload_wait *w = late; w != NULL; w = w->next)
+                if (util_duration_format(ms, w->msg, sizeof(w->msg)) != 0)
+                    snprintf(w->msg, sizeof(w->msg), "%lld ms", (long long)ms);
+            late = parked_only(late);
+            pthread_mutex_unlock(&s->rmu);
+            resume_all(late);
+            pthread_mutex_lock(&s->rmu);
+            continue;
+        }
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&s->rcv, &s->rmu);
+        } else {
+            struct timespec ts;
+            int64_t left = next - now;
+
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += (time_t)(left / 1000);
+            ts.tv_nsec += (long)(left % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s->rcv, &s->rmu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&s->rmu);
+    return NULL;
+}
+
+/*
+ * A request's end (MHD_OPTION_NOTIFY_COMPLETED: answer sent, connection
+ * closed, or the server stopping): frees a reload request's wait. A parked
+ * request never ends while it is on the list.
+ */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    (void)toe;
+    if (*req != NULL && *req != &first_call_marker)
+        wait_free(cls, *req);
+    *req = NULL;
 }
 
 /* Takes a reference on the web state in force. Any thread. */
@@ -804,7 +1126,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                size_t *upload_size, void **req)
 {
     static const struct labels no_headers = {0, NULL};
-    static int first_call_marker;
     struct http_server *s = cls;
     struct webstate *ws;
     struct req q;
@@ -830,9 +1151,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     ws = web_acquire(s);
     q.c = c;
+    q.cls = req;
     q.headers = ws->cfg != NULL ? &ws->cfg->headers : &no_headers;
-    /* exporter-toolkit protects every path, /-/healthy included. */
-    if (ws->cfg != NULL && ws->cfg->nusers > 0 && !authorized(s, ws->cfg, c))
+    /* exporter-toolkit protects every path, /-/healthy included. A resumed
+     * reload was checked when it came (its reload may have changed the users). */
+    if (*req == &first_call_marker && ws->cfg != NULL && ws->cfg->nusers > 0 &&
+        !authorized(s, ws->cfg, c))
         ret = send_unauthorized(&q);
     else
         ret = route(s, &q, url, method);
@@ -942,7 +1266,9 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
     char host[256];
     unsigned port;
     struct addrinfo hints, *ai = NULL;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME;
+    pthread_condattr_t ca;
     struct MHD_OptionItem tlsopts[5];
     size_t ntls = 0;
     int gai;
@@ -966,6 +1292,11 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->bcrypt_mu, NULL);
     pthread_mutex_init(&s->log_mu, NULL);
+    pthread_mutex_init(&s->rmu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->rcv, &ca);
+    pthread_condattr_destroy(&ca);
     if (gnutls_rnd(GNUTLS_RND_KEY, s->secret, sizeof(s->secret)) < 0) {
         util_err(e, "cannot get random bytes for the auth cache");
         goto fail;
@@ -1017,6 +1348,7 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT_S,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_ARRAY, tlsopts,
                             MHD_OPTION_END);
     /* clang-format on */
@@ -1025,6 +1357,12 @@ struct http_server *http_start(const char *addr, const struct http_hooks *hooks,
         util_err(e, "cannot listen on %s (address in use or not allowed?)", addr);
         goto fail;
     }
+    if (pthread_create(&s->timer, NULL, reload_timer, s) != 0) {
+        util_err(e, "cannot start a thread");
+        MHD_stop_daemon(s->d);
+        goto fail;
+    }
+    s->timer_running = 1;
     return s;
 fail:
     if (s->web != NULL) {
@@ -1032,6 +1370,8 @@ fail:
         s->web->cfg = NULL;
         webstate_free(s->web);
     }
+    pthread_cond_destroy(&s->rcv);
+    pthread_mutex_destroy(&s->rmu);
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->bcrypt_mu);
     pthread_mutex_destroy(&s->mu);
@@ -1051,10 +1391,29 @@ void http_stop(struct http_server *s)
 {
     if (s == NULL)
         return;
+    /* libmicrohttpd must not stop with a suspended connection: answer them,
+     * and give their threads a moment to send the 503. */
+    http_reload_close(s, "the sidecar is stopping");
+    pthread_mutex_lock(&s->rmu);
+    s->timer_stop = 1;
+    pthread_cond_broadcast(&s->rcv);
+    {
+        struct timespec until;
+
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += HTTP_STOP_ANSWER_S;
+        while (s->nwaits > 0 && pthread_cond_timedwait(&s->rcv, &s->rmu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&s->rmu);
+    if (s->timer_running)
+        pthread_join(s->timer, NULL);
     /* Closes every connection, which drops their web state references. */
     MHD_stop_daemon(s->d);
     web_release(s, s->web);
     web_release(s, s->boot);
+    pthread_cond_destroy(&s->rcv);
+    pthread_mutex_destroy(&s->rmu);
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->bcrypt_mu);
     pthread_mutex_destroy(&s->mu);

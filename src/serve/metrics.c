@@ -334,6 +334,19 @@ static int render_self(const struct snapshot *snap, struct buf *b)
         rc |= exposition_sample(b, "slo_sidecar_state_written_bytes_total", NULL, &x, 1,
                                 (double)st->history_bytes);
     }
+    rc |= exposition_family(b, "slo_sidecar_state_write_failures_total", "counter",
+                            "Writes of the state file (file=\"state\") or its history file "
+                            "(file=\"history\") that failed; the file on disk stays the last "
+                            "one written whole.");
+    {
+        struct exposition_label x = {"file", "state"};
+
+        rc |= exposition_sample(b, "slo_sidecar_state_write_failures_total", NULL, &x, 1,
+                                (double)st->state_write_failures);
+        x.value = "history";
+        rc |= exposition_sample(b, "slo_sidecar_state_write_failures_total", NULL, &x, 1,
+                                (double)st->history_write_failures);
+    }
     rc |= exposition_family(b, "slo_sidecar_backend_up", "gauge",
                             "1 when the last request to the backend succeeded.");
     rc |= exposition_sample(b, "slo_sidecar_backend_up", NULL, NULL, 0, st->backend_up);

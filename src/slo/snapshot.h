@@ -52,10 +52,12 @@ extern const double snapshot_duration_buckets[SNAPSHOT_NBUCKETS];
 struct snapshot_stats {
     uint64_t eval_success; /* SLO evaluations that succeeded */
     uint64_t eval_failure;
-    uint64_t eval_skipped;   /* SLO evaluations not started: the previous one still ran */
-    uint64_t state_bytes;    /* bytes written to the state file (whole files) */
-    uint64_t history_bytes;  /* and to the history file */
-    uint64_t duration_count; /* SLO evaluations timed */
+    uint64_t eval_skipped;           /* SLO evaluations not started: the previous one still ran */
+    uint64_t state_bytes;            /* bytes written to the state file (whole files) */
+    uint64_t history_bytes;          /* and to the history file */
+    uint64_t state_write_failures;   /* state file writes that failed */
+    uint64_t history_write_failures; /* and history file writes */
+    uint64_t duration_count;         /* SLO evaluations timed */
     double duration_sum;
     uint64_t duration_buckets[SNAPSHOT_NBUCKETS]; /* cumulative */
     int backend_up;

@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 
 #include "history.h"
@@ -87,14 +89,20 @@ static void request(unsigned port, const char *method, const char *path, struct 
 
 static int reloads;
 static int reload_ok;
+static struct http_server *fake_srv;
 
-static int fake_reload(void *ctx, struct err *e)
+/* A poller that reloads at once: the outcome is there before the request parks. */
+static unsigned long fake_reload(void *ctx, struct err *e)
 {
+    struct err re = {{0}};
+
     (void)ctx;
+    (void)e;
     reloads++;
-    if (reload_ok)
-        return 0;
-    return util_err(e, "test.yaml:3:5: bad");
+    if (!reload_ok)
+        util_err(&re, "test.yaml:3:5: bad");
+    http_reload_done(fake_srv, (unsigned long)reloads, reload_ok ? 0 : -1, &re);
+    return (unsigned long)reloads;
 }
 
 static struct snapshot *one_slo(int ready)
@@ -121,7 +129,7 @@ static struct snapshot *one_slo(int ready)
 static void test_endpoints(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL, 0};
     struct http_server *srv;
     struct err e;
     struct reply r;
@@ -133,6 +141,7 @@ static void test_endpoints(void **state)
     snapshot_holder_publish(&h, one_slo(0));
     srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
     assert_non_null(srv);
+    fake_srv = srv;
     port = http_port(srv);
     assert_true(port > 0);
 
@@ -207,7 +216,7 @@ static void test_history_endpoints(void **state)
 {
     struct snapshot_holder h;
     struct history *hist = history_new();
-    struct http_hooks hooks = {&h, hist, fake_reload, NULL};
+    struct http_hooks hooks = {&h, hist, fake_reload, NULL, 0};
     struct snapshot *s1 = one_slo(1), *s2 = one_slo(1);
     struct http_server *srv;
     struct err e;
@@ -226,6 +235,7 @@ static void test_history_endpoints(void **state)
     snapshot_holder_publish(&h, s2);
     srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
     assert_non_null(srv);
+    fake_srv = srv;
     port = http_port(srv);
 
     request(port, "GET", "/api/v1/events", &r);
@@ -283,7 +293,7 @@ static void test_pages_follow_snapshot(void **state)
 {
     static const char *const paths[] = {"/metrics", "/api/v1/slos"};
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL, 0};
     struct http_server *srv;
     struct err e;
     unsigned port;
@@ -292,6 +302,7 @@ static void test_pages_follow_snapshot(void **state)
     assert_int_equal(snapshot_holder_init(&h), 0);
     srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
     assert_non_null(srv);
+    fake_srv = srv;
     port = http_port(srv);
     for (size_t i = 0; i < 2; i++) {
         struct reply a, b, c;
@@ -340,7 +351,7 @@ static void test_basic_auth_on_every_path(void **state)
         "/metrics", "/-/healthy", "/-/ready", "/api/v1/slos", "/api/v1/slos/checkout",
         "/",        "/nowhere"};
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL, 0};
     struct webconfig *w = web("basic_auth_users:\n  alice: " HASH_S3CRET "\n"
                               "http_server_config:\n  headers: {X-Frame-Options: deny}\n");
     struct http_server *srv;
@@ -353,6 +364,7 @@ static void test_basic_auth_on_every_path(void **state)
     snapshot_holder_publish(&h, one_slo(1));
     srv = http_start("127.0.0.1:0", &hooks, w, &e);
     assert_non_null(srv);
+    fake_srv = srv;
     port = http_port(srv);
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         request(port, "GET", paths[i], &r);
@@ -396,7 +408,7 @@ static void test_basic_auth_on_every_path(void **state)
 static void test_update_swaps_users(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL, 0};
     struct http_server *srv;
     struct webconfig *w;
     struct err e;
@@ -408,6 +420,7 @@ static void test_update_swaps_users(void **state)
     snapshot_holder_publish(&h, one_slo(1));
     srv = http_start("127.0.0.1:0", &hooks, web("basic_auth_users: {u: '" HASH_S3CRET "'}\n"), &e);
     assert_non_null(srv);
+    fake_srv = srv;
     port = http_port(srv);
     request_as(port, "GET", "/metrics", "u:s3cret", &r);
     assert_int_equal(r.status, 200);
@@ -446,7 +459,7 @@ static void test_update_swaps_users(void **state)
 static void test_successful_checks_are_cached(void **state)
 {
     struct snapshot_holder h;
-    struct http_hooks hooks = {&h, NULL, fake_reload, NULL};
+    struct http_hooks hooks = {&h, NULL, fake_reload, NULL, 0};
     struct http_server *srv;
     struct err e;
     struct reply r;
@@ -499,11 +512,265 @@ static void test_parse_addr(void **state)
     assert_int_equal(http_parse_addr("h:x", host, sizeof(host), &port), -1);
 }
 
+/* A poller that never answers by itself: the test says when reloads end. */
+static pthread_mutex_t parked_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long parked_tickets;
+
+static unsigned long parked_reload(void *ctx, struct err *e)
+{
+    unsigned long t;
+
+    (void)ctx;
+    (void)e;
+    pthread_mutex_lock(&parked_mu);
+    t = ++parked_tickets;
+    pthread_mutex_unlock(&parked_mu);
+    return t;
+}
+
+/* One POST /-/reload on a thread of its own (no cmocka asserts off the main thread). */
+struct reload_call {
+    pthread_t th;
+    unsigned port;
+    const char *userpwd; /* NULL: no credentials */
+    long status;
+    int64_t ms;
+    char body[256];
+};
+
+static size_t keep_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct reload_call *rc = ud;
+    size_t have = strlen(rc->body);
+    size_t take = size * n;
+
+    if (take > sizeof(rc->body) - 1 - have)
+        take = sizeof(rc->body) - 1 - have;
+    memcpy(rc->body + have, p, take);
+    rc->body[have + take] = '\0';
+    return size * n;
+}
+
+static void *post_reload(void *arg)
+{
+    struct reload_call *rc = arg;
+    CURL *c = curl_easy_init();
+    char url[64];
+    int64_t t0 = util_mono_ms();
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/-/reload", rc->port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, rc);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    if (rc->userpwd != NULL) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, rc->userpwd);
+    }
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rc->status);
+    rc->ms = util_mono_ms() - t0;
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void start_reloads(struct reload_call *rc, size_t n, unsigned port)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&rc[i], 0, sizeof(rc[i]));
+        rc[i].port = port;
+        assert_int_equal(pthread_create(&rc[i].th, NULL, post_reload, &rc[i]), 0);
+    }
+}
+
+static void join_reloads(struct reload_call *rc, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pthread_join(rc[i].th, NULL);
+}
+
+/* Waits until the poller stand-in has handed out n tickets (the requests are parked). */
+static void wait_tickets(unsigned long n)
+{
+    for (int i = 0; i < 500; i++) {
+        unsigned long t;
+
+        pthread_mutex_lock(&parked_mu);
+        t = parked_tickets;
+        pthread_mutex_unlock(&parked_mu);
+        if (t >= n)
+            return;
+        struct timespec ts = {0, 10 * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("only some reload requests arrived");
+}
+
+/*
+ * Reload requests park without holding a server thread: with more of them
+ * than the server has threads, /-/healthy still answers at once; each is
+ * answered by the reload that covers its ticket (200, or 500 with the
+ * error), and 503 at shutdown.
+ */
+static void test_reload_parks_without_a_thread(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, NULL, parked_reload, NULL, 5000};
+    struct reload_call rc[8];
+    struct http_server *srv;
+    struct err e = {{0}};
+    struct reply r;
+    unsigned port;
+    size_t n200 = 0, n500 = 0;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    snapshot_holder_publish(&h, one_slo(1));
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
+    assert_non_null(srv);
+    port = http_port(srv);
+    parked_tickets = 0;
+    start_reloads(rc, 8, port);
+    wait_tickets(8);
+    for (int i = 0; i < 3; i++) {
+        int64_t t0 = util_mono_ms();
+
+        request(port, "GET", "/-/healthy", &r);
+        assert_int_equal(r.status, 200);
+        /* A thread held by a reload would hold this for the 5 s bound. */
+        assert_true(util_mono_ms() - t0 < 1000);
+        reply_free(&r);
+    }
+    /* Tickets 1..5 are covered by a good reload, 6..8 by a bad one. */
+    http_reload_done(srv, 5, 0, NULL);
+    util_err(&e, "t.yaml:1:1: bad");
+    http_reload_done(srv, 8, -1, &e);
+    join_reloads(rc, 8);
+    for (size_t i = 0; i < 8; i++) {
+        assert_true(rc[i].ms < 5000);
+        if (rc[i].status == 200) {
+            n200++;
+            assert_string_equal(rc[i].body, "config reloaded\n");
+        } else {
+            assert_int_equal(rc[i].status, 500);
+            assert_string_equal(rc[i].body, "failed to reload config: t.yaml:1:1: bad\n");
+            n500++;
+        }
+    }
+    assert_int_equal(n200, 5);
+    assert_int_equal(n500, 3);
+
+    /* Stopping with parked requests answers them (libmicrohttpd must not
+     * stop with a suspended connection) and returns at once. */
+    start_reloads(rc, 2, port);
+    wait_tickets(10);
+    {
+        int64_t t0 = util_mono_ms();
+
+        http_stop(srv);
+        assert_true(util_mono_ms() - t0 < 2000);
+    }
+    join_reloads(rc, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(rc[i].status, 503);
+        assert_string_equal(rc[i].body, "not reloaded: the sidecar is stopping\n");
+    }
+    snapshot_holder_destroy(&h);
+}
+
+/* A reload that has not ended within the bound: 202, and where to look. */
+static void test_reload_answers_202_after_the_bound(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, NULL, parked_reload, NULL, 300};
+    struct reload_call rc[1];
+    struct http_server *srv;
+    struct err e = {{0}};
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
+    assert_non_null(srv);
+    parked_tickets = 0;
+    start_reloads(rc, 1, http_port(srv));
+    join_reloads(rc, 1);
+    assert_int_equal(rc[0].status, 202);
+    assert_true(rc[0].ms >= 300);
+    assert_non_null(strstr(rc[0].body, "reload pending"));
+    assert_non_null(strstr(rc[0].body, "slo_sidecar_config_last_reload_successful"));
+    /* Its reload ending later finds nothing parked. */
+    http_reload_done(srv, 1, 0, NULL);
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/*
+ * A parked reload was authorized when it came: the reload it waited for may
+ * change the users (the web config), and its answer still goes out.
+ */
+static void test_parked_reload_keeps_its_auth(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, NULL, parked_reload, NULL, 5000};
+    struct webconfig *w = web("basic_auth_users:\n  alice: " HASH_S3CRET "\n");
+    struct reload_call rc[1];
+    struct http_server *srv;
+    struct err e = {{0}};
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    srv = http_start("127.0.0.1:0", &hooks, w, &e);
+    assert_non_null(srv);
+    parked_tickets = 0;
+    memset(rc, 0, sizeof(rc));
+    rc[0].port = http_port(srv);
+    rc[0].userpwd = "alice:s3cret";
+    assert_int_equal(pthread_create(&rc[0].th, NULL, post_reload, &rc[0]), 0);
+    wait_tickets(1);
+    /* The reload replaces alice's password. */
+    assert_int_equal(http_update(srv, web("basic_auth_users:\n  alice: " HASH_NEW_PW "\n"), &e),
+                     0);
+    http_reload_done(srv, 1, 0, NULL);
+    join_reloads(rc, 1);
+    assert_int_equal(rc[0].status, 200);
+    assert_string_equal(rc[0].body, "config reloaded\n");
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
+/* After http_reload_close, a reload request is answered 503 at once. */
+static void test_reload_closed_answers_503(void **state)
+{
+    struct snapshot_holder h;
+    struct http_hooks hooks = {&h, NULL, parked_reload, NULL, 1500};
+    struct http_server *srv;
+    struct err e = {{0}};
+    struct reply r;
+
+    (void)state;
+    assert_int_equal(snapshot_holder_init(&h), 0);
+    srv = http_start("127.0.0.1:0", &hooks, NULL, &e);
+    assert_non_null(srv);
+    http_reload_close(srv, "the sidecar is stopping");
+    request(http_port(srv), "POST", "/-/reload", &r);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body.data, "not reloaded: the sidecar is stopping"));
+    reply_free(&r);
+    http_stop(srv);
+    snapshot_holder_destroy(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_addr),
         cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_reload_parks_without_a_thread),
+        cmocka_unit_test(test_reload_answers_202_after_the_bound),
+        cmocka_unit_test(test_parked_reload_keeps_its_auth),
+        cmocka_unit_test(test_reload_closed_answers_503),
         cmocka_unit_test(test_history_endpoints),
         cmocka_unit_test(test_pages_follow_snapshot),
         cmocka_unit_test(test_basic_auth_on_every_path),
