@@ -226,17 +226,9 @@ int imp_openslo_period(struct imp *m, const yaml_node_t *spec, const char *slo, 
     int rolling = -1;
     char q[PATHLEN];
 
-    if (!yr_is_seq(tw) || yr_seq_len(tw) != 1) {
-        imp_report(m, tw ? tw : spec, IMPORTER_SKIPPED, slo, tw ? "spec.timeWindow" : "spec",
-                   tw ? "expected a list with exactly one time window"
-                      : "no timeWindow: the sidecar needs a period");
+    w = imp_one_window(m, spec, tw, "timeWindow", slo, p);
+    if (w == NULL)
         return -1;
-    }
-    w = yr_seq_item(&m->y, tw, 0);
-    if (!yr_is_map(w)) {
-        imp_report(m, w, IMPORTER_SKIPPED, slo, p, "expected a mapping");
-        return -1;
-    }
     imp_check_keys(m, w, p, slo, keys, NELEMS(keys));
     dur = imp_get_str(m, w, p, "duration", slo, 1, IMPORTER_SKIPPED);
     cal = yr_get_opt(&m->y, w, "calendar");
@@ -266,17 +258,9 @@ int imp_openslo_alpha_period(struct imp *m, const yaml_node_t *spec, const char 
     char dur[48];
     char s[80];
 
-    if (!yr_is_seq(tw) || yr_seq_len(tw) != 1) {
-        imp_report(m, tw ? tw : spec, IMPORTER_SKIPPED, slo, tw ? "spec.timeWindows" : "spec",
-                   tw ? "expected a list with exactly one time window"
-                      : "no timeWindows: the sidecar needs a period");
+    w = imp_one_window(m, spec, tw, "timeWindows", slo, p);
+    if (w == NULL)
         return -1;
-    }
-    w = yr_seq_item(&m->y, tw, 0);
-    if (!yr_is_map(w)) {
-        imp_report(m, w, IMPORTER_SKIPPED, slo, p, "expected a mapping");
-        return -1;
-    }
     imp_check_keys(m, w, p, slo, keys, NELEMS(keys));
     unit = imp_get_str(m, w, p, "unit", slo, 1, IMPORTER_SKIPPED);
     count = imp_get_num(m, w, p, "count", slo, 1, IMPORTER_SKIPPED, &x);

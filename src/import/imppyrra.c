@@ -207,7 +207,6 @@ static void pyrra_alerting(struct imp *m, const yaml_node_t *spec, const char *s
     yaml_node_t *al = yr_get_opt(&m->y, spec, "alerting");
     const char *p = "spec.alerting";
     int disabled = 0, burnrates = 1, absent = 0;
-    const char *name;
     char q[PATHLEN];
 
     if (al == NULL)
@@ -217,14 +216,7 @@ static void pyrra_alerting(struct imp *m, const yaml_node_t *spec, const char *s
         return;
     }
     imp_check_keys(m, al, p, slo, keys, NELEMS(keys));
-    name = imp_get_str(m, al, p, "name", slo, 0, IMPORTER_NOTE);
-    if (name != NULL) {
-        yr_join(q, sizeof(q), p, "name");
-        imp_report(m, yr_get(&m->y, al, "name"), IMPORTER_NOTE, slo, q,
-                   "the sidecar's alerts are named SLOErrorBudgetBurnPage and "
-                   "SLOErrorBudgetBurnTicket (slo=\"%s\"), not %s",
-                   o->name, name);
-    }
+    imp_alert_name_note(m, al, p, slo, o->name);
     imp_get_bool(m, al, p, "disabled", slo, IMPORTER_DROPPED, &disabled);
     imp_get_bool(m, al, p, "burnrates", slo, IMPORTER_DROPPED, &burnrates);
     if (imp_get_bool(m, al, p, "absent", slo, IMPORTER_DROPPED, &absent) == 0 && absent) {

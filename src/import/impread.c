@@ -277,3 +277,40 @@ void imp_alerts_off(struct imp *m, const yaml_node_t *at, const char *slo, const
         labels_free(&o->ticket_ann);
     }
 }
+
+void imp_alert_name_note(struct imp *m, const yaml_node_t *al, const char *path, const char *slo,
+                         const char *out_name)
+{
+    const char *name = imp_get_str(m, al, path, "name", slo, 0, IMPORTER_NOTE);
+    char q[PATHLEN];
+
+    if (name == NULL)
+        return;
+    yr_join(q, sizeof(q), path, "name");
+    imp_report(m, yr_get(&m->y, al, "name"), IMPORTER_NOTE, slo, q,
+               "the sidecar's alerts are named SLOErrorBudgetBurnPage and "
+               "SLOErrorBudgetBurnTicket (slo=\"%s\"), not %s",
+               out_name, name);
+}
+
+yaml_node_t *imp_one_window(struct imp *m, const yaml_node_t *spec, yaml_node_t *tw,
+                            const char *field, const char *slo, const char *path)
+{
+    char f[64];
+    yaml_node_t *w;
+
+    if (!yr_is_seq(tw) || yr_seq_len(tw) != 1) {
+        snprintf(f, sizeof(f), "spec.%s", field);
+        imp_report(m, tw ? tw : spec, IMPORTER_SKIPPED, slo, tw ? f : "spec",
+                   tw ? "expected a list with exactly one time window"
+                      : "no %s: the sidecar needs a period",
+                   field);
+        return NULL;
+    }
+    w = yr_seq_item(&m->y, tw, 0);
+    if (!yr_is_map(w)) {
+        imp_report(m, w, IMPORTER_SKIPPED, slo, path, "expected a mapping");
+        return NULL;
+    }
+    return w;
+}

@@ -85,4 +85,18 @@ void imp_read_map(struct imp *m, const yaml_node_t *n, const char *path, const c
 void imp_alerts_off(struct imp *m, const yaml_node_t *at, const char *slo, const char *path,
                     struct out_slo *o);
 
+/*
+ * Reads the alert name a source gives in mapping al (field "name" under
+ * path) and notes that the sidecar's alerts have names of their own.
+ */
+void imp_alert_name_note(struct imp *m, const yaml_node_t *al, const char *path, const char *slo,
+                         const char *out_name);
+
+/*
+ * The one time window of a source's list tw (field `field` of spec): NULL,
+ * with the reason reported, unless tw is a list of exactly one mapping.
+ */
+yaml_node_t *imp_one_window(struct imp *m, const yaml_node_t *spec, yaml_node_t *tw,
+                            const char *field, const char *slo, const char *path);
+
 #endif

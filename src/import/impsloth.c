@@ -215,9 +215,7 @@ static void sloth_alerting(struct imp *m, const struct names *k, const yaml_node
     const char *const keys[] = {"name", "labels", "annotations", k->page_alert, k->ticket_alert};
     yaml_node_t *al = yr_get_opt(&m->y, slo_node, "alerting");
     struct labels bl, ba, pl, pa, tl, ta;
-    const char *name;
     char p[PATHLEN];
-    char q[PATHLEN];
 
     if (al == NULL)
         return;
@@ -227,14 +225,7 @@ static void sloth_alerting(struct imp *m, const struct names *k, const yaml_node
         return;
     }
     imp_check_keys(m, al, p, slo, keys, NELEMS(keys));
-    name = imp_get_str(m, al, p, "name", slo, 0, IMPORTER_NOTE);
-    if (name != NULL) {
-        yr_join(q, sizeof(q), p, "name");
-        imp_report(m, yr_get(&m->y, al, "name"), IMPORTER_NOTE, slo, q,
-                   "the sidecar's alerts are named SLOErrorBudgetBurnPage and "
-                   "SLOErrorBudgetBurnTicket (slo=\"%s\"), not %s",
-                   o->name, name);
-    }
+    imp_alert_name_note(m, al, p, slo, o->name);
     labels_init(&bl);
     labels_init(&ba);
     labels_init(&pl);
