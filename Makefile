@@ -170,12 +170,17 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 bench: deps $(BIN) $(BENCH_BINS)
 	@BUILD=$(BUILD) bash bench/run.sh
 
-# Not in make test or CI: SOAK_TIME (default 10m) of a remote_read daemon
-# against a live Prometheus through a flapping fault proxy; its RSS must stay
-# flat and its figures exact at the end (scripts/soak.sh).
-SOAK_TIME ?= 10m
+# Not in make test or CI: SOAK_TIME (default 1h) of a promql daemon with
+# SOAK_SLOS (1000) SLOs against a real Prometheus under back-to-back scrapes
+# of /metrics and /api/v1/slos (SOAK_SCRAPE/s when set) and a reload every
+# SOAK_RELOAD (60) seconds; the mean RSS of the last third must stay within
+# 10% of the first third's (bench/soak.sh). SOAK=faults: a remote_read daemon
+# through a flapping fault proxy instead, RSS flat and figures exact at the
+# end (scripts/soak.sh).
+SOAK_TIME ?= 1h
 soak: $(BIN)
-	@BIN=$(BIN) SOAK_TIME=$(SOAK_TIME) bash scripts/soak.sh
+	@if [ "$(SOAK)" = faults ]; then BIN=$(BIN) SOAK_TIME=$(SOAK_TIME) bash scripts/soak.sh; \
+	else BIN=$(BIN) SOAK_TIME=$(SOAK_TIME) bash bench/soak.sh; fi
 
 # Offline checks of the Helm chart and the Dockerfile (tests/deploy/test_helm.sh);
 # helm and the Node.js validators come from scripts/deps-npm.sh, which is

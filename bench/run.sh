@@ -17,7 +17,7 @@
 #     and remote_read mode (bench_slices.py).
 # Knobs (environment): ROUNDS (batching), MANY_PODS, MANY_DAYS, MANY_STEP (the
 # data: 4 series per pod), MEM_SLOS, MEM_EVALS, DECODE_ROUNDS, STEADY_STEPS,
-# STEADY_ROUNDS; LOAD_TIME, LOAD_CONNS, LOAD_THREADS, LOAD_SLOS (see
+# STEADY_ROUNDS; LOAD_TIME, LOAD_CONNS, LOAD_THREADS, LOAD_SLOS, LOAD_INTERVAL (see
 # bench_load.py); CAP_PODS, CAP_DAYS, CAP_STEP (the capacity data: 9 series per
 # pod), CAP_SLOS, CAP_PERIOD, CAP_STEPS, CAP_PROMQL_EVALS, CAP_SHARDS (see
 # bench_capacity.py); SLICE_DAYS, SLICE_SCRAPE, SLICE_SERIES (the gauge data),

@@ -990,6 +990,7 @@ int main(int argc, char **argv)
     enum log_format format = LOG_FORMAT_LOGFMT;
     int rc;
 
+    util_heap_init();
     memset(&o, 0, sizeof(o));
     o.listen = ":9099";
     rc = parse_args(argc, argv, &o);

@@ -633,6 +633,15 @@ int64_t util_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void util_heap_init(void)
+{
+#ifdef __GLIBC__
+    /* Explicit values also turn off glibc's dynamic raise of both. */
+    mallopt(M_MMAP_THRESHOLD, UTIL_HEAP_MMAP_BYTES);
+    mallopt(M_TRIM_THRESHOLD, UTIL_HEAP_TRIM_BYTES);
+#endif
+}
+
 void util_trim_heap(void)
 {
 #ifdef __GLIBC__

@@ -161,6 +161,23 @@ int64_t util_days_from_civil(int64_t y, int m, int d);
 int64_t util_now_ms(void);
 int64_t util_mono_ms(void);
 /*
+ * Sets the allocator up for a long-running process with many threads; call
+ * it first thing in main, before any thread starts (glibc; nothing
+ * elsewhere). Blocks of UTIL_HEAP_MMAP_BYTES and more get a mapping of
+ * their own, given back at free(), and a thread arena gives its free top
+ * back past UTIL_HEAP_TRIM_BYTES. glibc's default raises the mapping
+ * threshold to the size of the largest block freed (up to 32 MiB), after
+ * which page buffers, response bodies and sample arrays land in the
+ * arenas of the threads that made them, and malloc_trim never gives back
+ * the top of a thread's arena (only the main one's): each arena kept up to
+ * twice the largest block for good (a remote_read daemon kept 31 MiB after
+ * reads of 33.5M samples, 13 MiB with this).
+ */
+#define UTIL_HEAP_MMAP_BYTES (256 * 1024)
+#define UTIL_HEAP_TRIM_BYTES (1024 * 1024)
+void util_heap_init(void);
+
+/*
  * Gives the allocator's free pages back to the system (glibc's
  * malloc_trim; nothing elsewhere). What threads free between long-lived
  * blocks otherwise stays resident: call it after a big release, or once

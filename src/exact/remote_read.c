@@ -106,6 +106,9 @@ struct series {
     struct rawsrc_sample *s;
     size_t n;
     size_t cap;
+    size_t total;              /* samples of the series in this read, delivered or not */
+    int cut;                   /* 1: a piece was delivered; samples must come after cut_t */
+    int64_t cut_t;             /* the delivered pieces' end (a span boundary when aligned) */
     struct rawsrc_sample *tmp; /* merge sort scratch */
     size_t tmpcap;
 };
@@ -269,6 +272,8 @@ static int start_series(struct remote_read_client *c, size_t qi, Prometheus__Lab
     s->active = 0;
     s->nlabels = 0;
     s->n = 0;
+    s->total = 0;
+    s->cut = 0;
     buf_reset(&s->names);
     if (n > REMOTE_READ_MAX_LABELS)
         return util_err(e, "query %zu: a series has %zu labels, more than %d", qi, n,
@@ -337,25 +342,37 @@ static int sorted_labels(struct series *s, struct labels *out, struct err *e)
 
 /* ---- series: samples ---- */
 
+static int deliver_piece(struct remote_read_client *c, struct err *e);
+
 static int add_sample(struct remote_read_client *c, int64_t t, double v, struct err *e)
 {
     struct series *s = &c->cur;
+    char d[160];
 
-    if (s->n >= c->lim.max_samples) {
-        char d[160];
-
+    if (s->total >= c->lim.max_samples) {
         describe(s, d, sizeof(d));
         return util_err(e,
                         "query %zu: series %s has more than %zu samples in one read; "
                         "narrow the selector or shorten the range",
                         s->query, d, c->lim.max_samples);
     }
+    if (s->cut && t <= s->cut_t) {
+        describe(s, d, sizeof(d));
+        return util_err(e,
+                        "query %zu: series %s: a sample at %" PRId64 " ms came after "
+                        "samples up to %" PRId64 " ms were counted; a series of more than "
+                        "%zu samples must come in time order, as Prometheus sends it",
+                        s->query, d, t, s->cut_t, c->lim.piece_samples);
+    }
+    if (s->n >= c->lim.piece_samples && deliver_piece(c, e) != 0)
+        return -1;
     if (s->n >= s->cap &&
         grow((void **)&s->s, &s->cap, s->n + 1, c->lim.max_samples, sizeof(*s->s)) != 0)
         return util_err(e, "out of memory");
     s->s[s->n].t_ms = t;
     s->s[s->n].v = v;
     s->n++;
+    s->total++;
     return 0;
 }
 
@@ -439,28 +456,19 @@ static int tidy(struct remote_read_client *c, int64_t start, int64_t end, size_t
     return 0;
 }
 
-/* Delivers the gathered series, if any, to the caller's callback. */
-static int flush(struct remote_read_client *c, struct err *e)
+/* Hands s->s[0..n) of the current series to the caller's callback. */
+static int deliver(struct remote_read_client *c, size_t n, struct err *e)
 {
     struct series *s = &c->cur;
-    const struct rawsrc_query *q;
     struct rawsrc_series rs;
     struct labels l;
-    size_t n;
 
-    if (!s->active)
-        return 0;
-    s->active = 0;
-    q = &c->q[s->query];
     if (sorted_labels(s, &l, e) != 0)
         return -1;
-    if (tidy(c, q->start_ms, q->end_ms, &n) != 0)
-        return util_err(e, "out of memory sorting %zu samples", s->n);
     rs.query = s->query;
     rs.labels = &l;
     rs.s = s->s;
     rs.n = n;
-    c->st.series++;
     c->st.samples += n;
     util_err(&c->cb_err, "the remote_read callback failed without a message");
     if (c->cb(c->arg, &rs, &c->cb_err) != 0) {
@@ -468,6 +476,63 @@ static int flush(struct remote_read_client *c, struct err *e)
         memcpy(e, &c->cb_err, sizeof(*e));
         return -1;
     }
+    return 0;
+}
+
+/*
+ * A long series is delivered in pieces so that its samples never all sit in
+ * memory at once (2^25 of them would be 512 MiB): when piece_samples are
+ * gathered, the tidied samples up to the last span boundary (rawsrc's
+ * align_ms; the last sample when 0) go to the callback, the rest stay. A
+ * later sample at or before that point would be out of time order across
+ * pieces, which tidy cannot mend any more: add_sample refuses it. Prometheus
+ * sends each series' chunks in time order, overlaps merged.
+ */
+static int deliver_piece(struct remote_read_client *c, struct err *e)
+{
+    struct series *s = &c->cur;
+    const struct rawsrc_query *q = &c->q[s->query];
+    int64_t cut;
+    size_t n;
+    size_t k;
+
+    if (tidy(c, q->start_ms, q->end_ms, &n) != 0)
+        return util_err(e, "out of memory sorting %zu samples", s->n);
+    if (n == 0)
+        return 0;
+    cut = s->s[n - 1].t_ms;
+    /* The end of the span before the one holding the last sample: (cut - a, cut]. */
+    if (q->align_ms > 0)
+        cut = (-util_floor_div(-cut, q->align_ms) - 1) * q->align_ms;
+    for (k = n; k > 0 && s->s[k - 1].t_ms > cut; k--)
+        ;
+    if (k == 0)
+        return 0;
+    if (deliver(c, k, e) != 0)
+        return -1;
+    memmove(s->s, s->s + k, (n - k) * sizeof(*s->s));
+    s->n = n - k;
+    s->cut = 1;
+    s->cut_t = cut;
+    return 0;
+}
+
+/* Delivers the gathered series (or its last piece), if any, to the caller's callback. */
+static int flush(struct remote_read_client *c, struct err *e)
+{
+    struct series *s = &c->cur;
+    const struct rawsrc_query *q;
+    size_t n;
+
+    if (!s->active)
+        return 0;
+    s->active = 0;
+    q = &c->q[s->query];
+    if (tidy(c, q->start_ms, q->end_ms, &n) != 0)
+        return util_err(e, "out of memory sorting %zu samples", s->n);
+    c->st.series++;
+    if (deliver(c, n, e) != 0)
+        return -1;
     s->n = 0;
     return 0;
 }
@@ -988,6 +1053,7 @@ struct remote_read_client *remote_read_client_new(const struct config_prometheus
     c->lim.max_frame = REMOTE_READ_MAX_FRAME;
     c->lim.max_samples = REMOTE_READ_MAX_SAMPLES;
     c->lim.max_decoded = REMOTE_READ_MAX_DECODED;
+    c->lim.piece_samples = REMOTE_READ_PIECE_SAMPLES;
     c->alloc.alloc = cap_alloc;
     c->alloc.free = cap_free;
     c->alloc.allocator_data = &c->ca;
@@ -1038,6 +1104,8 @@ void remote_read_client_set_limits(struct remote_read_client *c,
         c->lim.max_samples = l->max_samples;
     if (l->max_decoded > 0)
         c->lim.max_decoded = l->max_decoded;
+    if (l->piece_samples > 0)
+        c->lim.piece_samples = l->piece_samples;
 }
 
 int remote_read_client_unreachable(const struct remote_read_client *c)

@@ -53,9 +53,13 @@
 
 /*
  * Most samples one series may bring in one read (2^25: a year at one sample
- * per second), 512 MiB of samples; the read fails past it.
+ * per second); the read fails past it. They are not held at once: a series
+ * is handed on in pieces of REMOTE_READ_PIECE_SAMPLES (16 MiB of samples,
+ * twice that while a piece that came out of order is sorted), so one long
+ * series costs at most about 32 MiB.
  */
 #define REMOTE_READ_MAX_SAMPLES ((size_t)1 << 25)
+#define REMOTE_READ_PIECE_SAMPLES ((size_t)1 << 20)
 
 /*
  * Most memory protobuf-c may allocate to decode one message (a SAMPLES
@@ -132,10 +136,11 @@ void remote_read_client_new_round(struct remote_read_client *c);
 
 /* The hard limits of a client; remote_read_client_new sets the defaults above. */
 struct remote_read_limits {
-    size_t max_body;    /* SAMPLES body, compressed and uncompressed */
-    size_t max_frame;   /* one streamed message */
-    size_t max_samples; /* samples of one series in one read */
-    size_t max_decoded; /* memory of one decoded protobuf message */
+    size_t max_body;      /* SAMPLES body, compressed and uncompressed */
+    size_t max_frame;     /* one streamed message */
+    size_t max_samples;   /* samples of one series in one read */
+    size_t max_decoded;   /* memory of one decoded protobuf message */
+    size_t piece_samples; /* samples gathered before a long series is handed on */
 };
 
 /*

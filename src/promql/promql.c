@@ -148,31 +148,303 @@ static int api_error(json_t *root, const char *pfx, struct err *e)
 /*
  * A store that finds an error while it streams an answer already sent with
  * status 200 (VictoriaMetrics past -search.maxSamplesPerSeries) appends the
- * error as a second JSON document. When body is one document followed by an
- * {"status":"error"} one, returns 0 with e set to that error; else -1.
+ * error as a second JSON document. When what follows the first document (at
+ * body + at) is an {"status":"error"} one, returns 0 with e set to that
+ * error; else -1.
  */
-static int trailing_error(const char *body, size_t len, const char *pfx, struct err *e)
+static int trailing_error(const char *body, size_t len, size_t at, const char *pfx, struct err *e)
 {
     json_error_t jerr;
-    json_t *first, *rest = NULL;
+    json_t *rest;
     char sub[48];
     const char *status;
     int rc = -1;
 
-    first = json_loadb(body, len, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
-    if (first == NULL || jerr.position <= 0 || (size_t)jerr.position >= len)
-        goto out;
-    rest = json_loadb(body + jerr.position, len - (size_t)jerr.position, JSON_DECODE_ANY, &jerr);
+    rest = json_loadb(body + at, len - at, JSON_DECODE_ANY, &jerr);
     status = json_string_value(json_object_get(rest, "status"));
-    if (status == NULL || strcmp(status, "error") != 0)
-        goto out;
-    snprintf(sub, sizeof(sub), "%safter a partial answer: ", pfx);
-    api_error(rest, sub, e);
-    rc = 0;
-out:
+    if (status != NULL && strcmp(status, "error") == 0) {
+        snprintf(sub, sizeof(sub), "%safter a partial answer: ", pfx);
+        api_error(rest, sub, e);
+        rc = 0;
+    }
     json_decref(rest);
-    json_decref(first);
     return rc;
+}
+
+/*
+ * ---- the shallow reader ----
+ * A whole answer as one jansson tree costs about twenty times its bytes (a
+ * 58 MB vector of 1M series took 1.1 GiB). So the parser checks the body's
+ * syntax without building anything (skim_*), reads the top object and
+ * data one member at a time, and turns each element of data.result into a
+ * tree of its own, freed before the next: the trees never hold more than
+ * one series. A body the skimmer refuses goes to jansson whole when it is
+ * at most TREE_MAX_BYTES (the same messages as ever, at a bounded cost);
+ * past that it gets a message of ours.
+ */
+#define TREE_MAX_BYTES (1u * 1024u * 1024u)
+/* jansson's own limit (JSON_PARSER_MAX_DEPTH), so both refuse the same bodies. */
+#define SKIM_MAX_DEPTH 2048
+
+/* A slice of the body; p == NULL: absent. */
+struct span {
+    const char *p;
+    size_t n;
+};
+
+static const char *skim_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* p at '"': past the closing quote, or NULL (escapes checked, UTF-8 left to jansson). */
+static const char *skim_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20)
+            return NULL;
+        if (c != '\\')
+            continue;
+        if (++p >= end)
+            return NULL;
+        if (*p == 'u') {
+            if (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]))
+                return NULL;
+            p += 4;
+        } else if (strchr("\"\\/bfnrt", *p) == NULL || *p == '\0') {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static const char *skim_digits(const char *p, const char *end)
+{
+    const char *q = p;
+
+    while (q < end && *q >= '0' && *q <= '9')
+        q++;
+    return q > p ? q : NULL;
+}
+
+static const char *skim_number(const char *p, const char *end)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p < end && *p == '0')
+        p++;
+    else if ((p = skim_digits(p, end)) == NULL)
+        return NULL;
+    if (p < end && *p == '.' && (p = skim_digits(p + 1, end)) == NULL)
+        return NULL;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if ((p = skim_digits(p, end)) == NULL)
+            return NULL;
+    }
+    return p;
+}
+
+static const char *skim_value(const char *p, const char *end, int depth);
+
+/* p at '[' or '{': past the matching bracket, or NULL. */
+static const char *skim_container(const char *p, const char *end, int depth)
+{
+    char close = *p == '[' ? ']' : '}';
+
+    if (depth >= SKIM_MAX_DEPTH)
+        return NULL;
+    p = skim_ws(p + 1, end);
+    if (p < end && *p == close)
+        return p + 1;
+    for (;;) {
+        if (close == '}') {
+            if (p >= end || *p != '"' || (p = skim_string(p, end)) == NULL)
+                return NULL;
+            p = skim_ws(p, end);
+            if (p >= end || *p != ':')
+                return NULL;
+            p++;
+        }
+        if ((p = skim_value(p, end, depth + 1)) == NULL)
+            return NULL;
+        p = skim_ws(p, end);
+        if (p >= end)
+            return NULL;
+        if (*p == close)
+            return p + 1;
+        if (*p != ',')
+            return NULL;
+        p = skim_ws(p + 1, end);
+    }
+}
+
+/* Skips whitespace and one JSON value: past it, or NULL when there is none. */
+static const char *skim_value(const char *p, const char *end, int depth)
+{
+    p = skim_ws(p, end);
+    if (p >= end)
+        return NULL;
+    switch (*p) {
+    case '"':
+        return skim_string(p, end);
+    case '[':
+    case '{':
+        return skim_container(p, end, depth);
+    case 't':
+        return end - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+        return end - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+        return end - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+    default:
+        return skim_number(p, end);
+    }
+}
+
+/*
+ * Calls fn for each element of the array at sp (already skimmed), with its
+ * span; stops at fn's first nonzero return and returns it. 0 at the end.
+ */
+static int each_element(struct span sp, int (*fn)(void *arg, size_t i, struct span el), void *arg)
+{
+    const char *end = sp.p + sp.n;
+    const char *p = skim_ws(sp.p + 1, end);
+    size_t i = 0;
+
+    while (p < end && *p != ']') {
+        const char *q = skim_value(p, end, 1);
+        int rc;
+
+        if (q == NULL)
+            return -1; /* cannot happen: the body was skimmed */
+        rc = fn(arg, i++, (struct span){p, (size_t)(q - p)});
+        if (rc != 0)
+            return rc;
+        p = skim_ws(q, end);
+        if (p < end && *p == ',')
+            p = skim_ws(p + 1, end);
+    }
+    return 0;
+}
+
+/* One of the members an object is read for. */
+struct member {
+    const char *name;
+    struct span v;
+};
+
+/*
+ * Finds the members of the object at sp (skimmed) named in m[0..n) and
+ * sets their spans; other members are passed over. Returns 0, or -1 with
+ * *dup set to the name found twice.
+ */
+static int find_members(struct span sp, struct member *m, size_t n, const char **dup)
+{
+    const char *end = sp.p + sp.n;
+    const char *p = skim_ws(sp.p + 1, end);
+
+    for (size_t k = 0; k < n; k++)
+        m[k].v.p = NULL;
+    while (p < end && *p == '"') {
+        const char *kend = skim_string(p, end);
+        const char *key = p + 1;
+        size_t klen = (size_t)(kend - p) - 2;
+        const char *v = skim_ws(skim_ws(kend, end) + 1, end);
+        const char *vend = skim_value(v, end, 1);
+        json_t *decoded = NULL;
+
+        /* A key spelt with escapes is the key they spell, as for jansson. */
+        if (memchr(key, '\\', klen) != NULL) {
+            json_error_t jerr;
+
+            decoded = json_loadb(p, (size_t)(kend - p), JSON_DECODE_ANY, &jerr);
+            key = json_string_value(decoded);
+            klen = key != NULL ? json_string_length(decoded) : 0;
+        }
+        for (size_t k = 0; k < n && key != NULL; k++) {
+            if (strlen(m[k].name) != klen || memcmp(m[k].name, key, klen) != 0)
+                continue;
+            if (m[k].v.p != NULL) {
+                *dup = m[k].name;
+                json_decref(decoded);
+                return -1;
+            }
+            m[k].v = (struct span){v, (size_t)(vend - v)};
+        }
+        json_decref(decoded);
+        p = skim_ws(vend, end);
+        if (p < end && *p == ',')
+            p = skim_ws(p + 1, end);
+    }
+    return 0;
+}
+
+/* The body being read and where its messages go. */
+struct rd {
+    const char *body;
+    size_t len;
+    const char *pfx;
+    const char *content_type;
+    struct err *e;
+};
+
+/*
+ * The tree of one value of the body (a member or an element), checked as
+ * jansson checks a whole body (UTF-8, duplicate keys, number ranges); the
+ * caller frees it. NULL with rd->e set on an error.
+ */
+static json_t *tree(const struct rd *rd, struct span sp)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(sp.p, sp.n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+
+    if (j == NULL) {
+        jerr.position += (int)(sp.p - rd->body);
+        not_json(rd->body, rd->len, rd->pfx, rd->content_type, &jerr, rd->e);
+    }
+    return j;
+}
+
+/*
+ * The message for a body the shallow reader refuses (why: what it found).
+ * A small one is given to jansson whole, whose message says where it broke.
+ * Returns -1.
+ */
+static int invalid(const struct rd *rd, const char *why)
+{
+    char ex[HTTPC_EXCERPT_SIZE];
+    json_error_t jerr;
+    const char *first;
+    json_t *j;
+
+    if (rd->len > 0 && rd->len <= TREE_MAX_BYTES) {
+        j = json_loadb(rd->body, rd->len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+        if (j == NULL)
+            return not_json(rd->body, rd->len, rd->pfx, rd->content_type, &jerr, rd->e);
+        json_decref(j);
+    }
+    first = skim_ws(rd->body, rd->body + rd->len);
+    if (first == rd->body + rd->len || (*first != '{' && *first != '[')) {
+        memset(&jerr, 0, sizeof(jerr));
+        return not_json(rd->body, rd->len, rd->pfx, rd->content_type, &jerr, rd->e);
+    }
+    excerpt(rd->body, rd->len, ex, sizeof(ex));
+    return util_err(rd->e, "%sresponse is not JSON (starts with %s): %s in its %zu bytes", rd->pfx,
+                    ex, why, rd->len);
 }
 
 /* What is wrong with a [<unix seconds>, "<value>"] pair. */
@@ -271,100 +543,211 @@ static int parse_metric(json_t *metric, const char *where, struct labels *l, str
     return 0;
 }
 
-static int parse_vector(json_t *result, struct promql_result *r, struct err *e)
+/* Element i of a vector's data.result into r->v[i] (allocated, zeroed). */
+static int vector_element(struct promql_result *r, size_t i, json_t *el, struct err *e)
 {
-    size_t n = json_array_size(result);
+    struct promql_sample *s = &r->v[i];
+    char where[48];
 
-    if (!json_is_array(result))
-        return util_err(e, "malformed response: data.result of a vector must be an array");
-    if (n == 0)
-        return 0;
-    r->v = calloc(n, sizeof(*r->v));
-    if (r->v == NULL)
-        return util_err(e, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_t *el = json_array_get(result, i);
-        struct promql_sample *s = &r->v[i];
-        char where[48];
+    /* Count the sample first so promql_result_free frees its labels. */
+    labels_init(&s->labels);
+    r->n = i + 1;
+    snprintf(where, sizeof(where), "data.result[%zu]", i);
+    if (!json_is_object(el))
+        return util_err(e, "malformed response: %s must be an object", where);
+    if (parse_metric(json_object_get(el, "metric"), where, &s->labels, e) != 0)
+        return -1;
+    if (json_object_get(el, "value") == NULL && json_object_get(el, "histogram") != NULL)
+        return util_err(e,
+                        "%s is a native histogram sample, which is not supported "
+                        "(use classic histogram buckets or a float expression)",
+                        where);
+    snprintf(where, sizeof(where), "data.result[%zu].value", i);
+    if (json_object_get(el, "value") == NULL)
+        return util_err(e, "malformed response: %s is missing", where);
+    return parse_pair(json_object_get(el, "value"), where, s, e);
+}
 
-        /* Count the sample first so promql_result_free frees its labels. */
-        labels_init(&s->labels);
-        r->n = i + 1;
-        snprintf(where, sizeof(where), "data.result[%zu]", i);
-        if (!json_is_object(el))
-            return util_err(e, "malformed response: %s must be an object", where);
-        if (parse_metric(json_object_get(el, "metric"), where, &s->labels, e) != 0)
-            return -1;
-        if (json_object_get(el, "value") == NULL && json_object_get(el, "histogram") != NULL)
-            return util_err(e,
-                            "%s is a native histogram sample, which is not supported "
-                            "(use classic histogram buckets or a float expression)",
-                            where);
-        snprintf(where, sizeof(where), "data.result[%zu].value", i);
-        if (json_object_get(el, "value") == NULL)
-            return util_err(e, "malformed response: %s is missing", where);
-        if (parse_pair(json_object_get(el, "value"), where, s, e) != 0)
-            return -1;
-    }
+static int count_element(void *arg, size_t i, struct span el)
+{
+    (void)i;
+    (void)el;
+    (*(size_t *)arg)++;
     return 0;
 }
 
-static int parse_matrix(json_t *result, struct promql_result *r, struct err *e)
+/*
+ * A [<unix seconds>, "<value>"] pair read straight from the body when it is
+ * spelt the usual way (a short number, a short string without escapes):
+ * 1 with *t_ms and *v set. 0 for anything else, errors included, which
+ * jansson and read_point then look at: a backfill reads millions of pairs,
+ * and a tree of each would cost more than the parse.
+ */
+static int quick_point(struct span sp, int64_t *t_ms, double *v)
 {
-    size_t n = json_array_size(result);
+    const char *end = sp.p + sp.n;
+    const char *p;
+    const char *q;
+    char num[32];
+    double secs;
 
-    if (!json_is_array(result))
-        return util_err(e, "malformed response: data.result of a matrix must be an array");
+    if (sp.n == 0 || *sp.p != '[')
+        return 0;
+    p = skim_ws(sp.p + 1, end);
+    q = skim_number(p, end);
+    /* Up to 15 characters: no integer jansson would call too big. */
+    if (q == NULL || q - p > 15)
+        return 0;
+    memcpy(num, p, (size_t)(q - p));
+    num[q - p] = '\0';
+    secs = strtod(num, NULL);
+    p = skim_ws(q, end);
+    if (p >= end || *p != ',')
+        return 0;
+    p = skim_ws(p + 1, end);
+    if (p >= end || *p != '"')
+        return 0;
+    for (q = ++p; q < end && *q != '"'; q++)
+        if (*q == '\\' || (unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80)
+            return 0;
+    if (q >= end || q - p >= (ptrdiff_t)sizeof(num))
+        return 0;
+    memcpy(num, p, (size_t)(q - p));
+    num[q - p] = '\0';
+    p = skim_ws(q + 1, end);
+    if (p >= end || *p != ']' || p + 1 != end)
+        return 0;
+    if (!isfinite(secs) || fabs(secs) > 1e13)
+        return 0;
+    *t_ms = (int64_t)llround(secs * 1000.0);
+    return util_parse_double(num, v) == 0;
+}
+
+/* The pairs of one series' values, read one at a time. */
+struct points {
+    const struct rd *rd;
+    struct promql_series *s;
+    size_t series;
+};
+
+static int read_values_point(void *arg, size_t k, struct span sp)
+{
+    struct points *x = arg;
+    struct promql_point *pt = &x->s->p[k];
+    enum point_err pe;
+    char where[64];
+    json_t *pair;
+
+    if (!quick_point(sp, &pt->t_ms, &pt->v)) {
+        if ((pair = tree(x->rd, sp)) == NULL)
+            return -1;
+        pe = read_point(pair, &pt->t_ms, &pt->v);
+        if (pe != POINT_OK) {
+            snprintf(where, sizeof(where), "data.result[%zu].values[%zu]", x->series, k);
+            point_error(pe, pair, where, x->rd->e);
+            json_decref(pair);
+            return -1;
+        }
+        json_decref(pair);
+    }
+    x->s->n = k + 1;
+    return 0;
+}
+
+/*
+ * Element i of a matrix's data.result (the span sp, skimmed) into
+ * r->series[i] (allocated, zeroed): metric as a tree, values pair by pair.
+ */
+static int matrix_element(const struct rd *rd, struct promql_result *r, size_t i, struct span sp)
+{
+    struct member m[] = {{"metric", {NULL, 0}}, {"values", {NULL, 0}}, {"histograms", {NULL, 0}}};
+    struct promql_series *s = &r->series[i];
+    struct points x = {rd, s, i};
+    struct err *e = rd->e;
+    const char *dup = NULL;
+    json_t *metric = NULL;
+    size_t nv = 0;
+    char where[64];
+    int rc;
+
+    /* Count the series first so promql_result_free frees what it holds. */
+    labels_init(&s->labels);
+    r->nseries = i + 1;
+    snprintf(where, sizeof(where), "data.result[%zu]", i);
+    if (*sp.p != '{')
+        return util_err(e, "malformed response: %s must be an object", where);
+    if (find_members(sp, m, sizeof(m) / sizeof(m[0]), &dup) != 0) {
+        char why[64];
+
+        snprintf(why, sizeof(why), "duplicate object key \"%s\"", dup);
+        return invalid(rd, why);
+    }
+    if (m[0].v.p != NULL && (metric = tree(rd, m[0].v)) == NULL)
+        return -1;
+    rc = parse_metric(metric, where, &s->labels, e);
+    json_decref(metric);
+    if (rc != 0)
+        return -1;
+    if (m[2].v.p != NULL)
+        return util_err(e,
+                        "%s holds native histogram samples, which are not supported "
+                        "(use classic histogram buckets)",
+                        where);
+    if (m[1].v.p == NULL)
+        return util_err(e, "malformed response: %s.values is missing", where);
+    if (*m[1].v.p != '[')
+        return util_err(e, "malformed response: %s.values must be an array", where);
+    each_element(m[1].v, count_element, &nv);
+    if (nv == 0)
+        return 0;
+    s->p = malloc(nv * sizeof(*s->p));
+    if (s->p == NULL)
+        return util_err(e, "out of memory");
+    return each_element(m[1].v, read_values_point, &x) != 0 ? -1 : 0;
+}
+
+/* One element of data.result at a time: its tree lives while it is read. */
+struct elements {
+    const struct rd *rd;
+    struct promql_result *r;
+    int matrix;
+};
+
+static int read_element(void *arg, size_t i, struct span sp)
+{
+    struct elements *x = arg;
+    json_t *el;
+    int rc;
+
+    if (x->matrix)
+        return matrix_element(x->rd, x->r, i, sp);
+    if ((el = tree(x->rd, sp)) == NULL)
+        return -1;
+    rc = vector_element(x->r, i, el, x->rd->e);
+    json_decref(el);
+    return rc;
+}
+
+/* data.result (a skimmed span) of a vector or a matrix into r. */
+static int parse_result(const struct rd *rd, struct span result, int matrix,
+                        struct promql_result *r)
+{
+    struct elements x = {rd, r, matrix};
+    size_t n = 0;
+
+    if (*result.p != '[')
+        return util_err(rd->e, "malformed response: data.result of a %s must be an array",
+                        matrix ? "matrix" : "vector");
+    each_element(result, count_element, &n);
     if (n == 0)
         return 0;
-    r->series = calloc(n, sizeof(*r->series));
-    if (r->series == NULL)
-        return util_err(e, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_t *el = json_array_get(result, i);
-        struct promql_series *s = &r->series[i];
-        json_t *values;
-        size_t nv;
-        char where[64];
-
-        /* Count the series first so promql_result_free frees what it holds. */
-        labels_init(&s->labels);
-        r->nseries = i + 1;
-        snprintf(where, sizeof(where), "data.result[%zu]", i);
-        if (!json_is_object(el))
-            return util_err(e, "malformed response: %s must be an object", where);
-        if (parse_metric(json_object_get(el, "metric"), where, &s->labels, e) != 0)
-            return -1;
-        values = json_object_get(el, "values");
-        if (json_object_get(el, "histograms") != NULL)
-            return util_err(e,
-                            "%s holds native histogram samples, which are not supported "
-                            "(use classic histogram buckets)",
-                            where);
-        if (values == NULL)
-            return util_err(e, "malformed response: %s.values is missing", where);
-        if (!json_is_array(values))
-            return util_err(e, "malformed response: %s.values must be an array", where);
-        nv = json_array_size(values);
-        if (nv == 0)
-            continue;
-        s->p = malloc(nv * sizeof(*s->p));
-        if (s->p == NULL)
-            return util_err(e, "out of memory");
-        for (size_t k = 0; k < nv; k++) {
-            /* A backfill parses millions of points: their name for a message
-             * is written only when one is wrong. */
-            json_t *pair = json_array_get(values, k);
-            enum point_err pe = read_point(pair, &s->p[k].t_ms, &s->p[k].v);
-
-            if (pe != POINT_OK) {
-                snprintf(where, sizeof(where), "data.result[%zu].values[%zu]", i, k);
-                return point_error(pe, pair, where, e);
-            }
-            s->n = k + 1;
-        }
-    }
-    return 0;
+    if (matrix)
+        r->series = calloc(n, sizeof(*r->series));
+    else
+        r->v = calloc(n, sizeof(*r->v));
+    if (matrix ? r->series == NULL : r->v == NULL)
+        return util_err(rd->e, "out of memory");
+    return each_element(result, read_element, &x) != 0 ? -1 : 0;
 }
 
 static int parse_warnings(json_t *w, struct promql_result *r, struct err *e)
@@ -394,15 +777,17 @@ static int parse_warnings(json_t *w, struct promql_result *r, struct err *e)
 }
 
 /*
- * The "status":"success" part: data.resultType and data.result, then
- * warnings. A matrix is what matrix asks for, and only then.
+ * The "status":"success" part: data.resultType and data.result (the span
+ * result, p NULL when absent), then warnings. A matrix is what matrix asks
+ * for, and only then.
  */
-static int parse_success(json_t *root, const char *pfx, int matrix, struct promql_result *r,
-                         struct err *e)
+static int parse_success(const struct rd *rd, json_t *root, struct span result, int matrix,
+                         struct promql_result *r)
 {
     json_t *data = json_object_get(root, "data");
+    const char *pfx = rd->pfx;
+    struct err *e = rd->e;
     const char *type;
-    json_t *result;
 
     if (!json_is_object(data))
         return util_err(e,
@@ -410,10 +795,9 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
                         "missing or not an object",
                         pfx);
     type = json_string_value(json_object_get(data, "resultType"));
-    result = json_object_get(data, "result");
     if (type == NULL)
         return util_err(e, "%smalformed response: data.resultType is missing", pfx);
-    if (result == NULL)
+    if (result.p == NULL)
         return util_err(e, "%smalformed response: data.result is missing", pfx);
     if (matrix) {
         if (strcmp(type, "matrix") != 0) {
@@ -425,19 +809,28 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
                             "of raw samples was expected)",
                             pfx, ex);
         }
-        if (parse_matrix(result, r, e) != 0)
+        if (parse_result(rd, result, 1, r) != 0)
             return -1;
     } else if (strcmp(type, "vector") == 0) {
-        if (parse_vector(result, r, e) != 0)
+        if (parse_result(rd, result, 0, r) != 0)
             return -1;
     } else if (strcmp(type, "scalar") == 0) {
+        json_t *pair = tree(rd, result);
+        int rc;
+
+        if (pair == NULL)
+            return -1;
         r->is_scalar = 1;
         r->v = calloc(1, sizeof(*r->v));
-        if (r->v == NULL)
+        if (r->v == NULL) {
+            json_decref(pair);
             return util_err(e, "out of memory");
+        }
         labels_init(&r->v[0].labels);
         r->n = 1;
-        if (parse_pair(result, "data.result", &r->v[0], e) != 0)
+        rc = parse_pair(pair, "data.result", &r->v[0], e);
+        json_decref(pair);
+        if (rc != 0)
             return -1;
     } else {
         char ex[HTTPC_EXCERPT_SIZE];
@@ -451,6 +844,80 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
     return parse_warnings(json_object_get(root, "warnings"), r, e);
 }
 
+/* The members of the answer the parser reads, top level and in data. */
+static const char *const top_names[] = {"status", "data",     "errorType",
+                                        "error",  "warnings", "isPartial"};
+#define TOP_DATA 1
+static const char *const data_names[] = {"resultType", "result"};
+
+/*
+ * A small tree of the answer without data.result: the top members read,
+ * and data with its resultType (JSON null when data is not an object). The
+ * span of data.result goes to *result. NULL with rd->e set on an error.
+ */
+static json_t *shallow_root(const struct rd *rd, struct span top, struct span *result)
+{
+    struct member m[sizeof(top_names) / sizeof(top_names[0])];
+    struct member d[sizeof(data_names) / sizeof(data_names[0])];
+    const char *dup = NULL;
+    json_t *root = json_object();
+    json_t *data;
+    char why[64];
+
+    result->p = NULL;
+    for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++)
+        m[k].name = top_names[k];
+    for (size_t k = 0; k < sizeof(d) / sizeof(d[0]); k++)
+        d[k].name = data_names[k];
+    if (root == NULL) {
+        util_err(rd->e, "out of memory");
+        return NULL;
+    }
+    if (find_members(top, m, sizeof(m) / sizeof(m[0]), &dup) != 0)
+        goto dup;
+    for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+        json_t *j;
+
+        if (m[k].v.p == NULL || k == TOP_DATA)
+            continue;
+        if ((j = tree(rd, m[k].v)) == NULL)
+            goto fail;
+        if (json_object_set_new(root, m[k].name, j) != 0)
+            goto nomem;
+    }
+    if (m[TOP_DATA].v.p == NULL)
+        return root;
+    if (*m[TOP_DATA].v.p != '{') {
+        if (json_object_set_new(root, "data", json_null()) != 0)
+            goto nomem;
+        return root;
+    }
+    if (find_members(m[TOP_DATA].v, d, sizeof(d) / sizeof(d[0]), &dup) != 0)
+        goto dup;
+    data = json_object();
+    if (data == NULL || json_object_set_new(root, "data", data) != 0)
+        goto nomem;
+    if (d[0].v.p != NULL) {
+        json_t *j = tree(rd, d[0].v);
+
+        if (j == NULL)
+            goto fail;
+        if (json_object_set_new(data, "resultType", j) != 0)
+            goto nomem;
+    }
+    *result = d[1].v;
+    return root;
+dup:
+    snprintf(why, sizeof(why), "duplicate object key \"%s\"", dup);
+    invalid(rd, why);
+    goto fail;
+nomem:
+    util_err(rd->e, "out of memory");
+fail:
+    json_decref(root);
+    return NULL;
+}
+
 /*
  * promql_parse_response with the response's Content-Type (may be NULL), which
  * the client knows and names when a body turns out not to be JSON.
@@ -458,35 +925,42 @@ static int parse_success(json_t *root, const char *pfx, int matrix, struct promq
 static int parse_body(const char *body, size_t len, long http_status, const char *content_type,
                       int matrix, struct promql_result *r, struct err *e)
 {
-    json_error_t jerr;
     json_t *root = NULL;
     const char *status;
+    const char *end;
+    const char *first;
     char pfx[32];
+    struct rd rd = {body, len, pfx, content_type, e};
+    struct span result = {NULL, 0};
     struct promql_result tmp;
     int rc = -1;
 
     promql_result_init(r);
     promql_result_init(&tmp);
-    jerr.text[0] = '\0';
-    jerr.position = 0;
     status_prefix(http_status, pfx, sizeof(pfx));
     if (body == NULL)
-        len = 0;
-    if (len > 0)
-        root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    if (root == NULL && trailing_error(body, len, pfx, e) == 0)
-        goto out;
-    if (root == NULL) {
-        not_json(body, len, pfx, content_type, &jerr, e);
+        rd.len = len = 0;
+    end = len > 0 ? skim_value(body, body + len, 0) : NULL;
+    if (end == NULL) {
+        invalid(&rd, "invalid JSON");
         goto out;
     }
-    if (!json_is_object(root)) {
+    if (skim_ws(end, body + len) != body + len) {
+        if (trailing_error(body, len, (size_t)(end - body), pfx, e) != 0)
+            invalid(&rd, "more after the JSON value");
+        goto out;
+    }
+    first = skim_ws(body, end);
+    if (*first != '{') {
         char ex[HTTPC_EXCERPT_SIZE];
 
         excerpt(body, len, ex, sizeof(ex));
         util_err(e, "%sresponse is JSON but not an object (starts with %s)", pfx, ex);
         goto out;
     }
+    root = shallow_root(&rd, (struct span){first, (size_t)(end - first)}, &result);
+    if (root == NULL)
+        goto out;
     status = json_string_value(json_object_get(root, "status"));
     if (status != NULL && strcmp(status, "error") == 0) {
         api_error(root, pfx, e);
@@ -504,7 +978,7 @@ static int parse_body(const char *body, size_t len, long http_status, const char
         util_err(e, "%smalformed response: \"status\" must be \"success\" or \"error\"", pfx);
         goto out;
     }
-    if (parse_success(root, pfx, matrix, &tmp, e) != 0)
+    if (parse_success(&rd, root, result, matrix, &tmp) != 0)
         goto out;
     /* A VictoriaMetrics cluster with a storage node down says so here. */
     if (json_is_true(json_object_get(root, "isPartial"))) {
@@ -658,7 +1132,7 @@ static int attempt(struct promql_client *c, int matrix, struct promql_result *r,
                    size_t len, CURLcode *cc, long *code)
 {
     char *ct = NULL;
-    struct err sub;
+    struct err sub = {""};
 
     buf_reset(&c->body);
     c->body_too_big = 0;

@@ -15,7 +15,12 @@
 #include "util.h"
 #include "config.h"
 
-/* Largest response body accepted; past it the query fails. */
+/*
+ * Largest response body accepted; past it the query fails. Parsing one
+ * costs the body, the result's structs (about 130 bytes per series of a
+ * vector, 16 per point of a matrix) and a jansson tree of one series at a
+ * time: a 58 MB answer of 1M series peaks at 189 MiB.
+ */
 #define PROMQL_MAX_BODY (64u * 1024u * 1024u)
 
 /* One element of an instant vector (or the single value of a scalar). */

@@ -329,6 +329,138 @@ static int parse_matrix(const char *body, struct promql_result *r, struct err *e
     return promql_parse_matrix(body, strlen(body), 200, r, e);
 }
 
+/* ---- the shallow reader: answers are read one element at a time ---- */
+
+/* A vector answer of n series, with members the parser passes over; caller frees. */
+static char *big_vector(size_t n)
+{
+    struct buf b;
+    char row[96];
+
+    buf_init(&b, 64u * 1024u * 1024u);
+    assert_int_equal(buf_append(&b,
+                                "{\"stats\":{\"a\":[1,{\"b\":null}],\"c\":\"x\"}, "
+                                "\"status\":\"success\",\n\"data\":{\"resultType\":\"vector\","
+                                "\"result\":[",
+                                strlen("{\"stats\":{\"a\":[1,{\"b\":null}],\"c\":\"x\"}, "
+                                       "\"status\":\"success\",\n\"data\":{\"resultType\":"
+                                       "\"vector\",\"result\":[")),
+                     0);
+    for (size_t i = 0; i < n; i++) {
+        int len = snprintf(row, sizeof(row),
+                           "%s{\"metric\":{\"pod\":\"p%zu\"},\"value\":[%zu,\"%zu\"]}",
+                           i > 0 ? "," : "", i, 1700000000 + i, i);
+
+        assert_int_equal(buf_append(&b, row, (size_t)len), 0);
+    }
+    assert_int_equal(buf_append(&b, "]},\"infos\":[]}", 14), 0);
+    return buf_steal(&b);
+}
+
+static void test_parse_big_vector_with_other_members(void **state)
+{
+    char *body = big_vector(20000); /* about 1.1 MB: past the size jansson sees whole */
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_true(strlen(body) > 1024 * 1024);
+    assert_int_equal(parse(body, 200, &r, &e), 0);
+    assert_int_equal(r.n, 20000);
+    assert_int_equal(r.v[19999].labels.n, 1);
+    assert_string_equal(r.v[19999].labels.v[0].value, "p19999");
+    assert_int_equal(r.v[19999].t_ms, (int64_t)(1700000000 + 19999) * 1000);
+    assert_close(r.v[19999].value, 19999.0);
+    promql_result_free(&r);
+    free(body);
+}
+
+static void test_parse_big_broken_bodies_say_so_without_a_tree(void **state)
+{
+    char *body = big_vector(20000);
+    size_t len = strlen(body);
+    char *twice = util_asprintf("%s%s", body, body);
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_non_null(twice);
+    /* Cut short. */
+    assert_int_equal(promql_parse_response(body, len - 3, 200, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "response is not JSON (starts with \"{\\\"stats\\\""));
+    assert_non_null(strstr(e.msg, "invalid JSON in its"));
+    assert_empty(&r);
+    /* Two documents, the second not an error. */
+    assert_int_equal(parse(twice, 200, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "more after the JSON value"));
+    assert_empty(&r);
+    free(twice);
+    /* A member the parser reads, twice. */
+    twice = util_asprintf("{\"status\":\"success\",%s", body + 1);
+    assert_non_null(twice);
+    assert_int_equal(parse(twice, 200, &r, &e), -1);
+    assert_non_null(strstr(e.msg, "duplicate object key \"status\""));
+    assert_empty(&r);
+    free(twice);
+    free(body);
+}
+
+static void test_parse_escaped_keys_are_the_keys_they_spell(void **state)
+{
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(parse("{\"st\\u0061tus\":\"success\",\"data\":{\"resultType\":\"scalar\","
+                           "\"r\\u0065sult\":[1.5,\"2\"]}}",
+                           200, &r, &e),
+                     0);
+    assert_int_equal(r.is_scalar, 1);
+    assert_close(r.v[0].value, 2.0);
+    promql_result_free(&r);
+    /* Spelt twice, once with escapes: a duplicate. */
+    assert_int_equal(parse("{\"status\":\"success\",\"st\\u0061tus\":\"error\"}", 200, &r, &e),
+                     -1);
+    assert_non_null(strstr(e.msg, "duplicate object key"));
+}
+
+static void test_parse_matrix_points_spelt_unusually(void **state)
+{
+    struct promql_result r;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(promql_parse_matrix(
+                         "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
+                         "[{\"values\":[[1.7e9,\"1\"], [ 1700000001 , \"NaN\" ] ,"
+                         "[1700000002,\"1\\u0030\"],[1700000003.5,\"+Inf\"],"
+                         "[1700000004,\"0x10\"]],\"metric\":{\"a\":\"b\"}}]}}",
+                         strlen("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                "\"result\":[{\"values\":[[1.7e9,\"1\"], [ 1700000001 , "
+                                "\"NaN\" ] ,[1700000002,\"1\\u0030\"],[1700000003.5,\"+Inf\"],"
+                                "[1700000004,\"0x10\"]],\"metric\":{\"a\":\"b\"}}]}}"),
+                         200, &r, &e),
+                     -1);
+    /* util_parse_double refuses hexadecimal, quick or not. */
+    assert_string_equal(e.msg, "malformed response: data.result[0].values[4] holds \"0x10\", "
+                               "which is not a number");
+    assert_int_equal(parse_matrix("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\","
+                                  "\"result\":[{\"values\":[[1.7e9,\"1\"], [ 1700000001 , "
+                                  "\"NaN\" ] ,[1700000002,\"1\\u0030\"],[1700000003.5,\"+Inf\"]],"
+                                  "\"metric\":{\"a\":\"b\"}}]}}",
+                                  &r, &e),
+                     0);
+    assert_int_equal(r.nseries, 1);
+    assert_int_equal(r.series[0].n, 4);
+    assert_int_equal(r.series[0].p[0].t_ms, 1700000000000LL);
+    assert_close(r.series[0].p[0].v, 1.0);
+    assert_true(isnan(r.series[0].p[1].v));
+    assert_close(r.series[0].p[2].v, 10.0);
+    assert_int_equal(r.series[0].p[3].t_ms, 1700000003500LL);
+    assert_true(isinf(r.series[0].p[3].v));
+    promql_result_free(&r);
+}
+
 /* api_read's answers: raw samples per series, labels sorted, times in ms. */
 static void test_parse_matrix_keeps_series_and_raw_samples(void **state)
 {
@@ -1644,6 +1776,10 @@ int main(void)
         cmocka_unit_test(test_parse_truncated_json_says_where),
         cmocka_unit_test(test_parse_garbage_is_escaped_in_message),
         cmocka_unit_test(test_parse_duplicate_keys_are_rejected),
+        cmocka_unit_test(test_parse_big_vector_with_other_members),
+        cmocka_unit_test(test_parse_big_broken_bodies_say_so_without_a_tree),
+        cmocka_unit_test(test_parse_escaped_keys_are_the_keys_they_spell),
+        cmocka_unit_test(test_parse_matrix_points_spelt_unusually),
         cmocka_unit_test(test_parse_json_that_is_not_an_object),
         cmocka_unit_test(test_parse_matrix_and_string_are_unsupported),
         cmocka_unit_test(test_parse_matrix_keeps_series_and_raw_samples),

@@ -685,6 +685,112 @@ static void test_series_over_sample_limit_is_an_error(void **state)
     bytes_free(&body);
 }
 
+static void test_long_series_is_delivered_in_pieces_in_time_order(void **state)
+{
+    struct fixture *f = *state;
+    /* 24 samples 1000..24000 in three chunks, a stale marker in the middle;
+     * pieces of 10 samples; the range [1000, 30000] keeps them all. */
+    struct tchunk ch[3] = {ramp(1000, 1000, 0, 8), ramp(9000, 1000, 8, 8),
+                           ramp(17000, 1000, 16, 8)};
+    struct tseries s[] = {{{"__name__", "x", "job", "a", NULL}, 3, ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+    uint64_t stale = STALE_BITS;
+    size_t total = 0;
+    int64_t next = 1000;
+
+    memcpy(&ch[1].v[2], &stale, sizeof(double)); /* 11000 */
+    f->q[0].start_ms = 1000;
+    f->q[0].end_ms = 30000;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.piece_samples = 10;
+    remote_read_client_set_limits(f->c, &lim);
+    assert_int_equal(run(f, 1), 0);
+    assert_true(f->got.n >= 3);
+    for (size_t k = 0; k < f->got.n; k++) {
+        assert_string_equal(f->got.v[k].labels, "{__name__=\"x\",job=\"a\"}");
+        assert_true(f->got.v[k].n <= 10);
+        for (size_t i = 0; i < f->got.v[k].n; i++) {
+            if (next == 11000)
+                next += 1000;
+            assert_int_equal(f->got.v[k].s[i].t_ms, next);
+            assert_close(f->got.v[k].s[i].v, (double)next / 1000.0 - 1.0);
+            next += 1000;
+        }
+        total += f->got.v[k].n;
+    }
+    assert_int_equal(total, 23);
+    assert_int_equal(f->st.series, 1);
+    assert_int_equal(f->st.samples, 23);
+    bytes_free(&body);
+}
+
+static void test_long_series_pieces_keep_aligned_spans_whole(void **state)
+{
+    struct fixture *f = *state;
+    /* Spans of 4 s: (0, 4000], (4000, 8000], ...; no piece may end inside one. */
+    struct tchunk ch[3] = {ramp(1000, 1000, 0, 8), ramp(9000, 1000, 8, 8),
+                           ramp(17000, 1000, 16, 8)};
+    struct tseries s[] = {{{"__name__", "x", NULL}, 3, ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+    size_t total = 0;
+
+    f->q[0].start_ms = 1000;
+    f->q[0].end_ms = 30000;
+    f->q[0].align_ms = 4000;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.piece_samples = 6;
+    remote_read_client_set_limits(f->c, &lim);
+    assert_int_equal(run(f, 1), 0);
+    assert_true(f->got.n >= 3);
+    for (size_t k = 0; k + 1 < f->got.n; k++) {
+        size_t n = f->got.v[k].n;
+
+        assert_true(n > 0);
+        assert_int_equal(f->got.v[k].s[n - 1].t_ms % 4000, 0);
+    }
+    for (size_t k = 0; k < f->got.n; k++)
+        total += f->got.v[k].n;
+    assert_int_equal(total, 24);
+    f->q[0].align_ms = 0;
+    bytes_free(&body);
+}
+
+static void test_long_series_going_back_past_a_piece_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    /* 12 samples from 5000, then a chunk from 1000: its samples would have
+     * to go before what the first piece already handed on. */
+    struct tchunk ch[2] = {ramp(5000, 1000, 0, 12), ramp(1000, 1000, 0, 3)};
+    struct tseries s[] = {{{"__name__", "x", NULL}, 2, ch}};
+    struct bytes body = {0};
+    struct remote_read_limits lim = {0};
+
+    f->q[0].start_ms = 1000;
+    f->q[0].end_ms = 30000;
+    frame(&body, 0, s, 1);
+    set_body(f, &body);
+    client(f, REMOTE_READ_ACCEPT_CHUNKS);
+    lim.piece_samples = 10;
+    remote_read_client_set_limits(f->c, &lim);
+    run_fails_with(f, 1,
+                   "query 0: series {__name__=\"x\"}: a sample at 1000 ms came after samples "
+                   "up to 14000 ms were counted; a series of more than 10 samples must come "
+                   "in time order");
+    /* With room for the whole series it is sorted as ever. */
+    lim.piece_samples = 16;
+    remote_read_client_set_limits(f->c, &lim);
+    assert_int_equal(run(f, 1), 0);
+    assert_int_equal(f->got.n, 1);
+    assert_int_equal(f->got.v[0].n, 15);
+    bytes_free(&body);
+}
+
 static void test_labels_over_limits_are_errors(void **state)
 {
     struct fixture *f = *state;
@@ -1466,6 +1572,9 @@ int main(void)
         SERVER_TEST(test_streamed_garbage_message_is_an_error),
         SERVER_TEST(test_streamed_frame_over_limit_is_an_error),
         SERVER_TEST(test_series_over_sample_limit_is_an_error),
+        SERVER_TEST(test_long_series_is_delivered_in_pieces_in_time_order),
+        SERVER_TEST(test_long_series_pieces_keep_aligned_spans_whole),
+        SERVER_TEST(test_long_series_going_back_past_a_piece_is_an_error),
         SERVER_TEST(test_labels_over_limits_are_errors),
         SERVER_TEST(test_duplicate_and_empty_label_names_are_errors),
         SERVER_TEST(test_streamed_decoded_memory_cap_is_an_error),
