@@ -6,29 +6,22 @@
  * (headers, auth, TLS, secrets, error wording shared with promql). The answer
  * is sorted out on its first body byte, from the status and Content-Type:
  *   - streamed chunks: bytes go from libcurl's write callback straight into
- *     an rrframe reader; each frame is a ChunkedReadResponse whose XOR chunks
- *     are decoded (xorchunk) into the series being gathered;
- *   - SAMPLES: the body is buffered (capped), snappy-decoded (capped) and
- *     unpacked as one ReadResponse;
+ *     an rrframe reader; each frame is a ChunkedReadResponse, decoded
+ *     (rrdecode) into the series being gathered (rrseries, which decodes the
+ *     XOR chunks);
+ *   - SAMPLES: the body is buffered (capped), then snappy-decoded (capped)
+ *     and unpacked as one ReadResponse (rrdecode, which also guesses the
+ *     encoding of a body sent without Content-Encoding);
  *   - anything else (error statuses, HTML pages): only the first bytes are
  *     kept, for the error message, and the transfer is stopped.
  *
- * Content-Encoding of SAMPLES bodies: Prometheus sends "snappy". Cortex
- * writes the snappy block with no Content-Encoding (and no Content-Type, so
- * Go labels it application/octet-stream). So: "snappy" means the body must be
- * a valid snappy block; with no Content-Encoding (or "identity") a body that
- * is a valid snappy block is decoded as one, and only a body that is not is
- * read as an uncompressed ReadResponse. The guess is safe: validation checks
- * the whole block, and a plain ReadResponse starts with byte 0x0a, which as a
- * snappy header announces 10 bytes of output, so only a plain body of at most
- * 51 bytes could pass; should its decoded bytes not unpack, the body itself is
- * tried. Any other encoding is an error naming it.
- *
- * One series is gathered at a time, in buffers reused across series and runs
- * (labels as "name\0value\0" in wire order, samples, sort scratch), so memory
- * follows the largest series, not the whole answer. Every buffer fed by the
- * server has a hard cap (remote_read_limits), and protobuf-c decodes through
- * an allocator that enforces max_decoded.
+ * The client owns the decoder (struct rrdecode) and the series being
+ * gathered (struct rrseries), and hands each run's limits, queries and
+ * callback to them; this file keeps the transport, the request and the
+ * verdict on a finished transfer. Every buffer fed by the server has a hard
+ * cap (remote_read_limits). A failed caller callback is told apart from a
+ * decode error by rrseries' cb_failed, so its message reaches the caller as
+ * it was written.
  */
 #include "remote_read.h"
 
@@ -41,14 +34,14 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <protobuf-c/protobuf-c.h>
 #include <snappy-c.h>
 
 #include "httpc.h"
 #include "log.h"
 #include "remote.pb-c.h"
+#include "rrdecode.h"
 #include "rrframe.h"
-#include "xorchunk.h"
+#include "rrseries.h"
 
 #define DEFAULT_READ_PATH "/api/v1/read"
 
@@ -62,13 +55,8 @@
 #define EXCERPT_KEEP 1024
 #define EXCERPT_BYTES 200
 
-/* Buffers grown past these by one big answer are released after the run. */
+/* A body buffer grown past this by one big answer is released after the run. */
 #define BODY_KEEP_BYTES (4u * 1024u * 1024u)
-#define SAMPLES_KEEP ((size_t)1 << 18)
-#define LABELS_KEEP (1u * 1024u * 1024u)
-
-/* The bit pattern Prometheus uses to mark a series stale (a NaN). */
-#define STALE_NAN_BITS 0x7ff0000000000002ull
 
 /* What the body turned out to be, decided when its first byte arrives. */
 enum body_kind {
@@ -83,34 +71,9 @@ enum stop {
     STOP_NONE,
     STOP_EXCERPT,  /* enough of an unexpected body: not an error by itself */
     STOP_DECODE,   /* a frame, chunk or limit error, in c->werr */
-    STOP_CALLBACK, /* the caller's callback failed, message in c->cb_err */
+    STOP_CALLBACK, /* the caller's callback failed, message in c->ser.cb_err */
     STOP_TOO_BIG,  /* SAMPLES body over max_body */
     STOP_NOMEM
-};
-
-/* protobuf-c allocations counted against a limit. */
-struct capalloc {
-    size_t used;
-    size_t limit;
-    int hit;
-};
-
-/* The series being gathered. */
-struct series {
-    int active;
-    size_t query;
-    size_t nlabels;
-    struct buf names; /* nlabels "name\0value\0" pairs, wire order */
-    struct label *lv; /* sorted view into names, for the callback */
-    size_t lvcap;
-    struct rawsrc_sample *s;
-    size_t n;
-    size_t cap;
-    size_t total;              /* samples of the series in this read, delivered or not */
-    int cut;                   /* 1: a piece was delivered; samples must come after cut_t */
-    int64_t cut_t;             /* the delivered pieces' end (a span boundary when aligned) */
-    struct rawsrc_sample *tmp; /* merge sort scratch */
-    size_t tmpcap;
 };
 
 struct remote_read_client {
@@ -119,24 +82,16 @@ struct remote_read_client {
     enum remote_read_accept accept;
     struct remote_read_limits lim;
     /* one run */
-    const struct rawsrc_query *q;
-    size_t nq;
-    rawsrc_cb cb;
-    void *arg;
-    struct remote_read_stats st;
+    struct remote_read_stats st; /* series and samples: from ser, at the end */
     enum body_kind kind;
     long status;
     char encoding[32]; /* Content-Encoding, "" when absent */
     struct rrframe_reader *frames;
     struct buf body; /* SAMPLES body, or the excerpt of another */
     enum stop stop;
-    struct err werr;   /* decode error found in the write callback */
-    struct err cb_err; /* the caller's callback error */
-    struct capalloc ca;
-    ProtobufCAllocator alloc;
-    char *unz; /* snappy output, reused */
-    size_t unzcap;
-    struct series cur;
+    struct err werr; /* decode error found in the write callback */
+    struct rrdecode dec;
+    struct rrseries ser;
 };
 
 /*
@@ -154,581 +109,12 @@ static void say(char *out, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A limit in words: "256 MiB", or "1000 bytes" when it is no whole number of MiB. */
-static const char *size_words(size_t n, char *out, size_t len)
-{
-    if (n >= (1u << 20) && n % (1u << 20) == 0)
-        snprintf(out, len, "%zu MiB", n >> 20);
-    else
-        snprintf(out, len, "%zu bytes", n);
-    return out;
-}
-
-/* ---- memory ---- */
-
-/* Keeps the block size in front of the block, 16 bytes so alignment holds. */
-#define CAP_HDR 16
-
-static void *cap_alloc(void *data, size_t size)
-{
-    struct capalloc *a = data;
-    unsigned char *p;
-
-    if (size > a->limit - a->used || size > SIZE_MAX - CAP_HDR) {
-        a->hit = 1;
-        return NULL;
-    }
-    p = malloc(size + CAP_HDR);
-    if (p == NULL)
-        return NULL;
-    memcpy(p, &size, sizeof(size));
-    a->used += size;
-    return p + CAP_HDR;
-}
-
-static void cap_free(void *data, void *ptr)
-{
-    struct capalloc *a = data;
-    unsigned char *p;
-    size_t size;
-
-    if (ptr == NULL)
-        return;
-    p = (unsigned char *)ptr - CAP_HDR;
-    memcpy(&size, p, sizeof(size));
-    a->used -= size;
-    free(p);
-}
-
-/* Grows *v (elements of size sz) to hold need, at most max; 0 or -1. */
-static int grow(void **v, size_t *cap, size_t need, size_t max, size_t sz)
-{
-    size_t ncap = *cap > 0 ? *cap : 1024;
-    void *nv;
-
-    if (need <= *cap)
-        return 0;
-    if (need > max)
-        return -1;
-    if (ncap > max)
-        ncap = max;
-    while (ncap < need)
-        ncap = ncap > max / 2 ? max : ncap * 2;
-    nv = realloc(*v, ncap * sz);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
-}
-
-/* ---- series: labels ---- */
-
-/* "{__name__="x", job="y", ...}" of the current series, cut to fit, for messages. */
-static void describe(const struct series *s, char *out, size_t len)
-{
-    const char *p = s->names.data;
-    size_t o = 0;
-
-    o += (size_t)snprintf(out, len, "{");
-    for (size_t i = 0; i < s->nlabels && o < len; i++) {
-        const char *name = p;
-        const char *value = p + strlen(p) + 1;
-
-        o += (size_t)snprintf(out + o, len - o, "%s%s=\"%.40s%s\"", i > 0 ? ", " : "", name, value,
-                              strlen(value) > 40 ? "..." : "");
-        p = value + strlen(value) + 1;
-    }
-    if (o < len)
-        snprintf(out + o, len - o, "}");
-    if (o >= len && len > 4)
-        memcpy(out + len - 5, "...}", 5);
-}
-
-/* 1 when labels l[0..n) of query qi are those of the series being gathered. */
-static int same_series(const struct series *s, size_t qi, Prometheus__Label *const *l, size_t n)
-{
-    const char *p = s->names.data;
-
-    if (!s->active || s->query != qi || s->nlabels != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(p, l[i]->name) != 0)
-            return 0;
-        p += strlen(p) + 1;
-        if (strcmp(p, l[i]->value) != 0)
-            return 0;
-        p += strlen(p) + 1;
-    }
-    return 1;
-}
-
-/* Starts gathering a new series of query qi with labels l[0..n). */
-static int start_series(struct remote_read_client *c, size_t qi, Prometheus__Label *const *l,
-                        size_t n, struct err *e)
-{
-    struct series *s = &c->cur;
-
-    s->active = 0;
-    s->nlabels = 0;
-    s->n = 0;
-    s->total = 0;
-    s->cut = 0;
-    buf_reset(&s->names);
-    if (n > REMOTE_READ_MAX_LABELS)
-        return util_err(e, "query %zu: a series has %zu labels, more than %d", qi, n,
-                        REMOTE_READ_MAX_LABELS);
-    for (size_t i = 0; i < n; i++) {
-        size_t nl = strlen(l[i]->name);
-        size_t vl = strlen(l[i]->value);
-
-        if (nl > REMOTE_READ_MAX_LABEL_BYTES || vl > REMOTE_READ_MAX_LABEL_BYTES)
-            return util_err(e,
-                            "query %zu: label %.40s%s has a %s of %zu bytes, more than "
-                            "%u",
-                            qi, l[i]->name, nl > 40 ? "..." : "",
-                            nl > REMOTE_READ_MAX_LABEL_BYTES ? "name" : "value",
-                            nl > REMOTE_READ_MAX_LABEL_BYTES ? nl : vl,
-                            REMOTE_READ_MAX_LABEL_BYTES);
-        if (nl == 0)
-            return util_err(e, "query %zu: a series has a label with an empty name", qi);
-        if (buf_append(&s->names, l[i]->name, nl + 1) != 0 ||
-            buf_append(&s->names, l[i]->value, vl + 1) != 0)
-            return util_err(e, "out of memory");
-    }
-    s->nlabels = n;
-    s->query = qi;
-    s->active = 1;
-    return 0;
-}
-
-static int label_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct label *)a)->name, ((const struct label *)b)->name);
-}
-
-/* Fills the sorted view of the current series' labels; -1 on a duplicate name. */
-static int sorted_labels(struct series *s, struct labels *out, struct err *e)
-{
-    char *p = s->names.data;
-    int sorted = 1;
-
-    if (grow((void **)&s->lv, &s->lvcap, s->nlabels > 0 ? s->nlabels : 1, REMOTE_READ_MAX_LABELS,
-             sizeof(*s->lv)) != 0)
-        return util_err(e, "out of memory");
-    for (size_t i = 0; i < s->nlabels; i++) {
-        s->lv[i].name = p;
-        p += strlen(p) + 1;
-        s->lv[i].value = p;
-        p += strlen(p) + 1;
-        if (i > 0 && strcmp(s->lv[i - 1].name, s->lv[i].name) >= 0)
-            sorted = 0;
-    }
-    if (!sorted) {
-        qsort(s->lv, s->nlabels, sizeof(*s->lv), label_cmp);
-        for (size_t i = 1; i < s->nlabels; i++)
-            if (strcmp(s->lv[i - 1].name, s->lv[i].name) == 0) {
-                char d[160];
-
-                describe(s, d, sizeof(d));
-                return util_err(e, "query %zu: series %s has label %.40s twice", s->query, d,
-                                s->lv[i].name);
-            }
-    }
-    out->n = s->nlabels;
-    out->v = s->lv;
-    return 0;
-}
-
-/* ---- series: samples ---- */
-
-static int deliver_piece(struct remote_read_client *c, struct err *e);
-
-static int add_sample(struct remote_read_client *c, int64_t t, double v, struct err *e)
-{
-    struct series *s = &c->cur;
-    char d[160];
-
-    if (s->total >= c->lim.max_samples) {
-        describe(s, d, sizeof(d));
-        return util_err(e,
-                        "query %zu: series %s has more than %zu samples in one read; "
-                        "narrow the selector or shorten the range",
-                        s->query, d, c->lim.max_samples);
-    }
-    if (s->cut && t <= s->cut_t) {
-        describe(s, d, sizeof(d));
-        return util_err(e,
-                        "query %zu: series %s: a sample at %" PRId64 " ms came after "
-                        "samples up to %" PRId64 " ms were counted; a series of more than "
-                        "%zu samples must come in time order, as Prometheus sends it",
-                        s->query, d, t, s->cut_t, c->lim.piece_samples);
-    }
-    if (s->n >= c->lim.piece_samples && deliver_piece(c, e) != 0)
-        return -1;
-    if (s->n >= s->cap &&
-        grow((void **)&s->s, &s->cap, s->n + 1, c->lim.max_samples, sizeof(*s->s)) != 0)
-        return util_err(e, "out of memory");
-    s->s[s->n].t_ms = t;
-    s->s[s->n].v = v;
-    s->n++;
-    s->total++;
-    return 0;
-}
-
-static int is_stale(double v)
-{
-    uint64_t bits;
-
-    memcpy(&bits, &v, sizeof(bits));
-    return bits == STALE_NAN_BITS;
-}
-
-/*
- * Stable bottom-up merge sort of a[0..n) by time, using tmp[0..n): of equal
- * timestamps the one that arrived first stays first.
- */
-static void sort_samples(struct rawsrc_sample *a, struct rawsrc_sample *tmp, size_t n)
-{
-    struct rawsrc_sample *src = a;
-    struct rawsrc_sample *dst = tmp;
-
-    for (size_t w = 1; w < n; w *= 2) {
-        struct rawsrc_sample *t;
-
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n;
-            size_t hi = mid + w < n ? mid + w : n;
-            size_t i = lo;
-            size_t j = mid;
-            size_t k = lo;
-
-            while (i < mid && j < hi)
-                dst[k++] = src[j].t_ms < src[i].t_ms ? src[j++] : src[i++];
-            while (i < mid)
-                dst[k++] = src[i++];
-            while (j < hi)
-                dst[k++] = src[j++];
-        }
-        t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != a)
-        memcpy(a, src, n * sizeof(*a));
-}
-
-/*
- * Puts the gathered samples in the delivered form: stale markers dropped,
- * sorted by time, one sample per timestamp (the first that arrived: chunks
- * may overlap), clipped to [start, end]. Returns 0 with the new count in
- * *out, or -1 when the sort scratch cannot be allocated.
- */
-static int tidy(struct remote_read_client *c, int64_t start, int64_t end, size_t *out)
-{
-    struct series *s = &c->cur;
-    size_t n = 0;
-    int sorted = 1;
-
-    for (size_t i = 0; i < s->n; i++) {
-        if (is_stale(s->s[i].v))
-            continue;
-        if (n > 0 && s->s[i].t_ms < s->s[n - 1].t_ms)
-            sorted = 0;
-        s->s[n++] = s->s[i];
-    }
-    if (!sorted) {
-        if (grow((void **)&s->tmp, &s->tmpcap, n, c->lim.max_samples, sizeof(*s->tmp)) != 0)
-            return -1;
-        sort_samples(s->s, s->tmp, n);
-    }
-    s->n = n;
-    n = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        int64_t t = s->s[i].t_ms;
-
-        if (t < start || t > end || (n > 0 && s->s[n - 1].t_ms == t))
-            continue;
-        s->s[n++] = s->s[i];
-    }
-    s->n = n;
-    *out = n;
-    return 0;
-}
-
-/* Hands s->s[0..n) of the current series to the caller's callback. */
-static int deliver(struct remote_read_client *c, size_t n, struct err *e)
-{
-    struct series *s = &c->cur;
-    struct rawsrc_series rs;
-    struct labels l;
-
-    if (sorted_labels(s, &l, e) != 0)
-        return -1;
-    rs.query = s->query;
-    rs.labels = &l;
-    rs.s = s->s;
-    rs.n = n;
-    c->st.samples += n;
-    util_err(&c->cb_err, "the remote_read callback failed without a message");
-    if (c->cb(c->arg, &rs, &c->cb_err) != 0) {
-        c->stop = STOP_CALLBACK;
-        memcpy(e, &c->cb_err, sizeof(*e));
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * A long series is delivered in pieces so that its samples never all sit in
- * memory at once (2^25 of them would be 512 MiB): when piece_samples are
- * gathered, the tidied samples up to the last span boundary (rawsrc's
- * align_ms; the last sample when 0) go to the callback, the rest stay. A
- * later sample at or before that point would be out of time order across
- * pieces, which tidy cannot mend any more: add_sample refuses it. Prometheus
- * sends each series' chunks in time order, overlaps merged.
- */
-static int deliver_piece(struct remote_read_client *c, struct err *e)
-{
-    struct series *s = &c->cur;
-    const struct rawsrc_query *q = &c->q[s->query];
-    int64_t cut;
-    size_t n;
-    size_t k;
-
-    if (tidy(c, q->start_ms, q->end_ms, &n) != 0)
-        return util_err(e, "out of memory sorting %zu samples", s->n);
-    if (n == 0)
-        return 0;
-    cut = s->s[n - 1].t_ms;
-    /* The end of the span before the one holding the last sample: (cut - a, cut]. */
-    if (q->align_ms > 0)
-        cut = (-util_floor_div(-cut, q->align_ms) - 1) * q->align_ms;
-    for (k = n; k > 0 && s->s[k - 1].t_ms > cut; k--)
-        ;
-    if (k == 0)
-        return 0;
-    if (deliver(c, k, e) != 0)
-        return -1;
-    memmove(s->s, s->s + k, (n - k) * sizeof(*s->s));
-    s->n = n - k;
-    s->cut = 1;
-    s->cut_t = cut;
-    return 0;
-}
-
-/* Delivers the gathered series (or its last piece), if any, to the caller's callback. */
-static int flush(struct remote_read_client *c, struct err *e)
-{
-    struct series *s = &c->cur;
-    const struct rawsrc_query *q;
-    size_t n;
-
-    if (!s->active)
-        return 0;
-    s->active = 0;
-    q = &c->q[s->query];
-    if (tidy(c, q->start_ms, q->end_ms, &n) != 0)
-        return util_err(e, "out of memory sorting %zu samples", s->n);
-    c->st.series++;
-    if (deliver(c, n, e) != 0)
-        return -1;
-    s->n = 0;
-    return 0;
-}
-
-/* ---- streamed responses ---- */
-
-static const char *encoding_name(int t)
-{
-    switch (t) {
-    case PROMETHEUS__CHUNK__ENCODING__UNKNOWN:
-        return "UNKNOWN";
-    case PROMETHEUS__CHUNK__ENCODING__XOR:
-        return "XOR";
-    case PROMETHEUS__CHUNK__ENCODING__HISTOGRAM:
-        return "HISTOGRAM";
-    case PROMETHEUS__CHUNK__ENCODING__FLOAT_HISTOGRAM:
-        return "FLOAT_HISTOGRAM";
-    default:
-        return NULL;
-    }
-}
-
-/* Decodes one chunk into the current series. */
-static int add_chunk(struct remote_read_client *c, const Prometheus__Chunk *ch, size_t idx,
-                     struct err *e)
-{
-    struct xorchunk_iter it;
-    struct err sub;
-    char d[160];
-    int64_t t;
-    double v;
-    int r;
-
-    if (ch->type != PROMETHEUS__CHUNK__ENCODING__XOR) {
-        const char *name = encoding_name((int)ch->type);
-
-        describe(&c->cur, d, sizeof(d));
-        if (name == NULL)
-            return util_err(e,
-                            "query %zu: series %s: chunk %zu has unknown encoding %d; only "
-                            "XOR (float) chunks can be read",
-                            c->cur.query, d, idx, (int)ch->type);
-        return util_err(e,
-                        "query %zu: series %s: chunk %zu has encoding %s%s; only XOR "
-                        "(float) chunks can be read",
-                        c->cur.query, d, idx, name,
-                        ch->type == PROMETHEUS__CHUNK__ENCODING__UNKNOWN ? ""
-                                                                         : " (native histogram)");
-    }
-    if (xorchunk_iter_init(&it, ch->data.data, ch->data.len, &sub) != 0)
-        goto bad;
-    while ((r = xorchunk_next(&it, &t, &v, &sub)) == 1)
-        if (add_sample(c, t, v, e) != 0)
-            return -1;
-    if (r == 0)
-        return 0;
-bad:
-    describe(&c->cur, d, sizeof(d));
-    return util_err(e, "query %zu: series %s: chunk %zu: %s", c->cur.query, d, idx, sub.msg);
-}
-
 /* rrframe callback: one verified ChunkedReadResponse. */
 static int on_frame(void *arg, const uint8_t *msg, size_t len, struct err *e)
 {
     struct remote_read_client *c = arg;
-    Prometheus__ChunkedReadResponse *r;
-    uint64_t frame = ++c->st.frames;
-    int rc = -1;
 
-    c->ca.hit = 0;
-    c->ca.limit = c->lim.max_decoded;
-    r = prometheus__chunked_read_response__unpack(&c->alloc, len, msg);
-    if (r == NULL) {
-        char lim[32];
-
-        if (c->ca.hit)
-            return util_err(e, "frame %" PRIu64 ": decoding its %zu bytes needs more than %s",
-                            frame, len, size_words(c->lim.max_decoded, lim, sizeof(lim)));
-        return util_err(e, "frame %" PRIu64 ": not a valid ChunkedReadResponse message", frame);
-    }
-    if (r->query_index < 0 || (uint64_t)r->query_index >= c->nq) {
-        util_err(e,
-                 "frame %" PRIu64 ": query_index %" PRId64 " is out of range (%zu %s "
-                 "asked)",
-                 frame, r->query_index, c->nq, c->nq == 1 ? "query" : "queries");
-        goto out;
-    }
-    for (size_t i = 0; i < r->n_chunked_series; i++) {
-        const Prometheus__ChunkedSeries *cs = r->chunked_series[i];
-        size_t qi = (size_t)r->query_index;
-
-        /* A series continues in the next frame with the same labels. */
-        if (!same_series(&c->cur, qi, cs->labels, cs->n_labels) &&
-            (flush(c, e) != 0 || start_series(c, qi, cs->labels, cs->n_labels, e) != 0))
-            goto out;
-        for (size_t k = 0; k < cs->n_chunks; k++)
-            if (add_chunk(c, cs->chunks[k], k, e) != 0)
-                goto out;
-    }
-    rc = 0;
-out:
-    prometheus__chunked_read_response__free_unpacked(r, &c->alloc);
-    return rc;
-}
-
-/* ---- SAMPLES responses ---- */
-
-/* The snappy framing format's stream identifier chunk. */
-static const char snappy_framed_magic[] = "\xff\x06\x00\x00sNaPpY";
-
-static int decode_samples(struct remote_read_client *c, struct err *e)
-{
-    const char *body = c->body.data != NULL ? c->body.data : "";
-    size_t n = c->body.len;
-    int must_snappy = strcasecmp(c->encoding, "snappy") == 0;
-    const char *msg = body;
-    size_t mlen = n;
-    size_t ulen = 0;
-    int snappy_ok;
-    Prometheus__ReadResponse *r;
-    char lim[32];
-    char ex[HTTPC_EXCERPT_SIZE];
-    int rc = -1;
-
-    if (!must_snappy && c->encoding[0] != '\0' && strcasecmp(c->encoding, "identity") != 0)
-        return util_err(e, "unsupported Content-Encoding \"%s\" (remote read uses snappy)",
-                        c->encoding);
-    if (n >= sizeof(snappy_framed_magic) - 1 &&
-        memcmp(body, snappy_framed_magic, sizeof(snappy_framed_magic) - 1) == 0)
-        return util_err(e, "response uses the snappy framing format; remote read answers "
-                           "are one snappy block");
-    snappy_ok = snappy_uncompressed_length(body, n, &ulen) == SNAPPY_OK &&
-                snappy_validate_compressed_buffer(body, n) == SNAPPY_OK;
-    if (snappy_ok) {
-        if (ulen > c->lim.max_body)
-            return util_err(e, "response body is %zu bytes uncompressed, more than %s", ulen,
-                            size_words(c->lim.max_body, lim, sizeof(lim)));
-        if (ulen > c->unzcap) {
-            char *p = realloc(c->unz, ulen);
-
-            if (p == NULL)
-                return util_err(e, "out of memory for %zu bytes of snappy output", ulen);
-            c->unz = p;
-            c->unzcap = ulen;
-        }
-        if (snappy_uncompress(body, n, c->unz, &ulen) != SNAPPY_OK)
-            return util_err(e, "response body is not valid snappy");
-        msg = c->unz;
-        mlen = ulen;
-    } else if (must_snappy) {
-        return util_err(e, "response body is not valid snappy (Content-Encoding: snappy)");
-    }
-    c->ca.hit = 0;
-    c->ca.limit = c->lim.max_decoded;
-    r = prometheus__read_response__unpack(&c->alloc, mlen, (const uint8_t *)msg);
-    if (r == NULL && snappy_ok && !must_snappy && !c->ca.hit) {
-        /* A tiny plain message that happens to be valid snappy too. */
-        r = prometheus__read_response__unpack(&c->alloc, n, (const uint8_t *)body);
-    }
-    if (r == NULL) {
-        if (c->ca.hit)
-            return util_err(e, "decoding the %zu-byte ReadResponse needs more than %s", mlen,
-                            size_words(c->lim.max_decoded, lim, sizeof(lim)));
-        if (snappy_ok)
-            return util_err(e, "response is not a valid ReadResponse message (after snappy "
-                               "decoding)");
-        httpc_excerpt(body, n, 60, ex, sizeof(ex));
-        return util_err(e,
-                        "response is neither snappy-compressed nor a valid ReadResponse "
-                        "message (starts with %s)",
-                        ex);
-    }
-    if (r->n_results != c->nq) {
-        util_err(e, "response has %zu results for %zu %s", r->n_results, c->nq,
-                 c->nq == 1 ? "query" : "queries");
-        goto out;
-    }
-    for (size_t qi = 0; qi < r->n_results; qi++) {
-        const Prometheus__QueryResult *res = r->results[qi];
-
-        for (size_t i = 0; i < res->n_timeseries; i++) {
-            const Prometheus__TimeSeries *ts = res->timeseries[i];
-
-            if (start_series(c, qi, ts->labels, ts->n_labels, e) != 0)
-                goto out;
-            for (size_t k = 0; k < ts->n_samples; k++)
-                if (add_sample(c, ts->samples[k]->timestamp, ts->samples[k]->value, e) != 0)
-                    goto out;
-            if (flush(c, e) != 0)
-                goto out;
-        }
-    }
-    rc = 0;
-out:
-    prometheus__read_response__free_unpacked(r, &c->alloc);
-    return rc;
+    return rrdecode_frame(&c->dec, &c->ser, ++c->st.frames, msg, len, e);
 }
 
 /* ---- the response as it arrives ---- */
@@ -829,8 +215,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *userdata)
     switch (c->kind) {
     case BODY_STREAMED:
         if (rrframe_feed(c->frames, p, n, &c->werr) != 0) {
-            if (c->stop == STOP_NONE)
-                c->stop = STOP_DECODE;
+            c->stop = c->ser.cb_failed ? STOP_CALLBACK : STOP_DECODE;
             return 0;
         }
         return n;
@@ -1054,13 +439,9 @@ struct remote_read_client *remote_read_client_new(const struct config_prometheus
     c->lim.max_samples = REMOTE_READ_MAX_SAMPLES;
     c->lim.max_decoded = REMOTE_READ_MAX_DECODED;
     c->lim.piece_samples = REMOTE_READ_PIECE_SAMPLES;
-    c->alloc.alloc = cap_alloc;
-    c->alloc.free = cap_free;
-    c->alloc.allocator_data = &c->ca;
     buf_init(&c->body, c->lim.max_body);
-    /* Every name and value at its longest, with their NULs. */
-    buf_init(&c->cur.names,
-             (size_t)REMOTE_READ_MAX_LABELS * 2 * (REMOTE_READ_MAX_LABEL_BYTES + 1));
+    rrdecode_init(&c->dec);
+    rrseries_init(&c->ser, REMOTE_READ_MAX_LABELS, REMOTE_READ_MAX_LABEL_BYTES);
     if (httpc_init(&c->http, cfg, path, e) != 0)
         goto fail;
     HTTPC_SETOPT(c->http.curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -1082,11 +463,8 @@ void remote_read_client_free(struct remote_read_client *c)
     httpc_cleanup(&c->http);
     rrframe_reader_free(c->frames);
     buf_free(&c->body);
-    buf_free(&c->cur.names);
-    free(c->cur.lv);
-    free(c->cur.s);
-    free(c->cur.tmp);
-    free(c->unz);
+    rrdecode_free(&c->dec);
+    rrseries_free(&c->ser);
     free(c);
 }
 
@@ -1203,42 +581,21 @@ static void type_error(struct remote_read_client *c, char *msg, size_t len)
 /* What the run's buffers hold back for the next run, within reason. */
 static void trim_buffers(struct remote_read_client *c)
 {
-    struct series *s = &c->cur;
-
     if (c->body.alloc > BODY_KEEP_BYTES) {
         size_t cap = c->body.cap;
 
         buf_free(&c->body);
         buf_init(&c->body, cap);
     }
-    if (c->unzcap > BODY_KEEP_BYTES) {
-        free(c->unz);
-        c->unz = NULL;
-        c->unzcap = 0;
-    }
-    if (s->cap > SAMPLES_KEEP) {
-        free(s->s);
-        s->s = NULL;
-        s->cap = 0;
-    }
-    if (s->tmpcap > SAMPLES_KEEP) {
-        free(s->tmp);
-        s->tmp = NULL;
-        s->tmpcap = 0;
-    }
-    if (s->names.alloc > LABELS_KEEP) {
-        size_t cap = s->names.cap;
-
-        buf_free(&s->names);
-        buf_init(&s->names, cap);
-    }
+    rrdecode_trim(&c->dec);
+    rrseries_trim(&c->ser);
 }
 
 /*
  * Makes sense of the finished transfer: the write callback's verdict, curl's,
  * the status, then the body. Returns 0, or -1 with the whole message in msg
  * (for a failed caller callback, c->stop is STOP_CALLBACK and its message is
- * in c->cb_err instead).
+ * in c->ser.cb_err instead).
  */
 static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, size_t len)
 {
@@ -1254,7 +611,7 @@ static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, siz
         return -1;
     case STOP_TOO_BIG:
         say(msg, len, "POST %s: response body larger than %s", url,
-            size_words(c->lim.max_body, lim, sizeof(lim)));
+            rrdecode_size_words(c->lim.max_body, lim, sizeof(lim)));
         return -1;
     case STOP_NOMEM:
         say(msg, len, "POST %s: out of memory while reading the response", url);
@@ -1282,17 +639,19 @@ static int read_answer(struct remote_read_client *c, CURLcode cc, char *msg, siz
     }
     switch (c->kind) {
     case BODY_STREAMED:
-        if (rrframe_finish(c->frames, &sub) == 0 && flush(c, &sub) == 0)
+        if (rrframe_finish(c->frames, &sub) == 0 && rrseries_flush(&c->ser, &sub) == 0)
             return 0;
         break;
     case BODY_SAMPLES:
-        if (decode_samples(c, &sub) == 0)
+        if (rrdecode_samples(&c->dec, &c->ser, c->encoding, c->body.data, c->body.len, &sub) == 0)
             return 0;
         break;
     default:
         type_error(c, msg, len);
         return -1;
     }
+    if (c->ser.cb_failed)
+        c->stop = STOP_CALLBACK;
     say(msg, len, "POST %s: %s", url, sub.msg);
     return -1;
 }
@@ -1305,8 +664,7 @@ static void reset_attempt(struct remote_read_client *c)
     c->status = 0;
     c->encoding[0] = '\0';
     c->stop = STOP_NONE;
-    c->cur.active = 0;
-    c->cur.n = 0;
+    rrseries_reset(&c->ser);
     buf_reset(&c->body);
 }
 
@@ -1315,10 +673,8 @@ static void reset_run(struct remote_read_client *c, const struct rawsrc_query *q
                       rawsrc_cb cb, void *arg)
 {
     reset_attempt(c);
-    c->q = q;
-    c->nq = nq;
-    c->cb = cb;
-    c->arg = arg;
+    rrseries_begin(&c->ser, q, nq, cb, arg, c->lim.max_samples, c->lim.piece_samples);
+    rrdecode_begin(&c->dec, c->lim.max_body, c->lim.max_decoded);
     c->http.unreachable = 0;
     c->http.attempts = 0;
 }
@@ -1346,14 +702,13 @@ int remote_read_decode_body(struct remote_read_client *c, const struct rawsrc_qu
     if (read_answer(c, CURLE_OK, msg, sizeof(msg)) == 0)
         rc = 0;
     else if (c->stop == STOP_CALLBACK)
-        snprintf(msg, sizeof(msg), "%s", c->cb_err.msg);
+        snprintf(msg, sizeof(msg), "%s", c->ser.cb_err.msg);
     if (rc != 0)
         util_err(e, "%s", msg);
 out:
     rrframe_reader_free(c->frames);
     c->frames = NULL;
-    c->cur.active = 0;
-    c->cur.n = 0;
+    rrseries_reset(&c->ser);
     return rc;
 }
 
@@ -1366,7 +721,7 @@ out:
  */
 static int may_retry(struct remote_read_client *c, CURLcode cc)
 {
-    if (c->st.series > 0)
+    if (c->ser.series > 0)
         return 0;
     if (c->stop != STOP_NONE && c->stop != STOP_EXCERPT)
         return 0;
@@ -1425,7 +780,7 @@ int remote_read_run(struct remote_read_client *c, const struct rawsrc_query *q, 
             break;
         }
         if (c->stop == STOP_CALLBACK) {
-            say(msg, sizeof(msg), "%s", c->cb_err.msg); /* the caller's words, as written */
+            say(msg, sizeof(msg), "%s", c->ser.cb_err.msg); /* the caller's words, as written */
             break;
         }
         if (!may_retry(c, cc))
@@ -1452,6 +807,8 @@ out:
     if (rc != 0)
         util_err(e, "%s", msg);
 done:
+    c->st.series = c->ser.series;
+    c->st.samples = c->ser.samples;
     /* One debug line with the outcome, whichever it was. */
     {
         char took[32];
@@ -1471,8 +828,7 @@ done:
             log_debug("remote read failed", "url", c->http.shown_url, "took", took, "attempts",
                       tries, "err", msg);
     }
-    c->cur.active = 0;
-    c->cur.n = 0;
+    rrseries_reset(&c->ser);
     trim_buffers(c);
     if (st != NULL)
         *st = c->st;

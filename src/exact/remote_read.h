@@ -3,7 +3,7 @@
  * (POST <url><read_path>, snappy-compressed protobuf ReadRequest). It asks for
  * STREAMED_XOR_CHUNKS first and accepts SAMPLES when the server answers that
  * way (Cortex does, sometimes without Content-Encoding). Streamed bodies are
- * decoded frame by frame from libcurl's write callback (rrframe, xorchunk),
+ * decoded frame by frame from libcurl's write callback (rrframe, rrdecode),
  * never buffered whole; a SAMPLES body is one snappy block, buffered up to a
  * hard cap. A SAMPLES body without Content-Encoding (Cortex sends none, and
  * no Content-Type, which Go turns into application/octet-stream) is decoded
@@ -28,8 +28,8 @@
  * run, so retries never deliver a series twice.
  * The client is also a struct rawsrc (remote_read_source), the transport the
  * exact engine reads through in remote_read mode.
- * Depends on util, config, rawsrc, selector, httpc, log, rrframe, xorchunk, libcurl,
- * snappy, protobuf-c (code generated from proto/ at build time).
+ * Depends on util, config, rawsrc, selector, httpc, log, rrdecode, rrframe, rrseries,
+ * libcurl, snappy, protobuf-c (code generated from proto/ at build time).
  */
 #ifndef SLO_REMOTE_READ_H
 #define SLO_REMOTE_READ_H
