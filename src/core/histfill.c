@@ -54,6 +54,21 @@ int64_t histfill_step(const struct config_slo *slo, int64_t now_ms)
     return phase == 0 ? HOUR_MS : gcd64(HOUR_MS, phase);
 }
 
+/*
+ * What a fill of slo at now_ms spans, for histfill_slo and the thread's gap
+ * check alike so they agree on it: the step of its points, the period's
+ * length at now_ms and the history's retention for that period.
+ */
+static void fill_span(const struct config_slo *slo, int64_t now_ms, int64_t *step, int64_t *len,
+                      int64_t *keep)
+{
+    int64_t start;
+
+    *step = histfill_step(slo, now_ms);
+    slo_period_bounds(slo, now_ms, &start, len);
+    *keep = history_keep_ms(*len);
+}
+
 /* The instances of one SLO that h knows, and the points made for each. */
 struct insts {
     struct labels *g; /* sorted (history_groups) */
@@ -154,9 +169,7 @@ int histfill_slo(const struct config *cfg, struct backend *be, size_t i, int64_t
                  struct history *h, size_t *added, struct err *e)
 {
     const struct config_slo *slo = &cfg->slos[i];
-    int64_t step = histfill_step(slo, now_ms);
-    int64_t to = util_floor_div(now_ms, step) * step;
-    int64_t start, len, flen, keep, first, from;
+    int64_t step, len, keep, to, start, flen, first, from;
     int64_t npoints;
     struct tally t;
     struct insts s;
@@ -165,8 +178,8 @@ int histfill_slo(const struct config *cfg, struct backend *be, size_t i, int64_t
     *added = 0;
     memset(&s, 0, sizeof(s));
     memset(&t, 0, sizeof(t));
-    slo_period_bounds(slo, now_ms, &start, &len);
-    keep = history_keep_ms(len);
+    fill_span(slo, now_ms, &step, &len, &keep);
+    to = util_floor_div(now_ms, step) * step;
     npoints = keep / step;
     first = to - (npoints - 1) * step;
     /* The first point's period window starts a period before it at most. */
@@ -237,15 +250,15 @@ static void *run(void *arg)
 
     for (size_t i = 0; i < f->cfg->nslos && !backend_cancelled(f->be); i++) {
         const struct config_slo *slo = &f->cfg->slos[i];
-        int64_t start, len, step = histfill_step(slo, now);
+        int64_t step, len, keep;
         int64_t t0 = util_mono_ms();
         struct err e = {{0}};
         size_t added = 0;
         char pts[32], secs[32];
         int rc;
 
-        slo_period_bounds(slo, now, &start, &len);
-        if (!history_has_gap(f->h, slo->name, now - history_keep_ms(len) + step, now, GAP_MS))
+        fill_span(slo, now, &step, &len, &keep);
+        if (!history_has_gap(f->h, slo->name, now - keep + step, now, GAP_MS))
             continue;
         rc = histfill_slo(f->cfg, f->be, i, now, f->h, &added, &e);
         if (rc > 0)

@@ -80,6 +80,13 @@ fill_config() {
     sed "s#@URL@#$3#g" "$1" > "$2"
 }
 
+# extra_slos: prints the grouped and the calendar SLO of
+# slos-extra.yaml.tmpl, to append to a config's slos: list, without the
+# file's comment lines.
+extra_slos() {
+    sed '/^#/d' "$HERE/slos-extra.yaml.tmpl"
+}
+
 # VictoriaMetrics (Debian's), for the tests that use a second store. vm_init
 # picks a port (VM_URL); the caller stops VM_PID in its EXIT trap.
 vm_init() {

@@ -19,7 +19,7 @@ PIDS=()
 trap stop_all EXIT
 
 # TEMPLATE MODE OUT URL: the test SLOs in MODE against URL at a 10 s
-# interval, no state file, plus a grouped SLO and a calendar one.
+# interval, no state file, plus a grouped SLO and a calendar one (extra_slos).
 make_config() {
     local tmpl=$1 mode=$2 out=$3 url=$4
     sed -e "s#@URL@#$url#g" -e "s#@RESPONSE@#chunks#g" "$tmpl" > "$out.tmp"
@@ -31,26 +31,9 @@ if mode == "api_read":
     text = text.replace("    mode: promql\n", "    mode: api_read\n", 1)
     head, sep, rest = text.partition("  - name: api-custom")
     text = head  # api_read has no free PromQL SLI: api-custom is the last SLO
-text += """  - name: checkout-by-instance
-    service: checkout
-    objective: 99.9
-    period: 3d
-    group_by: [instance]
-    sli:
-      events:
-        error: 'http_requests_total{job="checkout",code=~"5.."}'
-        total: 'http_requests_total{job="checkout"}'
-  - name: checkout-monthly
-    service: checkout
-    objective: 99.5
-    period: calendar_month
-    sli:
-      events:
-        error: 'http_requests_total{job="checkout",code=~"5.."}'
-        total: 'http_requests_total{job="checkout"}'
-"""
 open(out, "w").write(text)
 PY
+    extra_slos >> "$out"
     rm -f "$out.tmp"
 }
 

@@ -28,7 +28,7 @@ state="$WORK/status-page-state"
 fill_config "$HERE/slos.yaml.tmpl" "$cfg.tmp" "$PROM_URL"
 # Every second, with a state file (whose .history the daemon loads), without
 # the time-slice SLO (its 30-day subquery takes seconds per evaluation), and
-# with a grouped SLO and a calendar one for their rows and charts.
+# with a grouped SLO and a calendar one (extra_slos) for their rows and charts.
 python3 - "$cfg.tmp" "$cfg" "$state" <<'EOF'
 import re, sys
 src, out, state = sys.argv[1:]
@@ -37,28 +37,9 @@ text = text.replace("  labels: {cluster: itest}\n",
                     "  labels: {cluster: itest}\n  state_file: %s\n" % state, 1)
 head, sep, rest = text.partition("slos:\n")
 items = re.split(r"(?m)^(?=  - name: )", rest)
-extra = """  - name: checkout-by-instance
-    service: checkout
-    description: Checkout per instance (<grouped> & "escaped")
-    objective: 99.9
-    period: 3d
-    group_by: [instance]
-    sli:
-      events:
-        error: 'http_requests_total{job="checkout",code=~"5.."}'
-        total: 'http_requests_total{job="checkout"}'
-  - name: checkout-monthly
-    service: checkout
-    description: Checkout requests that do not fail, per calendar month
-    objective: 99.5
-    period: calendar_month
-    sli:
-      events:
-        error: 'http_requests_total{job="checkout",code=~"5.."}'
-        total: 'http_requests_total{job="checkout"}'
-"""
-open(out, "w").write(head + sep + "".join(i for i in items if "users-freshness" not in i) + extra)
+open(out, "w").write(head + sep + "".join(i for i in items if "users-freshness" not in i))
 EOF
+extra_slos >> "$cfg"
 grep -q '^  interval: 1s$' "$cfg" || bad "could not set the interval in $cfg"
 
 # Three days of hourly history up to END (within the data's four
