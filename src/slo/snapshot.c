@@ -42,6 +42,8 @@ int snapshot_page(struct snapshot *snap, enum snapshot_page which, snapshot_rend
             buf_free(&b);
             rc = -1;
         } else {
+            /* Kept as long as the snapshot: without the doubling slack. */
+            buf_trim(&b);
             snap->page_len[which] = b.len;
             snap->page[which] = buf_steal(&b);
         }
