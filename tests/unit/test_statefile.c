@@ -83,7 +83,7 @@ static void test_round_trip_and_damage(void **state)
 }
 
 /*
- * 40 rounds: a child writes payloads k, k+1, ... (4 MiB each, 1 MiB under
+ * 40 rounds or more: a child writes payloads k, k+1, ... (4 MiB each, 1 MiB under
  * valgrind) as fast as it
  * can; the parent kills it with SIGKILL after a random delay of 0 to 30 ms
  * (a write with its fsync takes a few ms, so many kills land inside one).
@@ -95,23 +95,34 @@ static void test_kill9_during_writes_leaves_a_whole_file(void **state)
     const size_t len = RUNNING_ON_VALGRIND ? 1u << 20 : 4u << 20;
     uint32_t last = 0;
     unsigned seed = 12345;
-    int mid = 0;
+    int mid = 0, round;
 
     (void)state;
     unlink(path);
-    for (int round = 0; round < 40; round++) {
+    /*
+     * On a loaded machine a child may be killed before it writes at all;
+     * rounds go on (up to 400) until one kill has landed mid-write.
+     */
+    for (round = 0; round < 40 || (mid == 0 && round < 400); round++) {
         char tmp[300];
         uint8_t *got = NULL;
         size_t glen = 0;
         uint32_t k = 0;
         struct err e;
-        pid_t pid = fork();
+        int ready[2];
+        char b = 0;
+        pid_t pid;
         /* valgrind runs the child about 50 times slower. */
         long ms = (long)(rand_r(&seed) % 30) * (RUNNING_ON_VALGRIND ? 50 : 1);
         struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
 
+        assert_int_equal(pipe(ready), 0);
+        pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
+            /* The delay counts from here, not from fork (slow under load). */
+            if (write(ready[1], "r", 1) != 1)
+                _exit(3);
             for (uint32_t n = last + 1;; n++) {
                 uint8_t *p = payload(n, len);
                 struct err ce;
@@ -121,6 +132,9 @@ static void test_kill9_during_writes_leaves_a_whole_file(void **state)
                 free(p);
             }
         }
+        close(ready[1]);
+        assert_int_equal(read(ready[0], &b, 1), 1);
+        close(ready[0]);
         nanosleep(&d, NULL);
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
@@ -148,9 +162,9 @@ static void test_kill9_during_writes_leaves_a_whole_file(void **state)
         free(got);
         last = k;
     }
-    print_message("40 kills: %d left a temporary file behind (killed mid-write), last payload "
+    print_message("%d kills: %d left a temporary file behind (killed mid-write), last payload "
                   "%u\n",
-                  mid, last);
+                  round, mid, last);
     /* A write over whatever is left still works. */
     {
         uint8_t *p = payload(99999, 1000), *got = NULL;
