@@ -41,36 +41,37 @@ static struct slo_window_result empty_wins[4];
 /* checkout-availability: 99.9% over 30d, warning, page firing. */
 static void fill_entry(struct snapshot_slo *s)
 {
-    memset(s, 0, sizeof(*s));
+    static const struct snapshot_slo checkout = {
+        .name = "checkout-availability",
+        .service = "checkout",
+        .description = "Checkout requests that do not fail",
+        .period_name = "30d",
+        .sli_kind = "events",
+        .objective = 0.999,
+        .period_ms = 30 * DAY,
+        .period_start_ms = T0 - 30 * DAY,
+        .period_elapsed = 1,
+        .nwin = 4,
+        .win = wins,
+        .budget = {.has = 1,
+                   .consumed = 0.75,
+                   .remaining = 0.25,
+                   .remaining_seconds = 648,
+                   .has_tte = 1,
+                   .tte_seconds = 42631},
+        .status = SLO_STATUS_WARNING,
+        .compliant = 1,
+        .nalerts = 2,
+        .alerts = {{.severity = CONFIG_SEVERITY_PAGE, .firing = 1},
+                   {.severity = CONFIG_SEVERITY_TICKET}},
+        .evaluated_ms = T0};
+
     wins[0] = win("1h", HOUR, 1000, 15, 0.999);
     wins[1] = win("6h", 6 * HOUR, 1000, 2, 0.999);
     wins[2] = win("1d", DAY, 1999, 1, 0.999);
     wins[3] = win("30d", 30 * DAY, 1200000, 900, 0.999);
     wins[3].w.is_period = 1;
-    s->name = "checkout-availability";
-    s->service = "checkout";
-    s->description = "Checkout requests that do not fail";
-    s->period_name = "30d";
-    s->sli_kind = "events";
-    s->objective = 0.999;
-    s->period_ms = 30 * DAY;
-    s->period_start_ms = T0 - 30 * DAY;
-    s->period_elapsed = 1;
-    s->nwin = 4;
-    s->win = wins;
-    s->budget.has = 1;
-    s->budget.consumed = 0.75;
-    s->budget.remaining = 0.25;
-    s->budget.remaining_seconds = 648;
-    s->budget.has_tte = 1;
-    s->budget.tte_seconds = 42631;
-    s->status = SLO_STATUS_WARNING;
-    s->compliant = 1;
-    s->nalerts = 2;
-    s->alerts[0].severity = CONFIG_SEVERITY_PAGE;
-    s->alerts[0].firing = 1;
-    s->alerts[1].severity = CONFIG_SEVERITY_TICKET;
-    s->evaluated_ms = T0;
+    *s = checkout;
 }
 
 /* An entry that has seen no events at all. */
@@ -145,22 +146,69 @@ static void self_contained(const char *page)
     assert_int_equal(count(page, "<style>"), 1);
 }
 
-static void test_escape_html_specials(void **state)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void has_all(const char *hay, const char *const *needles, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        has(hay, needles[i]);
+}
+
+/* The index page of s[0..n) at now (s NULL: before any snapshot); the caller frees it. */
+static char *index_page(struct snapshot_slo *s, size_t n, int64_t now)
+{
+    struct snapshot snap;
+    struct buf b;
+
+    snap_of(&snap, s, n);
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_index(s != NULL ? &snap : NULL, now, &b), 0);
+    return buf_steal(&b);
+}
+
+/* The detail page of one entry with points p[0..np) and no events; the caller frees it. */
+static char *detail_page(const struct snapshot_slo *s, const struct history_point *p, size_t np,
+                         int history_on, int64_t now)
+{
+    struct statuspage_instance in = {s, p, np};
+    struct buf b;
+
+    buf_init(&b, STATUSPAGE_MAX_BYTES);
+    assert_int_equal(statuspage_detail(&in, 1, history_on, NULL, 0, now, &b), 0);
+    return buf_steal(&b);
+}
+
+struct escape_case {
+    const char *in;
+    const char *out;
+};
+
+static void assert_escapes(int (*escape)(struct buf *, const char *), const struct escape_case *c,
+                           size_t n)
 {
     struct buf b;
 
-    (void)state;
     buf_init(&b, 1024);
-    assert_int_equal(statuspage_escape(&b, "<script>alert('x')</script> \"a\" & b"), 0);
-    assert_string_equal(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;a&quot; "
-                                "&amp; b");
-    buf_reset(&b);
-    assert_int_equal(statuspage_escape(&b, "plain"), 0);
-    assert_string_equal(b.data, "plain");
-    buf_reset(&b);
-    assert_int_equal(statuspage_escape(&b, "&amp;"), 0);
-    assert_string_equal(b.data, "&amp;amp;");
+    for (size_t i = 0; i < n; i++) {
+        buf_reset(&b);
+        assert_int_equal(escape(&b, c[i].in), 0);
+        assert_string_equal(b.data, c[i].out);
+    }
     buf_free(&b);
+}
+
+static void test_escape_html_specials(void **state)
+{
+    static const struct escape_case cases[] = {
+        {"<script>alert('x')</script> \"a\" & b",
+         "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &quot;a&quot; &amp; b"},
+        {"plain", "plain"},
+        {"&amp;", "&amp;amp;"},
+    };
+    struct buf b;
+
+    (void)state;
+    assert_escapes(statuspage_escape, cases, N(cases));
     /* Past the cap: fails. */
     buf_init(&b, 8);
     assert_int_equal(statuspage_escape(&b, "<<<<"), -1);
@@ -169,128 +217,128 @@ static void test_escape_html_specials(void **state)
 
 static void test_url_escape_path_segment(void **state)
 {
-    struct buf b;
+    static const struct escape_case cases[] = {
+        {"api-latency_v1.2~x", "api-latency_v1.2~x"},
+        {"a b/c?d\"<", "a%20b%2Fc%3Fd%22%3C"},
+    };
 
     (void)state;
-    buf_init(&b, 1024);
-    assert_int_equal(statuspage_url_escape(&b, "api-latency_v1.2~x"), 0);
-    assert_string_equal(b.data, "api-latency_v1.2~x");
-    buf_reset(&b);
-    assert_int_equal(statuspage_url_escape(&b, "a b/c?d\"<"), 0);
-    assert_string_equal(b.data, "a%20b%2Fc%3Fd%22%3C");
-    buf_free(&b);
+    assert_escapes(statuspage_url_escape, cases, N(cases));
 }
+
+static const char *const every_field_cells[] = {
+    "<tr data-slo=\"checkout-availability\" data-group=\"\">"
+    "<th scope=\"row\"><a href=\"slo/checkout-availability\">"
+    "checkout-availability</a>",
+    "Checkout requests that do not fail",
+    "<td data-label=\"Objective\" class=\"num\">99.9%</td>",
+    "<td data-label=\"SLI\" class=\"num\">99.925%</td>",
+    "<td data-label=\"Budget left\" class=\"num\"><span class=\"nowrap\">"
+    "<span class=\"bar\" aria-hidden=\"true\"><span class=\"bg-warning\" "
+    "style=\"width:25.0%\"></span></span>25.0%</span></td>",
+    "<td data-label=\"Status\"><span class=\"st st-warning\">warning</span></td>",
+    "<td data-label=\"Burn 1h\" class=\"num\">14.8</td>",
+    "<td data-label=\"Burn 6h\" class=\"num\">2.00</td>",
+    "<td data-label=\"Burn 1d\" class=\"num\">0.50</td>",
+    "<td data-label=\"Alerts firing\"><span class=\"firing\">page</span></td>",
+    "<td data-label=\"Exhausted in\" class=\"num\">11h50m</td>",
+    "<td data-label=\"Last evaluation\"><time datetime=\"2026-11-01T00:00:00Z\" "
+    "title=\"2026-11-01 00:00:00 UTC\">42s ago</time></td>",
+    "Evaluated at <span><time datetime=\"2026-11-01T00:00:00Z\">2026-11-01 "
+    "00:00:00 UTC</time> <span class=\"muted\">(42s ago)</span></span>.</p>",
+    "<p>1 SLO: 1 warning. Evaluated at",
+    "<th scope=\"col\">Budget left</th>",
+    "<caption id=\"slos-caption\">Every SLO, one row per group of a grouped "
+    "SLO</caption>",
+};
 
 static void test_index_every_field(void **state)
 {
     struct snapshot_slo s;
-    struct snapshot snap;
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s);
-    snap_of(&snap, &s, 1);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(&snap, T0 + 42000, &b), 0);
-    self_contained(b.data);
-    has(b.data, "<tr data-slo=\"checkout-availability\" data-group=\"\">"
-                "<th scope=\"row\"><a href=\"slo/checkout-availability\">"
-                "checkout-availability</a>");
-    has(b.data, "Checkout requests that do not fail");
-    has(b.data, "<td data-label=\"Objective\" class=\"num\">99.9%</td>");
-    has(b.data, "<td data-label=\"SLI\" class=\"num\">99.925%</td>");
-    has(b.data, "<td data-label=\"Budget left\" class=\"num\"><span class=\"nowrap\">"
-                "<span class=\"bar\" aria-hidden=\"true\"><span class=\"bg-warning\" "
-                "style=\"width:25.0%\"></span></span>25.0%</span></td>");
-    has(b.data, "<td data-label=\"Status\"><span class=\"st st-warning\">warning</span></td>");
-    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">14.8</td>");
-    has(b.data, "<td data-label=\"Burn 6h\" class=\"num\">2.00</td>");
-    has(b.data, "<td data-label=\"Burn 1d\" class=\"num\">0.50</td>");
-    has(b.data, "<td data-label=\"Alerts firing\"><span class=\"firing\">page</span></td>");
-    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">11h50m</td>");
-    has(b.data, "<td data-label=\"Last evaluation\"><time datetime=\"2026-11-01T00:00:00Z\" "
-                "title=\"2026-11-01 00:00:00 UTC\">42s ago</time></td>");
-    has(b.data, "Evaluated at <span><time datetime=\"2026-11-01T00:00:00Z\">2026-11-01 "
-                "00:00:00 UTC</time> <span class=\"muted\">(42s ago)</span></span>.</p>");
-    has(b.data, "<p>1 SLO: 1 warning. Evaluated at");
-    has(b.data, "<th scope=\"col\">Budget left</th>");
-    has(b.data, "<caption id=\"slos-caption\">Every SLO, one row per group of a grouped "
-                "SLO</caption>");
-    buf_free(&b);
+    page = index_page(&s, 1, T0 + 42000);
+    self_contained(page);
+    has_all(page, every_field_cells, N(every_field_cells));
+    free(page);
 }
+
+static const char *const absent_index_cells[] = {
+    "<td data-label=\"SLI\" class=\"num\">no data</td>",
+    "<td data-label=\"Budget left\" class=\"num\">no data</td>",
+    "<span class=\"st st-none\">no data</span>",
+    "<td data-label=\"Burn 1h\" class=\"num\">no data</td>",
+    "<td data-label=\"Burn 6h\" class=\"num\">no data</td>",
+    "<td data-label=\"Alerts firing\">none</td>",
+    "<td data-label=\"Exhausted in\" class=\"num\">no data</td>",
+    "<td data-label=\"Last evaluation\">no data</td>",
+};
 
 static void test_index_absent_figures_say_no_data(void **state)
 {
     struct snapshot_slo s;
-    struct snapshot snap;
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_empty(&s);
-    snap_of(&snap, &s, 1);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
-    self_contained(b.data);
-    has(b.data, "<td data-label=\"SLI\" class=\"num\">no data</td>");
-    has(b.data, "<td data-label=\"Budget left\" class=\"num\">no data</td>");
-    has(b.data, "<span class=\"st st-none\">no data</span>");
-    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">no data</td>");
-    has(b.data, "<td data-label=\"Burn 6h\" class=\"num\">no data</td>");
-    has(b.data, "<td data-label=\"Alerts firing\">none</td>");
-    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">no data</td>");
-    has(b.data, "<td data-label=\"Last evaluation\">no data</td>");
-    lacks(b.data, "0.000%");
-    lacks(b.data, ">0<");
-    buf_free(&b);
+    page = index_page(&s, 1, T0);
+    self_contained(page);
+    has_all(page, absent_index_cells, N(absent_index_cells));
+    lacks(page, "0.000%");
+    lacks(page, ">0<");
+    free(page);
 }
 
 static void test_index_zero_burn_is_not_burning(void **state)
 {
     struct snapshot_slo s;
-    struct snapshot snap;
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s);
     wins[0] = win("1h", HOUR, 1000, 0, 0.999);
     s.budget.has_tte = 0;
-    snap_of(&snap, &s, 1);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
-    has(b.data, "<td data-label=\"Burn 1h\" class=\"num\">0.00</td>");
-    has(b.data, "<td data-label=\"Exhausted in\" class=\"num\">not burning</td>");
-    buf_free(&b);
+    page = index_page(&s, 1, T0);
+    has(page, "<td data-label=\"Burn 1h\" class=\"num\">0.00</td>");
+    has(page, "<td data-label=\"Exhausted in\" class=\"num\">not burning</td>");
+    free(page);
 }
 
 static void test_index_escapes_config_text(void **state)
 {
     struct snapshot_slo s;
-    struct snapshot snap;
     struct labels g = {0, NULL};
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s);
     s.description = "<script>alert(\"x\")</script> & 'quotes'";
     assert_int_equal(labels_set(&g, "ns", "a\"><script>"), 0);
     s.group = g;
-    snap_of(&snap, &s, 1);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
-    self_contained(b.data);
-    has(b.data, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;");
-    has(b.data, "data-group=\"ns=a&quot;&gt;&lt;script&gt;\"");
-    has(b.data, "{ns=&quot;a&quot;&gt;&lt;script&gt;&quot;}");
+    page = index_page(&s, 1, T0);
+    self_contained(page);
+    has(page, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;");
+    has(page, "data-group=\"ns=a&quot;&gt;&lt;script&gt;\"");
+    has(page, "{ns=&quot;a&quot;&gt;&lt;script&gt;&quot;}");
     labels_free(&g);
-    buf_free(&b);
+    free(page);
 }
+
+static const char *const grouped_rows[] = {
+    "<tr data-slo=\"api-latency\" data-group=\"namespace=a,zone=z1\">",
+    "<tr data-slo=\"api-latency\" data-group=\"namespace=b\">",
+    "{namespace=&quot;a&quot;, zone=&quot;z1&quot;}",
+    "<p>3 SLOs: 1 exhausted, 1 warning, 1 no data.",
+    "<span class=\"st st-exhausted\">exhausted</span>",
+};
 
 static void test_index_grouped(void **state)
 {
     struct snapshot_slo s[3];
-    struct snapshot snap;
     struct labels ga = {0, NULL}, gb = {0, NULL};
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s[0]);
@@ -304,35 +352,28 @@ static void test_index_grouped(void **state)
     assert_int_equal(labels_set(&gb, "namespace", "b"), 0);
     s[1].group = gb;
     fill_empty(&s[2]);
-    snap_of(&snap, s, 3);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
-    has(b.data, "<tr data-slo=\"api-latency\" data-group=\"namespace=a,zone=z1\">");
-    has(b.data, "<tr data-slo=\"api-latency\" data-group=\"namespace=b\">");
-    has(b.data, "{namespace=&quot;a&quot;, zone=&quot;z1&quot;}");
-    has(b.data, "<p>3 SLOs: 1 exhausted, 1 warning, 1 no data.");
-    has(b.data, "<span class=\"st st-exhausted\">exhausted</span>");
+    page = index_page(s, 3, T0);
+    has_all(page, grouped_rows, N(grouped_rows));
+    free(page);
     s[1].alerts[1].firing = 1;
-    buf_reset(&b);
-    assert_int_equal(statuspage_index(&snap, T0, &b), 0);
-    has(b.data, "<td data-label=\"Alerts firing\"><span class=\"firing\">page, ticket</span>");
-    assert_int_equal(count(b.data, "<tr data-slo="), 3);
-    buf_free(&b);
+    page = index_page(s, 3, T0);
+    has(page, "<td data-label=\"Alerts firing\"><span class=\"firing\">page, ticket</span>");
+    assert_int_equal(count(page, "<tr data-slo="), 3);
+    free(page);
     labels_free(&ga);
     labels_free(&gb);
 }
 
 static void test_index_without_snapshot(void **state)
 {
-    struct buf b;
+    char *page;
 
     (void)state;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_index(NULL, T0, &b), 0);
-    self_contained(b.data);
-    has(b.data, "No evaluation yet");
-    lacks(b.data, "<table");
-    buf_free(&b);
+    page = index_page(NULL, 0, T0);
+    self_contained(page);
+    has(page, "No evaluation yet");
+    lacks(page, "<table");
+    free(page);
 }
 
 static struct history_point pt(int64_t t, double remaining, double burn, unsigned flags)
@@ -348,66 +389,80 @@ static struct history_point pt(int64_t t, double remaining, double burn, unsigne
     return p;
 }
 
+#define BOTH (HISTORY_HAS_BUDGET | HISTORY_HAS_BURN)
+
+/* fill_entry with the rolling 4h period ending at T0 that the coordinates below assume. */
+static void fill_rolling_4h(struct snapshot_slo *s)
+{
+    fill_entry(s);
+    s->period_ms = 4 * HOUR;
+    wins[3].w.ms = 4 * HOUR;
+}
+
 /*
- * A rolling 4h period ending at now: x = 52 + (t - (now - 4h)) / 4h * 502,
- * budget y = 14 + (1 - v) * 194; burn over [first point, now] with y from 0
+ * A rolling 4h period ending at T0: x = 52 + (t - (T0 - 4h)) / 4h * 502,
+ * budget y = 14 + (1 - v) * 194; burn over [first point, T0] with y from 0
  * to 16: y = 14 + (16 - v) / 16 * 194.
  */
+static const char *const known_point_parts[] = {
+    "d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"",
+    /* burn: x over [T0 - 3h, T0]: 52, 219.3, 554; y 208.0, 111.0, 159.5 */
+    "d=\"M52.0,208.0L219.3,111.0L554.0,159.5\"",
+    "<svg class=\"chart\" id=\"burndown-0\" viewBox=\"0 0 600 250\" role=\"img\" "
+    "aria-label=\"Error budget left from 2026-10-31 20:00:00 UTC to 2026-11-01 "
+    "00:00:00 UTC: 3 points, lowest 25.0%, highest 100.0%\"><title>",
+    "id=\"burn-0\"",
+    ">14.4x</text>",
+    ">6x</text>",
+    ">1x</text>",
+    ">time (UTC)</text>",
+    ">budget left</text>",
+    ">burn rate</text>",
+    /* figures and windows */
+    "<h1>checkout-availability</h1>",
+    "<tr><th scope=\"row\">30d</th><td class=\"num\">1200000</td>"
+    "<td class=\"num\">900</td><td class=\"num\">1200900</td>"
+    "<td class=\"num\">99.925%</td><td class=\"num\">0.075%</td>"
+    "<td class=\"num\">0.75</td></tr>",
+    "<tr><th scope=\"row\">Budget left as full outage</th><td>10m48s</td></tr>",
+    "<tr><th scope=\"row\">Objective met</th><td>yes</td></tr>",
+    "No status changes or alerts recorded.",
+};
+
 static void test_detail_paths_from_known_points(void **state)
 {
-    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
     struct history_point p[3];
     struct snapshot_slo s;
-    struct statuspage_instance in;
-    struct buf b;
-    int64_t now = T0;
+    char *page;
 
     (void)state;
-    fill_entry(&s);
-    s.period_ms = 4 * HOUR;
-    wins[3].w.ms = 4 * HOUR;
-    p[0] = pt(now - 3 * HOUR, 1, 0, both);
-    p[1] = pt(now - 2 * HOUR, 0.5, 8, both);
-    p[2] = pt(now, 0.25, 4, both);
-    in.slo = &s;
-    in.points = p;
-    in.npoints = 3;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
-    self_contained(b.data);
-    has(b.data, "d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"");
-    /* burn: x over [now - 3h, now]: 52, 219.3, 554; y 208.0, 111.0, 159.5 */
-    has(b.data, "d=\"M52.0,208.0L219.3,111.0L554.0,159.5\"");
-    has(b.data, "<svg class=\"chart\" id=\"burndown-0\" viewBox=\"0 0 600 250\" role=\"img\" "
-                "aria-label=\"Error budget left from 2026-10-31 20:00:00 UTC to 2026-11-01 "
-                "00:00:00 UTC: 3 points, lowest 25.0%, highest 100.0%\"><title>");
-    has(b.data, "id=\"burn-0\"");
-    has(b.data, ">14.4x</text>");
-    has(b.data, ">6x</text>");
-    has(b.data, ">1x</text>");
-    has(b.data, ">time (UTC)</text>");
-    has(b.data, ">budget left</text>");
-    has(b.data, ">burn rate</text>");
+    fill_rolling_4h(&s);
+    p[0] = pt(T0 - 3 * HOUR, 1, 0, BOTH);
+    p[1] = pt(T0 - 2 * HOUR, 0.5, 8, BOTH);
+    p[2] = pt(T0, 0.25, 4, BOTH);
+    page = detail_page(&s, p, 3, 1, T0);
+    self_contained(page);
+    has_all(page, known_point_parts, N(known_point_parts));
     /* rolling: no ideal line */
-    lacks(b.data, "class=\"ideal\"");
-    /* figures and windows */
-    has(b.data, "<h1>checkout-availability</h1>");
-    has(b.data, "<tr><th scope=\"row\">30d</th><td class=\"num\">1200000</td>"
-                "<td class=\"num\">900</td><td class=\"num\">1200900</td>"
-                "<td class=\"num\">99.925%</td><td class=\"num\">0.075%</td>"
-                "<td class=\"num\">0.75</td></tr>");
-    has(b.data, "<tr><th scope=\"row\">Budget left as full outage</th><td>10m48s</td></tr>");
-    has(b.data, "<tr><th scope=\"row\">Objective met</th><td>yes</td></tr>");
-    has(b.data, "No status changes or alerts recorded.");
-    buf_free(&b);
+    lacks(page, "class=\"ideal\"");
+    free(page);
 }
+
+static const char *const calendar_parts[] = {
+    "class=\"ideal\" x1=\"52.0\" y1=\"14.0\" x2=\"554.0\" y2=\"111.0\"",
+    "d=\"M52.0,14.0L303.0,208.0\"",
+    ">-100%</text>",
+    "month (calendar: 2026-11-01 00:00:00 UTC to 2026-12-01 00:00:00 UTC, 50% "
+    "elapsed)",
+    ">11-01</text>",
+    ">12-01</text>",
+};
 
 static void test_detail_calendar_has_ideal_line(void **state)
 {
     struct history_point p[2];
     struct snapshot_slo s;
-    struct statuspage_instance in;
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s);
@@ -417,50 +472,31 @@ static void test_detail_calendar_has_ideal_line(void **state)
     s.period_ms = 30 * DAY;
     s.period_elapsed = 0.5;
     /* half-way: 15 days in; lowest -1.0 puts 0% at 14 + 194 / 2 */
-    p[0] = pt(T0, 1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
-    p[1] = pt(T0 + 15 * DAY, -1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
-    in.slo = &s;
-    in.points = p;
-    in.npoints = 2;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0 + 15 * DAY, &b), 0);
-    has(b.data, "class=\"ideal\" x1=\"52.0\" y1=\"14.0\" x2=\"554.0\" y2=\"111.0\"");
-    has(b.data, "d=\"M52.0,14.0L303.0,208.0\"");
-    has(b.data, ">-100%</text>");
-    has(b.data, "month (calendar: 2026-11-01 00:00:00 UTC to 2026-12-01 00:00:00 UTC, 50% "
-                "elapsed)");
-    has(b.data, ">11-01</text>");
-    has(b.data, ">12-01</text>");
-    buf_free(&b);
+    p[0] = pt(T0, 1, 1, BOTH);
+    p[1] = pt(T0 + 15 * DAY, -1, 1, BOTH);
+    page = detail_page(&s, p, 2, 1, T0 + 15 * DAY);
+    has_all(page, calendar_parts, N(calendar_parts));
+    free(page);
 }
 
 static void test_detail_missing_point_breaks_line(void **state)
 {
-    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
     struct history_point p[5];
     struct snapshot_slo s;
-    struct statuspage_instance in;
-    struct buf b;
-    int64_t now = T0;
+    char *page;
 
     (void)state;
-    fill_entry(&s);
-    s.period_ms = 4 * HOUR;
-    wins[3].w.ms = 4 * HOUR;
-    p[0] = pt(now - 5 * HOUR, 1, 1, both); /* before the period: left out */
-    p[1] = pt(now - 3 * HOUR, 1, 1, both);
-    p[2] = pt(now - 2 * HOUR, 0, 0, 0); /* no figures: a gap, not 0 */
-    p[3] = pt(now - HOUR, 0.5, 1, HISTORY_HAS_BUDGET);
-    p[4] = pt(now, 0.25, 1, both);
-    in.slo = &s;
-    in.points = p;
-    in.npoints = 5;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
-    has(b.data, "d=\"M177.5,14.0h0M428.5,111.0L554.0,159.5\"");
-    /* burn over [now - 5h, now]: p0, p1, then gaps at p2 and p3 */
-    has(b.data, "d=\"M52.0,195.9L252.8,195.9M554.0,195.9h0\"");
-    buf_free(&b);
+    fill_rolling_4h(&s);
+    p[0] = pt(T0 - 5 * HOUR, 1, 1, BOTH); /* before the period: left out */
+    p[1] = pt(T0 - 3 * HOUR, 1, 1, BOTH);
+    p[2] = pt(T0 - 2 * HOUR, 0, 0, 0); /* no figures: a gap, not 0 */
+    p[3] = pt(T0 - HOUR, 0.5, 1, HISTORY_HAS_BUDGET);
+    p[4] = pt(T0, 0.25, 1, BOTH);
+    page = detail_page(&s, p, 5, 1, T0);
+    has(page, "d=\"M177.5,14.0h0M428.5,111.0L554.0,159.5\"");
+    /* burn over [T0 - 5h, T0]: p0, p1, then gaps at p2 and p3 */
+    has(page, "d=\"M52.0,195.9L252.8,195.9M554.0,195.9h0\"");
+    free(page);
 }
 
 /*
@@ -470,92 +506,77 @@ static void test_detail_missing_point_breaks_line(void **state)
  */
 static void test_detail_reconstructed_points_are_dotted(void **state)
 {
-    const unsigned both = HISTORY_HAS_BUDGET | HISTORY_HAS_BURN;
     struct history_point p[3];
     struct snapshot_slo s;
-    struct statuspage_instance in;
-    struct buf b;
-    int64_t now = T0;
+    char *page;
 
     (void)state;
-    fill_entry(&s);
-    s.period_ms = 4 * HOUR;
-    wins[3].w.ms = 4 * HOUR;
-    p[0] = pt(now - 3 * HOUR, 1, 0, both | HISTORY_RECONSTRUCTED);
-    p[1] = pt(now - 2 * HOUR, 0.5, 8, both | HISTORY_RECONSTRUCTED);
-    p[2] = pt(now, 0.25, 4, both);
-    in.slo = &s;
-    in.points = p;
-    in.npoints = 3;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
-    self_contained(b.data);
+    fill_rolling_4h(&s);
+    p[0] = pt(T0 - 3 * HOUR, 1, 0, BOTH | HISTORY_RECONSTRUCTED);
+    p[1] = pt(T0 - 2 * HOUR, 0.5, 8, BOTH | HISTORY_RECONSTRUCTED);
+    p[2] = pt(T0, 0.25, 4, BOTH);
+    page = detail_page(&s, p, 3, 1, T0);
+    self_contained(page);
     /* live: the one live point, a dot; reconstructed: all three */
-    has(b.data, "stroke-linecap=\"round\" d=\"M554.0,159.5h0\"");
-    has(b.data, "<path class=\"line reconstructed\" fill=\"none\" stroke=\"#1f5fbf\" "
-                "stroke-width=\"2\" stroke-dasharray=\"1 4\" stroke-linejoin=\"round\" "
-                "stroke-linecap=\"round\" d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"");
-    has(b.data, "Dotted: reconstructed from the store's data when the sidecar started");
-    buf_free(&b);
+    has(page, "stroke-linecap=\"round\" d=\"M554.0,159.5h0\"");
+    has(page, "<path class=\"line reconstructed\" fill=\"none\" stroke=\"#1f5fbf\" "
+              "stroke-width=\"2\" stroke-dasharray=\"1 4\" stroke-linejoin=\"round\" "
+              "stroke-linecap=\"round\" d=\"M177.5,14.0L303.0,111.0L554.0,159.5\"");
+    has(page, "Dotted: reconstructed from the store's data when the sidecar started");
+    free(page);
     /* Without reconstructed points: no dotted line, no words about it. */
-    p[0].flags = p[1].flags = (uint8_t)(both | HISTORY_HAS_SLI);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, now, &b), 0);
-    lacks(b.data, "reconstructed");
-    lacks(b.data, "Dotted");
-    buf_free(&b);
+    p[0].flags = p[1].flags = (uint8_t)(BOTH | HISTORY_HAS_SLI);
+    page = detail_page(&s, p, 3, 1, T0);
+    lacks(page, "reconstructed");
+    lacks(page, "Dotted");
+    free(page);
 }
 
 static void test_detail_without_history(void **state)
 {
-    struct history_point p[1];
+    struct history_point p;
     struct snapshot_slo s;
-    struct statuspage_instance in;
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_entry(&s);
-    in.slo = &s;
-    in.points = NULL;
-    in.npoints = 0;
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 0, NULL, 0, T0, &b), 0);
-    self_contained(b.data);
-    assert_int_equal(count(b.data, "No chart: this sidecar keeps no history."), 2);
-    has(b.data, "No events: this sidecar keeps no history.");
-    lacks(b.data, "<svg");
-    buf_reset(&b);
+    page = detail_page(&s, NULL, 0, 0, T0);
+    self_contained(page);
+    assert_int_equal(count(page, "No chart: this sidecar keeps no history."), 2);
+    has(page, "No events: this sidecar keeps no history.");
+    lacks(page, "<svg");
+    free(page);
     /* History on, one point: not enough for a line. */
-    p[0] = pt(T0, 0.5, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
-    in.points = p;
-    in.npoints = 1;
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), 0);
-    assert_int_equal(count(b.data, "the history has 1 point in this range and a line needs 2"), 2);
-    lacks(b.data, "<svg");
-    buf_free(&b);
+    p = pt(T0, 0.5, 1, BOTH);
+    page = detail_page(&s, &p, 1, 1, T0);
+    assert_int_equal(count(page, "the history has 1 point in this range and a line needs 2"), 2);
+    lacks(page, "<svg");
+    free(page);
 }
+
+static const char *const absent_detail_rows[] = {
+    "<tr><th scope=\"row\">1h</th><td class=\"num\">no data</td>"
+    "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
+    "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
+    "<td class=\"num\">no data</td></tr>",
+    "<tr><th scope=\"row\">SLI over the period</th><td>no data</td></tr>",
+    "<tr><th scope=\"row\">Error budget left</th><td>no data</td></tr>",
+    "<tr><th scope=\"row\">Objective met</th><td>no data</td></tr>",
+    "the history has 0 points",
+};
 
 static void test_detail_absent_figures_say_no_data(void **state)
 {
     struct snapshot_slo s;
-    struct statuspage_instance in = {&s, NULL, 0};
-    struct buf b;
+    char *page;
 
     (void)state;
     fill_empty(&s);
-    buf_init(&b, STATUSPAGE_MAX_BYTES);
-    assert_int_equal(statuspage_detail(&in, 1, 1, NULL, 0, T0, &b), 0);
-    self_contained(b.data);
-    has(b.data, "<tr><th scope=\"row\">1h</th><td class=\"num\">no data</td>"
-                "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
-                "<td class=\"num\">no data</td><td class=\"num\">no data</td>"
-                "<td class=\"num\">no data</td></tr>");
-    has(b.data, "<tr><th scope=\"row\">SLI over the period</th><td>no data</td></tr>");
-    has(b.data, "<tr><th scope=\"row\">Error budget left</th><td>no data</td></tr>");
-    has(b.data, "<tr><th scope=\"row\">Objective met</th><td>no data</td></tr>");
-    lacks(b.data, "Budget left as full outage");
-    has(b.data, "the history has 0 points");
-    buf_free(&b);
+    page = detail_page(&s, NULL, 0, 1, T0);
+    self_contained(page);
+    has_all(page, absent_detail_rows, N(absent_detail_rows));
+    lacks(page, "Budget left as full outage");
+    free(page);
 }
 
 static void test_detail_grouped_caps_charts(void **state)
@@ -571,8 +592,8 @@ static void test_detail_grouped_caps_charts(void **state)
     char v[16];
 
     (void)state;
-    p[0] = pt(T0 - HOUR, 1, 1, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
-    p[1] = pt(T0, 0.9, 2, HISTORY_HAS_BUDGET | HISTORY_HAS_BURN);
+    p[0] = pt(T0 - HOUR, 1, 1, BOTH);
+    p[1] = pt(T0, 0.9, 2, BOTH);
     for (size_t i = 0; i < N; i++) {
         fill_entry(&s[i]);
         labels_init(&g[i]);
