@@ -111,10 +111,13 @@ integration-san:
 # Each step says when it starts, so a slow one shows in CI logs.
 STEP = @echo "== make test: $(1) at $$(date -u +%T)"
 # Builds use every core; the tests themselves choose their own parallelism.
+# The fuzz targets (30 s each, two at a time) and clang-tidy run at nice 19
+# beside the integration tests that run alone (run.sh's BESIDE_SOLO): those
+# wait on servers and timers most of the time, and yield nothing they need.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(call STEP,lint)
-	@$(MAKE) --no-print-directory lint
+	$(call STEP,lint; clang-tidy runs later beside the solo integration tests)
+	@bash scripts/lint.sh
 	$(call STEP,build and unit tests)
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS)
 	@$(MAKE) --no-print-directory unit
@@ -127,12 +130,11 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=address,undefined \
 	    $(UNIT_BINS:build/%=build/san/%)
 	@$(MAKE) --no-print-directory check
-	$(call STEP,fuzz)
-	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
-	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=30
-	$(call STEP,integration under ASan+UBSan)
+	$(call STEP,integration under ASan+UBSan; fuzzing and clang-tidy beside the solo tests)
 	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=address,undefined all
-	@$(MAKE) --no-print-directory integration-all-san
+	@BESIDE_SOLO='$(MAKE) --no-print-directory -j$(JOBS) $(FUZZ_NAMES:%=build/fuzz/fuzz_%) \
+	    && $(MAKE) --no-print-directory fuzz FUZZ_TIME=30 && bash scripts/tidy.sh' \
+	    $(MAKE) --no-print-directory integration-all-san
 	$(call STEP,done)
 
 # make test's integration run: every test once, with the ASan+UBSan binary

@@ -15,7 +15,8 @@
 #   WORK      a scratch directory of its own, removed afterwards
 #   HERE      this directory
 # The tests run in LANES (2) lanes side by side, each test's output printed
-# whole when it ends; those that measure time or load run alone afterwards.
+# whole when it ends; those that measure time or load run alone afterwards,
+# with BESIDE_SOLO (a command, if set) at nice 19 beside them.
 # Prints "integration: N passed, M failed" and exits non-zero if any failed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -131,24 +132,29 @@ run_one() {
 }
 # Tests that measure time or load (latency under attack, fault episodes,
 # freshness of the others while one SLO is slow, HA replicas that must keep
-# a 2s schedule without one skipped tick) run alone at the end; the
+# a 2s schedule without one skipped tick) run one at a time at the end (no
+# other test beside them; only BESIDE_SOLO, at the lowest priority); the
 # others run in LANES lanes side by side (2 by default, one per core here).
 SOLO=" test_http_abuse test_faults test_slow_slo test_alerts_e2e test_alerts_static_e2e test_ha test_shutdown "
 # Tests whose live sidecars evaluate "now" and want the data's last
 # minutes inside their shortest window (5m; the data ends two minutes before
-# the run starts) go first in the lanes.
+# the run starts) go first in the lanes; then the longest ones (about 20 s
+# and more), so that no lane is left ending alone with one of them.
 FIRST=" test_dashboard test_daemon "
+LONG=" test_history_fill test_daemon_api_read test_daemon_remote_read test_memory_caps test_grouped test_bad_input "
 LANES=${LANES:-2}
 mkdir -p "$WORK/t"
 lane=()
 solo=()
-for t in "${tests[@]}"; do
-    case "$FIRST" in
-        *" $(basename "$t" .sh) "*) lane+=("$t") ;;
-    esac
+for group in "$FIRST" "$LONG"; do
+    for t in "${tests[@]}"; do
+        case "$group" in
+            *" $(basename "$t" .sh) "*) lane+=("$t") ;;
+        esac
+    done
 done
 for t in "${tests[@]}"; do
-    case "$SOLO$FIRST" in
+    case "$SOLO$FIRST$LONG" in
         *" $(basename "$t" .sh) "*) ;;
         *) lane+=("$t") ;;
     esac
@@ -158,10 +164,23 @@ for t in "${tests[@]}"; do
         *" $(basename "$t" .sh) "*) solo+=("$t") ;;
     esac
 done
+# The lanes share one queue: a lane that is free takes the next test, so a
+# lane with short tests does not sit idle while another works through long
+# ones.
+echo 0 > "$WORK/t/queue"
+take() {
+    local n
+    {
+        flock 9
+        n=$(cat "$WORK/t/queue")
+        echo $((n + 1)) > "$WORK/t/queue"
+    } 9>> "$WORK/t/queue.lock"
+    echo "$n"
+}
 pids=()
 for ((l = 0; l < LANES; l++)); do
     (
-        for ((i = l; i < ${#lane[@]}; i += LANES)); do
+        while i=$(take) && [ "$i" -lt ${#lane[@]} ]; do
             run_one "${lane[$i]}"
         done
     ) &
@@ -170,9 +189,29 @@ done
 for p in "${pids[@]}"; do
     wait "$p"
 done
+# BESIDE_SOLO: a command (make test: the fuzz targets, then clang-tidy) that
+# runs at the lowest priority while the solo tests run. They spend most of
+# their time waiting on servers and timers (about 0.1 to 0.7 of a core
+# each), and a nice 19 process yields the CPU to them whenever they want it.
+beside_pid=
+if [ -n "${BESIDE_SOLO:-}" ]; then
+    nice -n 19 bash -c "$BESIDE_SOLO" > "$WORK/beside.log" 2>&1 &
+    beside_pid=$!
+fi
 for t in "${solo[@]}"; do
     run_one "$t"
 done
+if [ -n "$beside_pid" ]; then
+    wait "$beside_pid"
+    beside_rc=$?
+    echo "== beside the solo tests: $BESIDE_SOLO"
+    cat "$WORK/beside.log"
+    if [ $beside_rc -ne 0 ]; then
+        echo "== beside the solo tests: FAILED (exit $beside_rc)"
+        failed=$((failed + 1))
+        failed_names="$failed_names beside-solo"
+    fi
+fi
 for t in "${tests[@]}"; do
     name=$(basename "$t" .sh)
     if [ "$(cat "$WORK/t/$name.rc" 2>/dev/null)" = 0 ]; then
