@@ -138,8 +138,8 @@ static void test_error_points_at_the_column_in_the_file(void **state)
 static void test_instant_queries_must_not_be_ranges(void **state)
 {
     static const char *const want[] = {
-        ":10:23: SLO api: error_query: the query gives a range vector; the sidecar needs an "
-        "instant vector or a scalar at char 1: x[5m]",
+        (":10:23: SLO api: error_query: the query gives a range vector; the sidecar needs an "
+         "instant vector or a scalar at char 1: x[5m]"),
         ":11:27: SLO api: total_query: unknown function \"range_median\" at char 5",
         "check --query.check=backend asks it",
     };

@@ -452,8 +452,8 @@ static const char *const calendar_parts[] = {
     "class=\"ideal\" x1=\"52.0\" y1=\"14.0\" x2=\"554.0\" y2=\"111.0\"",
     "d=\"M52.0,14.0L303.0,208.0\"",
     ">-100%</text>",
-    "month (calendar: 2026-11-01 00:00:00 UTC to 2026-12-01 00:00:00 UTC, 50% "
-    "elapsed)",
+    ("month (calendar: 2026-11-01 00:00:00 UTC to 2026-12-01 00:00:00 UTC, 50% "
+     "elapsed)"),
     ">11-01</text>",
     ">12-01</text>",
 };
