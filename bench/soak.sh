@@ -36,8 +36,16 @@ done
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
-END=$(( $(date +%s) / 60 * 60 - 120 ))
-python3 "$root/tests/data/gen.py" --end "$END" --days "${SOAK_DAYS:-4}" --step 60 \
+# The data runs on past the soak's end (by SOAK_TIME plus 10 minutes, with
+# SOAK_DAYS days before the start), so every window, the 5m ones too, keeps
+# its samples and the figures keep their size all along: with data ending at
+# the start, the short windows empty out and /metrics shrinks as the hour
+# goes, which flatters the last third's RSS.
+secs=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from soak import seconds
+print(seconds(sys.argv[2]))' "$root/bench" "${SOAK_TIME:-1h}")
+END=$(( $(date +%s) / 60 * 60 + secs + 600 ))
+python3 "$root/tests/data/gen.py" --end "$END" \
+    --days $(( ${SOAK_DAYS:-4} + (secs + 600 + 86399) / 86400 )) --step 60 \
     --out "$WORK/data" --no-expected
 promtool tsdb create-blocks-from openmetrics "$WORK/data/data.om" "$WORK/tsdb" > /dev/null
 rm -rf "$WORK/data"
